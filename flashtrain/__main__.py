@@ -1,0 +1,3 @@
+from flashtrain.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""Reading deck files of every supported format into a DeckSpec.
+
+Each format is a module with `parse(text, path, deck_name) -> DeckSpec` and `looks_like(text, path)
+-> float` (0 = surely not, 1 = surely yes). `detect_format` picks the most confident one; `--format`
+on the command line overrides it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from flashtrain.deck.markdown_format import parse_markdown_deck
+from flashtrain.deck.model import DeckError, DeckSpec
+
+Parser = Callable[[str, str, "str | None"], DeckSpec]
+
+
+def _markdown_confidence(text: str, path: str) -> float:
+    import re
+
+    if re.search(r"^(Q|C):", text, re.MULTILINE) and re.search(r"^(A:|C:)", text, re.MULTILINE):
+        return 0.9
+    return 0.3 if path.endswith(".md") else 0.0
+
+
+# name -> (parser, confidence function). Importer modules register themselves below.
+FORMATS: dict[str, tuple[Parser, Callable[[str, str], float]]] = {
+    "markdown": (lambda text, path, name: parse_markdown_deck(text, path, name), _markdown_confidence),
+}
+
+
+def detect_format(text: str, path: str) -> str:
+    best_name, best_score = None, 0.0
+    for name, (_, confidence) in FORMATS.items():
+        score = confidence(text, path)
+        if score > best_score:
+            best_name, best_score = name, score
+    if best_name is None:
+        raise DeckError(path, None, f"cannot tell this file's format; pass --format ({', '.join(FORMATS)})")
+    return best_name
+
+
+def read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise DeckError(path, None, f"cannot read the file: {error.strerror or error}") from error
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise DeckError(path, line, "the file is not UTF-8 text") from error
+
+
+def parse_text(text: str, path: str, fmt: str | None = None, deck_name: str | None = None) -> DeckSpec:
+    fmt = fmt or detect_format(text, path)
+    if fmt not in FORMATS:
+        raise DeckError(path, None, f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    return FORMATS[fmt][0](text, path, deck_name)
+
+
+def parse_file(path: Path, fmt: str | None = None, deck_name: str | None = None) -> DeckSpec:
+    return parse_text(read_text(path), str(path), fmt, deck_name)

@@ -1,0 +1,390 @@
+"""flashtrain's own deck format: Markdown with `Q:`/`A:` cards (documented in cards/README.md).
+
+The block structure comes from markdown-it-py's token stream, so a `Q:` inside a code fence, a
+list or a math block is never mistaken for a new card; the text of each field is then sliced from
+the source lines, so the author's Markdown (math, fences, lists) is kept exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning, split_tags
+
+MARKER = re.compile(r"^(Q|A|C):(?:[ \t]+|$)(.*)$")
+FIELD = re.compile(r"^(id|tags|hint|snippet|reversed)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
+ESCAPED = re.compile(r"^\\+((?:Q|A|C):|(?:id|tags|hint|snippet|reversed)[ \t]*:)", re.IGNORECASE)
+CLOZE = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
+TRUE_WORDS = {"yes", "true", "1", "on"}
+FALSE_WORDS = {"no", "false", "0", "off", ""}
+DECK_KEYS = {"name", "deck", "description", "tags"}
+
+
+def make_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").use(front_matter_plugin).use(dollarmath_plugin)
+
+
+_MD = make_parser()
+
+
+@dataclass
+class _Field:
+    first_line: int  # 0-based index of the marker line
+    first_text: str  # what follows the marker on that line
+    end: int  # 0-based exclusive end line
+
+
+@dataclass
+class _Draft:
+    kind: str  # "Q" or "C"
+    line: int  # 0-based marker line
+    question: _Field
+    answer: _Field | None = None
+    fields: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    fields_line: int | None = None
+
+
+def parse_markdown_deck(text: str, path: str | Path = "<string>", deck_name: str | None = None) -> DeckSpec:
+    """Parse one deck file. Raises DeckError (with path:line) on anything that is not a card."""
+    path = str(path)
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    parser = _DeckParser(path, lines)
+    meta = {}
+    for token in _MD.parse(text):
+        if token.level != 0 or token.map is None:
+            continue
+        start, end = token.map
+        kind = token.type
+        if kind == "front_matter":
+            meta = parser.front_matter(token.content, start)
+        elif kind == "paragraph_open":
+            parser.paragraph(start, end)
+        elif kind == "heading_open" and token.markup in ("-", "="):
+            # "text\n---" is a setext heading to CommonMark; in a deck it is text then a separator.
+            parser.paragraph(start, end - 1)
+            if token.markup == "-":
+                parser.separator(end - 1)
+        elif kind == "heading_open":
+            parser.section_heading(start)
+        elif kind == "hr":
+            parser.separator(start)
+        elif kind.endswith("_close") or kind in ("inline",):
+            continue
+        else:
+            parser.block(start, end, kind)
+    parser.finish()
+    name = deck_name or meta.get("name") or _name_from_path(path)
+    return DeckSpec(
+        name=name,
+        description=meta.get("description", ""),
+        tags=tuple(meta.get("tags", ())),
+        cards=tuple(parser.cards),
+        path=path,
+        format="markdown",
+        warnings=tuple(parser.warnings),
+    )
+
+
+def _name_from_path(path: str) -> str:
+    stem = Path(path).stem
+    name = re.sub(r"[-_]+", " ", re.sub(r"^\d+[-_ ]*", "", stem)).strip() or stem
+    return name[:1].upper() + name[1:]
+
+
+class _DeckParser:
+    def __init__(self, path: str, lines: list[str]) -> None:
+        self.path = path
+        self.lines = lines
+        self.cards: list[CardSpec] = []
+        self.warnings: list[ParseWarning] = []
+        self.draft: _Draft | None = None
+        self.paragraph_lines: set[int] = set()  # only these may carry a \Q: style escape
+
+    def error(self, line0: int, message: str) -> DeckError:
+        return DeckError(self.path, line0 + 1, message)
+
+    # -- front matter -------------------------------------------------------------------------
+    def front_matter(self, content: str, start: int) -> dict:
+        meta: dict = {}
+        pending_list: str | None = None
+        for offset, raw in enumerate(content.splitlines()):
+            line0 = start + 1 + offset
+            stripped = raw.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            if pending_list and stripped.startswith("- "):
+                meta.setdefault(pending_list, []).append(_unquote(stripped[2:]))
+                continue
+            match = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", stripped)
+            if not match:
+                raise self.error(line0, f"expected 'key: value' in the front matter, found {stripped!r}")
+            key, value = match.group(1).lower(), match.group(2).strip()
+            pending_list = None
+            if key not in DECK_KEYS:
+                self.warnings.append(ParseWarning(self.path, line0 + 1, f"unknown front-matter key {key!r} ignored "
+                                                  f"(known: {', '.join(sorted(DECK_KEYS))})"))
+                continue
+            if key == "tags":
+                if value.startswith("[") and value.endswith("]"):
+                    meta["tags"] = list(split_tags(value[1:-1].replace("'", "").replace('"', "")))
+                elif value:
+                    meta["tags"] = list(split_tags(value))
+                else:
+                    pending_list = "tags"
+            else:
+                meta["name" if key == "deck" else key] = _unquote(value)
+        if "tags" in meta:
+            meta["tags"] = split_tags(",".join(meta["tags"]))
+        return meta
+
+    # -- blocks -------------------------------------------------------------------------------
+    def paragraph(self, start: int, end: int) -> None:
+        self.paragraph_lines.update(range(start, end))
+        run_start = start
+        for i in range(start, end):
+            match = MARKER.match(self.lines[i])
+            if match:
+                if i > run_start:
+                    self.content(run_start, i)
+                self.marker(match.group(1), i, match.group(2))
+                run_start = i + 1
+        if run_start < end:
+            self.content(run_start, end, allow_fields=True)
+
+    def marker(self, letter: str, line0: int, rest: str) -> None:
+        if letter in ("Q", "C"):
+            self.close_card()
+            self.draft = _Draft(kind=letter, line=line0, question=_Field(line0, rest, line0 + 1))
+            return
+        draft = self.draft
+        if draft is None:
+            raise self.error(line0, "found 'A:' before any 'Q:'; every answer needs a question above it")
+        if draft.answer is not None:
+            raise self.error(line0, f"second 'A:' for the card that starts at line {draft.line + 1}; "
+                                    "start a new card with 'Q:'")
+        if draft.kind == "C":
+            raise self.error(line0, "a cloze card ('C:') has no 'A:'; put extra notes in the text")
+        draft.answer = _Field(line0, rest, line0 + 1)
+
+    def content(self, start: int, end: int, allow_fields: bool = False) -> None:
+        draft = self.draft
+        if draft is None:
+            raise self.error(start, f"expected 'Q:' or 'C:' to start a card, found {self.lines[start].strip()!r}")
+        if allow_fields and (draft.answer is not None or draft.kind == "C"):
+            field_start = end
+            while field_start > start and FIELD.match(self.lines[field_start - 1]):
+                field_start -= 1
+            if field_start < end:
+                if field_start > start:
+                    self.extend(draft, start, field_start)
+                self.fields(draft, field_start, end)
+                return
+        self.extend(draft, start, end)
+
+    def extend(self, draft: _Draft, start: int, end: int) -> None:
+        if draft.fields_line is not None:
+            raise self.error(start, f"card text after its fields (line {draft.fields_line + 1}); "
+                                    "id:, tags:, hint:, snippet: and reversed: go at the end of the card")
+        target = draft.answer or draft.question
+        target.end = end
+
+    def fields(self, draft: _Draft, start: int, end: int) -> None:
+        if draft.fields_line is None:
+            draft.fields_line = start
+        for i in range(start, end):
+            match = FIELD.match(self.lines[i])
+            assert match  # the caller only passes lines that matched
+            draft.fields.setdefault(match.group(1).lower(), []).append((i, match.group(2).strip()))
+
+    def block(self, start: int, end: int, kind: str) -> None:
+        if self.draft is None:
+            if kind == "html_block" and self.lines[start].lstrip().startswith("<!--"):
+                return  # comments between cards are allowed
+            raise self.error(start, f"expected 'Q:' or 'C:' to start a card, found {self.lines[start].strip()!r}")
+        self.extend(self.draft, start, end)
+
+    def separator(self, line0: int) -> None:
+        self.close_card()
+
+    def section_heading(self, line0: int) -> None:
+        # A '#' heading is a section title between cards; it ends the card above.
+        self.close_card()
+
+    def finish(self) -> None:
+        self.close_card()
+
+    # -- building cards -----------------------------------------------------------------------
+    def field_text(self, f: _Field) -> str:
+        body = [f.first_text] + [
+            _unescape(self.lines[i]) if i in self.paragraph_lines else self.lines[i]
+            for i in range(f.first_line + 1, f.end)
+        ]
+        return _clean_block(body)
+
+    def close_card(self) -> None:
+        draft, self.draft = self.draft, None
+        if draft is None:
+            return
+        question = self.field_text(draft.question)
+        where = draft.line
+        if not question:
+            raise self.error(where, "the card has an empty question")
+        fields = draft.fields
+        for key, entries in fields.items():
+            if key in ("id", "snippet", "reversed") and len(entries) > 1:
+                raise self.error(entries[1][0], f"'{key}:' given twice for the card at line {where + 1}")
+        explicit_id = _single(fields, "id")
+        if explicit_id is not None and not re.fullmatch(r"[\w.:/-]+", explicit_id):
+            raise self.error(fields["id"][0][0], f"an id may hold letters, digits and . _ - : / only, got {explicit_id!r}")
+        snippet = _single(fields, "snippet") or None
+        tags = split_tags(",".join(value for _, value in fields.get("tags", [])))
+        hints = tuple(value for _, value in fields.get("hint", []) if value)
+        reversed_word = (_single(fields, "reversed") or "").lower()
+        if reversed_word not in TRUE_WORDS | FALSE_WORDS:
+            raise self.error(fields["reversed"][0][0], f"'reversed:' takes yes or no, got {reversed_word!r}")
+        common = dict(line=where + 1, tags=tags, explicit_id=explicit_id or None, hints=hints, snippet=snippet)
+        if draft.kind == "C":
+            deletions = CLOZE.findall(question)
+            if not deletions:
+                raise self.error(where, "a cloze card ('C:') needs at least one {{deletion}}")
+            if reversed_word in TRUE_WORDS:
+                raise self.error(fields["reversed"][0][0], "a cloze card cannot be reversed")
+            for index in range(1, len(deletions) + 1):
+                self.cards.append(CardSpec(question=question, answer="", kind="cloze", cloze_index=index, **common))
+            return
+        if draft.answer is None:
+            raise self.error(where, "the card has a question but no 'A:' answer")
+        answer = self.field_text(draft.answer)
+        if not answer:
+            raise self.error(draft.answer.first_line, "the card has an empty answer")
+        self.cards.append(CardSpec(question=question, answer=answer, **common))
+        if reversed_word in TRUE_WORDS:
+            self.cards.append(CardSpec(question=question, answer=answer, kind="reversed", **common))
+
+
+def _single(fields: dict[str, list[tuple[int, str]]], key: str) -> str | None:
+    entries = fields.get(key)
+    return entries[0][1] if entries else None
+
+
+def _unescape(line: str) -> str:
+    return line[1:] if ESCAPED.match(line) else line
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def _clean_block(lines) -> str:
+    """Drop leading/trailing blank lines and trailing spaces; keep inner layout exactly."""
+    body = [line.rstrip() for line in lines]
+    while body and not body[0]:
+        body.pop(0)
+    while body and not body[-1]:
+        body.pop()
+    return "\n".join(body)
+
+
+# -- cloze display ------------------------------------------------------------------------------
+def cloze_sides(text: str, index: int) -> tuple[str, str]:
+    """Question and answer Markdown for deletion number `index` (1-based) of a cloze note.
+
+    `{{answer::hint}}` shows the hint in the gap. Other deletions are shown filled in.
+    """
+    counter = 0
+
+    def front(match: re.Match) -> str:
+        nonlocal counter
+        counter += 1
+        content, _, hint = match.group(1).partition("::")
+        if counter == index:
+            return f"[{hint.strip() or '…'}]"
+        return content
+
+    question = CLOZE.sub(front, text)
+    counter = 0
+
+    def back(match: re.Match) -> str:
+        nonlocal counter
+        counter += 1
+        content = match.group(1).partition("::")[0]
+        return f"**{content}**" if counter == index else content
+
+    return question, CLOZE.sub(back, text)
+
+
+# -- writing ------------------------------------------------------------------------------------
+def _escape(text: str, first_inline: bool = True) -> str:
+    """Escape paragraph lines that would read as a marker or a field (never inside code or math)."""
+    lines = text.split("\n")
+    paragraph_lines: set[int] = set()
+    for token in _MD.parse(text):
+        if token.type == "paragraph_open" and token.level == 0 and token.map:
+            paragraph_lines.update(range(*token.map))
+    for i in sorted(paragraph_lines):
+        if (i or not first_inline) and (MARKER.match(lines[i]) or FIELD.match(lines[i]) or ESCAPED.match(lines[i])):
+            lines[i] = "\\" + lines[i]
+    return "\n".join(lines)
+
+
+def _field(marker: str, text: str) -> str:
+    """`Q: text` when the text opens with plain prose, else the marker alone on its line."""
+    first = text.split("\n", 1)[0]
+    inline = bool(re.match(r"[\w(\"'¿¡]|\$(?!\$)", first)) and not re.match(r"\d+[.)]\s", first)
+    return f"{marker}: {_escape(text)}" if inline else f"{marker}:\n{_escape(text, False)}"
+
+
+def _yaml_scalar(value: str) -> str:
+    if value == "" or re.search(r"[:#\[\]{}\"',]|^\s|\s$", value) or value.lower() in TRUE_WORDS | FALSE_WORDS:
+        return '"' + value.replace('"', "'") + '"'
+    return value
+
+
+def write_markdown_deck(deck: DeckSpec) -> str:
+    """Render a deck in our format. Parsing the result gives back the same cards."""
+    out = ["---", f"name: {_yaml_scalar(deck.name)}"]
+    if deck.description:
+        out.append(f"description: {_yaml_scalar(' '.join(deck.description.split()))}")
+    if deck.tags:
+        out.append(f"tags: [{', '.join(deck.tags)}]")
+    out += ["---", ""]
+    reversed_keys = {card.key.removesuffix("#r") for card in deck.cards if card.kind == "reversed"}
+    written_cloze: set[str] = set()
+    for card in deck.cards:
+        if card.kind == "reversed":
+            continue
+        if card.kind == "cloze":
+            if card.question in written_cloze:
+                continue
+            written_cloze.add(card.question)
+            out.append(_field("C", card.question))
+        else:
+            out.append(_field("Q", card.question))
+            out.append(_field("A", card.answer))
+        fields = []
+        if card.explicit_id:
+            fields.append(f"id: {card.explicit_id}")
+        if card.tags:
+            fields.append(f"tags: {', '.join(card.tags)}")
+        fields += [f"hint: {' '.join(h.split())}" for h in card.hints]
+        if card.snippet:
+            fields.append(f"snippet: {card.snippet}")
+        if card.kind == "basic" and card.key in reversed_keys:
+            fields.append("reversed: yes")
+        if fields:
+            out.append("")
+            out += fields
+        out += ["", "---", ""]
+    if out[-2:] == ["---", ""]:
+        del out[-2:]  # no separator after the last card
+    return "\n".join(out).rstrip("\n") + "\n"

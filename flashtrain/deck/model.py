@@ -1,0 +1,116 @@
+"""Plain data that every deck format parses into and every exporter writes from.
+
+A `DeckSpec` is what a file says, before the store decides what is new, changed or retired.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CARD_KINDS = ("basic", "cloze", "reversed")
+
+
+@dataclass(frozen=True)
+class ParseWarning:
+    """Something imported, but not certainly as the author meant: always shown with path:line."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: warning: {self.message}"
+
+
+class DeckError(Exception):
+    """A deck file that cannot be imported. Carries path:line and what was expected."""
+
+    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: error: {self.message}"
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    """One studyable card as written in a deck file.
+
+    `explicit_id` is the author's id (keeps history through question edits); otherwise identity
+    comes from the normalised question. A cloze note yields one CardSpec per deletion, told apart
+    by `cloze_index`; a reversed note yields a second CardSpec with `kind="reversed"`.
+    """
+
+    question: str
+    answer: str
+    line: int = 0
+    tags: tuple[str, ...] = ()
+    explicit_id: str | None = None
+    hints: tuple[str, ...] = ()
+    snippet: str | None = None
+    kind: str = "basic"
+    cloze_index: int = 0
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the card inside its deck."""
+        if self.explicit_id:
+            base = f"id:{self.explicit_id}"
+        else:
+            base = "q:" + hashlib.sha256(normalise_text(self.question).encode()).hexdigest()[:20]
+        if self.kind == "cloze":
+            return f"{base}#c{self.cloze_index}"
+        if self.kind == "reversed":
+            return f"{base}#r"
+        return base
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever the card's content changes; a card that only moved keeps its hash."""
+        parts = [self.kind, self.question, self.answer, "\x1f".join(self.tags),
+                 "\x1f".join(self.hints), self.snippet or "", self.explicit_id or ""]
+        return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class DeckSpec:
+    """A parsed deck file: its name, description, deck-wide tags and cards, plus any warnings."""
+
+    name: str
+    cards: tuple[CardSpec, ...]
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    path: str = ""
+    format: str = "markdown"
+    warnings: tuple[ParseWarning, ...] = field(default=())
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_text(text: str) -> str:
+    """Whitespace- and case-insensitive form used for identity (not for display)."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip().casefold()
+
+
+def normalise_tag(tag: str) -> str:
+    tag = tag.strip().lstrip("#").strip()
+    return _SPACE.sub("-", tag).lower()
+
+
+def split_tags(text: str) -> tuple[str, ...]:
+    """Tags are written comma- or space-separated; '#' prefixes are allowed. Order kept, no repeats."""
+    seen: dict[str, None] = {}
+    for raw in re.split(r"[,\s]+", text):
+        tag = normalise_tag(raw)
+        if tag:
+            seen.setdefault(tag, None)
+    return tuple(seen)

@@ -1,0 +1,1 @@
+"""The SQLite store: typed models, engine factory, migrations, and units of work."""
