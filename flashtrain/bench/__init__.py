@@ -1,0 +1,1 @@
+"""Benchmarks behind `flashtrain bench ...`; each module registers one subcommand."""

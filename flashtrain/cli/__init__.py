@@ -1,0 +1,54 @@
+"""Command line: `flashtrain` opens the study app; subcommands work without the TUI.
+
+Each concern registers its own subcommands (see `register` in the sibling modules); handlers
+return an exit code: 0 ok, 1 some input rejected or a check failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from flashtrain.cli import common
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 on usage errors; keep it one line
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"flashtrain: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from flashtrain.cli import bench, decks
+
+    parser = _Parser(prog="flashtrain", description="Spaced-repetition trainer for deep-learning knowledge.")
+    common.add_db_option(parser)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    decks.register(sub)
+    for module_name in ("flashtrain.cli.scheduling", "flashtrain.cli.snippets", "flashtrain.cli.study"):
+        module = common.optional_module(module_name)
+        if module is not None:
+            module.register(sub)
+    bench.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        study = common.optional_module("flashtrain.cli.study")
+        if study is None:
+            parser.print_help()
+            return EXIT_OK
+        handler = study.run_app
+    try:
+        return handler(args)
+    except common.UserError as error:
+        print(f"flashtrain: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,63 @@
+"""Helpers shared by every subcommand module."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from types import ModuleType
+from typing import Any
+
+from flashtrain.paths import resolve_db_path
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, no traceback."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                        help="store file (default: FLASHTRAIN_DB, else the user data dir)")
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def db_path(args: argparse.Namespace):
+    return resolve_db_path(getattr(args, "db", None))
+
+
+def open_store(args: argparse.Namespace, bundled: bool = True):
+    """Open the store named by --db/FLASHTRAIN_DB; on first use, import the bundled decks."""
+    from flashtrain.store.engine import open_store as _open
+    from flashtrain.store.sync import ensure_bundled_decks
+
+    path = db_path(args)
+    try:
+        store = _open(path)
+    except Exception as error:  # a corrupt or foreign file must not produce a traceback
+        raise UserError(f"{path}: cannot open the store: {error}") from error
+    if bundled:
+        ensure_bundled_decks(store)
+    return store
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def optional_module(name: str) -> ModuleType | None:
+    """Subcommand modules that are not written yet simply do not register."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name == name:
+            return None
+        raise

@@ -1,0 +1,37 @@
+"""Where flashtrain keeps its data: platformdirs by default, FLASHTRAIN_DB or --db to override."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+APP_NAME = "flashtrain"
+
+
+def data_dir() -> Path:
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+def default_db_path() -> Path:
+    return data_dir() / "flashtrain.db"
+
+
+def resolve_db_path(cli_value: str | None = None) -> Path:
+    """--db wins, then FLASHTRAIN_DB, then the user data dir."""
+    if cli_value:
+        return Path(cli_value).expanduser()
+    env = os.environ.get("FLASHTRAIN_DB")
+    if env:
+        return Path(env).expanduser()
+    return default_db_path()
+
+
+def bundled_cards_dir() -> Path:
+    """The decks that ship with flashtrain: inside the wheel, or cards/ beside the source tree."""
+    packaged = Path(str(resources.files("flashtrain"))) / "bundled_cards"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "cards"
