@@ -1,0 +1,397 @@
+"""Pure scheduler core: FSRS-6 generalised to a five-grade confidence scale.
+
+Everything here is a pure function of its arguments: no I/O, no clock, no globals that change.
+States and records are frozen dataclasses; `review` returns new values and never mutates.
+All datetimes must be timezone-aware (naive ones raise ValueError); stored values are UTC.
+
+Memory model (FSRS-6, see shared/reference/scheduler-benchmark.md section 2)
+---------------------------------------------------------------------------
+A card has stability S (days until recall drops to 90 %) and difficulty D in [1, 10].
+Recall after t days: R = (1 + F t / S) ** -w20 with F = 0.9 ** (-1 / w20) - 1.
+
+Five grades.  Grade 1 ("Not at all") is the failure branch of FSRS.  Grades 2..5 are successes mapped
+to a continuous FSRS grade G (`GRADE_TO_G`):
+
+    grade 2 Barely      -> G = 2    (FSRS Hard)
+    grade 3 With effort -> G = 2.5  (half-way between Hard and Good)
+    grade 4 Well        -> G = 3    (FSRS Good, the normal successful recall)
+    grade 5 Perfectly   -> G = 4    (FSRS Easy)
+
+so that Anki's buttons mapped Again/Hard/Good/Easy -> 1/2/4/5 reproduce FSRS-6 exactly and the
+published default weights work on day one.  The difficulty and short-term formulas take G linearly;
+the recall bonus h(G) is interpolated in log space (log w15 at G=2, 0 at G=3, log w16 at G=4); the
+initial stability of grade 3 is the geometric mean of w1 and w2 (log-space interpolation).  Initial
+stabilities are made non-decreasing in the grade so a better first rating never shortens an interval.
+
+Time.  The model's elapsed time t is counted in *study days*: a study day starts at
+`day_start_hour` local time (default 4 am; `tz=None` means the machine's local zone).  A review on the
+same study day as the previous one uses FSRS-6's short-term update.  This matches the srs-benchmark,
+which counts Anki calendar days, and the optimizer (optimizer.py) uses the same convention.
+
+Scheduling (what the learner sees)
+----------------------------------
+- new / learning cards: 1 -> first learning step (minutes); 2 -> repeat the current step (between
+  step 0 and 1 on the first step); 3 -> next step, or graduate after the last step; 4 and 5 graduate
+  at once with an interval from S.
+- review cards: 1 -> lapse, relearning steps (minutes); 2 -> tomorrow (next study day);
+  3..5 -> interval I = S / F * (r ** (-1 / w20) - 1) for desired retention r, in whole days.
+- relearning cards: as learning, with `relearning_steps`.
+- Intervals of one day or more land on a study-day boundary (day_start_hour local time), are at most
+  `maximum_interval_days`, and are optionally fuzzed.  Fuzz draws one number per (seed, card state,
+  time) - the same for every rating - so it is deterministic and keeps ratings ordered.
+- With empty steps, ratings that would use a step give a one-day interval instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from typing import Any
+
+Rating = int  # 1..5
+
+RATING_LABELS: dict[int, str] = {1: "Not at all", 2: "Barely", 3: "With effort", 4: "Well", 5: "Perfectly"}
+RATINGS: tuple[int, ...] = (1, 2, 3, 4, 5)
+GRADE_TO_G: dict[int, float] = {1: 1.0, 2: 2.0, 3: 2.5, 4: 3.0, 5: 4.0}
+
+# FSRS-6 medians over 10k Anki users (srs-benchmark README); w20 is the forgetting-curve decay.
+DEFAULT_WEIGHTS: tuple[float, ...] = (
+    0.212, 1.2931, 2.3065, 8.2956,
+    6.4133, 0.8334, 3.0194, 0.001,
+    1.8722, 0.1666, 0.796,
+    1.4835, 0.0614, 0.2629, 1.6483,
+    0.6014, 1.8729,
+    0.5425, 0.0912, 0.0658,
+    0.1542,
+)
+N_WEIGHTS = len(DEFAULT_WEIGHTS)
+
+# Bounds (from py-fsrs 6.3.2) used to validate weights and by the optimizer.
+WEIGHT_BOUNDS: tuple[tuple[float, float], ...] = (
+    (0.001, 100.0), (0.001, 100.0), (0.001, 100.0), (0.001, 100.0),
+    (1.0, 10.0), (0.001, 4.0), (0.001, 4.0), (0.001, 0.75),
+    (0.0, 4.5), (0.0, 0.8), (0.001, 3.5),
+    (0.001, 5.0), (0.001, 0.25), (0.001, 0.9), (0.0, 4.0),
+    (0.0, 1.0), (1.0, 6.0),
+    (0.0, 2.0), (0.0, 2.0), (0.0, 0.8),
+    (0.1, 0.8),
+)
+
+S_MIN, S_MAX = 0.001, 36500.0
+D_MIN, D_MAX = 1.0, 10.0
+PHASES = ("new", "learning", "review", "relearning")
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    if not isinstance(value, datetime):
+        raise ValueError(f"{name} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise ValueError(f"{name} must be timezone-aware (UTC), got naive {value.isoformat()}")
+
+
+def _check_rating(rating: Any) -> int:
+    if isinstance(rating, bool) or not isinstance(rating, int) or rating not in RATINGS:
+        raise ValueError(f"rating must be an integer 1..5, got {rating!r}")
+    return rating
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    weights: tuple[float, ...] = DEFAULT_WEIGHTS
+    desired_retention: float = 0.9
+    maximum_interval_days: int = 36500
+    fuzz: bool = False
+    fuzz_seed: int | None = None
+    day_start_hour: int = 4
+    tz: tzinfo | None = None  # local day boundary; None = the machine's local zone
+    learning_steps: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=10))
+    relearning_steps: tuple[timedelta, ...] = (timedelta(minutes=10),)
+
+    def __post_init__(self) -> None:
+        weights = tuple(float(w) for w in self.weights)
+        if len(weights) != N_WEIGHTS or not all(math.isfinite(w) for w in weights):
+            raise ValueError(f"weights must be {N_WEIGHTS} finite numbers, got {len(weights)}")
+        object.__setattr__(self, "weights", weights)
+        if not 0.0 < self.desired_retention < 1.0:
+            raise ValueError(f"desired_retention must be in (0, 1), got {self.desired_retention}")
+        if self.maximum_interval_days < 1:
+            raise ValueError("maximum_interval_days must be at least 1")
+        if not 0 <= self.day_start_hour <= 23:
+            raise ValueError(f"day_start_hour must be 0..23, got {self.day_start_hour}")
+        for name in ("learning_steps", "relearning_steps"):
+            steps = tuple(getattr(self, name))
+            if any(s <= timedelta(0) for s in steps) or list(steps) != sorted(steps):
+                raise ValueError(f"{name} must be positive and non-decreasing")
+            object.__setattr__(self, name, steps)
+
+
+@dataclass(frozen=True)
+class MemoryState:
+    """A card's scheduler state; mirrors the store's CardState columns exactly."""
+
+    phase: str = "new"
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = None
+    last_review: datetime | None = None
+    reps: int = 0
+    lapses: int = 0
+    step: int = 0
+    last_rating: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.phase not in PHASES:
+            raise ValueError(f"phase must be one of {PHASES}, got {self.phase!r}")
+        for name in ("due", "last_review"):
+            value = getattr(self, name)
+            if value is not None:
+                _require_aware(value, name)
+
+    def to_dict(self) -> dict:
+        return {
+            "phase": self.phase, "stability": self.stability, "difficulty": self.difficulty,
+            "due": self.due.isoformat() if self.due else None,
+            "last_review": self.last_review.isoformat() if self.last_review else None,
+            "reps": self.reps, "lapses": self.lapses, "step": self.step, "last_rating": self.last_rating,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> MemoryState:
+        def when(value: Any) -> datetime | None:
+            if value is None or isinstance(value, datetime):
+                return value
+            return datetime.fromisoformat(value)
+
+        return cls(
+            phase=d.get("phase", "new"),
+            stability=None if d.get("stability") is None else float(d["stability"]),
+            difficulty=None if d.get("difficulty") is None else float(d["difficulty"]),
+            due=when(d.get("due")), last_review=when(d.get("last_review")),
+            reps=int(d.get("reps", 0)), lapses=int(d.get("lapses", 0)), step=int(d.get("step", 0)),
+            last_rating=None if d.get("last_rating") is None else int(d["last_rating"]),
+        )
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    rating: int
+    reviewed_at: datetime
+    elapsed_days: float | None  # real (fractional) days since the previous review; None for a new card
+    state_before: MemoryState
+    state_after: MemoryState
+    interval: timedelta  # state_after.due - reviewed_at
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory model (scalar; optimizer.py holds the vectorised twin and is tested against this one)
+
+def decay_factor(w: tuple[float, ...]) -> float:
+    return 0.9 ** (-1.0 / w[20]) - 1.0
+
+
+def forgetting_curve(t_days: float, stability: float, w: tuple[float, ...]) -> float:
+    return (1.0 + decay_factor(w) * max(t_days, 0.0) / stability) ** (-w[20])
+
+
+def _clamp(x: float, lo: float, hi: float) -> float:
+    return min(max(x, lo), hi)
+
+
+def initial_stability(grade: int, w: tuple[float, ...]) -> float:
+    s0 = [w[0], w[1], math.sqrt(w[1] * w[2]), w[2], w[3]]
+    return _clamp(max(s0[: grade]), S_MIN, S_MAX)  # running max: better grade never starts lower
+
+
+def initial_difficulty(g: float, w: tuple[float, ...], clamp: bool = True) -> float:
+    d = w[4] - math.exp(w[5] * (g - 1.0)) + 1.0
+    return _clamp(d, D_MIN, D_MAX) if clamp else d
+
+
+def recall_bonus(g: float, w: tuple[float, ...]) -> float:
+    """h(G): hard penalty w15 at G=2, 1 at G=3, easy bonus w16 at G=4, log-linear between."""
+    if g <= 3.0:
+        return math.exp((3.0 - g) * math.log(max(w[15], 1e-9)))
+    return math.exp((g - 3.0) * math.log(w[16]))
+
+
+def next_difficulty(d: float, g: float, w: tuple[float, ...]) -> float:
+    delta = -w[6] * (g - 3.0)
+    damped = d + delta * (10.0 - d) / 9.0
+    reverted = w[7] * initial_difficulty(4.0, w, clamp=False) + (1.0 - w[7]) * damped
+    return _clamp(reverted, D_MIN, D_MAX)
+
+
+def next_stability(s: float, d: float, g: float, t_days: int, w: tuple[float, ...]) -> float:
+    """Stability after a review with FSRS grade g, t_days study days after the previous review."""
+    if t_days <= 0:
+        growth = math.exp(w[17] * (g - 3.0 + w[18])) * s ** (-w[19])
+        if g >= 2.0:
+            growth = max(growth, 1.0)
+        return _clamp(s * growth, S_MIN, S_MAX)
+    r = forgetting_curve(t_days, s, w)
+    if g < 2.0:
+        forget = w[11] * d ** (-w[12]) * ((s + 1.0) ** w[13] - 1.0) * math.exp(w[14] * (1.0 - r))
+        new_s = min(forget, s / math.exp(w[17] * w[18]))
+    else:
+        new_s = s * (1.0 + math.exp(w[8]) * (11.0 - d) * s ** (-w[9])
+                     * (math.exp(w[10] * (1.0 - r)) - 1.0) * recall_bonus(g, w))
+    return _clamp(new_s, S_MIN, S_MAX)
+
+
+def update_memory(stability: float | None, difficulty: float | None, grade: int, t_days: int | None,
+                  w: tuple[float, ...]) -> tuple[float, float]:
+    """(S, D) after one review; stability None means the card's first review."""
+    g = GRADE_TO_G[grade]
+    if stability is None or difficulty is None:
+        return initial_stability(grade, w), initial_difficulty(g, w)
+    return next_stability(stability, difficulty, g, t_days or 0, w), next_difficulty(difficulty, g, w)
+
+
+def interval_days(stability: float, config: SchedulerConfig) -> float:
+    """Unrounded interval at which predicted recall falls to the desired retention."""
+    w = config.weights
+    return stability / decay_factor(w) * (config.desired_retention ** (-1.0 / w[20]) - 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Study days
+
+def _local(now: datetime, config: SchedulerConfig) -> datetime:
+    return now.astimezone(config.tz) if config.tz is not None else now.astimezone()
+
+
+def study_day(moment: datetime, config: SchedulerConfig) -> date:
+    """The study day a moment belongs to (a day starts at day_start_hour local time)."""
+    return (_local(moment, config) - timedelta(hours=config.day_start_hour)).date()
+
+
+def study_days_between(earlier: datetime, later: datetime, config: SchedulerConfig) -> int:
+    return (study_day(later, config) - study_day(earlier, config)).days
+
+
+def day_boundary(day: date, config: SchedulerConfig) -> datetime:
+    """UTC moment at which study day `day` starts."""
+    tz = config.tz if config.tz is not None else datetime.now(timezone.utc).astimezone().tzinfo
+    return datetime.combine(day, time(config.day_start_hour), tzinfo=tz).astimezone(timezone.utc)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scheduling
+
+def retrievability(state: MemoryState, now: datetime, config: SchedulerConfig = SchedulerConfig()) -> float:
+    """Predicted probability of recall at `now` (0.0 for a card never reviewed)."""
+    _require_aware(now, "now")
+    if state.stability is None or state.last_review is None:
+        return 0.0
+    t = max(study_days_between(state.last_review, now, config), 0)
+    return forgetting_curve(t, state.stability, config.weights)
+
+
+def _fuzz_unit(state: MemoryState, now: datetime, config: SchedulerConfig) -> float:
+    """A number in [0, 1) fixed by seed, card state and time - independent of the rating."""
+    key = f"{config.fuzz_seed}|{now.isoformat()}|{state.reps}|{state.lapses}|{state.stability}"
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2 ** 64
+
+
+_FUZZ_RANGES = ((2.5, 7.0, 0.15), (7.0, 20.0, 0.10), (20.0, math.inf, 0.05))
+
+
+def _fuzzed(days: float, unit: float) -> float:
+    if days < 2.5:
+        return days
+    delta = 1.0 + sum(factor * (min(days, end) - start) for start, end, factor in _FUZZ_RANGES if days > start)
+    # delta grows slower than days, so days + delta*(2u-1) stays increasing in days for a fixed u
+    return days + delta * (2.0 * unit - 1.0)
+
+
+def _day_interval_due(days: float, now: datetime, state: MemoryState, config: SchedulerConfig) -> datetime:
+    if config.fuzz:
+        days = _fuzzed(days, _fuzz_unit(state, now, config))
+    whole = int(_clamp(round(days), 1, config.maximum_interval_days))
+    due = day_boundary(study_day(now, config) + timedelta(days=whole), config)
+    # Shortly before the day boundary "tomorrow" can be minutes away; never come back sooner than a
+    # learning step would, so a better rating never gives a shorter wait.
+    longest_step = max(config.learning_steps + config.relearning_steps, default=timedelta(0)) * 1.5
+    while due - now < longest_step:
+        whole += 1
+        due = day_boundary(study_day(now, config) + timedelta(days=whole), config)
+    return due
+
+
+def _step_wait(steps: tuple[timedelta, ...], step: int, rating: int) -> tuple[int, timedelta] | None:
+    """(new step, wait) for a learning-phase rating 1..3, or None when the card graduates."""
+    if not steps:
+        return None
+    step = min(step, len(steps) - 1)
+    if rating == 1:
+        return 0, steps[0]
+    if rating == 2:
+        if step == 0:
+            wait = (steps[0] + steps[1]) / 2 if len(steps) > 1 else steps[0] * 1.5
+            return 0, wait
+        return step, steps[step]
+    if step + 1 < len(steps):  # rating 3 advances one step
+        return step + 1, steps[step + 1]
+    return None
+
+
+def review(state: MemoryState, rating: Rating, now: datetime,
+           config: SchedulerConfig = SchedulerConfig()) -> tuple[MemoryState, ReviewRecord]:
+    """Apply one rating at `now`; returns the new state and the log record (inputs untouched)."""
+    rating = _check_rating(rating)
+    _require_aware(now, "now")
+    now_utc = now.astimezone(timezone.utc)
+    w = config.weights
+
+    elapsed = None
+    t_days = None
+    if state.last_review is not None:
+        elapsed = (now_utc - state.last_review).total_seconds() / 86400.0
+        t_days = max(study_days_between(state.last_review, now_utc, config), 0)
+    stability, difficulty = update_memory(state.stability, state.difficulty, rating, t_days, w)
+
+    phase, step, lapses = state.phase, state.step, state.lapses
+    wait: timedelta | None = None  # a learning step; None means a day interval
+    day_interval = 1.0
+    if phase == "review":
+        if rating == 1:
+            lapses += 1
+            plan = _step_wait(config.relearning_steps, 0, 1)
+            phase, step = ("relearning", plan[0]) if plan else ("review", 0)
+            wait = plan[1] if plan else None
+        elif rating == 2:
+            day_interval = 1.0  # "barely": check again tomorrow
+        else:
+            day_interval = interval_days(stability, config)
+    else:
+        steps = config.relearning_steps if phase == "relearning" else config.learning_steps
+        plan = _step_wait(steps, step, rating) if rating <= 3 else None
+        if plan is not None:
+            step, wait = plan
+            phase = "relearning" if phase == "relearning" else "learning"
+        else:
+            phase, step = "review", 0
+            day_interval = 1.0 if rating <= 2 else interval_days(stability, config)
+
+    due = now_utc + wait if wait is not None else _day_interval_due(day_interval, now_utc, state, config)
+    after = MemoryState(phase=phase, stability=stability, difficulty=difficulty, due=due,
+                        last_review=now_utc, reps=state.reps + 1, lapses=lapses, step=step,
+                        last_rating=rating)
+    record = ReviewRecord(rating=rating, reviewed_at=now_utc, elapsed_days=elapsed,
+                          state_before=state, state_after=after, interval=due - now_utc)
+    return after, record
+
+
+def preview(state: MemoryState, now: datetime, config: SchedulerConfig = SchedulerConfig()) -> dict[int, timedelta]:
+    """Time until the card would be due again for each rating."""
+    return {rating: review(state, rating, now, config)[1].interval for rating in RATINGS}
+
+
+__all__ = [
+    "Rating", "RATING_LABELS", "RATINGS", "GRADE_TO_G", "DEFAULT_WEIGHTS", "N_WEIGHTS", "WEIGHT_BOUNDS",
+    "SchedulerConfig", "MemoryState", "ReviewRecord", "review", "retrievability", "preview",
+    "forgetting_curve", "decay_factor", "update_memory", "interval_days", "study_day",
+    "study_days_between", "day_boundary",
+]
