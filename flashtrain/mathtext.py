@@ -1,0 +1,193 @@
+"""LaTeX math as readable Unicode for the terminal (pure; no Textual).
+
+Textual's Markdown widget silently drops `$...$` math, so card text goes through `render_math`
+before it is displayed. `to_unicode` tries flatlatex first (best at fractions, scripts and
+accents), then pylatexenc (maintained, but loses grouping), and finally shows the raw source:
+anything that matters stays readable as plain LaTeX.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Commands flatlatex does not know, written as flatlatex \newcommand aliases.
+_ALIASES = (
+    r"\newcommand{\le}{\leq}",
+    r"\newcommand{\ge}{\geq}",
+    r"\newcommand{\ne}{\neq}",
+    r"\newcommand{\to}{\rightarrow}",
+    r"\newcommand{\gets}{\leftarrow}",
+    r"\newcommand{\ldots}{\dots}",
+    r"\newcommand{\top}{T}",
+    r"\newcommand{\intercal}{T}",
+    r"\newcommand{\dfrac}[2]{\frac{#1}{#2}}",
+    r"\newcommand{\tfrac}[2]{\frac{#1}{#2}}",
+    r"\newcommand{\boldsymbol}[1]{\mathbf{#1}}",
+    r"\newcommand{\bm}[1]{\mathbf{#1}}",
+    r"\newcommand{\widehat}[1]{\hat{#1}}",
+    r"\newcommand{\widetilde}[1]{\tilde{#1}}",
+)
+# Text-like commands: their argument is shown as written, spaces kept.
+_TEXT_COMMAND = re.compile(r"\\(?:text|textrm|textit|textbf|mathrm|mathit|operatorname\*?|mbox)\s*\{([^{}]*)\}")
+# Function names typeset upright in LaTeX.
+_FUNCTION = re.compile(
+    r"\\(arg\s*max|arg\s*min|argmax|argmin|log|ln|exp|max|min|sin|cos|tan|tanh|sigmoid|sup|inf|det|lim|Pr|"
+    r"softmax|diag|sign|var|Var|E)(?![A-Za-z])(\s*)"
+)
+# Sizing and spacing commands that carry no meaning in plain text.
+_DROP = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?(?![A-Za-z])|\\[,;:!]|\\(?:displaystyle|limits)(?![A-Za-z])")
+_SUB = "ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎"
+_SUP = "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂ⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵝᵞᵟᵠᵡ"
+# flatlatex brackets any base longer than one character: x_i^2 becomes (xᵢ)² and v_t/2 becomes
+# (vₜ)/2. Drop the brackets around one symbol with its scripts, unless they follow a function name.
+_SCRIPT_PARENS = re.compile(
+    rf"(?:(?<=^)|(?<=[\s/√(+\-=·×]))\(([^\s()][\u0300-\u036f\u20d7]?[{_SUB}{_SUP}]+)\)(?=$|[\s/)+\-=·×{_SUP}])")
+_RELATION = re.compile(r"\s*([=<>≤≥≈≠←→⇒∈∼∝])\s*")
+# flatlatex's subscript table lacks these letters although Unicode has them.
+_EXTRA_SUBSCRIPTS = dict(zip("hklmnpst", "ₕₖₗₘₙₚₛₜ"))
+
+
+@lru_cache(maxsize=1)
+def _flatlatex():
+    import flatlatex
+    from flatlatex import data
+
+    for letter, glyph in _EXTRA_SUBSCRIPTS.items():
+        data.subscript.setdefault(letter, glyph)
+    converter = flatlatex.converter()
+    for alias in _ALIASES:
+        converter.add_newcommand(alias)
+    return converter
+
+
+def _prepare(latex: str) -> str:
+    text = _TEXT_COMMAND.sub(lambda m: re.sub(r"\s+", r"\\ ", m.group(1)), latex)
+
+    def function(match: re.Match) -> str:
+        name = re.sub(r"\s+", "", match.group(1))
+        rest = match.string[match.end():]
+        needs_space = bool(rest) and (rest[0].isalpha() or rest[0] == "\\")
+        return name + (r"\ " if needs_space else "")
+
+    text = _FUNCTION.sub(function, text)
+    return _DROP.sub("", text)
+
+
+def _tidy(text: str) -> str:
+    text = _SCRIPT_PARENS.sub(r"\1", text)
+    text = _RELATION.sub(r" \1 ", text)
+    return re.sub(r"  +", " ", text).strip()
+
+
+@lru_cache(maxsize=4096)
+def to_unicode(latex: str) -> str:
+    """Readable Unicode for one LaTeX math expression; the raw source if nothing converts it cleanly."""
+    source = latex.strip()
+    if not source:
+        return ""
+    prepared = _prepare(source)
+    try:
+        converted = _flatlatex().convert(prepared)
+        if "\\" not in converted:
+            return _tidy(converted)
+    except Exception:  # flatlatex raises plain Exceptions on syntax it cannot parse
+        pass
+    try:
+        from pylatexenc.latex2text import LatexNodes2Text
+
+        converted = LatexNodes2Text(math_mode="text").latex_to_text(prepared)
+        if "\\" not in converted and converted.strip():
+            return _tidy(converted)
+    except Exception:  # pylatexenc may raise on malformed input; the raw source still reads fine
+        pass
+    return source
+
+
+# -- Markdown -----------------------------------------------------------------------------------
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# One scanner for the inline parts: code spans first (left alone), then $$display$$, then $inline$.
+_INLINE = re.compile(
+    r"(?P<code>(?P<ticks>`+).+?(?P=ticks))"
+    r"|(?P<escaped>\\\$)"
+    r"|\$\$(?P<display>.+?)\$\$"
+    r"|\$(?P<inline>[^\s$](?:[^$]*?[^\s$\\])?)\$(?!\d)",
+    re.DOTALL,
+)
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _escape_markdown(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _inline_math(latex: str) -> str:
+    converted = to_unicode(latex)
+    if converted == latex.strip() and "\\" in converted:
+        return f"`{latex.strip()}`"  # raw fallback, shown as code so Markdown leaves it alone
+    return _escape_markdown(converted)
+
+
+def _display_math(latex: str) -> str:
+    body = " ".join(latex.split())
+    converted = to_unicode(body)
+    if converted == body and "\\" in converted:
+        return f"\n\n\u2003\u2003`{body}`\n\n"
+    # Em spaces are not Markdown whitespace, so the indent survives paragraph parsing.
+    return f"\n\n\u2003\u2003{_escape_markdown(converted)}\n\n"
+
+
+def _render_prose(text: str) -> str:
+    def replace(match: re.Match) -> str:
+        if match.group("code") is not None or match.group("escaped") is not None:
+            return match.group(0)
+        if match.group("display") is not None:
+            return _display_math(match.group("display"))
+        return _inline_math(match.group("inline"))
+
+    out = _INLINE.sub(replace, text)
+    if "\u2003\u2003" in out:  # display math added blank lines around itself
+        out = re.sub(r"\n{3,}", "\n\n", out).strip("\n")
+    return out
+
+
+def render_math(markdown_text: str) -> str:
+    """Markdown with `$...$` as inline Unicode and `$$...$$` as an indented line; code untouched."""
+    if "$" not in markdown_text:
+        return markdown_text
+    out: list[str] = []
+    prose: list[str] = []
+    fence: str | None = None
+    previous_blank = True
+    in_list = False
+
+    def flush() -> None:
+        if prose:
+            out.append(_render_prose("\n".join(prose)))
+            prose.clear()
+
+    for line in markdown_text.split("\n"):
+        match = _FENCE.match(line)
+        if fence is not None:
+            out.append(line)
+            closing = match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence)
+            if closing and not line.strip().lstrip(fence[0]).strip():
+                fence = None
+            continue
+        if match:
+            flush()
+            fence = match.group(1)
+            out.append(line)
+        elif line.startswith("    ") and previous_blank and not in_list:
+            flush()
+            out.append(line)  # an indented code block
+        elif not line.strip():
+            flush()
+            out.append(line)
+        else:
+            if previous_blank:
+                in_list = bool(re.match(r"^ {0,3}([-*+]|\d+[.)])\s", line)) or (in_list and line.startswith(" "))
+            prose.append(line)
+        previous_blank = not line.strip()
+    flush()
+    return "\n".join(out)
