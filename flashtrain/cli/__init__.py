@@ -11,7 +11,7 @@ import sys
 
 from flashtrain.cli import common
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+from flashtrain.cli.common import EXIT_OK, EXIT_USAGE
 
 
 class _Parser(argparse.ArgumentParser):

@@ -11,6 +11,8 @@ from typing import Any
 
 from flashtrain.paths import resolve_db_path
 
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
 
 class UserError(Exception):
     """A problem the user can fix; printed as one line, no traceback."""

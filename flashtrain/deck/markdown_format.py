@@ -27,7 +27,8 @@ DECK_KEYS = {"name", "deck", "description", "tags"}
 
 
 def make_parser() -> MarkdownIt:
-    return MarkdownIt("commonmark").use(front_matter_plugin).use(dollarmath_plugin)
+    """Block structure only: the inline pass is switched off because cards keep their source text."""
+    return MarkdownIt("commonmark").use(front_matter_plugin).use(dollarmath_plugin).disable("inline")
 
 
 _MD = make_parser()

@@ -1,0 +1,184 @@
+"""`flashtrain import | export | decks | locate`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from flashtrain.cli import common
+from flashtrain.cli.common import UserError
+
+EXPORT_FORMATS = ("markdown", "anki", "csv")
+EXPORT_SUFFIX = {"markdown": ".md", "anki": ".txt", "csv": ".csv"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from flashtrain.deck.importers import FORMATS
+
+    p = sub.add_parser("import", help="import deck files or folders into the store")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--deck", metavar="NAME", help="put the cards in this deck (default: from the file)")
+    p.add_argument("--format", choices=sorted(FORMATS), help="input format (default: detected from content)")
+    p.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    p.add_argument("--trust", action="store_true", help="trust the deck's code snippets to run")
+    common.add_json_option(p)
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("export", help="export decks as Markdown, Anki TXT or CSV")
+    p.add_argument("--deck", metavar="NAME", help="only this deck (default: all decks)")
+    p.add_argument("--format", choices=EXPORT_FORMATS, default="markdown")
+    p.add_argument("--out", metavar="PATH", type=Path,
+                   help="file for one deck, folder for several (default: standard output)")
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("decks", help="list decks with card counts")
+    common.add_json_option(p)
+    p.set_defaults(handler=cmd_decks)
+
+    p = sub.add_parser("locate", help="print the paths flashtrain uses")
+    common.add_json_option(p)
+    p.set_defaults(handler=cmd_locate)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from flashtrain.store.sync import import_paths
+
+    store = common.open_store(args)
+    reports = import_paths(store, args.paths, fmt=args.format, deck_name=args.deck, dry_run=args.dry_run,
+                           trust=args.trust)
+    rejected = [r for r in reports if r.status == "rejected"]
+    if args.json:
+        common.print_json({"dry_run": args.dry_run, "files": [r.to_dict() for r in reports]})
+    else:
+        for report in reports:
+            for warning in report.warnings:
+                print(warning, file=sys.stderr)
+            if report.status == "rejected":
+                print(report.error, file=sys.stderr)
+                continue
+            changes = (f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+                       f"{report.retired} retired" + (f", {report.restored} restored" if report.restored else ""))
+            note = " (file unchanged, skipped)" if report.status == "unchanged" else ""
+            print(f"{report.deck}: {changes}{note}  [{report.path}, {report.format}]")
+        if args.dry_run:
+            print("dry run: nothing was written")
+        if rejected:
+            print(f"{len(rejected)} of {len(reports)} file(s) rejected; the others were imported", file=sys.stderr)
+    return common.EXIT_REJECTED if rejected else common.EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from flashtrain.store.models import Deck
+    from flashtrain.store.sync import deck_spec_from_store
+
+    store = common.open_store(args)
+    with store.sessions() as session:
+        query = select(Deck).order_by(Deck.name)
+        if args.deck:
+            query = query.where(Deck.name == args.deck)
+        decks = list(session.scalars(query))
+        if not decks:
+            raise UserError(f"no deck named {args.deck!r} (see `flashtrain decks`)" if args.deck else "no decks")
+        specs = [deck_spec_from_store(session, deck) for deck in decks]
+    write = _writer(args.format)
+    if args.out is None:
+        if len(specs) > 1 and args.format != "csv":
+            raise UserError("several decks: give --deck NAME or --out FOLDER", common.EXIT_USAGE)
+        for spec in specs:
+            sys.stdout.write(write(spec))
+        return common.EXIT_OK
+    targets = _export_targets(args.out, specs, args.format)
+    for target, spec in targets:
+        _write_atomically(target, write(spec))
+        print(f"{spec.name}: {len(spec.cards)} cards -> {target}")
+    return common.EXIT_OK
+
+
+def _writer(fmt: str):
+    if fmt == "markdown":
+        from flashtrain.deck.markdown_format import write_markdown_deck
+
+        return write_markdown_deck
+    from flashtrain.deck import exporters
+
+    return {"anki": exporters.export_anki_txt, "csv": exporters.export_csv}[fmt]
+
+
+def _export_targets(out: Path, specs: list, fmt: str) -> list[tuple[Path, object]]:
+    if len(specs) == 1 and not out.is_dir():
+        return [(out, specs[0])]
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out}: several decks need a folder for --out, not a file", common.EXIT_USAGE)
+    out.mkdir(parents=True, exist_ok=True)
+    return [(out / (_slug(spec.name) + EXPORT_SUFFIX[fmt]), spec) for spec in specs]
+
+
+def _slug(name: str) -> str:
+    import re
+
+    return re.sub(r"[^\w]+", "-", name.lower()).strip("-") or "deck"
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Write beside the target and rename, so an interrupted export never leaves half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(target)
+
+
+def cmd_decks(args: argparse.Namespace) -> int:
+    from flashtrain.store.models import Card, CardState, Deck
+
+    store = common.open_store(args)
+    active = Card.retired_at.is_(None)
+    with store.sessions() as session:
+        rows = session.execute(
+            select(Deck.name, Deck.origin, Deck.trusted,
+                   func.count(Card.id).filter(active),
+                   func.count(Card.id).filter(active, CardState.card_id.is_(None)),
+                   func.count(Card.id).filter(active, Card.suspended),
+                   func.count(Card.id).filter(Card.retired_at.is_not(None)),
+                   func.count(Card.id).filter(active, Card.snippet_id.is_not(None)))
+            .outerjoin(Card, Card.deck_id == Deck.id).outerjoin(CardState, CardState.card_id == Card.id)
+            .group_by(Deck.id).order_by(Deck.name)).all()
+    decks = [dict(name=name, origin=origin, trusted=bool(trusted), cards=cards, new=new, suspended=suspended,
+                  retired=retired, code_backed=code) for name, origin, trusted, cards, new, suspended, retired, code
+             in rows]
+    if args.json:
+        common.print_json({"decks": decks})
+        return common.EXIT_OK
+    if not decks:
+        print("no decks yet: `flashtrain import PATH` adds some")
+        return common.EXIT_OK
+    width = max(len(d["name"]) for d in decks)
+    print(f"{'deck':<{width}}  cards    new  code  suspended  retired")
+    for d in decks:
+        print(f"{d['name']:<{width}}  {d['cards']:>5}  {d['new']:>5}  {d['code_backed']:>4}  {d['suspended']:>9}  "
+              f"{d['retired']:>7}")
+    return common.EXIT_OK
+
+
+def cmd_locate(args: argparse.Namespace) -> int:
+    from flashtrain.paths import bundled_cards_dir, data_dir
+
+    db = common.db_path(args)
+    source = "--db" if getattr(args, "db", None) else ("FLASHTRAIN_DB" if _env_db() else "default")
+    paths = {"db": str(db), "db_source": source, "data_dir": str(data_dir()),
+             "bundled_cards": str(bundled_cards_dir())}
+    if args.json:
+        common.print_json(paths)
+    else:
+        print(f"store:         {paths['db']}  ({source})")
+        print(f"data dir:      {paths['data_dir']}")
+        print(f"bundled decks: {paths['bundled_cards']}")
+    return common.EXIT_OK
+
+
+def _env_db() -> bool:
+    import os
+
+    return bool(os.environ.get("FLASHTRAIN_DB"))

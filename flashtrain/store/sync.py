@@ -1,0 +1,231 @@
+"""Bringing deck files into the store without ever losing a learner's history.
+
+Identity rules (see cards/README.md):
+- a card is matched to its stored row by deck + key (explicit id, else the normalised question);
+- a card that gained or lost an explicit id, but kept its question, is matched by its question;
+- editing answer, hints or tags updates the row in place, so history stays attached;
+- a card missing from its file is retired (out of study, history kept) and restored if it returns;
+- a file whose bytes and import options are unchanged is skipped by hash;
+- each file is one transaction: a file that fails to parse changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from flashtrain.deck.importers import parse_text, read_text
+from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning
+from flashtrain.store.engine import Store
+from flashtrain.store.models import Card, Deck, SourceFile, utcnow
+
+DECK_SUFFIXES = {".md", ".markdown", ".txt", ".csv", ".tsv"}
+BUNDLED_PREFIX = "bundled:"
+
+
+@dataclass
+class ImportReport:
+    path: str
+    deck: str = ""
+    format: str = ""
+    status: str = "imported"  # imported | unchanged | rejected
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    restored: int = 0
+    warnings: list[ParseWarning] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items() if k != "warnings"}
+        data["warnings"] = [str(w) for w in self.warnings]
+        return data
+
+
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[ImportReport]]:
+    """Files as given, folders expanded to their deck files (sorted); missing paths are reported."""
+    files: list[Path] = []
+    missing: list[ImportReport] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DECK_SUFFIXES
+                            and p.name.lower() != "readme.md" and "snippets" not in p.relative_to(path).parts)
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(ImportReport(str(path), status="rejected", error=f"{path}: error: no such file or folder"))
+    return files, missing
+
+
+def import_paths(store: Store, paths: list[Path], fmt: str | None = None, deck_name: str | None = None,
+                 dry_run: bool = False, origin: str = "imported", trust: bool = False) -> list[ImportReport]:
+    files, reports = expand_paths(paths)
+    for path in files:
+        reports.append(import_file(store, path, fmt=fmt, deck_name=deck_name, dry_run=dry_run,
+                                   origin=origin, trust=trust))
+    return reports
+
+
+def import_file(store: Store, path: Path, fmt: str | None = None, deck_name: str | None = None,
+                dry_run: bool = False, origin: str = "imported", trust: bool = False,
+                source_key: str | None = None) -> ImportReport:
+    """Import one file in one transaction. Never raises for bad input: the report says what failed."""
+    source_key = source_key or str(path.resolve())
+    report = ImportReport(str(path))
+    try:
+        text = read_text(path)
+        digest = hashlib.sha256(f"{fmt}\x00{deck_name}\x00{text}".encode()).hexdigest()
+        with store.sessions() as session:
+            source = session.scalar(select(SourceFile).where(SourceFile.path == source_key))
+            if source is not None and source.content_hash == digest and not trust:
+                deck = session.get(Deck, source.deck_id)
+                report.status, report.deck, report.format = "unchanged", deck.name, source.format
+                report.unchanged = session.scalar(select(func.count()).select_from(Card).where(
+                    Card.source_id == source.id, Card.retired_at.is_(None))) or 0
+                return report
+        spec = parse_text(text, str(path), fmt, deck_name)
+    except DeckError as error:
+        report.status, report.error = "rejected", str(error)
+        return report
+    report.deck, report.format = spec.name, spec.format
+    spec, duplicate_warnings = drop_duplicate_keys(spec)
+    report.warnings = list(spec.warnings) + duplicate_warnings
+    with store.sessions() as session:
+        with session.begin():
+            apply_deck(session, spec, source_key, digest, origin, trust, report)
+            if dry_run:
+                session.rollback()
+    return report
+
+
+def drop_duplicate_keys(spec: DeckSpec) -> tuple[DeckSpec, list[ParseWarning]]:
+    """Two cards with the same identity in one file: keep the first, warn about the second."""
+    seen: dict[str, CardSpec] = {}
+    warnings = []
+    for card in spec.cards:
+        if card.key in seen:
+            first = seen[card.key]
+            what = f"id {card.explicit_id!r}" if card.explicit_id else "question"
+            warnings.append(ParseWarning(spec.path, card.line, f"same {what} as the card at line {first.line}; "
+                                         "this duplicate was skipped (give it its own id: to keep both)"))
+            continue
+        seen[card.key] = card
+    if not warnings:
+        return spec, []
+    return DeckSpec(spec.name, tuple(seen.values()), spec.description, spec.tags, spec.path, spec.format,
+                    spec.warnings), warnings
+
+
+def question_key(question: str, kind: str, cloze_index: int) -> str:
+    return CardSpec(question=question, answer="", kind=kind, cloze_index=cloze_index).key
+
+
+def apply_deck(session: Session, spec: DeckSpec, source_key: str, digest: str, origin: str, trust: bool,
+               report: ImportReport) -> None:
+    now = utcnow()
+    deck = session.scalar(select(Deck).where(Deck.name == spec.name))
+    if deck is None:
+        deck = Deck(name=spec.name, description=spec.description, tags=list(spec.tags), origin=origin,
+                    trusted=trust, created_at=now)
+        session.add(deck)
+        session.flush()
+    else:
+        if spec.description:
+            deck.description = spec.description
+        if spec.tags:
+            deck.tags = list(spec.tags)
+        if trust:
+            deck.trusted = True
+    source = session.scalar(select(SourceFile).where(SourceFile.path == source_key))
+    if source is None:
+        source = SourceFile(path=source_key, deck_id=deck.id, content_hash=digest, format=spec.format, imported_at=now)
+        session.add(source)
+        session.flush()
+    else:
+        source.deck_id, source.content_hash, source.format, source.imported_at = deck.id, digest, spec.format, now
+
+    existing = {card.key: card for card in session.scalars(select(Card).where(Card.deck_id == deck.id))}
+    matched: set[str] = set()
+    spec_keys = {card.key for card in spec.cards}
+    by_question: dict[str, Card] | None = None
+    new_rows = []
+    for spec_card in spec.cards:
+        row = existing.get(spec_card.key)
+        if row is None or row.key in matched:
+            # An id added to (or removed from) a card whose question is unchanged keeps its history.
+            if by_question is None:
+                by_question = {question_key(c.question, c.kind, c.cloze_index): c for c in existing.values()}
+            candidate = by_question.get(question_key(spec_card.question, spec_card.kind, spec_card.cloze_index))
+            row = candidate if candidate is not None and candidate.key not in spec_keys and candidate.key not in matched else None
+            if row is not None:
+                row.key = spec_card.key
+        if row is None:
+            new_rows.append(card_values(spec_card, deck.id, source.id, now))
+            report.added += 1
+            continue
+        matched.add(row.key)
+        if row.retired_at is not None:
+            row.retired_at = None
+            report.restored += 1
+        if row.content_hash != spec_card.content_hash:
+            for name, value in card_values(spec_card, deck.id, source.id, now).items():
+                if name != "created_at":
+                    setattr(row, name, value)
+            report.updated += 1
+        else:
+            row.source_id, row.source_line = source.id, spec_card.line
+            report.unchanged += 1
+    for row in existing.values():
+        if row.key not in matched and row.source_id == source.id and row.retired_at is None:
+            row.retired_at = now
+            report.retired += 1
+    if new_rows:
+        # Core executemany: the ORM's per-object bookkeeping would dominate a 10,000-card import.
+        session.connection().execute(insert(Card.__table__), new_rows)
+
+
+def card_values(card: CardSpec, deck_id: int, source_id: int, now) -> dict:
+    return dict(deck_id=deck_id, source_id=source_id, source_line=card.line, key=card.key, kind=card.kind,
+                cloze_index=card.cloze_index, explicit_id=card.explicit_id, question=card.question,
+                answer=card.answer, tags=list(card.tags), hints=list(card.hints), snippet_id=card.snippet,
+                content_hash=card.content_hash, created_at=now, updated_at=now, retired_at=None)
+
+
+# -- bundled decks --------------------------------------------------------------------------------
+def bundled_deck_files() -> list[Path]:
+    from flashtrain.paths import bundled_cards_dir
+
+    folder = bundled_cards_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
+
+
+def ensure_bundled_decks(store: Store) -> list[ImportReport]:
+    """Import the decks that ship with flashtrain when the store has none yet (first use)."""
+    with store.sessions() as session:
+        if session.scalar(select(func.count()).select_from(Deck)):
+            return []
+    return import_bundled_decks(store)
+
+
+def import_bundled_decks(store: Store) -> list[ImportReport]:
+    """Bundled sources are keyed by file name, not by install path, so reinstalling keeps identity."""
+    return [import_file(store, path, origin="bundled", trust=False, source_key=BUNDLED_PREFIX + path.name)
+            for path in bundled_deck_files()]
+
+
+# -- reading decks back out -----------------------------------------------------------------------
+def deck_spec_from_store(session: Session, deck: Deck) -> DeckSpec:
+    """The active cards of a deck as a DeckSpec, in file order, for the exporters."""
+    rows = session.scalars(select(Card).where(Card.deck_id == deck.id, Card.retired_at.is_(None))
+                           .order_by(Card.source_id, Card.source_line, Card.cloze_index, Card.id))
+    cards = tuple(CardSpec(question=row.question, answer=row.answer, line=row.source_line, tags=tuple(row.tags),
+                           explicit_id=row.explicit_id, hints=tuple(row.hints), snippet=row.snippet_id,
+                           kind=row.kind, cloze_index=row.cloze_index) for row in rows)
+    return DeckSpec(name=deck.name, cards=cards, description=deck.description, tags=tuple(deck.tags))
