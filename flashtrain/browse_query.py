@@ -1,0 +1,198 @@
+"""The browser's search: a small query language turned into one SQL query (headless, no Textual).
+
+Syntax (terms are ANDed; `-term` negates; quote values with spaces):
+    deck:NAME        deck name, case-insensitive; `*` is a wildcard  (deck:"Deep learning*")
+    tag:NAME         card tag (exact, case-insensitive)
+    is:due is:new is:learning is:review is:suspended is:buried is:flagged is:leech is:retired
+    has:code has:hints
+    anything else    free text found in the question or the answer
+Retired cards are hidden unless the query says `is:retired`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import and_, func, not_, or_, select, true
+from sqlalchemy.sql import ColumnElement
+
+from flashtrain.scheduler.core import SchedulerConfig, decay_factor
+from flashtrain.store.models import Card, CardState, Deck
+
+LEECH_LAPSES = 8  # Anki's default leech threshold; the study service tags leeches at the same count
+IS_WORDS = ("due", "new", "learning", "review", "suspended", "buried", "flagged", "leech", "retired")
+HAS_WORDS = ("code", "hints")
+SORT_KEYS = ("due", "recall", "lapses", "deck", "reps")
+
+
+class QueryError(ValueError):
+    """A query the browser cannot run; the message names the offending term."""
+
+
+@dataclass(frozen=True)
+class Term:
+    field: str  # deck | tag | is | has | text
+    value: str
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class BrowseRow:
+    card_id: int
+    deck_name: str
+    question: str
+    kind: str
+    phase: str
+    due: datetime | None
+    lapses: int
+    reps: int
+    recall: float | None  # predicted recall now; None for a new card
+    suspended: bool
+    flagged: bool
+    retired: bool
+    snippet_id: str | None
+    tags: tuple[str, ...]
+
+
+def parse_query(query: str) -> list[Term]:
+    try:
+        words = shlex.split(query)
+    except ValueError as error:  # an unbalanced quote
+        raise QueryError(f"cannot read the query: {error}") from error
+    terms = []
+    for word in words:
+        negated = word.startswith("-") and len(word) > 1
+        body = word[1:] if negated else word
+        field, sep, value = body.partition(":")
+        field = field.lower()
+        if sep and field in ("deck", "tag", "is", "has"):
+            if not value:
+                raise QueryError(f"'{word}': say what to match after '{field}:'")
+            value_l = value.lower()
+            if field == "is" and value_l not in IS_WORDS:
+                raise QueryError(f"'{word}': is: takes one of {', '.join(IS_WORDS)}")
+            if field == "has" and value_l not in HAS_WORDS:
+                raise QueryError(f"'{word}': has: takes one of {', '.join(HAS_WORDS)}")
+            terms.append(Term(field, value if field == "deck" else value_l, negated))
+        else:
+            terms.append(Term("text", body, negated))
+    return terms
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _condition(term: Term, now: datetime) -> ColumnElement[bool]:
+    value = term.value
+    if term.field == "deck":
+        pattern = _like_escape(value.lower()).replace("*", "%")
+        return func.lower(Deck.name).like(pattern, escape="\\")
+    if term.field == "tag":
+        # tags are a JSON list; json_each keeps the match exact (no substring surprises)
+        tag_table = func.json_each(Card.tags).table_valued("value")
+        return select(tag_table.c.value).where(func.lower(tag_table.c.value) == value).exists()
+    if term.field == "has":
+        if value == "code":
+            return and_(Card.snippet_id.is_not(None), Card.snippet_id != "")
+        return func.json_array_length(Card.hints) > 0
+    if term.field == "is":
+        if value == "new":
+            return or_(CardState.card_id.is_(None), CardState.phase == "new")
+        if value == "due":
+            return and_(CardState.due.is_not(None), CardState.due <= now, CardState.phase != "new")
+        if value in ("learning", "review"):
+            phases = ("learning", "relearning") if value == "learning" else ("review",)
+            return CardState.phase.in_(phases)
+        if value == "suspended":
+            return Card.suspended.is_(True)
+        if value == "buried":
+            return and_(Card.buried_until.is_not(None), Card.buried_until > now)
+        if value == "flagged":
+            return Card.flagged.is_(True)
+        if value == "leech":
+            return func.coalesce(CardState.lapses, 0) >= LEECH_LAPSES
+        if value == "retired":
+            return Card.retired_at.is_not(None)
+    pattern = f"%{_like_escape(value)}%"
+    return or_(Card.question.ilike(pattern, escape="\\"), Card.answer.ilike(pattern, escape="\\"))
+
+
+def build_select(terms: list[Term], now: datetime):
+    conditions = []
+    wants_retired = any(t.field == "is" and t.value == "retired" and not t.negated for t in terms)
+    if not wants_retired:
+        conditions.append(Card.retired_at.is_(None))
+    for term in terms:
+        condition = _condition(term, now)
+        conditions.append(not_(condition) if term.negated else condition)
+    return (
+        select(Card.id, Deck.name, Card.question, Card.kind, CardState.phase, CardState.due, CardState.lapses,
+               CardState.reps, CardState.stability, CardState.last_review, Card.suspended, Card.flagged,
+               Card.retired_at, Card.snippet_id, Card.tags)
+        .join(Deck, Deck.id == Card.deck_id)
+        .outerjoin(CardState, CardState.card_id == Card.id)
+        .where(and_(true(), *conditions))
+    )
+
+
+def _recall(stability: float | None, last_review: datetime | None, now: datetime, config: SchedulerConfig) -> float | None:
+    if stability is None or last_review is None:
+        return None
+    # Whole study days, as the scheduler counts them (day boundary at day_start_hour local time).
+    offset = now.astimezone(config.tz).utcoffset() if config.tz else now.astimezone().utcoffset()
+    shift = (offset.total_seconds() if offset else 0.0) - config.day_start_hour * 3600
+
+    def day(moment: datetime) -> int:
+        return math.floor((moment.timestamp() + shift) / 86400)
+
+    days = max(day(now) - day(last_review), 0)
+    w = config.weights
+    return (1.0 + decay_factor(w) * days / stability) ** (-w[20])
+
+
+def search(store, query: str, now: datetime | None = None, sort: str = "due", descending: bool = False,
+           limit: int | None = 5000, config: SchedulerConfig | None = None) -> tuple[list[BrowseRow], int]:
+    """Cards matching `query`, sorted; returns (rows shown, total matches). Raises QueryError."""
+    now = now or datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        raise ValueError("search needs a UTC-aware 'now'")
+    if sort not in SORT_KEYS:
+        raise QueryError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_KEYS)}")
+    config = config or SchedulerConfig()
+    statement = build_select(parse_query(query), now)
+    with store.sessions() as session:
+        raw = session.execute(statement).all()
+    rows = [
+        BrowseRow(card_id=r[0], deck_name=r[1], question=r[2], kind=r[3], phase=r[4] or "new", due=r[5],
+                  lapses=r[6] or 0, reps=r[7] or 0, recall=_recall(r[8], r[9], now, config), suspended=bool(r[10]),
+                  flagged=bool(r[11]), retired=r[12] is not None, snippet_id=r[13], tags=tuple(r[14] or ()))
+        for r in raw
+    ]
+    rows.sort(key=_sort_key(sort), reverse=descending)
+    total = len(rows)
+    return (rows if limit is None else rows[:limit]), total
+
+
+def _sort_key(sort: str):
+    far = datetime.max.replace(tzinfo=timezone.utc)
+    if sort == "due":
+        return lambda r: (r.due is None, r.due or far, r.card_id)
+    if sort == "recall":
+        return lambda r: (r.recall is None, r.recall if r.recall is not None else 0.0, r.card_id)
+    if sort == "lapses":
+        return lambda r: (r.lapses, r.card_id)
+    if sort == "reps":
+        return lambda r: (r.reps, r.card_id)
+    return lambda r: (r.deck_name.lower(), r.card_id)
+
+
+def first_line(markdown: str, width: int = 80) -> str:
+    """A one-line preview of a card's question for a table cell."""
+    text = " ".join(markdown.split())
+    text = re.sub(r"\{\{(.+?)(::.*?)?\}\}", r"[\1]", text)
+    return text if len(text) <= width else text[: width - 1] + "…"
