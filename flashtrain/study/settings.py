@@ -1,0 +1,124 @@
+"""Typed study settings kept in the store's `settings` table, and the SchedulerConfig built from them.
+
+Each setting has a key, a default and a validator; a stored value that fails validation (hand-edited
+database, older version) falls back to the default instead of breaking the study session.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any, Callable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from flashtrain.scheduler.core import DEFAULT_WEIGHTS, N_WEIGHTS, WEIGHT_BOUNDS, SchedulerConfig
+from flashtrain.store.models import Setting, utcnow
+
+
+class SettingError(ValueError):
+    """A value that a setting does not accept; the message names the setting."""
+
+
+def _retention(value: Any) -> float:
+    value = float(value)
+    if not 0.70 <= value <= 0.99:
+        raise SettingError(f"desired_retention must be between 0.70 and 0.99, got {value}")
+    return value
+
+
+def _non_negative_int(name: str, upper: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or int(value) != value or not 0 <= int(value) <= upper:
+            raise SettingError(f"{name} must be a whole number 0..{upper}, got {value!r}")
+        return int(value)
+    return check
+
+
+def _positive_int(name: str) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or int(value) != value or int(value) < 1:
+            raise SettingError(f"{name} must be a whole number of at least 1, got {value!r}")
+        return int(value)
+    return check
+
+
+def _weights(value: Any) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    weights = tuple(float(w) for w in value)
+    if len(weights) != N_WEIGHTS or not all(math.isfinite(w) for w in weights):
+        raise SettingError(f"weights must be {N_WEIGHTS} finite numbers")
+    for i, (w, (lo, hi)) in enumerate(zip(weights, WEIGHT_BOUNDS)):
+        if not lo - 1e-9 <= w <= hi + 1e-9:
+            raise SettingError(f"weight w{i} = {w} is outside [{lo}, {hi}]")
+    return weights
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    default: Any
+    parse: Callable[[Any], Any]
+    help: str
+
+
+SETTINGS: dict[str, SettingDef] = {d.key: d for d in (
+    SettingDef("desired_retention", 0.9, _retention, "probability of recall the intervals aim for"),
+    SettingDef("new_per_day", 20, _non_negative_int("new_per_day", 10_000), "new cards introduced per study day"),
+    SettingDef("day_start_hour", 4, _non_negative_int("day_start_hour", 23), "local hour at which a study day starts"),
+    SettingDef("leech_threshold", 8, _positive_int("leech_threshold"), "lapses that make a card a leech"),
+    SettingDef("weights", None, _weights, "fitted scheduler weights (None = defaults)"),
+)}
+
+SETTING_PREFIX = "study."  # keys in the table are namespaced; other areas may keep their own
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    desired_retention: float = 0.9
+    new_per_day: int = 20
+    day_start_hour: int = 4
+    leech_threshold: int = 8
+    weights: tuple[float, ...] | None = None
+
+    def scheduler_config(self, tz: tzinfo | None = None) -> SchedulerConfig:
+        return SchedulerConfig(weights=self.weights or DEFAULT_WEIGHTS, desired_retention=self.desired_retention,
+                               day_start_hour=self.day_start_hour, tz=tz)
+
+
+def load_settings(session: Session) -> StudySettings:
+    rows = session.execute(select(Setting.key, Setting.value)
+                           .where(Setting.key.in_([SETTING_PREFIX + k for k in SETTINGS]))).all()
+    values: dict[str, Any] = {}
+    for key, raw in rows:
+        name = key[len(SETTING_PREFIX):]
+        try:
+            values[name] = SETTINGS[name].parse(raw)
+        except (SettingError, TypeError, ValueError):
+            continue  # an unreadable stored value must not stop studying: keep the default
+    return StudySettings(**values)
+
+
+def save_setting(session: Session, name: str, value: Any) -> Any:
+    """Validate and store one setting (None resets it to its default). Returns the stored value."""
+    if name not in SETTINGS:
+        raise SettingError(f"unknown setting {name!r}; known: {', '.join(SETTINGS)}")
+    key = SETTING_PREFIX + name
+    if value is None:
+        session.execute(delete(Setting).where(Setting.key == key))
+        return SETTINGS[name].default
+    try:
+        parsed = SETTINGS[name].parse(value)
+    except (TypeError, ValueError) as error:
+        raise SettingError(str(error)) from error
+    stored = list(parsed) if isinstance(parsed, tuple) else parsed
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=stored, updated_at=utcnow()))
+    else:
+        row.value = stored
+        row.updated_at = utcnow()
+    return parsed
