@@ -1,0 +1,59 @@
+"""Small helpers shared by the foreign-format importers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flashtrain.deck.model import CardSpec, DeckSpec, ParseWarning
+
+
+def clean_block(lines) -> str:
+    """Drop leading/trailing blank lines and trailing spaces; keep the inner layout exactly."""
+    body = [line.rstrip() for line in lines]
+    while body and not body[0]:
+        body.pop(0)
+    while body and not body[-1]:
+        body.pop()
+    return "\n".join(body)
+
+
+def clean_text(text: str) -> str:
+    """The form every importer stores a field in (exporters' round trips compare against this)."""
+    return clean_block(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+
+
+def name_from_path(path: str) -> str:
+    """'003_batch-norm notes.txt' -> 'Batch norm notes' (same rule as our Markdown decks)."""
+    stem = Path(path).stem
+    name = re.sub(r"[-_]+", " ", re.sub(r"^\d+[-_ ]*", "", stem)).strip() or stem
+    return name[:1].upper() + name[1:]
+
+
+def duplicate_warnings(path: str, cards: list[CardSpec]) -> list[ParseWarning]:
+    """Two cards with the same question share one identity in the store: say so, naming both lines."""
+    first_line: dict[str, int] = {}
+    warnings = []
+    for card in cards:
+        key = card.key
+        if key in first_line:
+            warnings.append(ParseWarning(path, card.line, f"same question as the card at line {first_line[key]} "
+                                         f"({_short(card.question)!r}); the two share one identity"))
+        else:
+            first_line[key] = card.line
+    return warnings
+
+
+def make_deck(path: str, fmt: str, name: str, cards: list[CardSpec], warnings: list[ParseWarning],
+              description: str = "", tags: tuple[str, ...] = ()) -> DeckSpec:
+    warnings = sorted(warnings + duplicate_warnings(path, cards), key=lambda w: w.line)
+    return DeckSpec(name=name, cards=tuple(cards), description=description, tags=tags, path=path,
+                    format=fmt, warnings=tuple(warnings))
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+short = _short
