@@ -41,3 +41,15 @@ def add_deck(store, name: str, n: int, tags=(), snippet_every: int = 0, kind: st
         return [c.id for c in cards]
 
 
+
+
+def set_state(store, card_id: int, **fields) -> None:
+    """Give a card a scheduler state directly (as if it had been reviewed before)."""
+    from flashtrain.store.models import CardState
+
+    with store.sessions.begin() as s:
+        row = s.get(CardState, card_id) or CardState(card_id=card_id)
+        defaults = {"phase": "review", "difficulty": 5.0, "reps": 3, "lapses": 0, "step": 0, "last_rating": 4}
+        for name, value in (defaults | fields).items():
+            setattr(row, name, value)
+        s.add(row)
