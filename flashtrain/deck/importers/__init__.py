@@ -30,6 +30,16 @@ FORMATS: dict[str, tuple[Parser, Callable[[str, str], float]]] = {
 }
 
 
+def _register_foreign_formats() -> None:
+    from flashtrain.deck.importers import alternating, anki_txt, brainscape, csv_format, notes
+
+    for module in (brainscape, alternating, notes, anki_txt, csv_format):
+        FORMATS[module.FORMAT] = (module.parse, module.looks_like)
+
+
+_register_foreign_formats()
+
+
 def detect_format(text: str, path: str) -> str:
     best_name, best_score = None, 0.0
     for name, (_, confidence) in FORMATS.items():
