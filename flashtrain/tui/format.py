@@ -1,0 +1,56 @@
+"""Small pure formatting helpers shared by the screens (no Textual imports)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+
+def short_interval(delta: timedelta) -> str:
+    """'<1m', '10m', '3h', '4d', '2.5mo', '1.3y': how long until a card comes back."""
+    seconds = delta.total_seconds()
+    if seconds < 60:
+        return "<1m"
+    minutes = seconds / 60
+    if minutes < 60:
+        return f"{round(minutes)}m"
+    hours = minutes / 60
+    if hours < 24:
+        return f"{round(hours)}h"
+    days = hours / 24
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        months = days / 30.44
+        return f"{months:.1f}mo" if months < 10 else f"{round(months)}mo"
+    return f"{days / 365.25:.1f}y"
+
+
+def relative_due(due: datetime | None, now: datetime) -> str:
+    """'new', 'now', 'in 3d', '2d ago' for a browse table cell."""
+    if due is None:
+        return "new"
+    delta = due - now
+    if abs(delta.total_seconds()) < 60:
+        return "now"
+    if delta.total_seconds() > 0:
+        return f"in {short_interval(delta)}"
+    return f"{short_interval(-delta)} ago"
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def duration_text(ms: int | float) -> str:
+    seconds = int(ms // 1000)
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m"
+    return f"{seconds}s"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,144 @@
+"""Modal dialogs: confirm, trust, custom session, and the keys of the current screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
+
+from flashtrain.study.queue import QueueSpec
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Yes/no question; dismisses with True only on an explicit yes."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("y", "confirm", "Yes"), Binding("n", "cancel", "No")]
+
+    def __init__(self, title: str, message: str, yes_label: str = "Yes", danger: bool = False) -> None:
+        super().__init__()
+        self.title_text, self.message, self.yes_label, self.danger = title, message, yes_label, danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.message, classes="dialog-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes_label, id="yes", variant="error" if self.danger else "primary")
+                yield Button("Cancel", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class TrustDialog(ConfirmDialog):
+    """Asked before any code from a deck that did not ship with flashtrain runs."""
+
+    def __init__(self, deck_name: str, snippet_id: str) -> None:
+        super().__init__(
+            "Run code from this deck?",
+            f"The snippet [b]{snippet_id}[/b] comes from the imported deck [b]{deck_name}[/b], not from "
+            "flashtrain's own decks. Its checks run your code next to the deck's code in a separate, "
+            "limited process.\n\nTrust this deck and run its snippets from now on?",
+            yes_label="Trust deck",
+        )
+
+
+class CustomSessionDialog(ModalScreen[QueueSpec | None]):
+    """Cram a deck or tag, review lapsed cards, or only code-backed cards."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    MODES = (("cram", "Cram: every card, due or not (schedule unchanged)"),
+             ("lapsed", "Lapsed cards: those I forgot before (schedule unchanged)"),
+             ("code", "Code-backed cards that are due"),
+             ("due", "Due cards only"))
+
+    def __init__(self, decks: list[tuple[str, int]], deck_id: int | None = None) -> None:
+        super().__init__()
+        self.decks = decks
+        self.deck_id = deck_id
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Label("Custom session", classes="dialog-title")
+            with RadioSet(id="mode"):
+                for index, (_mode, text) in enumerate(self.MODES):
+                    yield RadioButton(text, value=index == 0)
+            yield Label("Deck")
+            yield Select([("All decks", -1)] + self.decks, value=self.deck_id if self.deck_id is not None else -1,
+                         allow_blank=False, id="deck")
+            yield Label("Only cards with tag (optional)")
+            yield Input(placeholder="e.g. adam", id="tag")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Start", id="start", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+            return
+        self.dismiss(self.spec())
+
+    def on_input_submitted(self) -> None:
+        self.dismiss(self.spec())
+
+    def spec(self) -> QueueSpec:
+        index = self.query_one("#mode", RadioSet).pressed_index
+        mode = self.MODES[max(index, 0)][0]
+        deck = self.query_one("#deck", Select).value
+        tag = self.query_one("#tag", Input).value.strip().lstrip("#").lower() or None
+        deck_ids = None if deck in (-1, Select.BLANK, None) else (int(deck),)
+        return QueueSpec(deck_ids=deck_ids, tag=tag, mode=mode)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class KeysScreen(ModalScreen[None]):
+    """`?`: the keys that work on the screen underneath, with what they do."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+
+    def __init__(self, screen: Screen) -> None:
+        super().__init__()
+        self.rows = keys_of(screen)
+        self.screen_title = getattr(screen, "TITLE_TEXT", None) or type(screen).__name__.removesuffix("Screen")
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog keys"):
+            yield Label(f"Keys: {self.screen_title}", classes="dialog-title")
+            width = max((len(k) for k, _ in self.rows), default=4)
+            text = "\n".join(f"[b]{key.ljust(width)}[/b]  {what}" for key, what in self.rows)
+            yield Static(text, classes="keys-table")
+            yield Static("[dim]ctrl+p opens the command palette; escape closes this.[/dim]")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def keys_of(screen: Screen) -> list[tuple[str, str]]:
+    """(key, description) for the screen's and the app's bindings, in declaration order."""
+    rows: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for node in (screen, screen.app):
+        for binding in node._bindings.key_to_bindings.values():
+            for b in binding:
+                what = b.description or b.tooltip
+                if not what or b.system:
+                    continue
+                key = b.key_display or screen.app.get_key_display(b)
+                if (key, what) in seen or what in {w for _, w in rows}:
+                    continue
+                seen.add((key, what))
+                rows.append((key, what))
+    return rows

@@ -1,0 +1,118 @@
+"""Home: every deck with due / learning / new counts and predicted retention; start sessions here."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from flashtrain.study.queue import QueueSpec
+from flashtrain.tui.format import percent
+
+ALL_DECKS = -1
+
+
+class HomeScreen(Screen):
+    TITLE_TEXT = "Home"
+    BINDINGS = [
+        Binding("enter", "study_selected", "Study deck", priority=False),
+        Binding("s", "study_all", "Study all"),
+        Binding("c", "custom_session", "Custom session"),
+        Binding("a", "add_card", "Add card"),
+        Binding("b", "browse", "Browse"),
+        Binding("t", "stats", "Stats"),
+        Binding("r", "refresh", "Refresh", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.summaries = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home"):
+            yield Static("", id="home-summary")
+            yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+            yield Static("[b]enter[/b] study the selected deck · [b]s[/b] study all · [b]c[/b] custom session · "
+                         "[b]?[/b] keys", id="home-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        table.add_column("Deck", key="deck")
+        for label in ("Due", "Learn", "New", "Cards", "Retention"):
+            table.add_column(label, key=label.lower())
+        table.loading = True
+        self.load_summaries()
+
+    def on_screen_resume(self) -> None:
+        if self.summaries:
+            self.load_summaries()
+
+    def action_refresh(self) -> None:
+        self.load_summaries()
+
+    @work(thread=True, exclusive=True, group="home", exit_on_error=False)
+    def load_summaries(self) -> None:
+        summaries = self.app.service.deck_summaries()
+        self.app.call_from_thread(self.show_summaries, summaries)
+
+    def show_summaries(self, summaries) -> None:
+        self.summaries = summaries
+        table = self.query_one("#decks", DataTable)
+        selected = table.cursor_row
+        table.clear()
+        due = sum(s.due for s in summaries)
+        learning = sum(s.learning for s in summaries)
+        new = sum(s.new for s in summaries)
+        total = sum(s.total for s in summaries)
+        table.add_row("[b]All decks[/b]", str(due), str(learning), str(new), str(total), "", key=str(ALL_DECKS))
+        for s in summaries:
+            table.add_row(s.name, str(s.due), str(s.learning), str(s.new), str(s.total), percent(s.retention),
+                          key=str(s.deck_id))
+        table.loading = False
+        if 0 <= selected < table.row_count:
+            table.move_cursor(row=selected)
+        waiting = due + learning
+        self.query_one("#home-summary", Static).update(
+            f"[b]{waiting}[/b] card{'s' if waiting != 1 else ''} to review now, [b]{new}[/b] new"
+            f" across {len(summaries)} deck{'s' if len(summaries) != 1 else ''}.")
+        table.focus()
+
+    def selected_deck_id(self) -> int | None:
+        table = self.query_one("#decks", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        deck_id = int(key) if key is not None else ALL_DECKS
+        return None if deck_id == ALL_DECKS else deck_id
+
+    @on(DataTable.RowSelected, "#decks")
+    def row_selected(self) -> None:
+        self.action_study_selected()
+
+    def action_study_selected(self) -> None:
+        deck_id = self.selected_deck_id()
+        self.app.start_session(QueueSpec(deck_ids=None if deck_id is None else (deck_id,)))
+
+    def action_study_all(self) -> None:
+        self.app.start_session(QueueSpec())
+
+    def action_custom_session(self) -> None:
+        self.app.action_custom_session(self.selected_deck_id())
+
+    def action_add_card(self) -> None:
+        self.app.action_add_card(self.selected_deck_id())
+
+    def action_browse(self) -> None:
+        self.app.action_browse()
+
+    def action_stats(self) -> None:
+        self.app.action_stats()
+
+    def action_quit(self) -> None:
+        self.app.exit()

@@ -1,0 +1,304 @@
+"""Study: question -> reveal (space) -> rate 1-5. Every rating is committed before the next card shows."""
+
+from __future__ import annotations
+
+import time
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Rule, Static
+
+from flashtrain.scheduler.core import RATING_LABELS
+from flashtrain.study.queue import QueueSpec
+from flashtrain.tui.format import short_interval
+from flashtrain.tui.widgets.card_view import CardMarkdown
+from flashtrain.tui.widgets.rating_bar import RatingBar
+
+MAX_DURATION_MS = 5 * 60 * 1000  # a card left on screen over lunch is not a 2-hour answer
+MODE_TITLES = {"due": "Review", "cram": "Cram", "lapsed": "Lapsed cards", "code": "Code cards"}
+
+
+class StudyScreen(Screen):
+    TITLE_TEXT = "Study"
+    BINDINGS = [
+        Binding("space", "reveal", "Reveal"),
+        *(Binding(str(r), f"rate({r})", f"{r} {label}", show=False) for r, label in RATING_LABELS.items()),
+        Binding("u", "undo", "Undo"),
+        Binding("e", "edit", "Edit card"),
+        Binding("h", "hint", "Hint"),
+        Binding("s", "suspend", "Suspend", show=False),
+        Binding("b", "bury", "Bury", show=False),
+        Binding("f", "flag", "Flag", show=False),
+        Binding("ctrl+r", "run_checks", "Run checks", priority=True),
+        Binding("ctrl+o", "show_reference", "Reference", priority=True, show=False),
+        Binding("ctrl+e", "focus_editor", "Code editor", show=False),
+        Binding("escape", "leave", "Back"),
+    ]
+
+    revealed = reactive(False, init=False)
+
+    def __init__(self, spec: QueueSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        self.card = None
+        self.done = 0
+        self.shown_at = 0.0
+        self.hints_shown = 0
+        self.code_panel = None
+        self.suggested: int | None = None
+        self.rate_started: float | None = None
+
+    # -- layout ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="study-bar"):
+            yield Static(MODE_TITLES.get(self.spec.mode, "Study"), id="study-mode")
+            yield Static("", id="study-deck")
+            yield Static("", id="study-progress")
+        with Vertical(id="study-body"):
+            with VerticalScroll(id="card-scroll"):
+                yield CardMarkdown(id="front")
+                yield Static("", id="hints")
+                yield Rule(id="answer-rule")
+                yield CardMarkdown(id="back")
+                yield Static("", id="session-done")
+        yield Static("[b]space[/b] show the answer", id="reveal-hint")
+        yield RatingBar(id="rating-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#rating-bar").display = False
+        self.query_one("#answer-rule").display = False
+        self.query_one("#back").display = False
+        self.query_one("#session-done").display = False
+        self.next_card()
+
+    # -- showing cards --------------------------------------------------------------------------
+    def next_card(self, card=None) -> None:
+        service = self.app.service
+        card = card or service.next_card(self.spec)
+        self.show_card(card)
+
+    def show_card(self, card) -> None:
+        self.card = card
+        self.revealed = False
+        self.hints_shown = 0
+        self.suggested = None
+        front = self.query_one("#front", CardMarkdown)
+        back = self.query_one("#back", CardMarkdown)
+        back.display = False
+        self.query_one("#answer-rule").display = False
+        self.query_one("#rating-bar").display = False
+        self.remove_code_panel()
+        if card is None:
+            self.show_finished()
+            return
+        self.query_one("#session-done").display = False
+        front.display = True
+        self.query_one("#study-deck", Static).update(self.card_caption(card))
+        self.query_one("#hints", Static).update("")
+        self.query_one("#hints").display = False
+        self.query_one("#reveal-hint", Static).update(self.reveal_hint(card))
+        self.query_one("#reveal-hint").display = True
+        self.query_one("#card-scroll").scroll_home(animate=False)
+        update = front.show(card.front)
+        if card.snippet_id:
+            self.mount_code_panel(card)
+        self.shown_at = time.perf_counter()
+        self.call_after_refresh(self.card_painted)
+        self.refresh_progress()
+        self.refresh_bindings()
+        return update
+
+    def card_caption(self, card) -> str:
+        flags = []
+        if card.flagged:
+            flags.append("⚑ flagged")
+        if card.state.phase == "new":
+            flags.append("new")
+        elif card.state.lapses:
+            flags.append(f"{card.state.lapses} lapse{'s' if card.state.lapses != 1 else ''}")
+        return " · ".join([card.deck_name, *flags])
+
+    def reveal_hint(self, card) -> str:
+        parts = ["[b]space[/b] show the answer"]
+        if card.hints:
+            parts.append(f"[b]h[/b] hint ({len(card.hints)})")
+        if card.snippet_id:
+            parts.append("[b]ctrl+r[/b] run checks")
+        return " · ".join(parts)
+
+    def card_painted(self) -> None:
+        """Called once the frame with the new card has been drawn: the end of a rating's latency."""
+        if self.rate_started is not None:
+            self.app.record_latency(time.perf_counter() - self.rate_started)
+            self.rate_started = None
+        self.app.first_card_shown()
+
+    def show_finished(self) -> None:
+        self.query_one("#front").display = False
+        self.query_one("#hints").display = False
+        self.query_one("#reveal-hint").display = False
+        self.query_one("#study-deck", Static).update("")
+        done = self.query_one("#session-done", Static)
+        reviewed = f"You reviewed {self.done} card{'s' if self.done != 1 else ''}." if self.done else \
+            "Nothing is due here right now."
+        done.update(f"[b]Session finished.[/b]\n\n{reviewed}\n\n"
+                    "[b]escape[/b] back to the decks · [b]u[/b] undo the last rating · "
+                    "[b]c[/b] on the home screen starts a custom session (cram, lapsed, code).")
+        done.display = True
+        self.refresh_progress()
+        self.refresh_bindings()
+        self.call_after_refresh(self.card_painted)
+
+    @work(thread=True, exclusive=True, group="progress", exit_on_error=False)
+    def refresh_progress(self) -> None:
+        # Counting what is left is a query over the whole collection: keep it off the rating path.
+        left = self.app.service.remaining(self.spec)
+        self.app.call_from_thread(self.show_progress, left)
+
+    def show_progress(self, left: int) -> None:
+        self.query_one("#study-progress", Static).update(f"done [b]{self.done}[/b] · left [b]{left}[/b]")
+
+    # -- actions --------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        has_card = self.card is not None
+        if action == "rate":
+            return has_card and self.revealed
+        if action == "reveal":
+            return has_card and not self.revealed
+        if action == "hint":
+            return has_card and self.hints_shown < len(self.card.hints)
+        if action in ("run_checks", "show_reference", "focus_editor"):
+            return has_card and self.code_panel is not None
+        if action in ("edit", "suspend", "bury", "flag"):
+            return has_card
+        return True
+
+    def watch_revealed(self, revealed: bool) -> None:
+        if not revealed or self.card is None:
+            return
+        back = self.query_one("#back", CardMarkdown)
+        back.show(self.card.back)
+        back.display = True
+        self.query_one("#answer-rule").display = True
+        self.query_one("#reveal-hint").display = False
+        bar = self.query_one("#rating-bar", RatingBar)
+        bar.show_preview(self.app.service.preview(self.card.card_id), self.suggested)
+        bar.display = True
+        if self.code_panel is not None:
+            self.code_panel.reveal_reference()
+        self.refresh_bindings()
+
+    def action_reveal(self) -> None:
+        if self.card is not None:
+            self.revealed = True
+
+    def action_rate(self, rating: int) -> None:
+        if self.card is None or not self.revealed:
+            return
+        self.rate_started = time.perf_counter()
+        duration = min(int((self.rate_started - self.shown_at) * 1000), MAX_DURATION_MS)
+        self.app.service.rate(self.card.card_id, int(rating), duration_ms=duration, origin=self.spec.origin)
+        self.done += 1
+        self.next_card()
+
+    def action_undo(self) -> None:
+        card_id = self.app.service.undo_last()
+        if card_id is None:
+            self.notify("Nothing to undo.", severity="warning")
+            return
+        self.done = max(self.done - 1, 0)
+        self.notify("Last rating undone.")
+        self.next_card(self.app.service.card(card_id))
+
+    def action_hint(self) -> None:
+        if self.card is None or self.hints_shown >= len(self.card.hints):
+            return
+        self.hints_shown += 1
+        from flashtrain.mathtext import render_math
+
+        lines = [f"[b]Hint {i + 1}:[/b] {render_math(h)}" for i, h in enumerate(self.card.hints[: self.hints_shown])]
+        hints = self.query_one("#hints", Static)
+        hints.update("\n".join(lines))
+        hints.display = True
+        self.refresh_bindings()
+
+    def action_edit(self) -> None:
+        if self.card is None:
+            return
+        card_id = self.card.card_id
+
+        def edited(saved: bool | None) -> None:
+            if saved:
+                self.show_card(self.app.service.card(card_id))
+
+        self.app.edit_card(card_id, edited)
+
+    def action_suspend(self) -> None:
+        if self.card is None:
+            return
+        self.app.service.suspend(self.card.card_id, True)
+        self.notify("Card suspended: it will not come up until you unsuspend it in Browse.")
+        self.next_card()
+
+    def action_bury(self) -> None:
+        if self.card is None:
+            return
+        self.app.service.bury(self.card.card_id)
+        self.notify("Card buried until tomorrow.")
+        self.next_card()
+
+    def action_flag(self) -> None:
+        if self.card is None:
+            return
+        on = not self.card.flagged
+        self.app.service.flag(self.card.card_id, on)
+        self.card = self.app.service.card(self.card.card_id)
+        self.query_one("#study-deck", Static).update(self.card_caption(self.card))
+        self.notify("Card flagged." if on else "Flag removed.")
+
+    def action_leave(self) -> None:
+        if self.code_panel is not None and self.code_panel.editor_has_focus():
+            self.set_focus(None)
+            return
+        self.dismiss()
+
+    # -- code-backed cards ----------------------------------------------------------------------
+    def mount_code_panel(self, card) -> None:
+        from flashtrain.tui.widgets.code_panel import CodePanel
+
+        self.code_panel = CodePanel(card, self.app.snippets, id="code-panel")
+        self.query_one("#study-body").mount(self.code_panel)
+
+    def remove_code_panel(self) -> None:
+        if self.code_panel is not None:
+            self.code_panel.remove()
+            self.code_panel = None
+
+    def action_run_checks(self) -> None:
+        if self.code_panel is not None:
+            self.code_panel.run_checks()
+
+    def action_show_reference(self) -> None:
+        if self.code_panel is not None:
+            self.code_panel.reveal_reference(force=True)
+
+    def action_focus_editor(self) -> None:
+        if self.code_panel is not None:
+            self.code_panel.focus_editor()
+
+    def on_code_panel_checked(self, message) -> None:
+        """A check finished: suggest a rating; after a pass, show the answer so it can be confirmed."""
+        self.suggested = message.suggested
+        if message.passed:
+            self.set_focus(None)
+            self.revealed = True
+        if self.revealed:
+            self.query_one("#rating-bar", RatingBar).show_preview(
+                self.app.service.preview(self.card.card_id), self.suggested)
+        self.refresh_bindings()

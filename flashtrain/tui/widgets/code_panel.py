@@ -1,0 +1,177 @@
+"""Code-backed answers: starter in an editor, checks run in a worker, results, hints, reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Static, TextArea
+
+from flashtrain.tui.grading_hint import suggest_rating
+from flashtrain.tui.widgets.card_view import CardMarkdown
+
+STATUS_MARK = {"pass": "✓", "fail": "✗", "error": "!"}
+
+
+def make_editor(code: str) -> TextArea:
+    """A Python editor; highlighted when Textual's tree-sitter extra is installed, plain otherwise."""
+    editor = TextArea.code_editor(code, language=None, soft_wrap=False, tab_behavior="indent", id="code-editor")
+    if "python" in editor.available_languages:
+        editor.language = "python"
+    return editor
+
+
+def results_markdown(result: dict) -> str:
+    """The grader's result as Markdown: one line per check, expected vs actual, the mutant hint."""
+    status = result.get("status", "error")
+    checks = result.get("checks") or []
+    passed = sum(1 for c in checks if c.get("status") == "pass")
+    head = {"pass": "**All checks passed.**", "fail": f"**{passed} of {len(checks)} checks passed.**",
+            "error": "**The code could not be checked.**"}.get(status, f"**{status}**")
+    lines = [head, ""]
+    if result.get("hint"):
+        lines += [f"> Hint: {result['hint']}", ""]
+    for check in checks:
+        mark = STATUS_MARK.get(check.get("status"), "?")
+        lines.append(f"- {mark} `{check.get('name', '?')}` {check.get('message') or ''}".rstrip())
+        for label in ("expected", "actual"):
+            if check.get(label) not in (None, ""):
+                value = str(check[label])
+                value = value if len(value) <= 400 else value[:400] + " …"
+                lines.append(f"  - {label}: `{' '.join(value.split())}`")
+        if check.get("output"):
+            lines.append(f"  - output: `{' '.join(str(check['output']).split())[:200]}`")
+    if result.get("message") and not checks:
+        lines.append(str(result["message"]))
+    if result.get("duration_ms") is not None:
+        lines += ["", f"*{result['duration_ms']} ms*"]
+    return "\n".join(lines)
+
+
+class CodePanel(Vertical):
+    """Shown under a code-backed card. Posts `CodePanel.Checked` after every graded attempt."""
+
+    @dataclass
+    class Checked(Message):
+        passed: bool
+        suggested: int
+        result: dict
+
+    def __init__(self, card, bridge, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.card = card
+        self.bridge = bridge
+        self.snippet = None
+        self.attempts = 0
+        self.running = False
+        self.reference_seen = False
+        self.hints_used = 0
+        self.last_result: dict | None = None
+        self.load_error: str | None = None
+        try:
+            self.snippet = bridge.snippet(card.snippet_id)
+        except Exception as error:  # a broken snippet file must not take the study session down
+            self.load_error = f"cannot load snippet {card.snippet_id!r}: {error}"
+
+    @property
+    def hints(self) -> tuple[str, ...]:
+        return self.snippet.hints if self.snippet else ()
+
+    def compose(self) -> ComposeResult:
+        if self.snippet is None:
+            yield Static(self.load_error or f"The snippet [b]{self.card.snippet_id}[/b] is not available.",
+                         id="code-status")
+            return
+        yield Static(f"[b]{self.snippet.id}[/b] · write it, [b]ctrl+r[/b] runs the checks · [b]ctrl+o[/b] "
+                     "reference · [b]escape[/b] leaves the editor", id="code-status")
+        with Horizontal(id="code-split"):
+            yield make_editor(self.snippet.starter)
+            with VerticalScroll(id="code-results"):
+                yield CardMarkdown("*No checks run yet.*", id="code-output")
+                yield CardMarkdown("", id="reference")
+
+    def on_mount(self) -> None:
+        if self.snippet is not None:
+            self.query_one("#reference").display = False
+
+    def editor_has_focus(self) -> bool:
+        focused = self.app.focused
+        return focused is not None and focused.id == "code-editor"
+
+    def focus_editor(self) -> None:
+        if self.snippet is not None:
+            self.query_one("#code-editor", TextArea).focus()
+
+    @property
+    def code(self) -> str:
+        return self.query_one("#code-editor", TextArea).text
+
+    def reveal_reference(self, force: bool = False) -> None:
+        """After a pass, or on request (ctrl+o), show the reference implementation."""
+        if self.snippet is None:
+            return
+        passed = bool(self.last_result and self.last_result.get("status") == "pass")
+        if not (force or passed):
+            return
+        if not passed:
+            self.reference_seen = True
+        reference = self.query_one("#reference", CardMarkdown)
+        reference.show(f"**Reference**\n\n```python\n{self.snippet.reference.rstrip()}\n```")
+        reference.display = True
+
+    def run_checks(self) -> None:
+        if self.snippet is None or self.running:
+            return
+        needs_trust, deck_name = self.bridge.deck_needs_trust(self.card.deck_id)
+        if needs_trust:
+            from flashtrain.tui.screens.dialogs import TrustDialog
+
+            def answered(trusted: bool | None) -> None:
+                if trusted:
+                    self.bridge.trust_deck(self.card.deck_id)
+                    self.run_checks()
+                else:
+                    self.query_one("#code-status", Static).update(
+                        "Not run: this deck's code is not trusted. ctrl+r asks again.")
+
+            self.app.push_screen(TrustDialog(deck_name, self.snippet.id), answered)
+            return
+        self.running = True
+        self.query_one("#code-status", Static).update(f"[b]{self.snippet.id}[/b] · running the checks…")
+        self.grade(self.code)
+
+    @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
+    def grade(self, code: str) -> None:
+        try:
+            result = self.bridge.grade(self.snippet.id, code)
+        except Exception as error:  # the runner reports problems as data; anything else is shown, not raised
+            result = {"snippet": self.snippet.id, "status": "error", "checks": [],
+                      "message": f"the checker failed: {error}"}
+        try:
+            self.app.service.record_attempt(self.card.card_id, self.snippet.id, code, result)
+        except Exception as error:
+            self.app.call_from_thread(self.notify, f"attempt not saved: {error}", severity="error")
+        self.app.call_from_thread(self.show_result, result)
+
+    def show_result(self, result: dict) -> None:
+        self.running = False
+        self.attempts += 1
+        self.last_result = result
+        checks = result.get("checks") or []
+        passed = sum(1 for c in checks if c.get("status") == "pass")
+        passed_all = result.get("status") == "pass"
+        hints_used = getattr(self.screen, "hints_shown", 0)
+        suggested = suggest_rating(passed_all, passed, len(checks), hints_used, self.attempts, self.reference_seen)
+        self.query_one("#code-output", CardMarkdown).show(results_markdown(result))
+        from flashtrain.scheduler.core import RATING_LABELS
+
+        verdict = "passed" if passed_all else ("failed" if result.get("status") == "fail" else "error")
+        self.query_one("#code-status", Static).update(
+            f"[b]{self.snippet.id}[/b] · attempt {self.attempts}: {verdict} · suggested rating "
+            f"[b]{suggested} {RATING_LABELS[suggested]}[/b] (press a number to confirm)")
+        if passed_all:
+            self.reveal_reference()
+        self.post_message(self.Checked(passed_all, suggested, result))
