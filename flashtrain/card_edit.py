@@ -1,0 +1,304 @@
+"""Add and edit cards (headless). The rule that keeps file and store in step:
+
+- A card imported from one of our Markdown deck files is written back to that file (only its own
+  lines change; `flashtrain.deck.writeback`), then the file is re-imported, so the store reads
+  exactly what the file says. The card keeps its id and its whole review history, even when its
+  question changes, because the store's row is re-keyed to the new identity before the re-import.
+- A new card in a deck that comes from exactly one Markdown file is appended to that file.
+- Cards with no source file, or from formats we do not write (CSV, Anki text, ...), or whose file
+  cannot be written, are changed in the store only. Re-importing an unchanged file skips it, so the
+  edit stays; if that file itself changes later, its version of the card wins (the form says so).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from flashtrain.deck.markdown_format import CLOZE, parse_markdown_deck
+from flashtrain.deck.model import CardSpec, DeckError, split_tags
+from flashtrain.deck.writeback import WritebackError, render_note, replace_card
+from flashtrain.store.models import Card, Deck, SourceFile, utcnow
+
+
+class EditError(ValueError):
+    """The edit cannot be saved; nothing was written. The message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class CardDraft:
+    deck_id: int
+    question: str
+    answer: str
+    tags: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+    snippet_id: str | None = None
+    explicit_id: str | None = None
+    kind: str = "basic"  # basic | cloze | reversed (the note's kind as stored on the edited card)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    card_id: int
+    file: Path | None  # the deck file written, if any
+    message: str
+
+
+def parse_tags(text: str) -> tuple[str, ...]:
+    return split_tags(text)
+
+
+def parse_hints(text: str) -> tuple[str, ...]:
+    return tuple(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
+# -- reading ------------------------------------------------------------------------------------
+def load_draft(store, card_id: int) -> tuple[CardDraft, str]:
+    """The card as a draft, plus a line describing where saving will write."""
+    with store.sessions() as session:
+        card = session.get(Card, card_id)
+        if card is None:
+            raise EditError(f"card {card_id} does not exist")
+        draft = CardDraft(deck_id=card.deck_id, question=card.question, answer=card.answer, tags=tuple(card.tags),
+                          hints=tuple(card.hints), snippet_id=card.snippet_id, explicit_id=card.explicit_id,
+                          kind=card.kind)
+        source = session.get(SourceFile, card.source_id) if card.source_id else None
+        return draft, _where(source, card.source_line)
+
+
+def deck_target(store, deck_id: int) -> str:
+    with store.sessions() as session:
+        source = _single_markdown_source(session, deck_id)
+        return _where(source, 0, adding=True)
+
+
+def _where(source: SourceFile | None, line: int, adding: bool = False) -> str:
+    if source is None:
+        return "Saved in the store only (this deck has no single Markdown file)." if adding else \
+            "Saved in the store only (this card has no deck file)."
+    path = source_file_path(source)
+    if source.format != "markdown":
+        return (f"From {path} ({source.format}): saved in the store only; if that file changes and is "
+                "re-imported, its version wins.")
+    if adding:
+        return f"Appended to {path}."
+    return f"Written back to {path}:{line} (only this card's lines change)."
+
+
+def source_file_path(source: SourceFile) -> Path:
+    from flashtrain.store.sync import BUNDLED_PREFIX
+
+    if source.path.startswith(BUNDLED_PREFIX):
+        from flashtrain.paths import bundled_cards_dir
+
+        return bundled_cards_dir() / source.path[len(BUNDLED_PREFIX):]
+    return Path(source.path)
+
+
+def _single_markdown_source(session, deck_id: int) -> SourceFile | None:
+    sources = list(session.scalars(select(SourceFile).where(SourceFile.deck_id == deck_id)))
+    if len(sources) == 1 and sources[0].format == "markdown":
+        return sources[0]
+    return None
+
+
+# -- building card specs --------------------------------------------------------------------------
+def note_specs(draft: CardDraft, reversed_twin: bool) -> list[CardSpec]:
+    """The CardSpecs of the draft's note, as the deck parser would produce them."""
+    question, answer = draft.question.strip(), draft.answer.strip()
+    if not question:
+        raise EditError("the question is empty")
+    common = dict(tags=draft.tags, hints=draft.hints, explicit_id=draft.explicit_id or None,
+                  snippet=draft.snippet_id or None)
+    if draft.kind == "cloze" or (draft.kind == "basic" and not answer and CLOZE.search(question)):
+        gaps = CLOZE.findall(question)
+        if not gaps:
+            raise EditError("a cloze card needs at least one {{deletion}}")
+        return [CardSpec(question=question, answer="", kind="cloze", cloze_index=i, **common)
+                for i in range(1, len(gaps) + 1)]
+    if not answer:
+        raise EditError("the answer is empty")
+    cards = [CardSpec(question=question, answer=answer, **common)]
+    if reversed_twin or draft.kind == "reversed":
+        cards.append(CardSpec(question=question, answer=answer, kind="reversed", **common))
+    return cards
+
+
+def _siblings(session, card: Card) -> list[Card]:
+    """Every stored card of the same note: cloze siblings, or the basic card and its reversed twin."""
+    base = card.key.split("#", 1)[0]
+    rows = session.scalars(select(Card).where(Card.deck_id == card.deck_id, Card.retired_at.is_(None)))
+    return [row for row in rows if row.key.split("#", 1)[0] == base and row.source_id == card.source_id]
+
+
+def _spec_for_row(row: Card, specs: list[CardSpec]) -> CardSpec | None:
+    for spec in specs:
+        if spec.kind == row.kind and (row.kind != "cloze" or spec.cloze_index == row.cloze_index):
+            return spec
+    return None
+
+
+def _rekey(session, deck_id: int, rows: list[Card], specs: list[CardSpec]) -> None:
+    """Give the note's rows their new identity so the re-import updates them instead of retiring them."""
+    taken = {key for key in session.scalars(select(Card.key).where(Card.deck_id == deck_id))}
+    own = {row.key for row in rows}
+    planned = {}
+    for row in rows:
+        spec = _spec_for_row(row, specs)
+        if spec is None:
+            continue  # e.g. a cloze gap that was removed: the re-import retires it, history kept
+        if spec.key in taken - own:
+            raise EditError("another card in this deck already has this question (or id); give this one an id")
+        planned[row.id] = spec.key
+    # two steps so that swapping keys inside one note never trips the unique constraint
+    for row in rows:
+        if row.id in planned:
+            row.key = f"tmp:{row.id}:{row.key}"
+    session.flush()
+    for row in rows:
+        if row.id in planned:
+            row.key = planned[row.id]
+    session.flush()
+
+
+# -- saving ---------------------------------------------------------------------------------------
+def save_card(store, draft: CardDraft, card_id: int | None = None) -> SaveResult:
+    """Save an edit (card_id given) or a new card. Raises EditError with nothing written."""
+    if card_id is None:
+        return _add(store, draft)
+    with store.sessions() as session:
+        card = session.get(Card, card_id)
+        if card is None:
+            raise EditError(f"card {card_id} does not exist")
+        siblings = _siblings(session, card)
+        has_twin = any(row.kind == "reversed" for row in siblings)
+        if card.kind == "reversed":
+            draft = CardDraft(**{**draft.__dict__, "kind": "basic"})
+        specs = note_specs(draft, reversed_twin=has_twin)
+        source = session.get(SourceFile, card.source_id) if card.source_id else None
+        path = source_file_path(source) if source is not None and source.format == "markdown" else None
+        if draft.deck_id != card.deck_id:
+            raise EditError("moving a card to another deck is not supported; add it there and retire this one")
+        if path is not None and path.is_file() and os.access(path, os.W_OK):
+            return _save_to_file(store, card_id, card, source, path, specs)
+    return _save_in_store(store, card_id, specs, note=None if path is None else
+                          f"{path} could not be written, so the edit is saved in the store only")
+
+
+def _read(path: Path) -> tuple[str, bool]:
+    data = path.read_bytes()
+    bom = data.startswith(b"\xef\xbb\xbf")
+    try:
+        return data.decode("utf-8-sig"), bom
+    except UnicodeDecodeError as error:
+        raise EditError(f"{path}: not UTF-8 text, not written") from error
+
+
+def _write_atomic(path: Path, text: str, bom: bool) -> None:
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _validate(text: str, path: Path, deck_name: str) -> None:
+    try:
+        parse_markdown_deck(text, path, deck_name)
+    except DeckError as error:
+        raise EditError(f"the edited file would not import: {error}") from error
+
+
+def _save_to_file(store, card_id: int, card: Card, source: SourceFile, path: Path, specs: list[CardSpec]) -> SaveResult:
+    from flashtrain.store.sync import import_file
+
+    text, bom = _read(path)
+    try:
+        new_text = replace_card(text, specs, key=card.key, explicit_id=card.explicit_id, line=card.source_line,
+                                path=str(path))
+    except WritebackError as error:
+        raise EditError(str(error)) from error
+    with store.sessions() as session:
+        deck_name = session.get(Deck, card.deck_id).name
+    _validate(new_text, path, deck_name)
+    with store.sessions.begin() as session:
+        row = session.get(Card, card_id)
+        _rekey(session, row.deck_id, _siblings(session, row), specs)
+    _write_atomic(path, new_text, bom)
+    report = import_file(store, path, fmt=source.format, deck_name=deck_name, source_key=source.path)
+    if report.error:
+        raise EditError(f"written to {path}, but the re-import failed: {report.error}")
+    return SaveResult(card_id, path, f"Saved; {path.name} updated (only this card's lines).")
+
+
+def _save_in_store(store, card_id: int, specs: list[CardSpec], note: str | None) -> SaveResult:
+    now = utcnow()
+    with store.sessions.begin() as session:
+        card = session.get(Card, card_id)
+        rows = _siblings(session, card)
+        _rekey(session, card.deck_id, rows, specs)
+        for row in rows:
+            spec = _spec_for_row(row, specs)
+            if spec is None:
+                row.retired_at = now
+                continue
+            row.question, row.answer = spec.question, spec.answer
+            row.tags, row.hints = list(spec.tags), list(spec.hints)
+            row.snippet_id, row.explicit_id = spec.snippet, spec.explicit_id
+            row.content_hash, row.updated_at = spec.content_hash, now
+        present = {(row.kind, row.cloze_index) for row in rows}
+        for spec in specs:  # a cloze gap added in the edit becomes a new card
+            if (spec.kind, spec.cloze_index) not in present:
+                session.add(_new_row(spec, card.deck_id, card.source_id, now))
+    return SaveResult(card_id, None, note or "Saved in the store.")
+
+
+def _new_row(spec: CardSpec, deck_id: int, source_id: int | None, now) -> Card:
+    return Card(deck_id=deck_id, source_id=source_id, source_line=spec.line, key=spec.key, kind=spec.kind,
+                cloze_index=spec.cloze_index, explicit_id=spec.explicit_id, question=spec.question,
+                answer=spec.answer, tags=list(spec.tags), hints=list(spec.hints), snippet_id=spec.snippet,
+                content_hash=spec.content_hash, created_at=now, updated_at=now)
+
+
+def _add(store, draft: CardDraft) -> SaveResult:
+    from flashtrain.store.sync import import_file
+
+    specs = note_specs(draft, reversed_twin=False)
+    with store.sessions() as session:
+        deck = session.get(Deck, draft.deck_id)
+        if deck is None:
+            raise EditError("choose a deck for the new card")
+        if session.scalar(select(Card.id).where(Card.deck_id == deck.id, Card.key == specs[0].key)) is not None:
+            raise EditError("this deck already has a card with this question (or id)")
+        source = _single_markdown_source(session, deck.id)
+        deck_name = deck.name
+    path = source_file_path(source) if source is not None else None
+    if path is not None and path.is_file() and os.access(path, os.W_OK):
+        text, bom = _read(path)
+        newline = "\r\n" if "\r\n" in text else "\n"
+        body = text.rstrip("\r\n")
+        note = newline.join(render_note(specs).split("\n"))
+        new_text = f"{body}{newline}{newline}---{newline}{newline}{note}{newline}" if body else note + newline
+        _validate(new_text, path, deck_name)
+        _write_atomic(path, new_text, bom)
+        report = import_file(store, path, fmt=source.format, deck_name=deck_name, source_key=source.path)
+        if report.error:
+            raise EditError(f"written to {path}, but the re-import failed: {report.error}")
+        with store.sessions() as session:
+            card_id = session.scalar(select(Card.id).where(Card.deck_id == draft.deck_id, Card.key == specs[0].key))
+        return SaveResult(card_id, path, f"Added; appended to {path.name}.")
+    now = utcnow()
+    with store.sessions.begin() as session:
+        rows = [_new_row(spec, draft.deck_id, None, now) for spec in specs]
+        session.add_all(rows)
+        session.flush()
+        card_id = rows[0].id
+    return SaveResult(card_id, None, "Added to the store.")

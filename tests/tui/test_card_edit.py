@@ -1,0 +1,118 @@
+"""flashtrain.card_edit: edits keep history; file-backed cards are written back and re-imported."""
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from flashtrain.card_edit import CardDraft, EditError, load_draft, save_card
+from flashtrain.store.engine import open_store
+from flashtrain.store.models import Card, Deck, ReviewLog
+from flashtrain.store.sync import import_file
+
+DECK = """---
+name: Tiny
+---
+
+Q: What is   momentum?
+A: An EWA of gradients.
+
+---
+
+Q: What is RMSprop?
+A: Divide by the root of an EWA of squared gradients.
+hint: squares
+
+---
+
+C: Adam's $\\beta_1$ default is {{0.9}}.
+"""
+
+
+@pytest.fixture
+def deck_store(tmp_path):
+    path = tmp_path / "tiny.md"
+    path.write_text(DECK, encoding="utf-8")
+    store = open_store(tmp_path / "s.db")
+    report = import_file(store, path)
+    assert report.error is None
+    yield store, path
+    store.close()
+
+
+def card_id_for(store, fragment):
+    with store.sessions() as s:
+        return s.scalar(select(Card.id).where(Card.question.contains(fragment), Card.retired_at.is_(None)))
+
+
+def test_edit_question_writes_file_and_keeps_history(deck_store):
+    store, path = deck_store
+    card_id = card_id_for(store, "momentum")
+    with store.sessions.begin() as s:
+        s.add(ReviewLog(card_id=card_id, reviewed_at=datetime(2026, 1, 1, tzinfo=timezone.utc), rating=4))
+    draft, where = load_draft(store, card_id)
+    assert "tiny.md" in where
+    result = save_card(store, CardDraft(**{**draft.__dict__, "question": "What is momentum in SGD?",
+                                          "tags": ("momentum",)}), card_id)
+    assert result.file == path
+    text = path.read_text()
+    assert "Q: What is momentum in SGD?\nA: An EWA of gradients.\n\ntags: momentum\n" in text
+    assert text[text.index("\n---\n\nQ: What is RMSprop?"):] == DECK[DECK.index("\n---\n\nQ: What is RMSprop?"):]
+    with store.sessions() as s:
+        card = s.get(Card, card_id)
+        assert card.retired_at is None and card.question == "What is momentum in SGD?"
+        assert card.tags == ["momentum"]
+        assert s.scalar(select(ReviewLog.card_id)) == card_id
+        assert s.scalar(select(Card.id).where(Card.retired_at.is_not(None))) is None  # nothing retired
+
+
+def test_edit_cloze_adds_gap_and_keeps_first(deck_store):
+    store, path = deck_store
+    card_id = card_id_for(store, "default is")
+    draft, _ = load_draft(store, card_id)
+    new_q = "Adam's $\\beta_1$ default is {{0.9}}, $\\beta_2$ is {{0.999}}."
+    save_card(store, CardDraft(**{**draft.__dict__, "question": new_q}), card_id)
+    with store.sessions() as s:
+        rows = s.scalars(select(Card).where(Card.kind == "cloze", Card.retired_at.is_(None))).all()
+    assert sorted(r.cloze_index for r in rows) == [1, 2]
+    assert card_id in [r.id for r in rows]
+    assert "C: " + new_q in path.read_text()
+
+
+def test_invalid_edit_writes_nothing(deck_store):
+    store, path = deck_store
+    card_id = card_id_for(store, "RMSprop")
+    draft, _ = load_draft(store, card_id)
+    with pytest.raises(EditError, match="answer is empty"):
+        save_card(store, CardDraft(**{**draft.__dict__, "answer": "  "}), card_id)
+    assert path.read_text() == DECK
+
+
+def test_add_card_appends_to_the_deck_file(deck_store):
+    store, path = deck_store
+    with store.sessions() as s:
+        deck_id = s.scalar(select(Deck.id).where(Deck.name == "Tiny"))
+    result = save_card(store, CardDraft(deck_id=deck_id, question="What is Adam?", answer="Momentum + RMSprop.",
+                                        hints=("two EWAs",)))
+    text = path.read_text()
+    assert text.startswith(DECK.rstrip("\n"))
+    assert text.endswith("\n---\n\nQ: What is Adam?\nA: Momentum + RMSprop.\n\nhint: two EWAs\n")
+    with store.sessions() as s:
+        assert s.get(Card, result.card_id).hints == ["two EWAs"]
+
+
+def test_store_only_card_is_updated_in_place(tmp_path):
+    store = open_store(tmp_path / "s.db")
+    with store.sessions.begin() as s:
+        deck = Deck(name="Loose")
+        s.add(deck)
+        s.flush()
+        deck_id = deck.id
+    added = save_card(store, CardDraft(deck_id=deck_id, question="Q1", answer="A1"))
+    assert added.file is None
+    result = save_card(store, CardDraft(deck_id=deck_id, question="Q1 edited", answer="A2"), added.card_id)
+    assert result.file is None
+    with store.sessions() as s:
+        card = s.get(Card, added.card_id)
+        assert (card.question, card.answer) == ("Q1 edited", "A2")
+    store.close()
