@@ -110,7 +110,7 @@ class _HtmlToText(HTMLParser):
 
     def handle_data(self, data):
         if not self.skipping:
-            self.parts.append(data.replace("\xa0", " "))
+            self.parts.append(data)
 
     def text(self) -> str:
         return "".join(self.parts)

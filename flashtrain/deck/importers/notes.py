@@ -11,7 +11,7 @@ Two styles are read:
     punctuation, no ``$ = |`` or ``, ``, no is/are/can...; not indented, not a list item and not the
     text of a bullet written as a lone ``-`` line followed by its text) that is followed by a blank
     line, or by body text while the line before it is not title-like too (a run of short lines is a
-    table or a list, not a heading).
+    table or a list, not a heading); the first line right under a numbered heading is its text.
 
 The prompt is the heading without its '#' marks or section number (numbers change when notes are
 edited; identity should not). A sub-heading carries its parent for context: "Batch norm: Conclusion".
@@ -178,6 +178,9 @@ def _plain_headings(lines: list[str]) -> list[Heading]:
         if nxt is None:
             continue  # a heading needs a body
         prev_blank = i == 0 or not lines[i - 1].strip()
+        previous = next((j for j in range(i - 1, -1, -1) if lines[j].strip()), None)
+        if headings and headings[-1].index == previous and headings[-1].level == explicit_level:
+            continue  # the first line under a numbered heading is its text, not a sub-heading
         if following or (not candidate(nxt) and (prev_blank or not candidate(i - 1))):
             headings.append(Heading(i, explicit_level + 1, _heading_text(text), i + 1))
     return headings
