@@ -1,0 +1,120 @@
+"""Where snippets come from and whether they may run.
+
+Bundled snippets (cards/snippets, shipped with flashtrain) run freely. A deck imported from
+elsewhere may carry a `snippets/` folder beside its deck file; those snippets are untrusted code
+and run only once the learner trusts that deck (Deck.trusted; `--trust` on the CLI). Loading a
+library never executes anything (see format.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flashtrain.paths import bundled_cards_dir
+from flashtrain.snippets.format import Snippet, SnippetError, load_snippets, snippet_files
+
+
+class UnknownSnippetError(LookupError):
+    pass
+
+
+class UntrustedSnippetError(PermissionError):
+    """The snippet comes from an imported deck the learner has not trusted; str() says why."""
+
+
+@dataclass(frozen=True)
+class SnippetSource:
+    snippet: Snippet
+    origin: str  # "bundled" | "imported"
+    folder: str
+    deck_ids: tuple[int, ...] = ()
+    deck_names: tuple[str, ...] = ()
+    trusted: bool = False
+
+    @property
+    def runnable(self) -> bool:
+        return self.origin == "bundled" or self.trusted
+
+    def why_not_runnable(self) -> str | None:
+        if self.runnable:
+            return None
+        decks = ", ".join(repr(n) for n in self.deck_names) or "an imported deck"
+        return (f"snippet {self.snippet.id!r} comes from {decks} (imported from {self.folder}); its code runs "
+                f"only after you trust that deck: flashtrain check {self.snippet.id} --solution FILE --trust")
+
+
+def bundled_snippets_dir() -> Path:
+    return bundled_cards_dir() / "snippets"
+
+
+class SnippetLibrary:
+    """Snippets by id. Per deck, the deck's own folder wins over the bundled one."""
+
+    def __init__(self, sources: list[SnippetSource], errors: list[SnippetError] | None = None) -> None:
+        self.sources = sources
+        self.errors = errors or []
+
+    @classmethod
+    def bundled(cls) -> SnippetLibrary:
+        errors: list[SnippetError] = []
+        folder = bundled_snippets_dir()
+        found = load_snippets([folder], errors)
+        return cls([SnippetSource(s, "bundled", str(folder), trusted=True) for s in found.values()], errors)
+
+    @classmethod
+    def from_store(cls, store) -> SnippetLibrary:
+        """Bundled snippets plus the `snippets/` folders beside every imported deck's files."""
+        from sqlalchemy import select
+
+        from flashtrain.store.models import Deck, SourceFile
+
+        library = cls.bundled()
+        folders: dict[Path, list[Deck]] = {}
+        with store.sessions() as session:
+            rows = session.execute(select(SourceFile, Deck).join(Deck, SourceFile.deck_id == Deck.id)
+                                   .where(Deck.origin != "bundled")).all()
+            for source, deck in rows:
+                folder = Path(source.path).parent / "snippets"
+                if snippet_files(folder):
+                    folders.setdefault(folder, []).append(deck)
+            decks_by_folder = {f: [(d.id, d.name, bool(d.trusted)) for d in ds] for f, ds in folders.items()}
+        for folder, decks in sorted(decks_by_folder.items()):
+            found = load_snippets([folder], library.errors)
+            for snippet in found.values():
+                library.sources.append(SnippetSource(
+                    snippet, "imported", str(folder), deck_ids=tuple(d[0] for d in decks),
+                    deck_names=tuple(d[1] for d in decks), trusted=any(d[2] for d in decks)))
+        return library
+
+    def ids(self) -> list[str]:
+        return sorted({s.snippet.id for s in self.sources})
+
+    def get(self, snippet_id: str, deck_id: int | None = None) -> SnippetSource:
+        matches = [s for s in self.sources if s.snippet.id == snippet_id]
+        if not matches:
+            raise UnknownSnippetError(f"unknown snippet {snippet_id!r}")
+        if deck_id is not None:
+            for s in matches:
+                if deck_id in s.deck_ids:
+                    return s
+        bundled = [s for s in matches if s.origin == "bundled"]
+        return bundled[0] if bundled else matches[0]
+
+    def runnable_snippet(self, snippet_id: str, deck_id: int | None = None) -> Snippet:
+        source = self.get(snippet_id, deck_id)
+        reason = source.why_not_runnable()
+        if reason:
+            raise UntrustedSnippetError(reason)
+        return source.snippet
+
+
+def trust_decks(store, deck_ids) -> None:
+    """Record that the learner trusts these decks' snippets (Deck.trusted)."""
+    from flashtrain.store.models import Deck
+
+    with store.sessions() as session:
+        with session.begin():
+            for deck_id in deck_ids:
+                deck = session.get(Deck, deck_id)
+                if deck is not None:
+                    deck.trusted = True

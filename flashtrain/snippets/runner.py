@@ -1,0 +1,143 @@
+"""The app's side of the grading worker: starts `worker.py` as a separate process (never forks the
+app itself, which may be a threaded Textual process), sends it requests, restarts it if it dies.
+
+Thread-safe: one request at a time under a lock, so the TUI may grade from a worker thread.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+WORKER_PATH = Path(__file__).with_name("worker.py")
+DEFAULT_REQUEST_TIMEOUT = 120.0
+
+
+class WorkerError(RuntimeError):
+    """The worker could not answer (died, hung or replied garbage); it is restarted on next use."""
+
+
+class Runner:
+    def __init__(self, start_timeout: float = 30.0) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self.start_timeout = start_timeout
+        self.starts = 0  # how many times a worker process was started (restarts included)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the worker now (e.g. in the background when the app opens); idempotent."""
+        with self._lock:
+            self._ensure_started()
+
+    def _ensure_started(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        self._stop_locked()
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                   PYTHONDONTWRITEBYTECODE="1")
+        log = os.environ.get("FLASHTRAIN_WORKER_LOG")
+        stderr = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - lives with the worker
+        self._proc = subprocess.Popen([sys.executable, "-I", str(WORKER_PATH)], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=stderr, env=env, close_fds=True,
+                                      start_new_session=True)
+        if log:
+            stderr.close()
+        self.starts += 1
+        reply = self._exchange({"op": "ping"}, self.start_timeout)
+        if not reply.get("ok"):
+            self._stop_locked()
+            raise WorkerError(f"the check worker did not start: {reply}")
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop_locked()
+
+    def _stop_locked(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+    # -- requests --------------------------------------------------------------------------------
+    def request(self, payload: dict, timeout: float = DEFAULT_REQUEST_TIMEOUT, retry: bool = True) -> dict:
+        """Send one request; if the worker has died, restart it and try once more."""
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    self._ensure_started()
+                    return self._exchange(payload, timeout)
+                except WorkerError:
+                    self._stop_locked()
+                    if attempt == 2 or not retry:
+                        raise
+        raise AssertionError("unreachable")
+
+    def _exchange(self, payload: dict, timeout: float) -> dict:
+        proc = self._proc
+        assert proc is not None
+        data = json.dumps(payload).encode()
+        try:
+            proc.stdin.write(struct.pack(">I", len(data)) + data)
+            proc.stdin.flush()
+        except (BrokenPipeError, OSError) as error:
+            raise WorkerError(f"the check worker is gone ({error})") from error
+        deadline = time.monotonic() + timeout
+        head = self._read(proc, 4, deadline)
+        (n,) = struct.unpack(">I", head)
+        try:
+            return json.loads(self._read(proc, n, deadline))
+        except ValueError as error:
+            raise WorkerError(f"the check worker replied garbage: {error}") from error
+
+    def _read(self, proc: subprocess.Popen, n: int, deadline: float) -> bytes:
+        fd = proc.stdout.fileno()
+        buf = bytearray()
+        while len(buf) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                proc.kill()
+                raise WorkerError("the check worker did not answer in time; restarted")
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, n - len(buf))
+            if not chunk:
+                raise WorkerError(f"the check worker exited (code {proc.poll()})")
+            buf += chunk
+        return bytes(buf)
+
+
+_shared: Runner | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_runner() -> Runner:
+    """The process-wide runner the CLI and TUI use (started lazily, stopped at exit)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Runner()
+            atexit.register(_shared.close)
+        return _shared
