@@ -1,0 +1,145 @@
+"""Add / edit a card: deck, question, answer (live Markdown preview), tags, hints, snippet link."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
+
+from flashtrain.card_edit import CardDraft, EditError, deck_target, load_draft, parse_hints, parse_tags, save_card
+from flashtrain.store.models import Deck
+from flashtrain.tui.widgets.card_view import CardMarkdown
+
+NARROW = 100  # below this width the preview hides; ctrl+t shows it instead of the form
+
+
+class EditCardScreen(Screen[bool]):
+    TITLE_TEXT = "Add / edit card"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+t", "toggle_preview", "Preview", priority=True),
+    ]
+
+    def __init__(self, card_id: int | None = None, deck_id: int | None = None) -> None:
+        super().__init__()
+        self.card_id = card_id
+        self.deck_id = deck_id
+        self.draft: CardDraft | None = None
+        self.where = ""
+
+    def compose(self) -> ComposeResult:
+        store = self.app.store
+        with store.sessions() as session:
+            decks = [(name, deck_id) for deck_id, name in session.execute(select(Deck.id, Deck.name).order_by(Deck.name))]
+        if self.card_id is not None:
+            self.draft, self.where = load_draft(store, self.card_id)
+            self.deck_id = self.draft.deck_id
+        elif self.deck_id is None and decks:
+            self.deck_id = decks[0][1]
+        draft = self.draft or CardDraft(deck_id=self.deck_id or 0, question="", answer="")
+        cloze = draft.kind == "cloze"
+        yield Header()
+        with Horizontal(id="edit-body"):
+            with VerticalScroll(id="edit-form"):
+                yield Static("", id="edit-source")
+                yield Label("Deck")
+                yield Select(decks, value=self.deck_id if self.deck_id is not None else Select.BLANK, id="deck",
+                             allow_blank=self.deck_id is None, disabled=self.card_id is not None)
+                yield Label("Cloze text ({{gap}} per card)" if cloze else "Question (Markdown, $math$ ok; "
+                            "{{gap}} makes a cloze card)")
+                yield TextArea(draft.question, id="question", language="markdown" if False else None,
+                               soft_wrap=True, tab_behavior="focus")
+                yield Label("Answer" + (" (cloze cards have none)" if cloze else ""))
+                yield TextArea(draft.answer, id="answer", soft_wrap=True, tab_behavior="focus", disabled=cloze)
+                yield Label("Tags (comma or space separated)")
+                yield Input(", ".join(draft.tags), id="tags")
+                yield Label("Hints (one per line, shown in order)")
+                yield TextArea("\n".join(draft.hints), id="hints", soft_wrap=True, tab_behavior="focus")
+                yield Label("Snippet id (links a code check; empty for none)")
+                yield Input(draft.snippet_id or "", id="snippet")
+                yield Label("Card id (optional; keeps identity in the deck file)")
+                yield Input(draft.explicit_id or "", id="explicit-id")
+            with VerticalScroll(id="edit-preview"):
+                yield CardMarkdown("", id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_source()
+        self.update_preview()
+        self.query_one("#question", TextArea).focus()
+        self.sub_title = "Edit card" if self.card_id is not None else "Add a card"
+        self.apply_width(self.app.size.width)
+
+    def on_resize(self, event: Resize) -> None:
+        self.apply_width(event.size.width)
+
+    def apply_width(self, width: int) -> None:
+        self.query_one("#edit-body").set_class(width < NARROW, "-narrow")
+
+    def show_source(self) -> None:
+        text = self.where
+        if self.card_id is None:
+            deck = self.query_one("#deck", Select).value
+            text = deck_target(self.app.store, deck) if isinstance(deck, int) else "Choose a deck."
+        self.query_one("#edit-source", Static).update(text)
+
+    @on(Select.Changed, "#deck")
+    def deck_changed(self) -> None:
+        self.show_source()
+
+    @on(TextArea.Changed)
+    def text_changed(self) -> None:
+        self.update_preview()
+
+    def update_preview(self) -> None:
+        question = self.query_one("#question", TextArea).text
+        answer = self.query_one("#answer", TextArea).text
+        hints = [h for h in self.query_one("#hints", TextArea).text.splitlines() if h.strip()]
+        if "{{" in question and not answer.strip():
+            from flashtrain.deck.markdown_format import cloze_sides
+
+            front, back = cloze_sides(question, 1)
+            answer = back
+            question = front
+        parts = ["**Question**", "", question or "*empty*", "", "---", "", "**Answer**", "", answer or "*empty*"]
+        if hints:
+            parts += ["", "**Hints**", ""] + [f"{i}. {h}" for i, h in enumerate(hints, 1)]
+        self.query_one("#preview", CardMarkdown).show("\n".join(parts))
+
+    def current_draft(self) -> CardDraft:
+        deck = self.query_one("#deck", Select).value
+        if not isinstance(deck, int):
+            raise EditError("choose a deck")
+        snippet = self.query_one("#snippet", Input).value.strip() or None
+        explicit = self.query_one("#explicit-id", Input).value.strip() or None
+        return CardDraft(deck_id=deck, question=self.query_one("#question", TextArea).text,
+                         answer=self.query_one("#answer", TextArea).text,
+                         tags=parse_tags(self.query_one("#tags", Input).value),
+                         hints=parse_hints(self.query_one("#hints", TextArea).text), snippet_id=snippet,
+                         explicit_id=explicit, kind=self.draft.kind if self.draft else "basic")
+
+    def action_save(self) -> None:
+        try:
+            result = save_card(self.app.store, self.current_draft(), self.card_id)
+        except EditError as error:
+            self.notify(str(error), title="Not saved", severity="error")
+            return
+        self.notify(result.message, title="Saved")
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_toggle_preview(self) -> None:
+        body = self.query_one("#edit-body")
+        if body.has_class("-narrow"):
+            form = self.query_one("#edit-form")
+            preview = self.query_one("#edit-preview")
+            form.display = not form.display
+            preview.styles.display = "block" if not form.display else "none"
