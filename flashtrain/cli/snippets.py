@@ -1,0 +1,195 @@
+"""`flashtrain snippets [show ID]` and `flashtrain check [ID --solution FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from flashtrain.cli import common
+from flashtrain.cli.common import UserError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("snippets", help="list code snippets and the cards linked to them")
+    common.add_json_option(p)
+    p.set_defaults(handler=cmd_list)
+    snip_sub = p.add_subparsers(dest="snippets_command", metavar="COMMAND", parser_class=type(p))
+    show = snip_sub.add_parser("show", help="print a snippet's file, or its reference or starter code")
+    show.add_argument("id", metavar="ID")
+    which = show.add_mutually_exclusive_group()
+    which.add_argument("--reference", action="store_true", help="only the reference implementation")
+    which.add_argument("--starter", action="store_true", help="only the starter code")
+    show.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("check", help="grade a solution, or verify every snippet's reference and mutants")
+    p.add_argument("id", nargs="?", metavar="ID", help="snippet id (default: verify all snippets)")
+    p.add_argument("--solution", type=Path, metavar="FILE", help="a Python file defining the function")
+    p.add_argument("--trust", action="store_true", help="trust the deck this snippet comes from (recorded)")
+    p.add_argument("--seed", type=int, help="seed for the random checks (default: fresh each run)")
+    common.add_json_option(p)
+    p.set_defaults(handler=cmd_check)
+
+
+def _library(args, store=None):
+    from flashtrain.snippets.library import SnippetLibrary
+
+    store = store if store is not None else common.open_store(args)
+    return SnippetLibrary.from_store(store), store
+
+
+def _linked_cards(store) -> dict[str, list[dict]]:
+    from sqlalchemy import select
+
+    from flashtrain.store.models import Card, Deck
+
+    linked: dict[str, list[dict]] = {}
+    with store.sessions() as session:
+        rows = session.execute(select(Card, Deck.name).join(Deck, Card.deck_id == Deck.id)
+                               .where(Card.snippet_id.is_not(None), Card.retired_at.is_(None))
+                               .order_by(Deck.name, Card.source_line)).all()
+        for card, deck_name in rows:
+            first_line = (card.question.strip().splitlines() or [""])[0]
+            linked.setdefault(card.snippet_id, []).append(
+                {"card_id": card.id, "deck": deck_name, "line": card.source_line, "question": first_line[:80]})
+    return linked
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    library, store = _library(args)
+    linked = _linked_cards(store)
+    rows = []
+    for sid in library.ids():
+        source = library.get(sid)
+        rows.append({"id": sid, "title": source.snippet.title, "origin": source.origin,
+                     "runnable": source.runnable, "path": source.snippet.path, "cards": linked.get(sid, [])})
+    if args.json:
+        common.print_json({"snippets": rows, "errors": [str(e) for e in library.errors]})
+    else:
+        for row in rows:
+            lock = "" if row["runnable"] else "  [untrusted]"
+            print(f"{row['id']}  {row['title']}{lock}")
+            for card in row["cards"]:
+                print(f"    card {card['card_id']} ({card['deck']}): {card['question']}")
+            if not row["cards"]:
+                print("    (no cards link to it)")
+        for error in library.errors:
+            print(error, file=sys.stderr)
+    return EXIT_FAILED if library.errors else EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from flashtrain.snippets.library import UnknownSnippetError
+
+    library, _ = _library(args)
+    try:
+        snippet = library.get(args.id).snippet
+    except UnknownSnippetError as error:
+        raise UserError(str(error), EXIT_USAGE) from error
+    if args.reference:
+        text = snippet.reference
+    elif args.starter:
+        text = snippet.starter
+    else:
+        text = Path(snippet.path).read_text(encoding="utf-8")
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    if args.id is None:
+        if args.solution is not None:
+            raise UserError("--solution needs a snippet ID", EXIT_USAGE)
+        return _verify_all(args)
+    return _grade_solution(args)
+
+
+def _grade_solution(args: argparse.Namespace) -> int:
+    from flashtrain.snippets.grading import grade
+    from flashtrain.snippets.library import UnknownSnippetError, UntrustedSnippetError, trust_decks
+
+    if args.solution is None:
+        raise UserError("check ID needs --solution FILE", EXIT_USAGE)
+    library, store = _library(args)
+    try:
+        source = library.get(args.id)
+    except UnknownSnippetError as error:
+        raise UserError(f"{error} (see `flashtrain snippets`)", EXIT_USAGE) from error
+    try:
+        code = args.solution.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{args.solution}: no such file", EXIT_USAGE) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"{args.solution}: cannot read: {error}", EXIT_USAGE) from None
+    if args.trust and not source.runnable:
+        trust_decks(store, source.deck_ids)
+        library, _ = _library(args, store)
+    try:
+        result = grade(args.id, code, library=library, seed=args.seed)
+    except UntrustedSnippetError as error:
+        raise UserError(str(error)) from error
+    if args.json:
+        common.print_json(result.to_dict())
+    else:
+        _print_result(result, args.solution)
+    return EXIT_OK if result.status == "pass" else EXIT_FAILED
+
+
+def _print_result(result, solution: Path) -> None:
+    marks = {"pass": "ok  ", "fail": "FAIL", "error": "ERR "}
+    print(f"{result.snippet}: {result.status} ({result.passed}/{result.total} checks, "
+          f"{result.duration_ms:.0f} ms)")
+    if result.message:
+        print(f"  {solution}: {result.message}")
+    for check in result.checks:
+        print(f"  {marks[check.status]} {check.name}: {check.message}")
+        if check.status != "pass" and check.output:
+            shown = check.output.rstrip()[:500]
+            print("       output: " + shown.replace("\n", "\n               ") +
+                  (" [truncated]" if check.output_truncated else ""))
+    if result.hint:
+        print(f"  hint: {result.hint}")
+
+
+def _verify_all(args: argparse.Namespace) -> int:
+    """Every runnable snippet: the reference passes, and every mutant fails at least one check."""
+    from flashtrain.snippets.grading import grade
+
+    library, _ = _library(args)
+    reports, ok = [], not library.errors
+    for error in library.errors:
+        print(error, file=sys.stderr)
+    for sid in library.ids():
+        source = library.get(sid)
+        if not source.runnable:
+            reports.append({"snippet": sid, "status": "skipped", "problems": [source.why_not_runnable()]})
+            continue
+        snippet = source.snippet
+        problems = []
+        ref = grade(snippet, snippet.reference, seed=args.seed, diagnose=False)
+        if ref.status != "pass":
+            bad = [f"{c.name}: {c.message}" for c in ref.checks if c.status != "pass"]
+            problems.append(f"reference {ref.status}: " + ("; ".join(bad) or ref.message))
+        for mutant in snippet.mutants:
+            res = grade(snippet, mutant.code, seed=args.seed, diagnose=False)
+            if res.status == "pass":
+                problems.append(f"mutant {mutant.name} passes every check")
+            elif res.status == "error" and not res.checks:
+                problems.append(f"mutant {mutant.name}: {res.message}")
+        ok = ok and not problems
+        reports.append({"snippet": sid, "status": "ok" if not problems else "fail", "problems": problems,
+                        "checks": ref.total, "mutants": len(snippet.mutants)})
+    if args.json:
+        common.print_json({"ok": ok, "snippets": reports})
+    else:
+        for r in reports:
+            if r["status"] == "ok":
+                print(f"ok    {r['snippet']}: reference passes {r['checks']} checks, "
+                      f"{r['mutants']} mutants caught")
+            else:
+                print(f"{r['status'].upper():5} {r['snippet']}")
+                for p in r["problems"]:
+                    print(f"      {p}")
+    return EXIT_OK if ok else EXIT_FAILED
