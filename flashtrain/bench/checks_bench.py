@@ -1,0 +1,95 @@
+"""`flashtrain bench checks`: latency of grading a code answer.
+
+- cold first check: start a fresh worker (python + numpy import) and grade one attempt;
+- warm attempt: a full grade (generate cases, run the reference and one child per check, compare)
+  on the already running worker, repeated;
+- warm check: the same attempt divided by its number of checks is NOT reported; instead the
+  single-check attempt below times one child end to end (a snippet reduced to one Case).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import statistics
+import time
+
+from flashtrain.cli import common
+
+
+def register(bench_sub: argparse._SubParsersAction) -> None:
+    p = bench_sub.add_parser("checks", help="latency of a warm check and of a cold first check")
+    p.add_argument("--snippet", default="batchnorm_forward", help="snippet to grade (default: batchnorm_forward)")
+    p.add_argument("--repeat", type=int, default=40, help="warm repetitions (default 40)")
+    p.add_argument("--cold", type=int, default=5, help="cold starts to time (default 5)")
+    common.add_json_option(p)
+    p.set_defaults(handler=cmd_bench)
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def _single_case(snippet):
+    """The snippet with only its first check kept: one child for the learner, one for reference."""
+    checks = snippet.checks + (
+        "\n\n_all_cases = cases\n\ndef cases(rng):\n    for item in _all_cases(rng):\n"
+        "        yield item\n        return\n")
+    return dataclasses.replace(snippet, checks=checks)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from flashtrain.snippets.grading import grade
+    from flashtrain.snippets.library import SnippetLibrary
+    from flashtrain.snippets.runner import Runner
+
+    snippet = SnippetLibrary.bundled().get(args.snippet).snippet
+    one = _single_case(snippet)
+    cold = []
+    for _ in range(args.cold):
+        runner = Runner()
+        t0 = time.perf_counter()
+        result = grade(snippet, snippet.reference, runner=runner, diagnose=False)
+        cold.append((time.perf_counter() - t0) * 1e3)
+        runner.close()
+        if result.status != "pass":
+            raise common.UserError(f"bench: the reference of {snippet.id} did not pass: {result.message}")
+    runner = Runner()
+    runner.start()
+    grade(snippet, snippet.reference, runner=runner)  # settle
+    warm_attempt, warm_check, in_worker = [], [], []
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        r = grade(snippet, snippet.reference, runner=runner, diagnose=False)
+        warm_attempt.append((time.perf_counter() - t0) * 1e3)
+        in_worker.append(r.duration_ms)
+        t0 = time.perf_counter()
+        grade(one, one.reference, runner=runner, diagnose=False)
+        warm_check.append((time.perf_counter() - t0) * 1e3)
+    runner.close()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    figures = {
+        "snippet": snippet.id, "checks_per_attempt": r.total, "repeat": args.repeat,
+        "warm_check_p50_ms": round(_pct(warm_check, 0.5), 1), "warm_check_p95_ms": round(_pct(warm_check, 0.95), 1),
+        "warm_attempt_p50_ms": round(_pct(warm_attempt, 0.5), 1),
+        "warm_attempt_p95_ms": round(_pct(warm_attempt, 0.95), 1),
+        "cold_first_check_ms": round(statistics.median(cold), 1), "cold_first_check_max_ms": round(max(cold), 1),
+        "sandbox": r.sandbox, "load_average_1min": load,
+        "targets": {"warm_p50_ms": 20, "cold_first_ms": 400},
+    }
+    if args.json:
+        common.print_json(figures)
+    else:
+        print(f"snippet {snippet.id}: {r.total} checks per attempt, {args.repeat} warm repetitions, "
+              f"{args.cold} cold starts (1-min load average {load:.2f})")
+        print(f"warm check   (1 check: case generation + reference + learner child + compare): "
+              f"p50 {figures['warm_check_p50_ms']} ms, p95 {figures['warm_check_p95_ms']} ms   (target p50 <= 20 ms)")
+        print(f"warm attempt ({r.total} checks): p50 {figures['warm_attempt_p50_ms']} ms, "
+              f"p95 {figures['warm_attempt_p95_ms']} ms")
+        print(f"cold first check (worker start + full attempt): median {figures['cold_first_check_ms']} ms, "
+              f"max {figures['cold_first_check_max_ms']} ms   (target <= 400 ms)")
+        print(f"sandbox: {json.dumps(r.sandbox)}")
+    return 0
