@@ -1,0 +1,129 @@
+import json
+
+import pytest
+
+from flashtrain.cli import main
+
+ADAM_WRONG = """import numpy as np
+def adam_update(w, dw, v, s, t, lr, beta1, beta2, eps):
+    v = beta1 * v + (1 - beta1) * dw
+    s = beta2 * s + (1 - beta2) * dw**2
+    return w - lr * (v / (1 - beta1**t)) / np.sqrt(s / (1 - beta2**t) + eps), v, s
+"""
+
+
+@pytest.fixture
+def db(tmp_path):
+    return ["--db", str(tmp_path / "store.db")]
+
+
+def _reference(capsys, db, sid):
+    assert main(db + ["snippets", "show", sid, "--reference"]) == 0
+    return capsys.readouterr().out
+
+
+def test_check_solution_json_pass_and_fail(tmp_path, capsys, db):
+    good = tmp_path / "good.py"
+    good.write_text(_reference(capsys, db, "adam_update"))
+    assert main(db + ["check", "adam_update", "--solution", str(good), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["snippet"] == "adam_update" and data["status"] == "pass" and data["hint"] is None
+    assert isinstance(data["duration_ms"], float) and data["checks"]
+    assert all({"name", "status", "message"} <= set(c) and c["status"] == "pass" for c in data["checks"])
+
+    bad = tmp_path / "bad.py"
+    bad.write_text(ADAM_WRONG)
+    assert main(db + ["check", "adam_update", "--solution", str(bad), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "fail" and "inside" in data["hint"]
+
+
+def test_check_text_output_and_error_status(tmp_path, capsys, db):
+    broken = tmp_path / "broken.py"
+    broken.write_text("def adam_update(:\n")
+    assert main(db + ["check", "adam_update", "--solution", str(broken)]) == 1
+    out = capsys.readouterr().out
+    assert "adam_update: error" in out and "SyntaxError" not in out.split("\n")[0]
+    assert "line 1" in out
+
+
+def test_usage_errors_exit_2(tmp_path, capsys, db):
+    sol = tmp_path / "s.py"
+    sol.write_text("x = 1\n")
+    assert main(db + ["check", "no_such_snippet", "--solution", str(sol)]) == 2
+    assert "unknown snippet" in capsys.readouterr().err
+    assert main(db + ["check", "adam_update", "--solution", str(tmp_path / "missing.py")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(db + ["check", "adam_update"]) == 2
+    assert main(db + ["snippets", "show", "nope"]) == 2
+
+
+def test_check_all_verifies_references_and_mutants(capsys, db):
+    assert main(db + ["check", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is True
+    assert {"adam_update", "batchnorm_forward", "sample_log_uniform"} <= {r["snippet"] for r in data["snippets"]}
+    assert all(r["status"] == "ok" for r in data["snippets"])
+
+
+def test_snippets_list_and_show(capsys, db):
+    assert main(db + ["snippets", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    ids = {row["id"] for row in data["snippets"]}
+    assert {"adam_update", "batchnorm_forward", "sample_log_uniform"} <= ids
+    assert main(db + ["snippets", "show", "batchnorm_forward", "--starter"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("import numpy as np") and "raise NotImplementedError" in out
+
+
+SNIPPET = """---
+id: add_one
+---
+
+## Hints
+
+1. Add one.
+
+```python starter
+def add_one(x):
+    \"\"\"x: array. Returns x + 1.\"\"\"
+```
+
+```python reference
+def add_one(x):
+    return x + 1
+```
+
+```python checks
+def cases(rng):
+    yield Case("fixed", dict(x=np.arange(3.0)))
+```
+
+```python mutant plus-two
+def add_one(x):
+    return x + 2
+```
+
+Hint: One, not two.
+"""
+
+
+def test_imported_deck_snippets_need_trust(tmp_path, capsys, db):
+    deck_dir = tmp_path / "shared-deck"
+    (deck_dir / "snippets").mkdir(parents=True)
+    (deck_dir / "snippets" / "add_one.md").write_text(SNIPPET)
+    (deck_dir / "mine.md").write_text("---\nname: Mine\n---\n\nQ: Write add_one.\nA: x + 1\n\nsnippet: add_one\n")
+    assert main(db + ["import", str(deck_dir / "mine.md")]) == 0
+    capsys.readouterr()
+    sol = tmp_path / "sol.py"
+    sol.write_text("def add_one(x):\n    return x + 1\n")
+
+    assert main(db + ["snippets", "--json"]) == 0
+    row = next(r for r in json.loads(capsys.readouterr().out)["snippets"] if r["id"] == "add_one")
+    assert row["runnable"] is False and row["cards"] and row["cards"][0]["deck"] == "Mine"
+
+    assert main(db + ["check", "add_one", "--solution", str(sol)]) == 1
+    assert "trust" in capsys.readouterr().err
+    assert main(db + ["check", "add_one", "--solution", str(sol), "--trust"]) == 0
+    capsys.readouterr()
+    assert main(db + ["check", "add_one", "--solution", str(sol)]) == 0  # trust was recorded
