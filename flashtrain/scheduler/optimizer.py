@@ -1,0 +1,317 @@
+"""Fit the scheduler's 21 weights to a learner's review history (numpy + scipy L-BFGS-B, no torch).
+
+Public entry point (used by `flashtrain optimize` in the study service):
+
+    fit_weights(histories, config=SchedulerConfig(), progress=None, *,
+                min_reviews=MIN_REVIEWS, holdout_fraction=0.2, max_iterations=MAX_ITERATIONS) -> FitResult
+
+- `histories`: one sequence per card of `(reviewed_at, rating)` pairs; reviewed_at an aware datetime,
+  rating 1..5.  Order inside a card does not matter (sorted here).
+- Scored reviews are those the srs-benchmark scores: not a card's first review and not on the same
+  study day as the card's previous review (config.tz / config.day_start_hour define study days).
+  Fewer than `min_reviews` scored reviews raise `NotEnoughReviews` (a ValueError) whose message gives
+  the count.
+- The latest `holdout_fraction` of scored reviews (by time) is held out; the weights are fitted on the
+  earlier ones (their full history is used as input) and both the starting weights (`config.weights`)
+  and the fitted ones are scored on the held-out slice.  If the fit is not better there, the result
+  keeps the starting weights and `used_default` is True.
+- `progress(iteration, max_iterations, train_loss)` is called after each L-BFGS-B iteration.
+- `FitResult(weights, before, after, used_default, n_reviews, n_scored, n_train, n_test, seconds)`,
+  where before/after are {"logloss": float, "rmse_bins": float} on the held-out slice.
+
+How it is fast: cards are packed into a [review number x card] matrix sorted by length so the cards
+still active at step k are a prefix; the FSRS recurrence then runs column by column over all cards at
+once.  The gradient is a forward finite difference evaluated in the same pass: all 22 weight vectors
+(base + one nudge per weight) are stacked on a leading axis.  The recurrence mirrors
+`flashtrain.scheduler.core` exactly (tests compare the two).
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from flashtrain.scheduler import metrics
+from flashtrain.scheduler.core import (
+    DEFAULT_WEIGHTS, GRADE_TO_G, N_WEIGHTS, WEIGHT_BOUNDS, SchedulerConfig, _require_aware, study_day,
+)
+
+MIN_REVIEWS = 400
+MAX_ITERATIONS = 100
+FTOL = 1e-7  # relative loss change per iteration at which L-BFGS-B stops
+S_MIN, S_MAX = 0.001, 36500.0
+ProgressCallback = Callable[[int, int, float], None]
+
+_LOWER = np.array([lo for lo, _ in WEIGHT_BOUNDS])
+_UPPER = np.array([hi for _, hi in WEIGHT_BOUNDS])
+_SPAN = _UPPER - _LOWER
+_G_OF_GRADE = np.array([0.0] + [GRADE_TO_G[g] for g in range(1, 6)])
+# pull towards the starting weights, in units of each bound's span; divided by the number of scored
+# reviews so it only matters on small histories
+PRIOR_STRENGTH = 30.0
+
+
+class NotEnoughReviews(ValueError):
+    def __init__(self, have: int, need: int) -> None:
+        super().__init__(f"not enough review history to fit: {have} reviews on a later day than the card's "
+                         f"previous review, need at least {need}")
+        self.have, self.need = have, need
+
+
+@dataclass(frozen=True)
+class ReviewArrays:
+    """Histories packed as [review number, card] matrices (cards sorted by length, longest first)."""
+
+    grade: np.ndarray  # int, 0 where a card has no review at that position
+    t_days: np.ndarray  # study days since the card's previous review (0 = same day or first)
+    label: np.ndarray  # 1.0 recalled (rating > 1), 0.0 forgotten
+    scored: np.ndarray  # bool: not first review, not same study day
+    time: np.ndarray  # POSIX seconds, +inf where empty
+    review_number: np.ndarray  # srs-benchmark i: 1 + earlier first/new-day reviews
+    lapses: np.ndarray  # earlier new-day ratings of 1
+    active: tuple[int, ...]  # number of cards with more than k reviews
+    card_order: np.ndarray  # position in the input list of each column
+
+    @property
+    def n_reviews(self) -> int:
+        return int(sum(self.active))
+
+    @property
+    def n_scored(self) -> int:
+        return int(self.scored.sum())
+
+
+def prepare(histories: Sequence[Sequence[tuple]], config: SchedulerConfig = SchedulerConfig()) -> ReviewArrays:
+    """Pack histories of (aware datetime, rating 1..5) into ReviewArrays."""
+    cards = []
+    for index, history in enumerate(histories):
+        rows = sorted(history, key=lambda pair: pair[0])
+        for when, rating in rows:
+            _require_aware(when, "review time")
+            if isinstance(rating, bool) or int(rating) != rating or not 1 <= rating <= 5:
+                raise ValueError(f"rating must be 1..5, got {rating!r}")
+        if rows:
+            cards.append((index, rows))
+    cards.sort(key=lambda item: -len(item[1]))
+    n_cards = len(cards)
+    length = len(cards[0][1]) if cards else 0
+    grade = np.zeros((length, n_cards), dtype=np.int64)
+    t_days = np.zeros((length, n_cards))
+    stamp = np.full((length, n_cards), np.inf)
+    day = np.zeros((length, n_cards), dtype=np.int64)
+    for column, (_, rows) in enumerate(cards):
+        for k, (when, rating) in enumerate(rows):
+            grade[k, column] = int(rating)
+            stamp[k, column] = when.timestamp()
+            day[k, column] = study_day(when, config).toordinal()
+    present = grade > 0
+    t_days[1:] = np.where(present[1:], np.maximum(day[1:] - day[:-1], 0), 0)
+    scored = present.copy()
+    scored[0] = False
+    scored &= t_days > 0
+    # i = 1 + number of earlier reviews that were a first review or on a new day
+    counted = present & (t_days > 0)
+    counted[0] = present[0]
+    review_number = 1 + np.cumsum(counted, axis=0) - counted
+    lapse_events = (grade == 1) & scored
+    lapses = np.cumsum(lapse_events, axis=0) - lapse_events
+    active = tuple(int(x) for x in present.sum(axis=1))
+    return ReviewArrays(grade=grade, t_days=t_days, label=(grade > 1).astype(float), scored=scored,
+                        time=stamp, review_number=review_number, lapses=lapses, active=active,
+                        card_order=np.array([index for index, _ in cards], dtype=np.int64))
+
+
+def _run(arrays: ReviewArrays, weights: np.ndarray, mask: np.ndarray | None = None,
+         keep_predictions: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """Run the recurrence for P weight vectors (weights [P, 21]).
+
+    Returns (sum of log-likelihood over `mask` for each P, predicted R [L, N] for P=1 or None).
+    """
+    w = np.atleast_2d(np.asarray(weights, dtype=float))
+    col = [w[:, i:i + 1] for i in range(N_WEIGHTS)]
+    n_p = w.shape[0]
+    decay = col[20]
+    factor = 0.9 ** (-1.0 / decay) - 1.0
+    s0 = np.stack([w[:, 0], w[:, 1], np.sqrt(w[:, 1] * w[:, 2]), w[:, 2], w[:, 3]], axis=1)
+    s0 = np.clip(np.maximum.accumulate(s0, axis=1), S_MIN, S_MAX)
+    s0 = np.concatenate([np.ones((n_p, 1)), s0], axis=1)  # index by grade
+    g_of = _G_OF_GRADE
+    # recall bonus h(G) per grade, log-linear: w15 at G=2, 1 at G=3, w16 at G=4
+    log_w15 = np.log(np.maximum(w[:, 15:16], 1e-9))
+    log_w16 = np.log(w[:, 16:17])
+    h_of = np.exp(np.where(g_of <= 3.0, (3.0 - g_of) * log_w15, (g_of - 3.0) * log_w16))  # [P, 6]
+    d0_easy = col[4] - np.exp(col[5] * 3.0) + 1.0
+    total = np.zeros(n_p)
+    predictions = np.full(arrays.grade.shape, np.nan) if keep_predictions else None
+    if not arrays.active:
+        return total, predictions
+
+    first = arrays.grade[0]
+    stability = s0[:, first]
+    difficulty = np.clip(col[4] - np.exp(col[5] * (g_of[first] - 1.0)) + 1.0, 1.0, 10.0)
+    same_day_fail_divisor = np.exp(col[17] * col[18])
+    exp_w8 = np.exp(col[8])
+    for k in range(1, len(arrays.active)):
+        a = arrays.active[k]
+        if a == 0:
+            break
+        stability = stability[:, :a]
+        difficulty = difficulty[:, :a]
+        grade = arrays.grade[k, :a]
+        g = g_of[grade]
+        t = arrays.t_days[k, :a]
+        log_base = np.log1p(factor * t / stability)
+        recall = np.exp(-decay * log_base)
+        if mask is not None:
+            m = mask[k, :a]
+            if m.any():
+                r = np.clip(recall[:, m], 1e-9, 1.0 - 1e-9)
+                y = arrays.label[k, :a][m]
+                total += np.sum(y * np.log(r) + (1.0 - y) * np.log1p(-r), axis=1)
+        if predictions is not None:
+            predictions[k, :a] = recall[0]
+        # each branch only on its own cells: transcendental functions dominate the cost
+        same_day = t <= 0
+        short_cells = np.flatnonzero(same_day)
+        fail_cells = np.flatnonzero(~same_day & (grade == 1))
+        pass_cells = np.flatnonzero(~same_day & (grade > 1))
+        new_s = np.empty_like(stability)
+        if short_cells.size:
+            s, gs = stability[:, short_cells], g[short_cells]
+            growth = np.exp(col[17] * (gs - 3.0 + col[18]) - col[19] * np.log(s))
+            growth = np.where(gs >= 2.0, np.maximum(growth, 1.0), growth)
+            new_s[:, short_cells] = s * growth
+        if fail_cells.size:
+            s, d, r = stability[:, fail_cells], difficulty[:, fail_cells], recall[:, fail_cells]
+            s_fail = col[11] * np.exp(-col[12] * np.log(d)) * np.expm1(col[13] * np.log1p(s)) \
+                * np.exp(col[14] * (1.0 - r))
+            new_s[:, fail_cells] = np.minimum(s_fail, s / same_day_fail_divisor)
+        if pass_cells.size:
+            s, d, r = stability[:, pass_cells], difficulty[:, pass_cells], recall[:, pass_cells]
+            new_s[:, pass_cells] = s * (1.0 + exp_w8 * (11.0 - d) * np.exp(-col[9] * np.log(s))
+                                        * np.expm1(col[10] * (1.0 - r)) * h_of[:, grade[pass_cells]])
+        damped = difficulty - col[6] * (g - 3.0) * (10.0 - difficulty) / 9.0
+        difficulty = np.clip(col[7] * d0_easy + (1.0 - col[7]) * damped, 1.0, 10.0)
+        stability = np.clip(new_s, S_MIN, S_MAX)
+    return total, predictions
+
+
+def predict(arrays: ReviewArrays, weights: Sequence[float]) -> np.ndarray:
+    """Predicted recall before every review ([L, N]; nan for first reviews and empty cells)."""
+    return _run(arrays, np.asarray(weights, dtype=float)[None, :], keep_predictions=True)[1]
+
+
+def evaluate(arrays: ReviewArrays, predictions: np.ndarray, mask: np.ndarray) -> dict:
+    y, p = arrays.label[mask], predictions[mask]
+    return {"logloss": metrics.log_loss(y, p),
+            "rmse_bins": metrics.rmse_bins(y, p, arrays.t_days[mask], arrays.review_number[mask],
+                                           arrays.lapses[mask]),
+            "auc": metrics.auc(y, p), "n": int(mask.sum())}
+
+
+def fit_arrays(arrays: ReviewArrays, train_mask: np.ndarray,
+               initial_weights: Sequence[float] = DEFAULT_WEIGHTS,
+               progress: ProgressCallback | None = None, max_iterations: int = MAX_ITERATIONS) -> tuple[float, ...]:
+    """Weights minimising log loss (plus a weak pull towards the start) over `train_mask`."""
+    from scipy.optimize import minimize  # lazy: keep `import flashtrain.scheduler` light
+
+    n_train = int(train_mask.sum())
+    if n_train == 0:
+        return tuple(float(x) for x in initial_weights)
+    start = np.clip(np.asarray(initial_weights, dtype=float), _LOWER, _UPPER)
+    x0 = (start - _LOWER) / _SPAN  # optimise in [0, 1] per weight so steps are comparable
+    prior = PRIOR_STRENGTH / n_train
+    step = 1e-6
+    # only simulate cards that have a review to score; the others cannot change the loss
+    data, mask = _trim(arrays, train_mask)
+
+    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
+        nudged = np.repeat(x[None, :], N_WEIGHTS + 1, axis=0)
+        direction = np.where(x + step <= 1.0, step, -step)
+        nudged[np.arange(1, N_WEIGHTS + 1), np.arange(N_WEIGHTS)] += direction
+        loglik, _ = _run(data, _LOWER + nudged * _SPAN, mask)
+        losses = -loglik / n_train + prior * np.sum((nudged - x0) ** 2, axis=1)
+        last_loss[0] = float(losses[0])
+        return float(losses[0]), (losses[1:] - losses[0]) / direction
+
+    iteration, last_loss = [0], [float("nan")]
+
+    def callback(xk: np.ndarray) -> None:
+        iteration[0] += 1
+        if progress is not None:  # L-BFGS-B evaluates the accepted point last
+            progress(iteration[0], max_iterations, last_loss[0])
+
+    result = minimize(objective, x0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * N_WEIGHTS,
+                      callback=callback, options={"maxiter": max_iterations, "ftol": FTOL})
+    fitted = _LOWER + np.clip(result.x, 0.0, 1.0) * _SPAN
+    return tuple(float(v) for v in fitted)
+
+
+def _trim(arrays: ReviewArrays, mask: np.ndarray) -> tuple[ReviewArrays, np.ndarray]:
+    """Drop cards with no scored review under `mask` and reviews after each card's last scored one."""
+    has_any = mask.any(axis=0)
+    if has_any.all():
+        return arrays, mask
+    columns = np.flatnonzero(has_any)
+    last = np.where(mask[:, columns], np.arange(mask.shape[0])[:, None], -1).max(axis=0)
+    order = np.argsort(-last, kind="stable")
+    columns = columns[order]
+    lengths = last[order] + 1
+    length = int(lengths[0]) if lengths.size else 0
+    keep = np.arange(length)[:, None] < lengths[None, :]
+
+    def cut(matrix: np.ndarray, fill) -> np.ndarray:
+        return np.where(keep, matrix[:length][:, columns], fill)
+
+    trimmed = ReviewArrays(grade=cut(arrays.grade, 0), t_days=cut(arrays.t_days, 0.0),
+                           label=cut(arrays.label, 0.0), scored=cut(arrays.scored, False),
+                           time=cut(arrays.time, np.inf), review_number=cut(arrays.review_number, 0),
+                           lapses=cut(arrays.lapses, 0), active=tuple(int(x) for x in keep.sum(axis=1)),
+                           card_order=arrays.card_order[columns])
+    return trimmed, cut(mask, False)
+
+
+@dataclass(frozen=True)
+class FitResult:
+    weights: tuple[float, ...]
+    before: dict  # {"logloss", "rmse_bins"} of the starting weights on the held-out slice
+    after: dict  # the same for the fitted weights
+    used_default: bool  # True when the fit was not better on the held-out slice
+    n_reviews: int  # all reviews given
+    n_scored: int
+    n_train: int
+    n_test: int
+    seconds: float
+
+
+def time_split(arrays: ReviewArrays, holdout_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """(train mask, test mask): the latest `holdout_fraction` of scored reviews are the test slice."""
+    times = np.sort(arrays.time[arrays.scored])
+    n_test = max(1, int(round(len(times) * holdout_fraction)))
+    cutoff = times[len(times) - n_test]
+    return arrays.scored & (arrays.time < cutoff), arrays.scored & (arrays.time >= cutoff)
+
+
+def fit_weights(histories: Sequence[Sequence[tuple]], config: SchedulerConfig = SchedulerConfig(),
+                progress: ProgressCallback | None = None, *, min_reviews: int = MIN_REVIEWS,
+                holdout_fraction: float = 0.2, max_iterations: int = MAX_ITERATIONS) -> FitResult:
+    """Fit weights to review histories; see the module docstring."""
+    started = _time.perf_counter()
+    arrays = prepare(histories, config)
+    if arrays.n_scored < min_reviews:
+        raise NotEnoughReviews(arrays.n_scored, min_reviews)
+    train, test = time_split(arrays, holdout_fraction)
+    fitted = fit_arrays(arrays, train, config.weights, progress, max_iterations)
+    before = evaluate(arrays, predict(arrays, config.weights), test)
+    after = evaluate(arrays, predict(arrays, fitted), test)
+    worse = not (math.isfinite(after["logloss"]) and after["logloss"] < before["logloss"])
+    summary = {key: before[key] for key in ("logloss", "rmse_bins")}
+    fitted_summary = {key: after[key] for key in ("logloss", "rmse_bins")}
+    return FitResult(weights=tuple(config.weights) if worse else fitted, before=summary,
+                     after=fitted_summary, used_default=worse, n_reviews=arrays.n_reviews,
+                     n_scored=arrays.n_scored, n_train=int(train.sum()), n_test=int(test.sum()),
+                     seconds=_time.perf_counter() - started)

@@ -1,0 +1,94 @@
+"""Optimizer: agrees with the core, recovers known weights, guards its inputs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from flashtrain.scheduler import optimizer
+from flashtrain.scheduler.core import DEFAULT_WEIGHTS, MemoryState, SchedulerConfig, retrievability, review
+from flashtrain.scheduler.simulate import simulate_histories
+
+CONFIG = SchedulerConfig(tz=timezone.utc)
+TRUE = list(DEFAULT_WEIGHTS)
+TRUE[0], TRUE[1], TRUE[2], TRUE[3] = 0.5, 2.0, 4.0, 12.0
+TRUE[8], TRUE[11], TRUE[20] = 1.5, 2.0, 0.3
+TRUE = tuple(TRUE)
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    return simulate_histories(TRUE, 25_000, seed=7)
+
+
+def test_vectorised_model_matches_the_core(simulated):
+    arrays = optimizer.prepare(simulated[:300], CONFIG)
+    predicted = optimizer.predict(arrays, TRUE)
+    config = SchedulerConfig(weights=TRUE, tz=timezone.utc)
+    checked = 0
+    for column in range(arrays.grade.shape[1]):
+        state = MemoryState()
+        for k, (when, rating) in enumerate(sorted(simulated[arrays.card_order[column]])):
+            if k > 0:
+                assert predicted[k, column] == pytest.approx(retrievability(state, when, config), abs=1e-12)
+                checked += 1
+            state, _ = review(state, rating, when, config)
+    assert checked > 1000
+
+
+def test_prepare_scores_only_later_day_non_first_reviews():
+    day = datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
+    history = [(day, 3), (day + timedelta(minutes=10), 1), (day + timedelta(days=1), 1),
+               (day + timedelta(days=1, minutes=5), 4), (day + timedelta(days=4), 4)]
+    arrays = optimizer.prepare([history], CONFIG)
+    assert arrays.scored[:, 0].tolist() == [False, False, True, False, True]
+    assert arrays.t_days[:, 0].tolist() == [0, 0, 1, 0, 3]
+    assert arrays.review_number[:, 0].tolist()[2::2] == [2, 3]
+    assert arrays.lapses[:, 0].tolist()[2::2] == [0, 1]
+    assert arrays.label[:, 0].tolist() == [1, 0, 0, 1, 1]
+
+
+def test_recovers_known_weights_from_simulated_histories(simulated):
+    progress = []
+    result = optimizer.fit_weights(simulated, CONFIG, progress=lambda i, n, loss: progress.append(loss))
+    assert not result.used_default
+    assert result.after["logloss"] < result.before["logloss"]
+    assert progress and progress[-1] <= progress[0]
+    fitted = np.array(result.weights)
+    # the forgetting-curve decay (default 0.154) and the initial stability of the two most common first
+    # grades, 1 and 4 (grade 4 starts at max(w1, w2) because initial stabilities are made monotone)
+    assert fitted[20] == pytest.approx(TRUE[20], abs=0.08)
+    assert max(fitted[1], fitted[2]) == pytest.approx(TRUE[2], rel=0.3)
+    assert fitted[0] == pytest.approx(TRUE[0], rel=0.4)
+    # and, what matters, the predicted recall is close to the true one on every scored review
+    arrays = optimizer.prepare(simulated, CONFIG)
+    true_p = optimizer.predict(arrays, TRUE)[arrays.scored]
+    fit_gap = np.abs(optimizer.predict(arrays, fitted)[arrays.scored] - true_p).mean()
+    default_gap = np.abs(optimizer.predict(arrays, DEFAULT_WEIGHTS)[arrays.scored] - true_p).mean()
+    assert fit_gap < 0.015 and fit_gap < default_gap / 2
+
+
+def test_too_few_reviews_is_a_clear_error():
+    histories = simulate_histories(DEFAULT_WEIGHTS, 300, seed=1)
+    with pytest.raises(optimizer.NotEnoughReviews, match=r"\d+ reviews .* need at least 400"):
+        optimizer.fit_weights(histories, CONFIG)
+
+
+def test_keeps_starting_weights_when_the_fit_does_not_help():
+    # data from the defaults themselves: a fit can only chase noise, so held-out loss must not get worse
+    histories = simulate_histories(DEFAULT_WEIGHTS, 3000, seed=3)
+    result = optimizer.fit_weights(histories, CONFIG, max_iterations=30)
+    if result.used_default:
+        assert result.weights == DEFAULT_WEIGHTS
+    else:
+        assert result.after["logloss"] < result.before["logloss"]
+    assert result.n_train + result.n_test <= result.n_scored
+
+
+def test_naive_times_and_bad_ratings_rejected():
+    with pytest.raises(ValueError):
+        optimizer.prepare([[(datetime(2024, 1, 1), 3)]], CONFIG)
+    with pytest.raises(ValueError):
+        optimizer.prepare([[(datetime(2024, 1, 1, tzinfo=timezone.utc), 7)]], CONFIG)
