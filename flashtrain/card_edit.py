@@ -302,3 +302,38 @@ def _add(store, draft: CardDraft) -> SaveResult:
         session.flush()
         card_id = rows[0].id
     return SaveResult(card_id, None, "Added to the store.")
+
+
+def retire_card(store, card_id: int) -> SaveResult:
+    """'Delete' a card: it leaves study and its file, its review history stays in the store.
+
+    A card from one of our Markdown files is removed from the file (its whole note), then the file is
+    re-imported, which retires it; so a later re-import cannot bring it back. Other cards are retired
+    in the store only.
+    """
+    from flashtrain.deck.writeback import remove_note
+    from flashtrain.store.sync import import_file
+
+    with store.sessions() as session:
+        card = session.get(Card, card_id)
+        if card is None:
+            raise EditError(f"card {card_id} does not exist")
+        source = session.get(SourceFile, card.source_id) if card.source_id else None
+        path = source_file_path(source) if source is not None and source.format == "markdown" else None
+        deck_name = session.get(Deck, card.deck_id).name
+        key, explicit_id, line = card.key, card.explicit_id, card.source_line
+    if path is not None and path.is_file() and os.access(path, os.W_OK):
+        text, bom = _read(path)
+        try:
+            new_text = remove_note(text, key=key, explicit_id=explicit_id, line=line, path=str(path))
+        except (WritebackError, DeckError) as error:
+            raise EditError(str(error)) from error
+        _validate(new_text, path, deck_name)
+        _write_atomic(path, new_text, bom)
+        report = import_file(store, path, fmt=source.format, deck_name=deck_name, source_key=source.path)
+        if report.error:
+            raise EditError(f"written to {path}, but the re-import failed: {report.error}")
+        return SaveResult(card_id, path, f"Card retired and removed from {path.name}; its history is kept.")
+    with store.sessions.begin() as session:
+        session.get(Card, card_id).retired_at = utcnow()
+    return SaveResult(card_id, None, "Card retired; its history is kept.")

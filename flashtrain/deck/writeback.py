@@ -110,3 +110,40 @@ def replace_card(text: str, new_cards: list[CardSpec], *, key: str | None = None
     if end == len(kept) and not kept[-1].endswith(("\n", "\r")):
         block = block[: -len(newline)]  # the file ended without a newline; keep it that way
     return "".join(kept[:start]) + block + "".join(kept[end:])
+
+
+def remove_note(text: str, *, key: str | None = None, explicit_id: str | None = None, line: int | None = None,
+                path: str = "<deck>") -> str:
+    """`text` without the note that holds the card (and one separator next to it); all else unchanged."""
+    note = find_note(text, key=key, explicit_id=explicit_id, line=line, path=path)
+    start, end = note_span(text, note.line)
+    kept = text.splitlines(keepends=True)
+    # take the blank lines and one '---' separator after the note, or else the separator before it
+    after = end
+    while after < len(kept) and not kept[after].strip():
+        after += 1
+    if after < len(kept) and kept[after].strip() == "---":
+        after += 1
+        while after < len(kept) and not kept[after].strip():
+            after += 1
+        return "".join(kept[:start]) + "".join(kept[after:])
+    before = start
+    while before > 0 and not kept[before - 1].strip():
+        before -= 1
+    if before > 0 and kept[before - 1].strip() == "---" and _is_card_separator(kept, before - 1):
+        before -= 1
+        while before > 0 and not kept[before - 1].strip():
+            before -= 1
+        tail = "".join(kept[end:]).lstrip("\r\n")
+        newline = "\r\n" if "\r\n" in text else "\n"
+        return "".join(kept[:before]) + (newline + tail if tail else "")
+    return "".join(kept[:start]) + "".join(kept[after:])
+
+
+def _is_card_separator(lines: list[str], index: int) -> bool:
+    """A '---' line that is not the closing line of the front matter."""
+    if lines and lines[0].strip() == "---":
+        for i in range(1, len(lines)):
+            if lines[i].strip() == "---":
+                return i != index
+    return True

@@ -1,18 +1,14 @@
-"""Which rating a code check suggests (pure). The learner always confirms with a number key."""
+"""Which rating a code check suggests. The learner always confirms with a number key."""
 
 from __future__ import annotations
 
 
-def suggest_rating(passed_all: bool, passed: int, total: int, hints_used: int, attempts: int,
-                   reference_seen: bool) -> int:
-    """5 first-try pass without help; 4 pass without hints; 3 pass with hints; 2 after seeing the
-    reference or with most checks passing; 1 otherwise."""
-    if passed_all:
-        if reference_seen:
-            return 2
-        if hints_used == 0:
-            return 5 if attempts <= 1 else 4
-        return 3
-    if total and passed / total >= 0.5:
-        return 2
-    return 1
+def adjust_suggestion(base: int, passed: bool, attempts: int, reference_seen: bool) -> int:
+    """The snippets package suggests from the checks passed and hints used; the study screen also
+    knows whether the reference was looked at (then it was not recalled: at most 2) and how many
+    attempts it took (a pass after a failed attempt is at most 4)."""
+    if reference_seen:
+        return min(base, 2)
+    if passed and attempts > 1:
+        return min(base, 4)
+    return base

@@ -1,16 +1,12 @@
 """The study app's only door to flashtrain.snippets: find a snippet, check trust, grade an answer.
 
-Kept in one place so the screens never depend on the snippet package's internals.
-Grading runs in the snippets runner's sandboxed worker process, never in the app's process.
+Kept in one place so the screens never depend on the snippet package's internals. Grading runs
+in the snippets runner's sandboxed worker process, never in the app's process.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlalchemy import select
-
-from flashtrain.store.models import Deck
 
 
 @dataclass(frozen=True)
@@ -20,46 +16,48 @@ class SnippetView:
     starter: str
     reference: str
     hints: tuple[str, ...]
+    runnable: bool  # False: from an imported deck the learner has not trusted yet
+    deck_names: tuple[str, ...]
 
 
 class SnippetBridge:
     def __init__(self, store) -> None:
         self.store = store
-        self._snippets: dict | None = None
+        self._library = None
 
-    def _all(self) -> dict:
-        if self._snippets is None:
-            from flashtrain.snippets import library
+    @property
+    def library(self):
+        if self._library is None:
+            from flashtrain.snippets import SnippetLibrary
 
-            self._snippets = library.all_snippets()
-        return self._snippets
+            self._library = SnippetLibrary.from_store(self.store)
+        return self._library
 
-    def snippet(self, snippet_id: str) -> SnippetView | None:
-        found = self._all().get(snippet_id)
-        if found is None:
+    def snippet(self, snippet_id: str, deck_id: int | None = None) -> SnippetView | None:
+        from flashtrain.snippets import UnknownSnippetError
+
+        try:
+            source = self.library.get(snippet_id, deck_id)
+        except UnknownSnippetError:
             return None
-        return SnippetView(found.id, found.title, found.starter, found.reference, tuple(found.hints))
+        s = source.snippet
+        return SnippetView(s.id, s.title, s.starter, s.reference, tuple(s.hints), source.runnable,
+                           tuple(source.deck_names))
 
-    def deck_needs_trust(self, deck_id: int) -> tuple[bool, str]:
-        """(True, deck name) when the deck's code must not run until the learner trusts it."""
-        with self.store.sessions() as session:
-            deck = session.get(Deck, deck_id)
-            if deck is None:
-                return False, ""
-            return (deck.origin != "bundled" and not deck.trusted), deck.name
+    def trust(self, snippet_id: str, deck_id: int | None = None) -> None:
+        from flashtrain.snippets import trust_decks
 
-    def trust_deck(self, deck_id: int) -> None:
-        with self.store.sessions.begin() as session:
-            deck = session.get(Deck, deck_id)
-            if deck is not None:
-                deck.trusted = True
+        source = self.library.get(snippet_id, deck_id)
+        trust_decks(self.store, source.deck_ids or ((deck_id,) if deck_id is not None else ()))
+        self._library = None  # re-read trust from the store
 
-    def grade(self, snippet_id: str, code: str) -> dict:
-        """Grade `code` against the snippet's checks; the result as plain data (GradeResult.to_dict())."""
+    def grade(self, snippet_id: str, code: str, deck_id: int | None = None) -> dict:
+        """Grade `code` against the snippet's checks (blocks; call from a worker thread)."""
         from flashtrain.snippets import grade
 
-        return grade(snippet_id, code).to_dict()
+        return grade(snippet_id, code, library=self.library, deck_id=deck_id).to_dict()
 
-    def deck_names(self) -> list[str]:
-        with self.store.sessions() as session:
-            return list(session.scalars(select(Deck.name)))
+    def suggest(self, result: dict, hints_used: int) -> int:
+        from flashtrain.snippets import GradeResult, suggest_rating
+
+        return suggest_rating(GradeResult.from_reply(result), hints_used)

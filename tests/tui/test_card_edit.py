@@ -116,3 +116,22 @@ def test_store_only_card_is_updated_in_place(tmp_path):
         card = s.get(Card, added.card_id)
         assert (card.question, card.answer) == ("Q1 edited", "A2")
     store.close()
+
+
+def test_retire_removes_from_file_and_keeps_history(deck_store):
+    from flashtrain.card_edit import retire_card
+
+    store, path = deck_store
+    card_id = card_id_for(store, "RMSprop")
+    with store.sessions.begin() as s:
+        s.add(ReviewLog(card_id=card_id, reviewed_at=datetime(2026, 1, 1, tzinfo=timezone.utc), rating=2))
+    result = retire_card(store, card_id)
+    assert result.file == path
+    assert "RMSprop" not in path.read_text()
+    with store.sessions() as s:
+        assert s.get(Card, card_id).retired_at is not None
+        assert s.scalar(select(ReviewLog.card_id)) == card_id
+    # re-importing the file does not bring it back
+    import_file(store, path)
+    with store.sessions() as s:
+        assert s.get(Card, card_id).retired_at is not None

@@ -115,3 +115,17 @@ def test_note_span_stops_at_next_marker_in_same_paragraph():
 def test_card_gone_from_file_is_an_error():
     with pytest.raises(WritebackError, match="no longer in this file"):
         replace_card(DECK, [CardSpec(question="x", answer="y")], key="id:missing", path="d.md")
+
+
+def test_remove_note_takes_one_separator():
+    from flashtrain.deck.writeback import remove_note
+
+    target = [c for c in cards_of(DECK) if "bias" in c.question][0]
+    out = remove_note(DECK, key=target.key, path="d.md")
+    assert "bias" not in out
+    assert out.startswith(DECK[: DECK.index("Q:   Why")])
+    assert out.count("\n---\n") == DECK.count("\n---\n") - 1
+    assert len(cards_of(out)) == len(cards_of(DECK)) - 1
+    last = cards_of(DECK)[-1]
+    out = remove_note(DECK, key=last.key, path="d.md")
+    assert out.endswith("{{0.999}}.\n") and len(cards_of(out)) == len(cards_of(DECK)) - 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from textual import work
@@ -126,10 +127,10 @@ class StudyScreen(Screen):
 
     def reveal_hint(self, card) -> str:
         parts = ["[b]space[/b] show the answer"]
-        if card.hints:
-            parts.append(f"[b]h[/b] hint ({len(card.hints)})")
+        if card.hints or card.snippet_id:
+            parts.append("[b]h[/b] hint")
         if card.snippet_id:
-            parts.append("[b]ctrl+r[/b] run checks")
+            parts.append("[b]ctrl+e[/b] edit code · [b]ctrl+r[/b] run checks")
         return " · ".join(parts)
 
     def card_painted(self) -> None:
@@ -172,7 +173,7 @@ class StudyScreen(Screen):
         if action == "reveal":
             return has_card and not self.revealed
         if action == "hint":
-            return has_card and self.hints_shown < len(self.card.hints)
+            return has_card and self.hints_shown < len(self.all_hints())
         if action in ("run_checks", "show_reference", "focus_editor"):
             return has_card and self.code_panel is not None
         if action in ("edit", "suspend", "bury", "flag"):
@@ -216,13 +217,26 @@ class StudyScreen(Screen):
         self.notify("Last rating undone.")
         self.next_card(self.app.service.card(card_id))
 
+    def all_hints(self) -> tuple[str, ...]:
+        """The card's hints, then the linked snippet's (without repeats), revealed one at a time."""
+        if self.card is None:
+            return ()
+        extra = self.code_panel.hints if self.code_panel is not None else ()
+        return tuple(dict.fromkeys((*self.card.hints, *extra)))
+
     def action_hint(self) -> None:
-        if self.card is None or self.hints_shown >= len(self.card.hints):
+        hints = self.all_hints()
+        if self.card is None or self.hints_shown >= len(hints):
             return
         self.hints_shown += 1
-        from flashtrain.mathtext import render_math
+        from rich.markup import escape
 
-        lines = [f"[b]Hint {i + 1}:[/b] {render_math(h)}" for i, h in enumerate(self.card.hints[: self.hints_shown])]
+        from flashtrain.mathtext import to_unicode
+
+        def plain(text: str) -> str:  # hints are one line of Markdown; show math as Unicode, no markup
+            return escape(re.sub(r"\$([^$]+)\$", lambda m: to_unicode(m.group(1)), text))
+
+        lines = [f"[b]Hint {i + 1}:[/b] {plain(h)}" for i, h in enumerate(hints[: self.hints_shown])]
         hints = self.query_one("#hints", Static)
         hints.update("\n".join(lines))
         hints.display = True

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
-from flashtrain.tui.grading_hint import suggest_rating
+from flashtrain.tui.grading_hint import adjust_suggestion
 from flashtrain.tui.widgets.card_view import CardMarkdown
 
 STATUS_MARK = {"pass": "✓", "fail": "✗", "error": "!"}
@@ -37,11 +37,17 @@ def results_markdown(result: dict) -> str:
     for check in checks:
         mark = STATUS_MARK.get(check.get("status"), "?")
         lines.append(f"- {mark} `{check.get('name', '?')}` {check.get('message') or ''}".rstrip())
-        for label in ("expected", "actual"):
-            if check.get(label) not in (None, ""):
-                value = str(check[label])
-                value = value if len(value) <= 400 else value[:400] + " …"
-                lines.append(f"  - {label}: `{' '.join(value.split())}`")
+        if check.get("status") != "pass":
+            for label in ("expected", "actual"):
+                if check.get(label) not in (None, ""):
+                    value = " ".join(str(check[label]).split())
+                    value = value if len(value) <= 300 else value[:300] + " …"
+                    lines.append(f"  - {label}: `{value}`")
+            if check.get("max_abs_diff") is not None:
+                where = ", ".join(str(tuple(i)) for i in (check.get("mismatched") or [])[:3])
+                count = check.get("mismatch_count") or 0
+                lines.append(f"  - max abs diff {check['max_abs_diff']:.3g}" +
+                             (f"; {count} mismatched, first at {where}" if count else ""))
         if check.get("output"):
             lines.append(f"  - output: `{' '.join(str(check['output']).split())[:200]}`")
     if result.get("message") and not checks:
@@ -72,7 +78,7 @@ class CodePanel(Vertical):
         self.last_result: dict | None = None
         self.load_error: str | None = None
         try:
-            self.snippet = bridge.snippet(card.snippet_id)
+            self.snippet = bridge.snippet(card.snippet_id, card.deck_id)
         except Exception as error:  # a broken snippet file must not take the study session down
             self.load_error = f"cannot load snippet {card.snippet_id!r}: {error}"
 
@@ -125,13 +131,15 @@ class CodePanel(Vertical):
     def run_checks(self) -> None:
         if self.snippet is None or self.running:
             return
-        needs_trust, deck_name = self.bridge.deck_needs_trust(self.card.deck_id)
-        if needs_trust:
+        if not self.snippet.runnable:
             from flashtrain.tui.screens.dialogs import TrustDialog
+
+            deck_name = ", ".join(self.snippet.deck_names) or self.card.deck_name
 
             def answered(trusted: bool | None) -> None:
                 if trusted:
-                    self.bridge.trust_deck(self.card.deck_id)
+                    self.bridge.trust(self.snippet.id, self.card.deck_id)
+                    self.snippet = self.bridge.snippet(self.snippet.id, self.card.deck_id)
                     self.run_checks()
                 else:
                     self.query_one("#code-status", Static).update(
@@ -146,7 +154,7 @@ class CodePanel(Vertical):
     @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
     def grade(self, code: str) -> None:
         try:
-            result = self.bridge.grade(self.snippet.id, code)
+            result = self.bridge.grade(self.snippet.id, code, self.card.deck_id)
         except Exception as error:  # the runner reports problems as data; anything else is shown, not raised
             result = {"snippet": self.snippet.id, "status": "error", "checks": [],
                       "message": f"the checker failed: {error}"}
@@ -160,11 +168,13 @@ class CodePanel(Vertical):
         self.running = False
         self.attempts += 1
         self.last_result = result
-        checks = result.get("checks") or []
-        passed = sum(1 for c in checks if c.get("status") == "pass")
         passed_all = result.get("status") == "pass"
         hints_used = getattr(self.screen, "hints_shown", 0)
-        suggested = suggest_rating(passed_all, passed, len(checks), hints_used, self.attempts, self.reference_seen)
+        try:
+            base = self.bridge.suggest(result, hints_used)
+        except Exception:  # a result the grader could not even produce (the checker failed)
+            base = 1
+        suggested = adjust_suggestion(base, passed_all, self.attempts, self.reference_seen)
         self.query_one("#code-output", CardMarkdown).show(results_markdown(result))
         from flashtrain.scheduler.core import RATING_LABELS
 

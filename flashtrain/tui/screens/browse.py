@@ -1,0 +1,224 @@
+"""Browse: every card in a table, a search box with query syntax, sort, open, edit, suspend, retire."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from flashtrain.browse_query import BrowseRow, QueryError, first_line, search
+from flashtrain.store.models import Card
+from flashtrain.tui.format import percent, relative_due
+from flashtrain.tui.widgets.card_view import CardMarkdown
+
+SHOW_AT_MOST = 1000  # rows put in the table; the count line says how many matched
+SORTS = ("due", "recall", "lapses")
+COLUMN_SORT = {"due": "due", "recall": "recall", "lapses": "lapses"}
+QUERY_HELP = "deck:NAME tag:NAME is:due|new|suspended|leech|learning|flagged has:code -negate \"free text\""
+
+
+class BrowseScreen(Screen):
+    TITLE_TEXT = "Browse"
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search", key_display="/"),
+        Binding("enter", "open", "Open", show=False),
+        Binding("e", "edit", "Edit"),
+        Binding("s", "suspend", "Suspend/unsuspend"),
+        Binding("delete,x", "retire", "Delete (retire)"),
+        Binding("o", "cycle_sort", "Sort"),
+        Binding("r", "reverse", "Reverse"),
+        Binding("escape", "leave", "Back"),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial_query = query
+        self.sort = "due"
+        self.descending = False
+        self.rows: list[BrowseRow] = []
+        self.search_serial = 0
+        self._debounce = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="browse-search"):
+            yield Input(self.initial_query, placeholder=QUERY_HELP, id="query")
+            yield Static("", id="browse-count")
+        yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="browse-preview"):
+            yield CardMarkdown("", id="browse-card")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#cards", DataTable)
+        table.add_column("Deck", key="deck", width=16)
+        table.add_column("Question", key="question", width=40)
+        table.add_column("Due", key="due", width=9)
+        table.add_column("Recall", key="recall", width=6)
+        table.add_column("Lapses", key="lapses", width=6)
+        table.add_column("", key="status", width=6)
+        self.run_search()
+        table.focus()
+
+    # -- searching ------------------------------------------------------------------------------
+    @on(Input.Changed, "#query")
+    def query_changed(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(0.25, self.run_search)
+
+    @on(Input.Submitted, "#query")
+    def query_submitted(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self.run_search()
+        self.query_one("#cards", DataTable).focus()
+
+    def run_search(self) -> None:
+        self.search_serial += 1
+        self.query_one("#cards", DataTable).loading = True
+        self.search_worker(self.query_one("#query", Input).value, self.sort, self.descending, self.search_serial)
+
+    @work(thread=True, exclusive=True, group="browse", exit_on_error=False)
+    def search_worker(self, query: str, sort: str, descending: bool, serial: int) -> None:
+        try:
+            config = self.app.service.scheduler_config() if hasattr(self.app.service, "scheduler_config") else None
+            rows, total = search(self.app.store, query, now=datetime.now(timezone.utc), sort=sort,
+                                 descending=descending, limit=SHOW_AT_MOST, config=config)
+        except QueryError as error:
+            self.app.call_from_thread(self.show_error, str(error), serial)
+            return
+        self.app.call_from_thread(self.show_rows, rows, total, serial)
+
+    def show_error(self, message: str, serial: int) -> None:
+        if serial != self.search_serial:
+            return
+        self.query_one("#cards", DataTable).loading = False
+        self.query_one("#browse-count", Static).update(f"[b]?[/b] {message}")
+
+    def show_rows(self, rows: list[BrowseRow], total: int, serial: int) -> None:
+        if serial != self.search_serial:
+            return  # a newer search is on its way
+        self.rows = rows
+        table = self.query_one("#cards", DataTable)
+        keep = self.current_card_id()
+        table.clear()
+        now = datetime.now(timezone.utc)
+        table.add_rows([self.cells(row, now) for row in rows])  # row i of the table is self.rows[i]
+        table.loading = False
+        arrow = "↓" if self.descending else "↑"
+        shown = f"{len(rows)} of {total}" if total > len(rows) else str(total)
+        self.query_one("#browse-count", Static).update(f"{shown} cards · sort {self.sort} {arrow}")
+        if keep is not None:
+            for index, row in enumerate(rows):
+                if row.card_id == keep:
+                    table.move_cursor(row=index)
+                    break
+        self.show_preview()
+
+    def cells(self, row: BrowseRow, now: datetime) -> tuple:
+        status = "".join(mark for flag, mark in ((row.suspended, "S"), (row.flagged, "⚑"), (row.retired, "R"),
+                                                 (row.snippet_id, "</>")) if flag)
+        return (row.deck_name, first_line(row.question, 60), relative_due(row.due, now) if row.phase != "new"
+                else "new", percent(row.recall), str(row.lapses), status)
+
+    def current_row(self) -> BrowseRow | None:
+        table = self.query_one("#cards", DataTable)
+        if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    def current_card_id(self) -> int | None:
+        row = self.current_row()
+        return None if row is None else row.card_id
+
+    @on(DataTable.RowHighlighted, "#cards")
+    def show_preview(self) -> None:
+        row = self.current_row()
+        preview = self.query_one("#browse-card", CardMarkdown)
+        if row is None:
+            preview.show("*No card matches.*")
+            return
+        with self.app.store.sessions() as session:
+            card = session.get(Card, row.card_id)
+            text = f"{card.question}\n\n---\n\n{card.answer}" if card.answer else card.question
+            tags = ", ".join(card.tags)
+        preview.show(text + (f"\n\n*tags: {tags}*" if tags else ""))
+
+    @on(DataTable.HeaderSelected, "#cards")
+    def header_selected(self, event: DataTable.HeaderSelected) -> None:
+        sort = COLUMN_SORT.get(str(event.column_key.value))
+        if sort is None:
+            return
+        self.descending = (not self.descending) if sort == self.sort else False
+        self.sort = sort
+        self.run_search()
+
+    # -- actions --------------------------------------------------------------------------------
+    def action_focus_search(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)] if self.sort in SORTS else SORTS[0]
+        self.run_search()
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self.run_search()
+
+    @on(DataTable.RowSelected, "#cards")
+    def action_open(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        from flashtrain.tui.screens.card_modal import CardModal
+
+        self.app.push_screen(CardModal(row.card_id))
+
+    def action_edit(self) -> None:
+        card_id = self.current_card_id()
+        if card_id is not None:
+            self.app.edit_card(card_id, lambda saved: self.run_search() if saved else None)
+
+    def action_suspend(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        self.app.service.suspend(row.card_id, not row.suspended)
+        self.notify("Card unsuspended." if row.suspended else "Card suspended.")
+        self.run_search()
+
+    def action_retire(self) -> None:
+        row = self.current_row()
+        if row is None or row.retired:
+            return
+        from flashtrain.card_edit import EditError, retire_card
+        from flashtrain.tui.screens.dialogs import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                result = retire_card(self.app.store, row.card_id)
+            except EditError as error:
+                self.notify(str(error), title="Not deleted", severity="error")
+                return
+            self.notify(result.message)
+            self.run_search()
+
+        self.app.push_screen(ConfirmDialog(
+            "Delete this card?",
+            f"[b]{first_line(row.question, 60)}[/b]\n\nThe card leaves study (and its deck file, if it has one; "
+            "a cloze or reversed card goes with its whole note). Its review history stays in the store.",
+            yes_label="Delete", danger=True), answered)
+
+    def action_leave(self) -> None:
+        if self.focused is not None and self.focused.id == "query":
+            self.query_one("#cards", DataTable).focus()
+            return
+        self.dismiss()
