@@ -1,0 +1,70 @@
+from pathlib import Path
+
+import pytest
+
+from flashtrain.deck.exporters import export_anki_txt, export_csv
+from flashtrain.deck.importers import FORMATS, detect_format, parse_file, parse_text
+from flashtrain.deck.model import DeckError
+
+from importer_fixtures import ALTERNATING, ANKI, BRAINSCAPE, CSV_TEXT, NOTES_MARKDOWN, NOTES_PLAIN
+
+SEEDS = Path("/work/shared/seeds")
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="seed files are not on this machine")
+
+
+def test_all_formats_are_registered():
+    assert {"markdown", "brainscape", "alternating", "notes", "anki", "csv"} <= set(FORMATS)
+
+
+@pytest.mark.parametrize("text, path, expected", [
+    (BRAINSCAPE, "deck.txt", "brainscape"),
+    (ALTERNATING, "deck.txt", "alternating"),
+    (NOTES_MARKDOWN, "deck.md", "notes"),
+    (NOTES_PLAIN, "deck.txt", "notes"),
+    (ANKI, "deck.txt", "anki"),
+    (CSV_TEXT, "deck.csv", "csv"),
+    (CSV_TEXT, "deck.txt", "csv"),
+    ("---\nname: x\n---\n\nQ: one?\nA: two\n\n## Section\n\nQ: three?\nA: four\n", "deck.md", "markdown"),
+])
+def test_detect_own_fixtures(text, path, expected):
+    assert detect_format(text, path) == expected
+
+
+def test_detect_exports():
+    deck = parse_text(ALTERNATING, "a.txt")
+    assert detect_format(export_anki_txt(deck), "x.txt") == "anki"
+    assert detect_format(export_csv(deck), "x.csv") == "csv"
+
+
+def test_undetectable_text_is_a_deck_error():
+    with pytest.raises(DeckError) as caught:
+        detect_format("", "empty.txt")
+    assert "--format" in caught.value.message
+
+
+def test_format_override_is_used():
+    deck = parse_text(CSV_TEXT, "x.txt", fmt="csv", deck_name="Mine")
+    assert deck.format == "csv" and deck.name == "Mine"
+
+
+@needs_seeds
+@pytest.mark.parametrize("prefix, expected", [
+    ("000_", "brainscape"), ("001_", "notes"), ("002_", "notes"), ("003_", "notes"), ("004_", "alternating")])
+def test_detect_seed_files(prefix, expected):
+    (path,) = SEEDS.glob(prefix + "*")
+    assert detect_format(path.read_text(encoding="utf-8"), str(path)) == expected
+    deck = parse_file(path)
+    assert deck.cards
+
+
+@needs_seeds
+def test_seed_brainscape_imports_all_29_cards_without_footer():
+    (path,) = SEEDS.glob("000_*")
+    deck = parse_file(path)
+    assert len(deck.cards) == 29
+    for card in deck.cards:
+        for text in (card.question, card.answer):
+            assert "How well did you know this" not in text
+            assert "Not at all" not in text and "Perfectly" not in text
+        assert card.question and card.answer
+    assert not any("cards but" in w.message for w in deck.warnings)  # matches the page's own count
