@@ -261,7 +261,9 @@ class _DeckParser:
                 self.cards.append(CardSpec(question=question, answer="", kind="cloze", cloze_index=index, **common))
             return
         if draft.answer is None:
-            raise self.error(where, "the card has a question but no 'A:' answer")
+            absorbed = any(line.startswith("A:") for line in self.lines[draft.line + 1:draft.question.end])
+            hint = " (an 'A:' line right under a list or quote belongs to it: leave a blank line before 'A:')"
+            raise self.error(where, "the card has a question but no 'A:' answer" + (hint if absorbed else ""))
         answer = self.field_text(draft.answer)
         if not answer:
             raise self.error(draft.answer.first_line, "the card has an empty answer")
@@ -345,6 +347,12 @@ def _field(marker: str, text: str) -> str:
     return f"{marker}: {_escape(text)}" if inline else f"{marker}:\n{_escape(text, False)}"
 
 
+def _is_one_paragraph(text: str) -> bool:
+    """True when a following `A:` line can sit directly under the text (it would not be absorbed)."""
+    blocks = [t for t in _MD.parse(text) if t.level == 0 and t.nesting >= 0 and t.type != "inline"]
+    return len(blocks) == 1 and blocks[0].type == "paragraph_open"
+
+
 def _yaml_scalar(value: str) -> str:
     if value == "" or re.search(r"[:#\[\]{}\"',]|^\s|\s$", value) or value.lower() in TRUE_WORDS | FALSE_WORDS:
         return '"' + value.replace('"', "'") + '"'
@@ -371,6 +379,8 @@ def write_markdown_deck(deck: DeckSpec) -> str:
             out.append(_field("C", card.question))
         else:
             out.append(_field("Q", card.question))
+            if not _is_one_paragraph(card.question):
+                out.append("")  # an `A:` right under a list or quote would be read as part of it
             out.append(_field("A", card.answer))
         fields = []
         if card.explicit_id:

@@ -1,0 +1,88 @@
+"""The deck commands as a user types them: exit codes, messages, JSON, exports."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from flashtrain.cli import main
+
+DECK = "---\nname: CLI deck\n---\nQ: What is $\\beta_1$ in Adam?\nA: 0.9\ntags: adam\n\nQ: Why dropout?\nA: Regularises.\n"
+
+
+@pytest.fixture
+def deck_file(tmp_path):
+    path = tmp_path / "cli.md"
+    path.write_text(DECK)
+    return path
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_reports_counts_then_skips_unchanged(tmp_path, deck_file, capsys):
+    db = str(tmp_path / "cli.db")
+    code, out, _ = run(capsys, "--db", db, "import", str(deck_file))
+    assert code == 0 and "CLI deck: 2 added, 0 updated, 0 unchanged, 0 retired" in out
+    code, out, _ = run(capsys, "--db", db, "import", str(deck_file))
+    assert code == 0 and "file unchanged, skipped" in out
+
+
+def test_bad_file_is_one_line_error_and_exit_1_others_import(tmp_path, deck_file, capsys):
+    bad = tmp_path / "bad.md"
+    bad.write_text("Q: lonely\n")
+    code, out, err = run(capsys, "--db", str(tmp_path / "x.db"), "import", str(bad), str(deck_file))
+    assert code == 1
+    assert f"{bad}:1: error: the card has a question but no 'A:' answer" in err
+    assert "Traceback" not in err and "CLI deck: 2 added" in out
+
+
+def test_import_json_and_dry_run(tmp_path, deck_file, capsys):
+    db = str(tmp_path / "j.db")
+    code, out, _ = run(capsys, "--db", db, "import", "--dry-run", "--json", str(deck_file))
+    data = json.loads(out)
+    assert code == 0 and data["dry_run"] is True and data["files"][0]["added"] == 2
+    code, out, _ = run(capsys, "--db", db, "decks", "--json")
+    assert "CLI deck" not in [d["name"] for d in json.loads(out)["decks"]]
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["import", "--format", "nonsense", "x.md"])
+    assert exited.value.code == 2
+
+
+def test_first_use_imports_bundled_decks(tmp_path, capsys):
+    code, out, _ = run(capsys, "--db", str(tmp_path / "new.db"), "decks", "--json")
+    decks = json.loads(out)["decks"]
+    assert code == 0 and len(decks) >= 6 and sum(d["cards"] for d in decks) >= 120
+    assert {d["origin"] for d in decks} == {"bundled"}
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "anki", "csv"])
+def test_export_then_reimport_round_trips(tmp_path, deck_file, capsys, fmt):
+    db = str(tmp_path / "e.db")
+    run(capsys, "--db", db, "import", str(deck_file))
+    out_file = tmp_path / f"out.{fmt}"
+    code, _, _ = run(capsys, "--db", db, "export", "--deck", "CLI deck", "--format", fmt, "--out", str(out_file))
+    assert code == 0 and out_file.exists()
+    code, out, _ = run(capsys, "--db", str(tmp_path / "other.db"), "import", "--deck", "Again", str(out_file))
+    assert code == 0 and "Again: 2 added" in out
+
+
+def test_export_unknown_deck_is_an_error(tmp_path, capsys):
+    code, _, err = run(capsys, "--db", str(tmp_path / "u.db"), "export", "--deck", "Nope")
+    assert code == 1 and "no deck named 'Nope'" in err
+
+
+def test_locate_prints_paths_in_use(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FLASHTRAIN_DB", str(tmp_path / "env.db"))
+    code, out, _ = run(capsys, "locate", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["db"] == str(tmp_path / "env.db") and data["db_source"] == "FLASHTRAIN_DB"
+    code, out, _ = run(capsys, "--db", str(tmp_path / "flag.db"), "locate", "--json")
+    assert json.loads(out)["db_source"] == "--db"

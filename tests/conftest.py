@@ -1,0 +1,24 @@
+"""Shared fixtures. Every test gets its own store path, so no test touches a real user's data."""
+
+from __future__ import annotations
+
+import pytest
+
+from flashtrain.store.engine import open_store
+
+
+@pytest.fixture(autouse=True)
+def isolated_db(tmp_path, monkeypatch):
+    """FLASHTRAIN_DB points into the test's temp dir, so a forgotten --db can't reach real data."""
+    path = tmp_path / "flashtrain-test.db"
+    monkeypatch.setenv("FLASHTRAIN_DB", str(path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    return path
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A fresh, migrated, empty store (the bundled decks are NOT imported)."""
+    opened = open_store(tmp_path / "store.db")
+    yield opened
+    opened.close()

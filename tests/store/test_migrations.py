@@ -1,0 +1,63 @@
+"""Alembic: a fresh store equals the models; upgrading from the first revision keeps data."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from flashtrain.store.engine import make_engine, open_store
+from flashtrain.store.migrate import current_revision, head_revision, upgrade_to, upgrade_to_head
+from flashtrain.store.models import Base
+
+FIRST_REVISION = "0001"
+
+
+def test_fresh_store_matches_the_models(tmp_path):
+    store = open_store(tmp_path / "fresh.db")
+    with store.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+    assert current_revision(store.engine) == head_revision(store.engine)
+
+
+def test_upgrade_from_first_revision_keeps_reviews(tmp_path):
+    engine = make_engine(tmp_path / "old.db")
+    upgrade_to(engine, FIRST_REVISION)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO decks (id, name, description, tags, origin, trusted, created_at) "
+                                "VALUES (1, 'd', '', '[]', 'imported', 0, '2026-01-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO cards (id, deck_id, source_line, key, kind, cloze_index, question, answer, tags, hints, "
+            "content_hash, created_at, updated_at, suspended, flagged) VALUES (1, 1, 1, 'q:x', 'basic', 0, 'q', "
+            "'a', '[]', '[]', 'h', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 0, 0)"))
+        connection.execute(text("INSERT INTO review_log (card_id, reviewed_at, rating, origin) "
+                                "VALUES (1, '2026-01-02 00:00:00', 4, 'study')"))
+    upgrade_to_head(engine)
+    assert current_revision(engine) == head_revision(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT rating FROM review_log")).scalars().all() == [4]
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_pragmas_are_set_on_every_connection(tmp_path):
+    store = open_store(tmp_path / "p.db")
+    with store.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+    assert "review_log" in inspect(store.engine).get_table_names()
+
+
+def test_naive_datetimes_are_refused(store):
+    from datetime import datetime
+
+    import pytest
+    from sqlalchemy.exc import StatementError
+
+    from flashtrain.store.models import Deck
+
+    with pytest.raises(StatementError, match="naive datetime"):
+        with store.sessions.begin() as session:
+            session.add(Deck(name="x", created_at=datetime(2026, 1, 1)))
