@@ -82,10 +82,11 @@ def test_anki_columns_header_names_pick_question_and_answer():
 
 
 @pytest.mark.parametrize("text, line, words", [
-    ("#separator:tab\na\tb\nc\td\te\n", 3, "expected 2 tab-separated columns"),
+    ("#separator:tab\na\tb\tc\nd\n", 3, "expected at least 2 tab-separated columns"),
     ("#separator:tab\n#tags column:x\na\tb\n", 2, "column number"),
     ("#separator:tab\n#html:maybe\na\tb\n", 2, "true or false"),
-    ("#separator:tab\n#tags column:9\na\tb\n", 2, "only 2 columns"),
+    ("#separator:tab\n#tags column:9\na\tb\n", 2, "more than 2 columns"),
+    ("#separator:tab\n#deck column:3\na\tb\tD\nc\td\n", 4, "and the special columns"),
     ("#separator:tab\nonly one column\n", 2, "two note fields"),
     ('#separator:tab\n"open quote\tb\n', 2, "well-formed"),
     ("#separator:two\na\tb\n", 1, "'#separator:'"),
@@ -94,6 +95,12 @@ def test_anki_errors_name_the_line(text, line, words):
     with pytest.raises(DeckError) as caught:
         anki_txt.parse(text, "bad.txt")
     assert caught.value.line == line and words in caught.value.message
+
+
+def test_anki_short_rows_are_padded_and_extra_fields_join_the_answer():
+    text = "#separator:tab\n#tags column:4\nq1\ta1\textra\tt1\nq2\ta2\n"
+    deck = anki_txt.parse(text, "pad.txt")
+    assert [(c.question, c.answer, c.tags) for c in deck.cards] == [("q1", "a1\n\nextra", ("t1",)), ("q2", "a2", ())]
 
 
 def test_anki_empty_fields_are_skipped_with_warning():

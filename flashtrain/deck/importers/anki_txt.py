@@ -254,9 +254,12 @@ def _name(separator: str) -> str:
 
 
 def _columns(headers, separator: str, rows, path: str) -> dict:
-    """Which column is what: special columns by header, the rest are fields (question, answer, ...)."""
-    first_line, first_row = rows[0]
-    width = len(first_row)
+    """Which column is what: special columns by header, the rest are fields (question, answer, ...).
+
+    Anki pads rows of notetypes with fewer fields, but other tools may not: a short row is padded
+    with empty fields as long as it still has its question, answer and special columns.
+    """
+    width = max(len(row) for _, row in rows)
     names: list[str] = []
     if "columns" in headers:
         names = [n.strip().lower() for n in headers["columns"][0].split(separator)]
@@ -269,19 +272,22 @@ def _columns(headers, separator: str, rows, path: str) -> dict:
         if not value.isdigit() or int(value) < 1:
             raise DeckError(path, line, f"'#{key} column:' takes a column number from 1, got {value!r}")
         if int(value) > width:
-            raise DeckError(path, line, f"'#{key} column:{value}' but line {first_line} has only {width} columns")
+            raise DeckError(path, line, f"'#{key} column:{value}' but no row has more than {width} columns")
         columns[key] = int(value) - 1
     if "tags" not in columns and "tags" in names[:width]:
         columns["tags"] = names.index("tags")
-    for line, row in rows:
-        if len(row) != width:
-            raise DeckError(path, line, f"expected {width} {_name(separator)}-separated columns "
-                                        f"(like line {first_line}), found {len(row)}")
     special = set(columns.values())
     fields = [i for i in range(width) if i not in special]
     if len(fields) < 2:
-        raise DeckError(path, first_line, f"expected at least two note fields (question, answer) per row, "
+        raise DeckError(path, rows[0][0], f"expected at least two note fields (question, answer) per row, "
                                           f"found {len(fields)}")
+    needed = max([fields[1] + 1] + [i + 1 for key, i in columns.items() if key != "tags"])
+    for line, row in rows:
+        if len(row) < needed:
+            raise DeckError(path, line, f"expected at least {needed} {_name(separator)}-separated columns "
+                                        f"(question and answer{', and the special columns' if special else ''}), "
+                                        f"found {len(row)}")
+        row.extend([""] * (width - len(row)))
     field_names = [names[i] if i < len(names) else "" for i in fields]
     question = next((k for k, n in enumerate(field_names) if n in QUESTION_NAMES), 0)
     answer = next((k for k, n in enumerate(field_names) if n in ANSWER_NAMES and k != question),
