@@ -728,6 +728,7 @@ def _fmt(value) -> str:
 class Grader:
     def __init__(self, tmp_root: str) -> None:
         self.tmp_root = tmp_root
+        self._prefetched = None  # (key, seed, payload, problem) for the next attempt
 
     def limits(self, snippet: dict, request: dict) -> dict:
         return {"timeout": float(request.get("timeout") or snippet.get("timeout") or 2.0),
@@ -764,13 +765,16 @@ class Grader:
         snippet, code = request["snippet"], request["code"]
         name = snippet["id"]
         limits = self.limits(snippet, request)
-        seed = int(request.get("seed") if request.get("seed") is not None else int.from_bytes(os.urandom(4), "big"))
-        gen = Child(lambda: child_generate(snippet["checks"], seed), dict(limits, timeout=limits["timeout"] * 2),
-                    False, self.tmp_root)
-        run_children([gen])
-        payload = gen.outcome["payload"]
+        fixed_seed = request.get("seed") is not None
+        key = (snippet["checks"], limits["timeout"])
+        if not fixed_seed and self._prefetched is not None and self._prefetched[0] == key:
+            _, seed, payload, problem = self._prefetched  # inputs drawn while the learner was typing
+        else:
+            seed = int(request["seed"]) if fixed_seed else int.from_bytes(os.urandom(4), "big")
+            payload, problem = self._generate(snippet["checks"], seed, limits)
+        self._prefetched = None
         if payload is None or "load_error" in payload[0]:
-            why = gen.outcome["problem"] if payload is None else payload[0]["load_error"]["message"]
+            why = problem if payload is None else payload[0]["load_error"]["message"]
             return self._snippet_error(name, f"the snippet's checks could not be generated: {why}", started, seed)
         header, blobs = payload
         cases = [dict(c, args=decode(c["args"], blobs)) for c in header["cases"]]
@@ -804,6 +808,23 @@ class Grader:
         return {"snippet": name, "status": status, "checks": checks, "hint": hint, "hint_mutant": mutant,
                 "passed": passed, "total": len(checks), "seed": seed, "message": message,
                 "sandbox": sandbox_info, "duration_ms": (time.perf_counter() - started) * 1e3}
+
+    def _generate(self, checks_code: str, seed: int, limits: dict):
+        gen = Child(lambda: child_generate(checks_code, seed), dict(limits, timeout=limits["timeout"] * 2),
+                    False, self.tmp_root)
+        run_children([gen])
+        return gen.outcome["payload"], gen.outcome["problem"]
+
+    def prefetch(self, request: dict) -> None:
+        """After replying, draw the next attempt's fresh inputs for the same snippet (a re-check is
+        the common next request). Only inputs: no reference output exists until the next grade."""
+        if request.get("op") != "grade" or request.get("seed") is not None or not request.get("prefetch", True):
+            return
+        snippet = request["snippet"]
+        limits = self.limits(snippet, request)
+        seed = int.from_bytes(os.urandom(4), "big")
+        payload, problem = self._generate(snippet["checks"], seed, limits)
+        self._prefetched = ((snippet["checks"], limits["timeout"]), seed, payload, problem)
 
     def _snippet_error(self, name, message, started, seed) -> dict:
         return {"snippet": name, "status": "error", "checks": [], "hint": None, "hint_mutant": None,
@@ -1061,6 +1082,12 @@ def main() -> int:
                 reply = {"error": f"worker: {type(error).__name__}: {error}", "traceback": traceback.format_exc()}
             _write_frame(proto_out, reply)
             reap_finished()
+            if op == "grade" and "status" in reply and not reply.get("snippet_error"):
+                try:
+                    grader.prefetch(request)
+                    reap_finished()
+                except Exception:  # noqa: BLE001 - a failed prefetch just means no prefetch
+                    grader._prefetched = None
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
 
