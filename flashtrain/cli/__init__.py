@@ -32,7 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
         if module is not None:
             module.register(sub)
     bench.register(sub)
+    _accept_db_everywhere(sub)
     return parser
+
+
+def _accept_db_everywhere(sub: argparse._SubParsersAction) -> None:
+    """`flashtrain import --db X` works as well as `flashtrain --db X import`."""
+    for child in set(sub.choices.values()):
+        if not any("--db" in action.option_strings for action in child._actions):
+            common.add_db_option(child)
+        for action in child._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _accept_db_everywhere(action)
 
 
 def main(argv: list[str] | None = None) -> int:
