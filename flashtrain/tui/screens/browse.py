@@ -76,12 +76,15 @@ class BrowseScreen(Screen):
     def query_submitted(self) -> None:
         if self._debounce is not None:
             self._debounce.stop()
-        self.run_search()
         self.query_one("#cards", DataTable).focus()
+        self.run_search()
 
     def run_search(self) -> None:
         self.search_serial += 1
-        self.query_one("#cards", DataTable).loading = True
+        if not self.rows:
+            self.query_one("#cards", DataTable).loading = True  # first load only: loading steals focus
+        else:
+            self.query_one("#browse-count", Static).update("searching…")
         self.search_worker(self.query_one("#query", Input).value, self.sort, self.descending, self.search_serial)
 
     @work(thread=True, exclusive=True, group="browse", exit_on_error=False)

@@ -25,8 +25,8 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(self.message, classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.yes_label, id="yes", variant="error" if self.danger else "primary")
-                yield Button("Cancel", id="no")
+                yield Button(self.yes_label, id="yes", variant="error" if self.danger else "primary", compact=True)
+                yield Button("Cancel", id="no", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -69,19 +69,22 @@ class CustomSessionDialog(ModalScreen[QueueSpec | None]):
         self.deck_id = deck_id
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with VerticalScroll(classes="dialog custom-session"):
             yield Label("Custom session", classes="dialog-title")
-            with RadioSet(id="mode"):
+            with RadioSet(id="mode", compact=True):
                 for index, (_mode, text) in enumerate(self.MODES):
                     yield RadioButton(text, value=index == 0)
             yield Label("Deck")
             yield Select([("All decks", -1)] + self.decks, value=self.deck_id if self.deck_id is not None else -1,
-                         allow_blank=False, id="deck")
+                         allow_blank=False, id="deck", compact=True)
             yield Label("Only cards with tag (optional)")
-            yield Input(placeholder="e.g. adam", id="tag")
+            yield Input(placeholder="e.g. adam", id="tag", compact=True)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Start", id="start", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button("Start", id="start", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#mode", RadioSet).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":

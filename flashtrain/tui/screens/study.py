@@ -287,12 +287,15 @@ class StudyScreen(Screen):
         from flashtrain.tui.widgets.code_panel import CodePanel
 
         self.code_panel = CodePanel(card, self.app.snippets, id="code-panel")
-        self.query_one("#study-body").mount(self.code_panel)
+        body = self.query_one("#study-body")
+        body.add_class("-code")
+        body.mount(self.code_panel)
 
     def remove_code_panel(self) -> None:
         if self.code_panel is not None:
             self.code_panel.remove()
             self.code_panel = None
+            self.query_one("#study-body").remove_class("-code")
 
     def action_run_checks(self) -> None:
         if self.code_panel is not None:

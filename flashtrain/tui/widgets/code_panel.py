@@ -18,7 +18,8 @@ STATUS_MARK = {"pass": "✓", "fail": "✗", "error": "!"}
 
 def make_editor(code: str) -> TextArea:
     """A Python editor; highlighted when Textual's tree-sitter extra is installed, plain otherwise."""
-    editor = TextArea.code_editor(code, language=None, soft_wrap=False, tab_behavior="indent", id="code-editor")
+    editor = TextArea.code_editor(code, language=None, soft_wrap=False, tab_behavior="indent", id="code-editor",
+                                  compact=True)
     if "python" in editor.available_languages:
         editor.language = "python"
     return editor
@@ -91,8 +92,8 @@ class CodePanel(Vertical):
             yield Static(self.load_error or f"The snippet [b]{self.card.snippet_id}[/b] is not available.",
                          id="code-status")
             return
-        yield Static(f"[b]{self.snippet.id}[/b] · write it, [b]ctrl+r[/b] runs the checks · [b]ctrl+o[/b] "
-                     "reference · [b]escape[/b] leaves the editor", id="code-status")
+        yield Static(f"[b]{self.snippet.id}[/b] · [b]ctrl+r[/b] check · [b]ctrl+o[/b] reference · "
+                     "[b]esc[/b] leave editor", id="code-status")
         with Horizontal(id="code-split"):
             yield make_editor(self.snippet.starter)
             with VerticalScroll(id="code-results"):
@@ -180,8 +181,8 @@ class CodePanel(Vertical):
 
         verdict = "passed" if passed_all else ("failed" if result.get("status") == "fail" else "error")
         self.query_one("#code-status", Static).update(
-            f"[b]{self.snippet.id}[/b] · attempt {self.attempts}: {verdict} · suggested rating "
-            f"[b]{suggested} {RATING_LABELS[suggested]}[/b] (press a number to confirm)")
+            f"[b]{self.snippet.id}[/b] · attempt {self.attempts}: {verdict} · suggest "
+            f"[b]{suggested} {RATING_LABELS[suggested]}[/b] (confirm with a number)")
         if passed_all:
             self.reveal_reference()
         self.post_message(self.Checked(passed_all, suggested, result))

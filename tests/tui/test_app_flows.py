@@ -1,0 +1,394 @@
+"""Pilot tests (App.run_test) for every screen's main flow, against temporary stores."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from textual.widgets import DataTable, Input, Static, TextArea
+from tui_fixtures import NOW, add_attempts, add_reviews
+
+from flashtrain.paths import bundled_cards_dir
+from flashtrain.store.engine import open_store
+from flashtrain.store.models import Attempt, Card, Deck, ReviewLog
+from flashtrain.store.sync import import_file
+from flashtrain.study.queue import QueueSpec
+from flashtrain.study.service import StudyService
+from flashtrain.tui.app import FlashtrainApp
+from flashtrain.tui.screens.browse import BrowseScreen
+from flashtrain.tui.screens.dialogs import KeysScreen, TrustDialog
+from flashtrain.tui.screens.edit import EditCardScreen
+from flashtrain.tui.screens.home import HomeScreen
+from flashtrain.tui.screens.stats import StatsScreen
+from flashtrain.tui.screens.study import StudyScreen
+
+SIZE = (80, 24)
+
+
+def make_app(store, **kwargs) -> FlashtrainApp:
+    return FlashtrainApp(store, StudyService(store, clock=lambda: NOW), **kwargs)
+
+
+async def settle(app, pilot, delay: float = 0.05) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause(delay)
+
+
+def review_count(store, card_id=None) -> int:
+    with store.sessions() as s:
+        query = select(func.count()).select_from(ReviewLog)
+        if card_id is not None:
+            query = query.where(ReviewLog.card_id == card_id)
+        return s.scalar(query)
+
+
+# -- home and study ---------------------------------------------------------------------------------
+async def test_home_lists_decks_with_counts(filled_store):
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+        table = app.screen.query_one("#decks", DataTable)
+        assert table.row_count == 3  # "All decks" + two decks
+        names = [table.get_row_at(i)[0] for i in range(table.row_count)]
+        assert "Optimizers" in names and "Regularization" in names
+        optimizers = table.get_row_at(names.index("Optimizers"))
+        assert optimizers[1] == "2"  # due: adam and the leech (the suspended card is not counted)
+
+
+async def test_study_reveal_rate_logs_review_then_undo(filled_store):
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, StudyScreen)
+        first = screen.card
+        assert first is not None
+        assert not screen.query_one("#back").display
+        await pilot.press("4")  # rating before reveal does nothing
+        assert review_count(filled_store) == 0
+        await pilot.press("space")
+        await settle(app, pilot)
+        assert screen.revealed and screen.query_one("#back").display
+        label = str(screen.query_one("#rating-4", Static).render())
+        assert "Well" in label and any(unit in label for unit in ("m", "h", "d", "mo", "y"))
+        await pilot.press("4")
+        await settle(app, pilot)
+        assert review_count(filled_store, first.card_id) == 1  # committed before the next card shows
+        with filled_store.sessions() as s:
+            assert s.scalar(select(ReviewLog.rating)) == 4
+        assert screen.done == 1
+        assert screen.card is None or screen.card.card_id != first.card_id
+        assert "done 1" in str(screen.query_one("#study-progress", Static).render())
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert review_count(filled_store) == 0
+        assert screen.card.card_id == first.card_id and screen.done == 0
+
+
+async def test_study_finishes_and_suspend_bury_flag(filled_store):
+    app = make_app(filled_store, start=QueueSpec(deck_ids=None))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, StudyScreen)
+        card_id = screen.card.card_id
+        await pilot.press("f")
+        await settle(app, pilot)
+        with filled_store.sessions() as s:
+            assert s.get(Card, card_id).flagged
+        await pilot.press("s")  # suspend
+        await settle(app, pilot)
+        with filled_store.sessions() as s:
+            assert s.get(Card, card_id).suspended
+        seen = 0
+        while screen.card is not None and seen < 20:
+            await pilot.press("b")  # bury everything else
+            await settle(app, pilot)
+            seen += 1
+        assert screen.card is None
+        assert screen.query_one("#session-done").display
+
+
+# -- add and edit -----------------------------------------------------------------------------------
+async def test_add_card_from_home(filled_store):
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, EditCardScreen)
+        screen.query_one("#question", TextArea).text = "What is the softmax of $z$?"
+        screen.query_one("#answer", TextArea).text = "$e^{z_i} / \\sum_j e^{z_j}$"
+        screen.query_one("#tags", Input).value = "softmax, activations"
+        screen.query_one("#hints", TextArea).text = "exponentials\nnormalise"
+        await settle(app, pilot)
+        assert "ᵢ" in screen.query_one("#preview").card_source or "softmax" in screen.query_one("#preview").card_source
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+    with filled_store.sessions() as s:
+        card = s.scalar(select(Card).where(Card.question == "What is the softmax of $z$?"))
+        assert card.tags == ["softmax", "activations"] and card.hints == ["exponentials", "normalise"]
+
+
+DECK = """---
+name: Tiny deck
+---
+
+Q: What is momentum?
+A: An EWA of gradients.
+
+---
+
+Q: What is RMSprop?
+A: Divide by the root of an EWA of squared gradients.
+"""
+
+
+@pytest.fixture
+def file_store(tmp_path):
+    path = tmp_path / "tiny.md"
+    path.write_text(DECK, encoding="utf-8")
+    store = open_store(tmp_path / "f.db")
+    assert import_file(store, path).error is None
+    yield store, path
+    store.close()
+
+
+async def test_edit_current_card_writes_the_deck_file_back(file_store):
+    store, path = file_store
+    app = make_app(store, start=QueueSpec())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        study = app.screen
+        card_id = study.card.card_id
+        await pilot.press("space", "3")  # history to keep
+        await settle(app, pilot)
+        await pilot.press("u")
+        await pilot.press("space", "3")
+        await settle(app, pilot)
+        study.show_card(app.service.card(card_id))
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, EditCardScreen)
+        assert "tiny.md" in str(editor.query_one("#edit-source", Static).render())
+        old_question = editor.query_one("#question", TextArea).text
+        editor.query_one("#answer", TextArea).text = "Edited answer with $\\beta$."
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is study
+        assert study.card.card_id == card_id and study.card.answer == "Edited answer with $\\beta$."
+    text = path.read_text()
+    assert f"Q: {old_question}\nA: Edited answer with $\\beta$.\n" in text
+    other = "What is RMSprop?" if "momentum" in old_question else "What is momentum?"
+    assert other in text and text.startswith("---\nname: Tiny deck\n---\n\n")
+    assert review_count(store, card_id) == 1  # the history stayed with the card
+
+
+# -- browse -----------------------------------------------------------------------------------------
+async def test_browse_search_sort_suspend_and_delete(filled_store):
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot, 0.1)
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        table = screen.query_one("#cards", DataTable)
+        assert table.row_count == 7
+        query = screen.query_one("#query", Input)
+        query.value = "tag:adam"
+        await pilot.pause(0.4)
+        await settle(app, pilot)
+        assert table.row_count == 1 and screen.rows[0].question.startswith("What does $\\beta_1$")
+        query.value = "is:leech"
+        await query.action_submit()
+        await settle(app, pilot)
+        assert [r.question for r in screen.rows] == ["Leechy momentum question"]
+        await pilot.press("s")  # table has focus after submit: suspend it
+        await settle(app, pilot)
+        assert screen.rows[0].suspended
+        query.value = ""
+        await query.action_submit()
+        await settle(app, pilot)
+        await pilot.press("o")  # sort by recall
+        await settle(app, pilot)
+        assert screen.sort == "recall"
+        recalls = [r.recall for r in screen.rows if r.recall is not None]
+        assert recalls == sorted(recalls)
+        query.value = "rmsprop"
+        await query.action_submit()
+        await settle(app, pilot)
+        await pilot.press("x")
+        await settle(app, pilot)
+        await pilot.press("y")  # confirm
+        await settle(app, pilot)
+        assert screen.rows == []
+    with filled_store.sessions() as s:
+        assert s.scalar(select(Card.retired_at).where(Card.question.contains("RMSprop"))) is not None
+
+
+async def test_browse_shows_query_errors(filled_store):
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.action_browse()
+        await settle(app, pilot)
+        query = app.screen.query_one("#query", Input)
+        query.value = "is:soon"
+        await query.action_submit()
+        await settle(app, pilot)
+        assert "is:soon" in str(app.screen.query_one("#browse-count", Static).render())
+
+
+# -- stats ------------------------------------------------------------------------------------------
+async def test_stats_screen_renders_data(filled_store):
+    with filled_store.sessions() as s:
+        adam = s.scalar(select(Card.id).where(Card.key == "id:adam-beta1"))
+    add_reviews(filled_store, [(adam, NOW - timedelta(days=d), 4, 3.0, 12_000, "review") for d in range(3)])
+    add_attempts(filled_store, [(adam, "ewa", "pass"), (adam, "ewa", "fail")])
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot, 0.1)
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+        assert screen.stats is not None and screen.stats.reviews_total == 3
+        assert "3 reviews" in str(screen.query_one("#stats-summary", Static).render())
+        assert "ewa" in str(screen.query_one("#stats-snippets", Static).render())
+        assert "Optimizers" in str(screen.query_one("#stats-mastery", Static).render())
+        await pilot.resize_terminal(200, 50)
+        await settle(app, pilot)
+        assert "Mon" in str(screen.query_one("#stats-heatmap", Static).render())
+
+
+# -- everywhere -------------------------------------------------------------------------------------
+async def test_keys_screen_and_command_palette_entries(filled_store):
+    from flashtrain.tui.commands import FlashtrainCommands
+
+    app = make_app(filled_store, start=QueueSpec())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        study = app.screen
+        titles = [title for title, _, _ in FlashtrainCommands(study).commands()]
+        assert any(t.startswith("Reveal") for t in titles) and "Browse cards" in titles
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        assert isinstance(app.screen, KeysScreen)
+        keys_text = str(app.screen.query_one(".keys-table", Static).render())
+        assert "Reveal" in keys_text and "Undo" in keys_text
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is study
+        await pilot.resize_terminal(200, 50)
+        await settle(app, pilot)
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        assert study.card is not None
+
+
+# -- code-backed cards ------------------------------------------------------------------------------
+CODE_DECK = """---
+name: Code deck
+---
+
+Q: Implement one Adam step.
+A: See the reference.
+
+snippet: adam_update
+"""
+
+
+def reference_of(app, snippet_id):
+    return app.snippets.snippet(snippet_id).reference
+
+
+@pytest.fixture
+def code_store(tmp_path):
+    if not (bundled_cards_dir() / "snippets" / "adam_update.md").is_file():
+        pytest.skip("the bundled adam_update snippet is not present")
+    path = tmp_path / "code.md"
+    path.write_text(CODE_DECK, encoding="utf-8")
+    store = open_store(tmp_path / "c.db")
+    assert import_file(store, path).error is None
+    yield store
+    store.close()
+
+
+async def test_code_card_failing_then_passing_check(code_store):
+    app = make_app(code_store, start=QueueSpec())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.card.snippet_id == "adam_update" and screen.code_panel is not None
+        editor = screen.query_one("#code-editor", TextArea)
+        assert "def adam_update" in editor.text  # the starter
+        await pilot.press("ctrl+r")
+        await settle(app, pilot, 0.2)
+        panel = screen.code_panel
+        assert panel.last_result["status"] in ("fail", "error")
+        assert not screen.revealed and screen.suggested in (1, 2)
+        output = screen.query_one("#code-output").card_source
+        assert "checks passed" in output or "could not be checked" in output
+        # a known-wrong variant: epsilon inside the square root -> a failing check with expected vs actual
+        wrong = reference_of(app, "adam_update").replace("np.sqrt(s_hat) + eps", "np.sqrt(s_hat + eps)")
+        if wrong != reference_of(app, "adam_update"):
+            editor.text = wrong
+            await pilot.press("ctrl+r")
+            await settle(app, pilot, 0.2)
+            assert panel.last_result["status"] == "fail"
+            assert "expected" in screen.query_one("#code-output").card_source
+        editor.text = reference_of(app, "adam_update")
+        await pilot.press("ctrl+r")
+        await settle(app, pilot, 0.2)
+        assert panel.last_result["status"] == "pass"
+        assert screen.revealed  # a pass reveals the answer and the reference
+        assert screen.query_one("#reference").display
+        assert screen.suggested == 4  # passed, but not on the first attempt
+        assert screen.query_one("#rating-4").has_class("suggested")
+        await pilot.press("4")
+        await settle(app, pilot)
+    with code_store.sessions() as s:
+        statuses = [a.status for a in s.scalars(select(Attempt).order_by(Attempt.id))]
+        assert statuses[-1] == "pass" and statuses[0] in ("fail", "error") and len(statuses) >= 2
+        assert s.scalar(select(ReviewLog.rating)) == 4
+
+
+async def test_untrusted_deck_snippet_asks_for_trust(tmp_path):
+    source = bundled_cards_dir() / "snippets" / "adam_update.md"
+    if not source.is_file():
+        pytest.skip("the bundled adam_update snippet is not present")
+    folder = tmp_path / "imported"
+    (folder / "snippets").mkdir(parents=True)
+    text = source.read_text(encoding="utf-8").replace("adam_update", "adam_step_copy")
+    (folder / "snippets" / "adam_step_copy.md").write_text(text, encoding="utf-8")
+    (folder / "deck.md").write_text(CODE_DECK.replace("adam_update", "adam_step_copy"), encoding="utf-8")
+    store = open_store(tmp_path / "u.db")
+    assert import_file(store, folder / "deck.md").error is None
+    app = make_app(store, start=QueueSpec())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.code_panel is not None and screen.code_panel.snippet is not None
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TrustDialog)
+        with store.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(Attempt)) == 0  # nothing ran
+        await pilot.press("y")
+        await settle(app, pilot, 0.2)
+        assert app.screen is screen
+        with store.sessions() as s:
+            assert s.scalar(select(Deck.trusted).where(Deck.name == "Code deck"))
+            assert s.scalar(select(func.count()).select_from(Attempt)) == 1
+    store.close()
