@@ -11,7 +11,7 @@ Rules worth knowing (see queue.py for the order of the queue):
   exam cannot wreck the long-term schedule. They are left out of refits and history export.
 - Leech: when a lapse brings a card to `leech_threshold` lapses (and every half threshold after
   that, as Anki does), the card gets the tag "leech" and is suspended; `RateOutcome.leech` tells the
-  UI so the learner sees it. Undo reverses both (remembered in the settings table, keyed by log row).
+  UI so the learner sees it. Undo reverses both (one small settings row per leech event, keyed by log id).
 - Bury hides a card until the next study day starts (day_start_hour local, default 4 am).
 """
 
@@ -36,8 +36,7 @@ __all__ = ["DeckSummary", "StudyCard", "QueueSpec", "RateOutcome", "StudyService
            "state_from_row", "write_state"]
 
 LEECH_TAG = "leech"
-LEECH_UNDO_KEY = "study.leech_undo"  # {log_id: {"tag_added": bool, "was_suspended": bool}}
-LEECH_UNDO_KEEP = 50
+LEECH_UNDO_PREFIX = "study.leech_undo."  # + log id -> {"tag_added": bool, "was_suspended": bool}
 
 
 @dataclass(frozen=True)
@@ -315,24 +314,8 @@ class StudyService:
         if memo["tag_added"]:
             card.tags = tags + [LEECH_TAG]
         card.suspended = True
-        undo = self._leech_memos(s)
-        undo[str(log_id)] = memo
-        self._save_leech_memos(s, dict(list(undo.items())[-LEECH_UNDO_KEEP:]))
-
-    def _leech_memos(self, s: Session) -> dict:
-        row = s.get(Setting, LEECH_UNDO_KEY)
-        return dict(row.value) if row is not None and isinstance(row.value, dict) else {}
-
-    def _save_leech_memos(self, s: Session, memos: dict) -> None:
-        row = s.get(Setting, LEECH_UNDO_KEY)
-        if not memos:
-            if row is not None:
-                s.delete(row)
-        elif row is None:
-            s.add(Setting(key=LEECH_UNDO_KEY, value=memos, updated_at=utcnow()))
-        else:
-            row.value = memos
-            row.updated_at = utcnow()
+        # One settings row per leech event, so undo can delete exactly what this rating added.
+        s.add(Setting(key=f"{LEECH_UNDO_PREFIX}{log_id}", value=memo, updated_at=utcnow()))
 
     def last_undoable(self) -> int | None:
         """Card id the next undo_last would restore (None when nothing can be undone)."""
@@ -353,14 +336,14 @@ class StudyService:
             card_id, origin = log.card_id, log.origin
             if origin == "study":
                 write_state(s, card_id, MemoryState.from_dict(log.state_before or {}))
-                memos = self._leech_memos(s)
-                memo = memos.pop(str(log.id), None)
-                if memo is not None:
+                memo_row = s.get(Setting, f"{LEECH_UNDO_PREFIX}{log.id}")
+                if memo_row is not None:
+                    memo = memo_row.value or {}
                     card = s.get(Card, card_id)
                     if memo.get("tag_added"):
                         card.tags = [t for t in (card.tags or []) if t != LEECH_TAG]
                     card.suspended = bool(memo.get("was_suspended"))
-                    self._save_leech_memos(s, memos)
+                    s.delete(memo_row)
             s.delete(log)
         if origin == "cram":
             self._undo_drill(card_id)

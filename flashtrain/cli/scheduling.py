@@ -1,0 +1,196 @@
+"""`flashtrain optimize`, `flashtrain history import|export` and `flashtrain settings`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from flashtrain.cli import common
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("optimize", help="fit the scheduler to your own review history")
+    common.add_json_option(p)
+    p.add_argument("--min-reviews", type=int, default=None, metavar="N",
+                   help="fewest scored reviews to attempt a fit (default: the optimizer's minimum)")
+    p.set_defaults(handler=cmd_optimize)
+
+    history = sub.add_parser("history", help="import or export review history as CSV")
+    history_sub = history.add_subparsers(dest="history_command", metavar="ACTION", required=True,
+                                         parser_class=type(history))
+    p = history_sub.add_parser("export", help="write card_id,review_time,rating,duration_ms,deck,question")
+    p.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
+    p.set_defaults(handler=cmd_history_export)
+    p = history_sub.add_parser("import", help="add review history from a CSV (card_id, review_time, rating)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--scale", choices=("confidence", "anki"), default="confidence",
+                   help="ratings 1-5 (confidence, default) or Anki's 1-4 (Again, Hard, Good, Easy)")
+    p.add_argument("--deck", metavar="NAME", help="match cards in this deck only")
+    common.add_json_option(p)
+    p.set_defaults(handler=cmd_history_import)
+
+    p = sub.add_parser("settings", help="show or change study settings (retention, new cards per day, ...)")
+    p.add_argument("name", nargs="?", help="setting to show or change")
+    p.add_argument("value", nargs="?", help="new value (JSON or plain); 'default' resets it")
+    common.add_json_option(p)
+    p.set_defaults(handler=cmd_settings)
+
+
+# -- optimize -----------------------------------------------------------------------------------
+class _Progress:
+    """Progress on stderr, only once a fit has run for a second, at most twice a second."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, iteration: int, total: int, loss: float) -> None:
+        now = time.monotonic()
+        if now - self.started < 1.0 or now - self.last < 0.5:
+            return
+        self.last = now
+        self.shown = True
+        end = "\r" if sys.stderr.isatty() else "\n"
+        print(f"optimizing: iteration {iteration}/{total} (at most), training loss {loss:.4f}",
+              end=end, file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        if self.shown and sys.stderr.isatty():
+            print(file=sys.stderr)
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from flashtrain.scheduler.optimizer import NotEnoughReviews
+    from flashtrain.study.optimize import optimize
+
+    store = common.open_store(args)
+    progress = _Progress()
+    try:
+        outcome = optimize(store, progress=progress, min_reviews=args.min_reviews)
+    except NotEnoughReviews as error:
+        raise common.UserError(f"{error}. Keep studying and run `flashtrain optimize` again later.") from None
+    finally:
+        progress.finish()
+        store.close()
+    result = outcome.result
+    baseline = "default weights" if outcome.started_from_defaults else "current weights"
+    if args.json:
+        common.print_json({"reviews": result.n_reviews, "scored": result.n_scored, "train": result.n_train,
+                           "test": result.n_test, "before": result.before, "after": result.after,
+                           "baseline": baseline, "saved": outcome.saved,
+                           "weights": list(result.weights), "seconds": round(result.seconds, 3)})
+        return common.EXIT_OK
+    print(f"Fitted on {result.n_reviews} reviews: {result.n_train} scored reviews for training, "
+          f"{result.n_test} later ones held out ({result.seconds:.1f} s).")
+    print(f"{'held-out slice':<18}{'log loss':>10}{'RMSE(bins)':>12}")
+    print(f"{'  ' + baseline:<18}{result.before['logloss']:>10.4f}{result.before['rmse_bins']:>12.4f}")
+    print(f"{'  fitted weights':<18}{result.after['logloss']:>10.4f}{result.after['rmse_bins']:>12.4f}")
+    if outcome.saved:
+        print("Saved the fitted weights: the scheduler uses them from now on.")
+    else:
+        print(f"The fit was not better on the held-out reviews, so the {baseline} are kept.")
+    return common.EXIT_OK
+
+
+# -- history ------------------------------------------------------------------------------------
+def cmd_history_export(args: argparse.Namespace) -> int:
+    from flashtrain.study.history import export_history
+
+    store = common.open_store(args)
+    try:
+        if not args.out:
+            count = export_history(store, sys.stdout)
+        else:
+            count = _export_to_file(store, Path(args.out), export_history)
+            print(f"Wrote {count} reviews to {args.out}.", file=sys.stderr)
+    finally:
+        store.close()
+    return common.EXIT_OK
+
+
+def _export_to_file(store, out: Path, export) -> int:
+    """Write to a temporary file beside the target, then rename: never a half-written file."""
+    folder = out.parent if str(out.parent) else Path(".")
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{out.name}.", dir=folder)
+    except OSError as error:
+        raise common.UserError(f"{out}: cannot write: {error.strerror or error}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            count = export(store, stream)
+        os.replace(temp, out)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def cmd_history_import(args: argparse.Namespace) -> int:
+    from flashtrain.study.history import HistoryError, import_history
+
+    if not Path(args.file).is_file():
+        raise common.UserError(f"{args.file}: no such file")
+    store = common.open_store(args)
+    try:
+        summary = import_history(store, args.file, scale=args.scale, deck_name=args.deck)
+    except HistoryError as error:
+        raise common.UserError(str(error)) from None
+    finally:
+        store.close()
+    if args.json:
+        common.print_json(summary.to_dict())
+        return common.EXIT_OK
+    print(f"{args.file}: imported {summary.imported} reviews for {summary.cards_rebuilt} cards "
+          f"({summary.rows} rows read, {summary.duplicates} already present).")
+    if summary.unknown:
+        lines = ", ".join(str(n) for n in summary.unknown_lines)
+        more = ", ..." if summary.unknown > len(summary.unknown_lines) else ""
+        print(f"{args.file}: skipped {summary.unknown} rows whose card is not in the store (lines {lines}{more}).")
+    return common.EXIT_OK
+
+
+# -- settings -----------------------------------------------------------------------------------
+def cmd_settings(args: argparse.Namespace) -> int:
+    from flashtrain.study.settings import SETTINGS, SettingError, load_settings, save_setting
+
+    store = common.open_store(args, bundled=False)
+    try:
+        if args.value is not None:
+            if args.name not in SETTINGS:
+                raise common.UserError(f"unknown setting {args.name!r}; known: {', '.join(SETTINGS)}")
+            value = None if args.value == "default" else _parse_value(args.value)
+            try:
+                with store.sessions.begin() as s:
+                    save_setting(s, args.name, value)
+            except SettingError as error:
+                raise common.UserError(str(error)) from None
+        with store.sessions.begin() as s:
+            current = load_settings(s)
+    finally:
+        store.close()
+    names = [args.name] if args.name else list(SETTINGS)
+    for name in names:
+        if name not in SETTINGS:
+            raise common.UserError(f"unknown setting {name!r}; known: {', '.join(SETTINGS)}")
+    values = {name: getattr(current, name) for name in names}
+    if args.json:
+        common.print_json({k: list(v) if isinstance(v, tuple) else v for k, v in values.items()})
+        return common.EXIT_OK
+    for name, value in values.items():
+        shown = "defaults" if name == "weights" and value is None else (
+            "fitted (" + ", ".join(f"{w:.4g}" for w in value) + ")" if name == "weights" else value)
+        print(f"{name:<18} {shown}    # {SETTINGS[name].help}")
+    return common.EXIT_OK
+
+
+def _parse_value(raw: str):
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw

@@ -1,0 +1,277 @@
+"""Review history as CSV, so a learner can bring their past from another tool and take it away again.
+
+Export columns: card_id, review_time (ISO-8601 UTC with zone), rating (1..5), duration_ms, deck,
+question (the front as shown: cloze gap and reversed side resolved). Drill ("cram") ratings are not
+exported: they never changed the schedule, and re-importing them would.
+
+Import reads any CSV whose header holds card_id, review_time (ISO-8601 with a zone) and rating (or
+review_rating); duration_ms (or review_duration) is kept when it is a whole number, other columns are
+ignored. A row is matched to a card by its exact `question` (front or raw question) when that column
+exists - the deck column, --deck and card_id break ties - otherwise by our card id. Unmatched rows
+are counted and skipped. The whole file is checked before anything is written; the first bad row
+stops the import with FILE:LINE. Rows whose card and time are already in the log are skipped, so
+importing a file twice adds nothing. Every touched card's history is replayed through the scheduler
+to rebuild its state (leech detection is not replayed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from flashtrain.scheduler import core
+from flashtrain.scheduler.core import MemoryState, SchedulerConfig
+from flashtrain.store.models import Card, Deck, ReviewLog
+from flashtrain.study.service import card_sides, write_state
+from flashtrain.study.settings import load_settings
+
+EXPORT_COLUMNS = ("card_id", "review_time", "rating", "duration_ms", "deck", "question")
+SCALES = {"confidence": {1: 1, 2: 2, 3: 3, 4: 4, 5: 5},
+          # Anki Again/Hard/Good/Easy -> our 1/2/4/5 (the scheduler reads 4 as FSRS "Good")
+          "anki": {1: 1, 2: 2, 3: 4, 4: 5}}
+UNKNOWN_LINES_SHOWN = 5
+
+
+class HistoryError(ValueError):
+    """A CSV row that cannot be imported; str() is `FILE:LINE: what was expected`."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        self.path, self.line, self.message = path, line, message
+        super().__init__(f"{path}:{line}: {message}")
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    line: int
+    card_ref: str
+    reviewed_at: datetime
+    rating: int
+    duration_ms: int | None
+    deck: str | None
+    question: str | None
+
+
+@dataclass
+class ImportSummary:
+    path: str
+    rows: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    unknown: int = 0
+    unknown_lines: list[int] = field(default_factory=list)
+    cards_rebuilt: int = 0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+# -- export ---------------------------------------------------------------------------------------
+def export_history(store, out: TextIO) -> int:
+    """Write every study/imported review, oldest first. Returns the number of rows written."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    with store.sessions.begin() as s:
+        rows = s.execute(select(ReviewLog.card_id, ReviewLog.reviewed_at, ReviewLog.rating, ReviewLog.duration_ms,
+                                Deck.name, Card.kind, Card.question, Card.answer, Card.cloze_index)
+                         .join(Card, Card.id == ReviewLog.card_id).join(Deck, Deck.id == Card.deck_id)
+                         .where(ReviewLog.origin != "cram").order_by(ReviewLog.reviewed_at, ReviewLog.id))
+        for card_id, when, rating, duration, deck, kind, question, answer, cloze_index in rows:
+            front, _ = card_sides(kind, question, answer, cloze_index)
+            writer.writerow([card_id, when.astimezone(timezone.utc).isoformat(), rating,
+                             "" if duration is None else duration, deck, front])
+            count += 1
+    return count
+
+
+# -- parsing ----------------------------------------------------------------------------------------
+def _column(header: list[str], *names: str) -> str | None:
+    for name in names:
+        if name in header:
+            return name
+    return None
+
+
+def parse_history(text: str, path: str, scale: str = "confidence") -> list[HistoryRow]:
+    """All rows of a history CSV, or HistoryError at the first bad one."""
+    if scale not in SCALES:
+        raise HistoryError(path, 1, f"unknown rating scale {scale!r}; expected one of {', '.join(SCALES)}")
+    mapping = SCALES[scale]
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise HistoryError(path, 1, "expected a header line with card_id, review_time and rating") from None
+    except csv.Error as error:
+        raise HistoryError(path, 1, f"expected CSV: {error}") from None
+    names = [h.strip().lower() for h in header]
+    card_col = _column(names, "card_id")
+    time_col = _column(names, "review_time")
+    rating_col = _column(names, "rating", "review_rating")
+    missing = [label for label, col in (("card_id", card_col), ("review_time", time_col),
+                                        ("rating (or review_rating)", rating_col)) if col is None]
+    if missing:
+        raise HistoryError(path, 1, f"expected a header with card_id, review_time and rating; missing "
+                                    f"{', '.join(missing)}")
+    index = {name: i for i, name in reversed(list(enumerate(names)))}
+    duration_col = _column(names, "duration_ms", "review_duration")
+    deck_col = _column(names, "deck")
+    question_col = _column(names, "question")
+
+    rows: list[HistoryRow] = []
+    last_line = reader.line_num
+    while True:
+        start = last_line + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise HistoryError(path, start, f"expected a well-formed CSV row: {error}") from None
+        last_line = reader.line_num
+        if not record or all(not cell.strip() for cell in record):
+            continue
+
+        def cell(name: str | None) -> str | None:
+            if name is None or index[name] >= len(record):
+                return None
+            return record[index[name]].strip()
+
+        card_ref = cell(card_col)
+        if not card_ref:
+            raise HistoryError(path, start, "expected a card_id")
+        raw_time = cell(time_col)
+        if not raw_time:
+            raise HistoryError(path, start, "expected a review_time (ISO-8601 with a zone)")
+        try:
+            when = datetime.fromisoformat(raw_time)
+        except ValueError:
+            raise HistoryError(path, start, f"expected review_time in ISO-8601 with a zone, e.g. "
+                                            f"2024-03-29T20:32:32+00:00; got {raw_time!r}") from None
+        if when.tzinfo is None or when.utcoffset() is None:
+            raise HistoryError(path, start, f"expected review_time with a zone (Z or +HH:MM); got {raw_time!r}")
+        raw_rating = cell(rating_col)
+        try:
+            value = int(raw_rating or "")
+        except ValueError:
+            value = None
+        if value not in mapping:
+            allowed = f"{min(mapping)}..{max(mapping)}"
+            raise HistoryError(path, start, f"expected a rating {allowed} (--scale {scale}); got {raw_rating!r}")
+        duration = cell(duration_col)
+        rows.append(HistoryRow(line=start, card_ref=card_ref, reviewed_at=when.astimezone(timezone.utc),
+                               rating=mapping[value],
+                               duration_ms=int(duration) if duration and duration.isdigit() else None,
+                               deck=cell(deck_col) or None, question=cell(question_col) or None))
+    return rows
+
+
+# -- matching -------------------------------------------------------------------------------------
+class CardMatcher:
+    """Finds our card for a CSV row: exact question (front or raw), then our card id."""
+
+    def __init__(self, s: Session, deck_id: int | None, use_questions: bool) -> None:
+        query = select(Card.id, Card.deck_id, Card.kind, Card.question, Card.answer, Card.cloze_index)
+        if deck_id is not None:
+            query = query.where(Card.deck_id == deck_id)
+        self.ids: set[int] = set()
+        self.deck_of: dict[int, int] = {}
+        self.by_text: dict[str, set[int]] = defaultdict(set)
+        for card_id, card_deck, kind, question, answer, cloze_index in s.execute(query):
+            self.ids.add(card_id)
+            self.deck_of[card_id] = card_deck
+            if use_questions:
+                self.by_text[question.strip()].add(card_id)
+                self.by_text[card_sides(kind, question, answer, cloze_index)[0].strip()].add(card_id)
+        self.deck_ids = {name: i for i, name in s.execute(select(Deck.name, Deck.id))}
+
+    def match(self, row: HistoryRow) -> int | None:
+        own_id = int(row.card_ref) if row.card_ref.isdigit() else None
+        if row.question:
+            candidates = self.by_text.get(row.question.strip(), set())
+            if len(candidates) > 1 and row.deck in self.deck_ids:
+                in_deck = {c for c in candidates if self.deck_of[c] == self.deck_ids[row.deck]}
+                candidates = in_deck or candidates
+            if len(candidates) == 1:
+                return next(iter(candidates))
+            if own_id in candidates:
+                return own_id
+        return own_id if own_id in self.ids else None
+
+
+# -- import ---------------------------------------------------------------------------------------
+def import_history(store, path: str | Path, scale: str = "confidence", deck_name: str | None = None,
+                   config: SchedulerConfig | None = None) -> ImportSummary:
+    """Import a history CSV in one transaction (see the module docstring). Raises HistoryError."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise HistoryError(str(path), 1, f"expected a readable UTF-8 CSV file: {error}") from None
+    rows = parse_history(text, str(path), scale)
+    summary = ImportSummary(path=str(path), rows=len(rows))
+    with store.sessions.begin() as s:
+        if config is None:
+            config = load_settings(s).scheduler_config()
+        deck_id = None
+        if deck_name is not None:
+            deck_id = s.scalar(select(Deck.id).where(Deck.name == deck_name))
+            if deck_id is None:
+                raise HistoryError(str(path), 1, f"expected --deck to name an existing deck; no deck {deck_name!r}")
+        matcher = CardMatcher(s, deck_id, use_questions=any(r.question for r in rows))
+        new_rows: dict[int, dict[datetime, HistoryRow]] = defaultdict(dict)
+        for row in rows:
+            card_id = matcher.match(row)
+            if card_id is None:
+                summary.unknown += 1
+                if len(summary.unknown_lines) < UNKNOWN_LINES_SHOWN:
+                    summary.unknown_lines.append(row.line)
+            elif row.reviewed_at in new_rows[card_id]:
+                summary.duplicates += 1
+            else:
+                new_rows[card_id][row.reviewed_at] = row
+        existing_logs: dict[int, list[ReviewLog]] = defaultdict(list)
+        card_ids = sorted(new_rows)
+        for start in range(0, len(card_ids), 500):  # stay under SQLite's bound-parameter limit
+            for log in s.scalars(select(ReviewLog).where(ReviewLog.card_id.in_(card_ids[start:start + 500]))):
+                existing_logs[log.card_id].append(log)
+        for card_id, by_time in new_rows.items():
+            existing = existing_logs[card_id]
+            known = {log.reviewed_at for log in existing}
+            fresh = [r for when, r in by_time.items() if when not in known]
+            summary.duplicates += len(by_time) - len(fresh)
+            if not fresh:
+                continue
+            added = [ReviewLog(card_id=card_id, reviewed_at=r.reviewed_at, rating=r.rating,
+                               duration_ms=r.duration_ms, origin="imported") for r in fresh]
+            s.add_all(added)
+            summary.imported += len(added)
+            replay_card(s, card_id, list(existing) + added, config)
+            summary.cards_rebuilt += 1
+    return summary
+
+
+def replay_card(s: Session, card_id: int, logs: list[ReviewLog], config: SchedulerConfig) -> MemoryState:
+    """Recompute every log row's states and the card's state from its full history, oldest first."""
+    state = MemoryState()
+    for log in sorted(logs, key=lambda log: (log.reviewed_at, log.id or 0)):
+        if log.origin == "cram":  # drills never moved the schedule
+            after, record = core.review(state, log.rating, log.reviewed_at, config)
+            log.elapsed_days = record.elapsed_days
+            log.state_before = log.state_after = state.to_dict()
+            continue
+        after, record = core.review(state, log.rating, log.reviewed_at, config)
+        log.elapsed_days = record.elapsed_days
+        log.state_before = state.to_dict()
+        log.state_after = after.to_dict()
+        state = after
+    write_state(s, card_id, state)
+    return state

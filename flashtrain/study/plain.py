@@ -1,0 +1,130 @@
+"""`flashtrain study --plain`: a line-based session for any terminal, screen reader or pipe.
+
+Keys (each followed by Enter): empty line reveals the answer, 1-5 rates, u undoes the last rating,
+h shows the next hint, q quits. End of input quits too. Cards are printed as their Markdown source.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import TextIO
+
+from flashtrain.scheduler.core import RATING_LABELS, RATINGS
+from flashtrain.study.service import QueueSpec, StudyCard, StudyService
+
+RULE = "-" * 60
+
+
+def format_interval(delta: timedelta) -> str:
+    """Short human wording of a wait: '<1 min', '10 min', '5 h', '3 days', '4 mo', '1.2 y'."""
+    minutes = delta.total_seconds() / 60
+    if minutes < 1:
+        return "<1 min"
+    if minutes < 60:
+        return f"{round(minutes)} min"
+    hours = minutes / 60
+    if hours < 23.5:
+        return f"{round(hours)} h"
+    days = hours / 24
+    if days < 30.5:
+        return "1 day" if round(days) == 1 else f"{round(days)} days"
+    if days < 365:
+        return f"{round(days / 30.4)} mo"
+    return f"{days / 365:.1f} y"
+
+
+class _Session:
+    def __init__(self, service: StudyService, spec: QueueSpec, stdin: TextIO, stdout: TextIO) -> None:
+        self.service, self.spec, self.stdin, self.stdout = service, spec, stdin, stdout
+        self.done = 0
+
+    def say(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def ask(self, prompt: str) -> str | None:
+        self.stdout.write(prompt)
+        self.stdout.flush()
+        line = self.stdin.readline()
+        if not line:
+            self.say()
+            return None  # end of input
+        return line.strip().lower()
+
+    def undo(self) -> None:
+        card_id = self.service.undo_last()
+        if card_id is None:
+            self.say("Nothing to undo.")
+        else:
+            self.done = max(self.done - 1, 0)
+            self.say(f"Undone: the last rating (card {card_id}) is taken back.")
+
+    def show_front(self, card: StudyCard) -> None:
+        remaining = self.service.remaining(self.spec)
+        where = f"{card.source_path}:{card.source_line}" if card.source_path else card.deck_name
+        self.say(RULE)
+        self.say(f"[{self.done} done, {remaining} to go]  {card.deck_name} - {card.state.phase}  ({where})")
+        self.say()
+        self.say(card.front)
+        self.say()
+
+    def show_back(self, card: StudyCard) -> None:
+        self.say(card.back)
+        self.say()
+        if self.spec.changes_schedule:
+            waits = self.service.preview(card.card_id)
+            self.say("  ".join(f"{r} {RATING_LABELS[r]} ({format_interval(waits[r])})" for r in RATINGS))
+        else:
+            self.say("  ".join(f"{r} {RATING_LABELS[r]}" for r in RATINGS) + "   (drill: schedule unchanged)")
+
+    def rate(self, card: StudyCard, rating: int, shown_at: float) -> None:
+        duration_ms = int((time.monotonic() - shown_at) * 1000)
+        outcome = self.service.rate_detailed(card.card_id, rating, duration_ms=duration_ms, origin=self.spec.origin)
+        self.done += 1
+        if self.spec.changes_schedule:
+            self.say(f"-> {RATING_LABELS[rating]}: back in {format_interval(outcome.record.interval)}.")
+        if outcome.leech:
+            self.say(f"This card is a leech ({outcome.record.state_after.lapses} lapses): tagged 'leech' and "
+                     "suspended. Rewrite or split it, then unsuspend it.")
+
+    def run(self) -> int:
+        self.say("Plain study mode. Enter shows the answer, 1-5 rates, u undoes, h gives a hint, q quits.")
+        while True:
+            card = self.service.next_card(self.spec)
+            if card is None:
+                self.say(RULE)
+                self.say(f"Nothing more to study now. Reviewed {self.done} card(s) this session.")
+                return 0
+            shown_at = time.monotonic()
+            self.show_front(card)
+            hints = list(card.hints)
+            revealed = False
+            while True:
+                prompt = "Rate 1-5 (u undo, q quit): " if revealed else "Enter: show answer (h hint, u undo, q quit): "
+                answer = self.ask(prompt)
+                if answer is None or answer == "q":
+                    self.say(f"Bye. Reviewed {self.done} card(s) this session.")
+                    return 0
+                if answer == "u":
+                    self.undo()
+                    break  # the queue decides again what comes next
+                if answer == "h" and not revealed:
+                    self.say(f"Hint: {hints.pop(0)}" if hints else "No more hints.")
+                    continue
+                if answer == "" and not revealed:
+                    self.show_back(card)
+                    revealed = True
+                    continue
+                if answer.isdigit() and int(answer) in RATINGS:
+                    if not revealed:
+                        self.show_back(card)
+                    self.rate(card, int(answer), shown_at)
+                    break
+                self.say("Type 1-5 to rate, u to undo, q to quit." if revealed
+                         else "Press Enter to see the answer (or 1-5, h, u, q).")
+
+
+def run_plain_session(service: StudyService, spec: QueueSpec, stdin: TextIO, stdout: TextIO) -> int:
+    """Run a plain line-based session until the queue is empty, `q`, or end of input. Returns 0."""
+    return _Session(service, spec, stdin, stdout).run()
