@@ -273,8 +273,10 @@ def study_days_between(earlier: datetime, later: datetime, config: SchedulerConf
 
 def day_boundary(day: date, config: SchedulerConfig) -> datetime:
     """UTC moment at which study day `day` starts."""
-    tz = config.tz if config.tz is not None else datetime.now(timezone.utc).astimezone().tzinfo
-    return datetime.combine(day, time(config.day_start_hour), tzinfo=tz).astimezone(timezone.utc)
+    start = datetime.combine(day, time(config.day_start_hour))
+    if config.tz is None:  # a naive time is read as the machine's local time, DST included
+        return start.astimezone(timezone.utc)
+    return start.replace(tzinfo=config.tz).astimezone(timezone.utc)
 
 
 # ---------------------------------------------------------------------------------------------
