@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flashtrain.deck.importers import FORMATS, parse_text
+from flashtrain.deck.importers._common import split_lines
 from flashtrain.deck.model import DeckError, DeckSpec
 
 FOREIGN = ["brainscape", "alternating", "notes", "anki", "csv"]
@@ -22,13 +23,17 @@ shaped_text = st.lists(st.one_of(SHAPED_LINES, st.text(max_size=20)), max_size=2
 any_text = st.one_of(st.text(max_size=300), shaped_text)
 
 
-def _only_deck_errors(call):
+def _only_deck_errors(call, text):
+    last_line = len(split_lines(text)) + 1
     try:
         result = call()
     except DeckError as error:
-        assert error.path and error.message
+        assert error.path == "fuzz.txt" and error.message
+        assert error.line is None or 1 <= error.line <= last_line
         return
     assert isinstance(result, DeckSpec)
+    for warning in result.warnings:
+        assert warning.path == "fuzz.txt" and 1 <= warning.line <= last_line
     for card in result.cards:
         assert card.question
         assert card.answer or card.kind == "cloze"
@@ -41,10 +46,10 @@ def test_parser_raises_only_deck_errors(fmt, text):
     parse, looks_like = FORMATS[fmt]
     score = looks_like(text, "fuzz.txt")
     assert 0.0 <= score <= 1.0
-    _only_deck_errors(lambda: parse(text, "fuzz.txt", None))
+    _only_deck_errors(lambda: parse(text, "fuzz.txt", None), text)
 
 
 @settings(max_examples=300, deadline=None)
 @given(text=any_text, deck_name=st.one_of(st.none(), st.text(min_size=1, max_size=10)))
 def test_detection_and_parse_raise_only_deck_errors(text, deck_name):
-    _only_deck_errors(lambda: parse_text(text, "fuzz.txt", None, deck_name))
+    _only_deck_errors(lambda: parse_text(text, "fuzz.txt", None, deck_name), text)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from flashtrain.deck.importers._common import clean_block, make_deck, name_from_path, short
+from flashtrain.deck.importers._common import clean_block, make_deck, name_from_path, short, split_lines
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning
 
 FORMAT = "alternating"
@@ -92,7 +92,7 @@ def _title_like(text: str, words: list[str]) -> bool:
 
 
 def looks_like(text: str, path: str) -> float:
-    lines = text.splitlines()[:3000]
+    lines = split_lines(text)[:3000]
     filled = [line for line in lines if line.strip()]
     if len(filled) < 2:
         return 0.0
@@ -110,7 +110,7 @@ def looks_like(text: str, path: str) -> float:
 
 def parse(text: str, path: str = "<string>", deck_name: str | None = None) -> DeckSpec:
     path = str(path)
-    lines = text.lstrip("\ufeff").splitlines()
+    lines = split_lines(text.lstrip("\ufeff"))
     filled = [i for i, line in enumerate(lines) if line.strip()]
     kinds = {i: kind(lines[i]) for i in filled}
     warnings: list[ParseWarning] = []

@@ -34,7 +34,7 @@ import io
 import re
 from html.parser import HTMLParser
 
-from flashtrain.deck.importers._common import clean_text, make_deck, name_from_path
+from flashtrain.deck.importers._common import clean_text, make_deck, name_from_path, split_lines
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning, normalise_tag
 
 FORMAT = "anki"
@@ -121,7 +121,7 @@ def parse(text: str, path: str = "<string>", deck_name: str | None = None) -> De
     text = text.lstrip("\ufeff")
     warnings: list[ParseWarning] = []
     headers, body_start = _read_headers(text, path, warnings)
-    data = "\n".join(text.split("\n")[body_start:])
+    data = "\n".join(split_lines(text)[body_start:])
     separator = _separator(headers.get("separator"), data, path)
     rows = _read_rows(data, separator, body_start, path)
     if not rows:
@@ -200,10 +200,10 @@ def parse(text: str, path: str = "<string>", deck_name: str | None = None) -> De
 
 def _read_headers(text: str, path: str, warnings: list[ParseWarning]) -> tuple[dict[str, tuple[str, int]], int]:
     headers: dict[str, tuple[str, int]] = {}
-    lines = text.split("\n")
+    lines = split_lines(text)
     index = 0
     while index < len(lines) and lines[index].startswith("#"):
-        raw = lines[index].rstrip("\r")
+        raw = lines[index]
         match = HEADER.match(raw)
         if not match:
             warnings.append(ParseWarning(path, index + 1, f"header line without 'key:value' ignored: {raw[:40]!r}"))

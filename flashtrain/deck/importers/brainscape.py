@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from flashtrain.deck.importers._common import clean_block, make_deck, name_from_path, short
+from flashtrain.deck.importers._common import clean_block, make_deck, name_from_path, short, split_lines
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning
 
 FORMAT = "brainscape"
@@ -39,7 +39,7 @@ TITLE_SUFFIX = re.compile(r"\s+flashcards\s*$", re.IGNORECASE)
 def looks_like(text: str, path: str) -> float:
     if re.search(r"^\s*How well did you know this\?", text, re.MULTILINE | re.IGNORECASE):
         return 0.95
-    lines = text.splitlines()[:2000]
+    lines = split_lines(text)[:2000]
     bare_q = sum(1 for line in lines if line.strip() in ("Q", "Q:"))
     bare_a = sum(1 for line in lines if line.strip() in ("A", "A:"))
     if bare_q and bare_a:
@@ -86,7 +86,7 @@ def _consume(words: list[str], position: int) -> int:
 
 def parse(text: str, path: str = "<string>", deck_name: str | None = None) -> DeckSpec:
     path = str(path)
-    lines = text.lstrip("\ufeff").splitlines()
+    lines = split_lines(text.lstrip("\ufeff"))
     noise = strip_footers(lines)
     items = [(i + 1, line) for i, line in enumerate(lines) if i not in noise]
     return _Parser(path, items).run(deck_name)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from flashtrain.deck.importers._common import clean_block, make_deck, name_from_path, short
+from flashtrain.deck.importers._common import clean_block, make_deck, name_from_path, short, split_lines
 from flashtrain.deck.importers.alternating import SENTENCE_OPENERS, SENTENCE_WORDS, WORD
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning
 
@@ -57,7 +57,7 @@ def looks_like(text: str, path: str) -> float:
         return 0.1  # our own deck format
     if ATX.search(text):
         return 0.7 if len(ATX.findall(text)) >= 2 else 0.55
-    lines = text.splitlines()[:3000]
+    lines = split_lines(text)[:3000]
     explicit = sum(1 for line in lines if NUMBERED.match(line.strip()) or CHAPTER.match(line.strip()))
     headings = _plain_headings(lines)
     if explicit and len(headings) >= 2:
@@ -71,7 +71,7 @@ def looks_like(text: str, path: str) -> float:
 def parse(text: str, path: str = "<string>", deck_name: str | None = None) -> DeckSpec:
     path = str(path)
     text = text.lstrip("\ufeff")
-    lines = text.splitlines()
+    lines = split_lines(text)
     warnings: list[ParseWarning] = []
     markdown = bool(ATX.search(text)) or bool(re.search(r"^ {0,3}=+\s*$", text, re.MULTILINE))
     headings = _markdown_headings(text) if markdown else _plain_headings(lines)
@@ -132,7 +132,7 @@ def _heading_text(raw: str) -> str:
 
 def _markdown_headings(text: str) -> list[Heading]:
     headings = []
-    lines = text.splitlines()
+    lines = split_lines(text)
     for token in _MD.parse(text):
         if token.type == "heading_open" and token.level == 0 and token.map and token.markup != "-":
             start, end = token.map
