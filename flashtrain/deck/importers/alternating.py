@@ -11,17 +11,19 @@ There are no markers and no blank lines between cards, so questions are recognis
    - starts with an instruction word: Explain, Name, Describe, Define, List, Compare, Contrast, Give,
      State, Outline, Summarise, Discuss, Identify, Distinguish, Differentiate, Enumerate, Mention
      (not when followed by "of"/"is"/":", as in "List of things"),
-   and does not end with ``.`` unless it also contains ``?``.
-2. A *possible question* (uncertain) is either a short title-like line (at most 70 characters and 10
-   words, starts with a capital letter, no ending ``.,;:!``, no ``=``, ``$``, ``|`` or ``, ``, no
-   word like is/are/can/does/also/not, not opening with a word such as But/And/So/If/You/We/This) or a line that asks a
-   question inside a sentence ("In a net with 3 units what is the shape of W").
+   and (apart from the ``?`` case) does not end with ``.``.
+2. A *possible question* (uncertain) is either a short title-like line (at most 70 characters and
+   10 words, starts with a capital letter, no ending ``.,;:!``, no ``=``, ``$``, ``|`` or ``, ``,
+   no word like is/are/can/does/also/not, not opening with a word such as But/And/So/If/You/We/This)
+   or a line that asks inside a sentence, "what is/are/type...", "how many/much/to...", with no
+   is/are/can... before it and no ``:`` ("In a net with 3 units what is the shape of W").
 3. The first line is the deck title when it ends with "Flashcards" or when it is not a question but
    the second line is.
 4. The line right after a question is always its answer (a question needs one); if it looks like a
    question itself, a warning names it.
 5. After that, every certain question line starts a new card. A possible question starts a new card
-   only when the line before it is not title-like and the next line is ordinary answer text (or the
+   only when the line before it is not a possible question too (a run of short lines is a list) and
+   the next line is ordinary answer text (or the
    next line is title-like and the one after is answer text: a heading with a sub-heading), and not
    inside a list introduced by a line ending in ``:``. Every such split is reported as a warning with
    its line, so nothing is glued or cut silently.
