@@ -47,7 +47,10 @@ def optimize(store, progress: Callable[[int, int, float], None] | None = None, m
         settings = load_settings(s)
     config = settings.scheduler_config(tz)
     options = {} if min_reviews is None else {"min_reviews": min_reviews}
-    result = optimizer.fit_weights(load_histories(store), config, progress, **options)
+    histories = load_histories(store)
+    if not histories:  # nothing to pack: say "too few" rather than ask the optimizer
+        raise optimizer.NotEnoughReviews(0, optimizer.MIN_REVIEWS if min_reviews is None else min_reviews)
+    result = optimizer.fit_weights(histories, config, progress, **options)
     saved = not result.used_default
     if saved:
         with store.sessions.begin() as s:
