@@ -130,6 +130,7 @@ class StudyService:
         # Drill sessions live in memory: card -> its last drill rating in this service's lifetime.
         self._drilled: dict[int, int] = {}
         self._drill_undo: list[tuple[int, int | None]] = []
+        self._queues: dict[QueueSpec, q.SpecQueue] = {}  # see queue.py: per-day candidate lists
 
     # -- context ----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -160,95 +161,102 @@ class StudyService:
 
     # -- overview ---------------------------------------------------------------------------
     def deck_summaries(self) -> list[DeckSummary]:
+        """Counts per deck in one grouped query; R = (1 + F t/S)^-decay with t in study days, in SQL."""
         with self.store.sessions.begin() as s:
             _, config = self._context(s)
             clock = self._clock_for(config, self.now())
-            params = clock.params()
+            params = clock.params() | {"F": core.decay_factor(config.weights), "decay": config.weights[20]}
+            names = dict(s.execute(select(Deck.id, Deck.name)).all())
             eligible = "c.suspended = 0 AND (c.buried_until IS NULL OR c.buried_until <= :now)"
+            elapsed = ("MAX(CAST(julianday(:now) + :shift + 0.5 AS INTEGER)"
+                       " - CAST(julianday(cs.last_review) + :shift + 0.5 AS INTEGER), 0)")
             rows = s.execute(text(
-                "SELECT d.id, d.name,"
+                "SELECT c.deck_id,"
                 f" SUM(cs.phase = 'review' AND cs.due < :day_end AND {eligible}),"
                 f" SUM(cs.phase IN ('learning', 'relearning') AND cs.due <= :ahead AND {eligible}),"
                 f" SUM(cs.card_id IS NULL AND {eligible}),"
-                " COUNT(c.id)"
-                " FROM decks d JOIN cards c ON c.deck_id = d.id AND c.retired_at IS NULL"
-                " LEFT JOIN card_states cs ON cs.card_id = c.id GROUP BY d.id ORDER BY d.name"), params).all()
-            retention = self._mean_recall(s, clock, config)
-        return [DeckSummary(deck_id=r[0], name=r[1], due=int(r[2] or 0), learning=int(r[3] or 0),
-                            new=int(r[4] or 0), total=int(r[5]), retention=retention.get(r[0]))
-                for r in rows if r[5]]
-
-    def _mean_recall(self, s: Session, clock: q.Clock, config: SchedulerConfig) -> dict[int, float]:
-        """Mean R per deck, with the scheduler's forgetting curve evaluated in numpy."""
-        import numpy as np
-
-        rows = s.execute(text(
-            f"SELECT c.deck_id, {q.RISK_KEY} FROM card_states cs JOIN cards c ON c.id = cs.card_id"
-            " WHERE c.retired_at IS NULL AND cs.stability IS NOT NULL AND cs.last_review IS NOT NULL"),
-            clock.params()).all()
-        if not rows:
-            return {}
-        data = np.array(rows, dtype=float)
-        w = config.weights
-        recall = (1.0 + core.decay_factor(w) * data[:, 1]) ** (-w[20])
-        decks, inverse = np.unique(data[:, 0].astype(int), return_inverse=True)
-        sums = np.bincount(inverse, weights=recall)
-        counts = np.bincount(inverse)
-        return {int(d): float(total / n) for d, total, n in zip(decks, sums, counts)}
+                " COUNT(*),"
+                f" SUM(CASE WHEN cs.stability > 0 AND cs.last_review IS NOT NULL"
+                f"     THEN pow(1.0 + :F * {elapsed} / cs.stability, -:decay) END),"
+                " SUM(cs.stability > 0 AND cs.last_review IS NOT NULL)"
+                " FROM cards c LEFT JOIN card_states cs ON cs.card_id = c.id"
+                " WHERE c.retired_at IS NULL GROUP BY c.deck_id"), params).all()
+        summaries = [DeckSummary(deck_id=r[0], name=names[r[0]], due=int(r[1] or 0), learning=int(r[2] or 0),
+                                 new=int(r[3] or 0), total=int(r[4]),
+                                 retention=float(r[5]) / r[6] if r[6] else None)
+                     for r in rows if r[4]]
+        return sorted(summaries, key=lambda d: d.name)
 
     # -- queue ------------------------------------------------------------------------------
     def next_card(self, spec: QueueSpec = QueueSpec(), exclude: set[int] = frozenset()) -> StudyCard | None:
         with self.store.sessions.begin() as s:
             settings, config = self._context(s)
-            now = self.now()
-            clock = self._clock_for(config, now)
-            card_id = (self._next_drill(s, spec, clock, config, exclude) if not spec.changes_schedule
-                       else self._next_due(s, spec, clock, config, settings, exclude))
+            clock = self._clock_for(config, self.now())
+            queue = self._queue(s, spec, clock, config)
+            card_id = (self._next_due(s, queue, clock, settings, exclude) if spec.changes_schedule
+                       else self._next_drill(s, queue, clock, exclude))
             return None if card_id is None else self._study_card(s, card_id)
 
-    def _next_due(self, s, spec, clock, config, settings, exclude) -> int | None:
-        card_id = q.due_learning(s, spec, clock, exclude, until="now")
-        if card_id is not None:
-            return card_id
-        card_id = self._least_recall(s, q.due_review_candidates(s, spec, clock, exclude), clock.now, config)
-        if card_id is not None:
-            return card_id
-        if self._new_left(s, spec, settings, clock) > 0:
-            card_id = q.new_card(s, spec, clock, exclude)
-            if card_id is not None:
-                return card_id
-        return q.due_learning(s, spec, clock, exclude, until="ahead")
+    def _queue(self, s: Session, spec: QueueSpec, clock: q.Clock, config: SchedulerConfig) -> q.SpecQueue:
+        key = (core.study_day(clock.now, config), config.weights, config.day_start_hour, clock.day_shift)
+        print_ = q.fingerprint(s)
+        queue = self._queues.get(spec)
+        if queue is None or not queue.usable(key, print_):
+            queue = q.SpecQueue.build(s, spec, clock, config.weights, key, print_)
+            self._queues[spec] = queue
+        return queue
 
-    def _next_drill(self, s, spec, clock, config, exclude) -> int | None:
-        done = set(self._drilled) | set(exclude)
-        card_id = self._least_recall(s, q.drill_candidates(s, spec, clock, done), clock.now, config)
-        if card_id is not None:
-            return card_id
-        # Everything seen once: cards last rated 1 come back, the longest-waiting first.
-        again = [c for c, rating in self._drilled.items() if rating == 1 and c not in exclude]
-        eligible = q.drill_eligible(s, spec, clock, again)
-        return next((c for c in again if c in eligible), None)
+    def _next_due(self, s, queue: q.SpecQueue, clock, settings, exclude) -> int | None:
+        card_id = queue.pick_learning(s, clock, exclude, ahead=False)
+        if card_id is None:
+            card_id = queue.pick_review(s, clock, exclude)
+        if card_id is None and self._new_left(s, queue.spec, settings, clock) > 0:
+            card_id = queue.pick_new(s, clock, exclude)
+        if card_id is None:
+            card_id = queue.pick_learning(s, clock, exclude, ahead=True)
+        return card_id
 
-    def _least_recall(self, s: Session, card_ids: list[int], now: datetime, config: SchedulerConfig) -> int | None:
-        if not card_ids:
-            return None
-        rows = {row.card_id: row for row in s.scalars(select(CardState).where(CardState.card_id.in_(card_ids)))}
-        ranked = sorted(card_ids, key=lambda c: (core.retrievability(state_from_row(rows.get(c)), now, config),
-                                                  card_ids.index(c)))
-        return ranked[0]
+    def _next_drill(self, s, queue: q.SpecQueue, clock, exclude) -> int | None:
+        card_id = queue.pick_drill(s, clock, [c for c in queue.review if c not in self._drilled], exclude)
+        if card_id is None:  # everything seen once: cards last rated 1 come back, longest-waiting first
+            again = [c for c, rating in self._drilled.items() if rating == 1]
+            card_id = queue.pick_drill(s, clock, again, exclude)
+        return card_id
 
     def _new_left(self, s: Session, spec: QueueSpec, settings: StudySettings, clock: q.Clock) -> int:
         limit = settings.new_per_day if spec.new_limit is None else spec.new_limit
         return limit - q.new_introduced_today(s, clock)
 
     def remaining(self, spec: QueueSpec = QueueSpec(), exclude: set[int] = frozenset()) -> int:
+        """Cards left in this queue now (learning cards due today included)."""
+        exclude = set(exclude)
         with self.store.sessions.begin() as s:
             settings, config = self._context(s)
             clock = self._clock_for(config, self.now())
-            if spec.changes_schedule:
-                return q.count_due(s, spec, clock, exclude, self._new_left(s, spec, settings, clock))
-            done = {c for c, rating in self._drilled.items() if rating != 1} | set(exclude)
-            return q.count_drill(s, spec, clock, done)
+            queue = self._queue(s, spec, clock, config)
+            if not spec.changes_schedule:
+                return queue.drill_remaining({c for c, r in self._drilled.items() if r != 1} | exclude)
+            new = min(max(self._new_left(s, spec, settings, clock), 0), len(queue.new_ok - exclude))
+            return len(queue.review_ok - exclude) + queue.count_learning(s, clock, exclude) + new
+
+    def _card_changed(self, s: Session, card_id: int, print_before: tuple) -> None:
+        """Tell the cached queues about a change this service made (state or flags of one card)."""
+        if not self._queues:
+            return
+        _, config = self._context(s)
+        clock = self._clock_for(config, self.now())
+        card = s.get(Card, card_id)
+        state = state_from_row(s.get(CardState, card_id))
+        eligible = (card.retired_at is None and not card.suspended
+                    and (card.buried_until is None or card.buried_until <= clock.now))
+        deck_tags = s.scalar(select(Deck.tags).where(Deck.id == card.deck_id)) or []
+        facts = q.CardFacts(deck_id=card.deck_id, tags=tuple(card.tags or ()), deck_tags=tuple(deck_tags),
+                            snippet_id=card.snippet_id)
+        print_after = q.fingerprint(s)
+        for queue in self._queues.values():
+            queue.card_changed(card_id, state, eligible, clock, facts)
+            if queue.fingerprint == print_before:
+                queue.fingerprint = print_after
 
     def card(self, card_id: int) -> StudyCard:
         with self.store.sessions.begin() as s:
@@ -287,6 +295,7 @@ class StudyService:
             if card is None or card.retired_at is not None:
                 raise KeyError(f"no studyable card with id {card_id}")
             before = state_from_row(s.get(CardState, card_id))
+            print_before = q.fingerprint(s) if self._queues else None
             after, record = core.review(before, rating, self.now(), config)
             if origin == "cram":  # logged, but the schedule stays as it was
                 interval = max(before.due - record.reviewed_at, timedelta(0)) if before.due else timedelta(0)
@@ -302,6 +311,8 @@ class StudyService:
             leech = origin == "study" and is_leech_event(before, after, settings.leech_threshold)
             if leech:
                 self._make_leech(s, card, log.id)
+            if print_before is not None:
+                self._card_changed(s, card_id, print_before)
         if origin == "cram":
             self._drill_undo.append((card_id, self._drilled.get(card_id)))
             self._drilled.pop(card_id, None)  # re-insert so dict order is "last seen"
@@ -334,6 +345,7 @@ class StudyService:
             if log is None or log.origin == "imported":
                 return None
             card_id, origin = log.card_id, log.origin
+            print_before = q.fingerprint(s) if self._queues else None
             if origin == "study":
                 write_state(s, card_id, MemoryState.from_dict(log.state_before or {}))
                 memo_row = s.get(Setting, f"{LEECH_UNDO_PREFIX}{log.id}")
@@ -345,6 +357,9 @@ class StudyService:
                     card.suspended = bool(memo.get("was_suspended"))
                     s.delete(memo_row)
             s.delete(log)
+            s.flush()
+            if print_before is not None:
+                self._card_changed(s, card_id, print_before)
         if origin == "cram":
             self._undo_drill(card_id)
         return card_id
@@ -365,8 +380,12 @@ class StudyService:
             card = s.get(Card, card_id)
             if card is None:
                 raise KeyError(f"no card with id {card_id}")
+            print_before = q.fingerprint(s) if self._queues else None
             for name, value in values.items():
                 setattr(card, name, value)
+            s.flush()
+            if print_before is not None:
+                self._card_changed(s, card_id, print_before)
 
     def suspend(self, card_id: int, on: bool = True) -> None:
         self._update_card(card_id, suspended=bool(on))
