@@ -20,6 +20,7 @@ from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning, s
 MARKER = re.compile(r"^(Q|A|C):(?:[ \t]+|$)(.*)$")
 FIELD = re.compile(r"^(id|tags|hint|snippet|reversed)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
 ESCAPED = re.compile(r"^\\+((?:Q|A|C):|(?:id|tags|hint|snippet|reversed)[ \t]*:)", re.IGNORECASE)
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 CLOZE = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
 TRUE_WORDS = {"yes", "true", "1", "on"}
 FALSE_WORDS = {"no", "false", "0", "off", ""}
@@ -55,7 +56,9 @@ def parse_markdown_deck(text: str, path: str | Path = "<string>", deck_name: str
     """Parse one deck file. Raises DeckError (with path:line) on anything that is not a card."""
     path = str(path)
     text = text.lstrip("\ufeff")
-    lines = text.splitlines()
+    # Only \n, \r\n and \r end a line, as for markdown-it; str.splitlines would also break at
+    # U+2028 and friends and shift every line number after them.
+    lines = LINE_BREAK.split(text)
     parser = _DeckParser(path, lines)
     meta = {}
     for token in _MD.parse(text):

@@ -169,3 +169,11 @@ def test_export_then_import_gives_identical_cards(groups, name, deck_tags):
     assert (again.name, again.description, again.tags) == (deck.name, deck.description, deck.tags)
     assert [comparable(c) for c in again.cards] == [comparable(c) for c in deck.cards]
     assert write_markdown_deck(again) == text
+
+
+def test_unicode_line_separators_do_not_shift_line_numbers():
+    deck = parse_markdown_deck("Q: one\u2028two\nA: three\n", "u.md")
+    assert deck.cards[0].question == "one\u2028two"
+    with pytest.raises(DeckError) as caught:
+        parse_markdown_deck("Q: one\u2028two\nA: three\n\nQ: four\n", "u.md")
+    assert caught.value.line == 4
