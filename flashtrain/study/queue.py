@@ -237,43 +237,49 @@ class SpecQueue:
         self.review_index = {c: i for i, c in enumerate(self.review)}
 
     # -- picking ----------------------------------------------------------------------------
-    def _scan(self, s: Session, items: list[int], cursor: int, valid_query: str, params: dict, exclude,
-              skip=frozenset()) -> tuple[int | None, int, set[int], set[int]]:
-        """First candidate from `cursor` that the store confirms; returns (id, new cursor, valid, invalid)."""
+    def _scan(self, s: Session, items: list[int], cursor: int, query: str, params: dict,
+              exclude) -> tuple[int | None, int, set[int], set[int]]:
+        """First candidate from `cursor` that the store confirms; returns (id, new cursor, valid, invalid).
+
+        `query` returns (id, eligible) for the ids in :ids whose *state* still qualifies. The cursor
+        only moves past cards whose state no longer qualifies (rated; undo moves it back), never past
+        suspended or buried ones, which may come back at any time.
+        """
         seen_valid: set[int] = set()
         seen_invalid: set[int] = set()
         prefix = True
         position = cursor
         while position < len(items):
-            batch = [c for c in items[position:position + BATCH]]
-            rows = s.execute(text(valid_query), params | {"ids": json.dumps(batch)}).all()
-            valid = {r[0] for r in rows}
-            seen_valid |= valid
+            batch = items[position:position + BATCH]
+            flags = {card_id: bool(ok) for card_id, ok in s.execute(text(query), params | {"ids": json.dumps(batch)})}
             for offset, card_id in enumerate(batch):
-                if card_id not in valid or card_id in skip:
-                    seen_invalid.add(card_id) if card_id not in valid else None
-                    if prefix and card_id not in valid:
+                if card_id not in flags:
+                    seen_invalid.add(card_id)
+                    if prefix:
                         cursor = position + offset + 1
                     continue
                 prefix = False
+                if not flags[card_id]:
+                    seen_invalid.add(card_id)
+                    continue
+                seen_valid.add(card_id)
                 if card_id not in exclude:
                     return card_id, cursor, seen_valid, seen_invalid
             position += BATCH
         return None, cursor, seen_valid, seen_invalid
 
     def pick_review(self, s: Session, clock: Clock, exclude) -> int | None:
-        params = clock.params()
-        query = ("SELECT cs.card_id FROM card_states cs JOIN cards c ON c.id = cs.card_id"
+        query = (f"SELECT cs.card_id, {_eligible()} FROM card_states cs JOIN cards c ON c.id = cs.card_id"
                  " WHERE cs.card_id IN (SELECT value FROM json_each(:ids)) AND cs.phase = 'review'"
-                 f" AND cs.due < :day_end AND {_eligible()}")
+                 " AND cs.due < :day_end")
         card_id, self.review_cursor, valid, invalid = self._scan(s, self.review, self.review_cursor, query,
-                                                                 params, exclude)
+                                                                 clock.params(), exclude)
         self.review_ok = (self.review_ok | valid) - invalid
         return card_id
 
     def pick_new(self, s: Session, clock: Clock, exclude) -> int | None:
-        query = ("SELECT c.id FROM cards c WHERE c.id IN (SELECT value FROM json_each(:ids))"
-                 f" AND {_eligible()} AND NOT EXISTS (SELECT 1 FROM card_states cs WHERE cs.card_id = c.id)")
+        query = (f"SELECT c.id, {_eligible()} FROM cards c WHERE c.id IN (SELECT value FROM json_each(:ids))"
+                 " AND NOT EXISTS (SELECT 1 FROM card_states cs WHERE cs.card_id = c.id)")
         card_id, self.new_cursor, valid, invalid = self._scan(s, self.new, self.new_cursor, query, clock.params(),
                                                               exclude)
         self.new_ok = (self.new_ok | valid) - invalid
@@ -303,8 +309,8 @@ class SpecQueue:
 
     def pick_drill(self, s: Session, clock: Clock, items: list[int], exclude) -> int | None:
         """First of `items` still in the drill (drill lists keep no cursor: 'done' changes both ways)."""
-        query = ("SELECT c.id FROM cards c LEFT JOIN card_states cs ON cs.card_id = c.id"
-                 f" WHERE c.id IN (SELECT value FROM json_each(:ids)) AND {_eligible()}")
+        query = (f"SELECT c.id, {_eligible()} FROM cards c LEFT JOIN card_states cs ON cs.card_id = c.id"
+                 " WHERE c.id IN (SELECT value FROM json_each(:ids))")
         if self.spec.mode == "lapsed":
             query += " AND (cs.last_rating = 1 OR cs.lapses > 0)"
         return self._scan(s, items, 0, query, clock.params(), exclude)[0]
@@ -343,4 +349,4 @@ def _static_filter(spec: QueueSpec, params: dict) -> str:
 
 
 def _eligible() -> str:
-    return "c.retired_at IS NULL AND c.suspended = 0 AND (c.buried_until IS NULL OR c.buried_until <= :now)"
+    return "(c.retired_at IS NULL AND c.suspended = 0 AND (c.buried_until IS NULL OR c.buried_until <= :now))"

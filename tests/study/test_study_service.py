@@ -64,3 +64,14 @@ def test_rejects_bad_rating_without_writing(store, service):
             raise AssertionError(f"accepted {bad!r}")
     with store.sessions.begin() as s:
         assert s.scalars(select(ReviewLog)).first() is None
+
+
+def test_study_package_is_headless():
+    import subprocess
+    import sys
+
+    code = ("import sys, flashtrain.study.service, flashtrain.study.history, flashtrain.study.plain, "
+            "flashtrain.study.optimize, flashtrain.study.settings, flashtrain.cli.scheduling; "
+            "print('textual' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
