@@ -12,7 +12,7 @@ import io
 import re
 
 from flashtrain.deck.markdown_format import cloze_sides
-from flashtrain.deck.model import CardSpec, DeckSpec
+from flashtrain.deck.model import CardSpec, DeckSpec, notes
 
 ANKI_BASIC = "Basic"
 ANKI_REVERSED = "Basic (and reversed card)"
@@ -33,19 +33,12 @@ def export_anki_txt(deck: DeckSpec) -> str:
     if name:
         out.write(f"#deck:{name}\n")
     writer = csv.writer(out, delimiter="\t", quotechar='"', lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    reversed_keys = {card.key.removesuffix("#r") for card in deck.cards if card.kind == "reversed"}
-    written_cloze: set[str] = set()
-    for card in deck.cards:
+    for card, has_reverse in notes(deck.cards):
         tags = " ".join(card.tags)
-        if card.kind == "reversed":
-            continue
         if card.kind == "cloze":
-            if card.question in written_cloze:
-                continue
-            written_cloze.add(card.question)
             writer.writerow([ANKI_CLOZE, _html(_anki_cloze(card.question)), "", tags])
             continue
-        notetype = ANKI_REVERSED if card.key in reversed_keys else ANKI_BASIC
+        notetype = ANKI_REVERSED if has_reverse else ANKI_BASIC
         writer.writerow([notetype, _html(card.question), _html(card.answer), tags])
     return out.getvalue()
 

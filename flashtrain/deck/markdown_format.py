@@ -15,12 +15,12 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning, split_tags
+from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning, notes, split_tags
+from flashtrain.deck.text import LINE_BREAK, clean_block
 
 MARKER = re.compile(r"^(Q|A|C):(?:[ \t]+|$)(.*)$")
 FIELD = re.compile(r"^(id|tags|hint|snippet|reversed)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
 ESCAPED = re.compile(r"^\\+((?:Q|A|C):|(?:id|tags|hint|snippet|reversed)[ \t]*:)", re.IGNORECASE)
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
 CLOZE = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
 TRUE_WORDS = {"yes", "true", "1", "on"}
 FALSE_WORDS = {"no", "false", "0", "off", ""}
@@ -58,7 +58,7 @@ def parse_markdown_deck(text: str, path: str | Path = "<string>", deck_name: str
     text = text.lstrip("\ufeff")
     # Only \n, \r\n and \r end a line, as for markdown-it; str.splitlines would also break at
     # U+2028 and friends and shift every line number after them.
-    lines = LINE_BREAK.split(text)
+    lines = LINE_BREAK.split(text)  # not split_lines: a trailing empty line keeps its index
     parser = _DeckParser(path, lines)
     meta = {}
     for token in _MD.parse(text):
@@ -230,7 +230,7 @@ class _DeckParser:
             _unescape(self.lines[i]) if i in self.paragraph_lines else self.lines[i]
             for i in range(f.first_line + 1, f.end)
         ]
-        return _clean_block(body)
+        return clean_block(body)
 
     def close_card(self) -> None:
         draft, self.draft = self.draft, None
@@ -289,16 +289,6 @@ def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
     return value
-
-
-def _clean_block(lines) -> str:
-    """Drop leading/trailing blank lines and trailing spaces; keep inner layout exactly."""
-    body = [line.rstrip() for line in lines]
-    while body and not body[0]:
-        body.pop(0)
-    while body and not body[-1]:
-        body.pop()
-    return "\n".join(body)
 
 
 # -- cloze display ------------------------------------------------------------------------------
@@ -370,15 +360,8 @@ def write_markdown_deck(deck: DeckSpec) -> str:
     if deck.tags:
         out.append(f"tags: [{', '.join(deck.tags)}]")
     out += ["---", ""]
-    reversed_keys = {card.key.removesuffix("#r") for card in deck.cards if card.kind == "reversed"}
-    written_cloze: set[str] = set()
-    for card in deck.cards:
-        if card.kind == "reversed":
-            continue
+    for card, has_reverse in notes(deck.cards):
         if card.kind == "cloze":
-            if card.question in written_cloze:
-                continue
-            written_cloze.add(card.question)
             out.append(_field("C", card.question))
         else:
             out.append(_field("Q", card.question))
@@ -393,7 +376,7 @@ def write_markdown_deck(deck: DeckSpec) -> str:
         fields += [f"hint: {' '.join(h.split())}" for h in card.hints]
         if card.snippet:
             fields.append(f"snippet: {card.snippet}")
-        if card.kind == "basic" and card.key in reversed_keys:
+        if has_reverse:
             fields.append("reversed: yes")
         if fields:
             out.append("")

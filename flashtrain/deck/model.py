@@ -93,6 +93,25 @@ class DeckSpec:
     warnings: tuple[ParseWarning, ...] = field(default=())
 
 
+def notes(cards: tuple[CardSpec, ...]) -> list[tuple[CardSpec, bool]]:
+    """The notes a file is written from: (first card of the note, has a reversed twin).
+
+    A cloze note's sibling cards and a reversed card's twin fold into the one note that made them.
+    """
+    reversed_keys = {card.key.removesuffix("#r") for card in cards if card.kind == "reversed"}
+    seen_cloze: set[str] = set()
+    out = []
+    for card in cards:
+        if card.kind == "reversed":
+            continue
+        if card.kind == "cloze":
+            if card.question in seen_cloze:
+                continue
+            seen_cloze.add(card.question)
+        out.append((card, card.kind == "basic" and card.key in reversed_keys))
+    return out
+
+
 _SPACE = re.compile(r"\s+")
 
 

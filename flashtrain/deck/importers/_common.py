@@ -6,31 +6,7 @@ import re
 from pathlib import Path
 
 from flashtrain.deck.model import CardSpec, DeckSpec, ParseWarning
-
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines as editors and markdown-it count them: only \\n, \\r\\n and \\r end a line.
-
-    (str.splitlines also breaks at \\x0b, \\x0c, \\x1c-\\x1e, \\x85, \\u2028 and \\u2029, which would
-    shift every reported line number after such a character.)
-    """
-    lines = _LINE_BREAK.split(text)
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
-
-
-def clean_block(lines) -> str:
-    """Drop leading/trailing blank lines and trailing spaces; keep the inner layout exactly."""
-    body = [line.rstrip() for line in lines]
-    while body and not body[0]:
-        body.pop(0)
-    while body and not body[-1]:
-        body.pop()
-    return "\n".join(body)
+from flashtrain.deck.text import clean_block, split_lines  # noqa: F401 - re-exported for the importers
 
 
 def clean_text(text: str) -> str:

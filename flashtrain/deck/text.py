@@ -1,0 +1,30 @@
+"""Line handling shared by every deck format, so all of them count lines the same way."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as editors and markdown-it count them: only \\n, \\r\\n and \\r end a line.
+
+    (str.splitlines also breaks at \\x0b, \\x0c, \\x1c-\\x1e, \\x85, \\u2028 and \\u2029, which would
+    shift every reported line number after such a character.)
+    """
+    lines = LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def clean_block(lines: Iterable[str]) -> str:
+    """Drop leading/trailing blank lines and trailing spaces; keep the inner layout exactly."""
+    body = [line.rstrip() for line in lines]
+    while body and not body[0]:
+        body.pop(0)
+    while body and not body[-1]:
+        body.pop()
+    return "\n".join(body)
