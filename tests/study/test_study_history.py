@@ -1,9 +1,6 @@
-from datetime import timedelta
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
-from study_factories import START, UTC, FakeClock, add_deck
+from study_factories import UTC, FakeClock, add_deck
 
 from flashtrain.store.engine import open_store
 from flashtrain.store.models import Card, CardState, ReviewLog

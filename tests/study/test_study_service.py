@@ -1,10 +1,8 @@
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from flashtrain.scheduler.core import MemoryState
 from flashtrain.store.models import CardState, ReviewLog
-from flashtrain.study.service import QueueSpec, StudyService
+from flashtrain.study.service import StudyService
 from study_factories import UTC, add_deck
 
 
