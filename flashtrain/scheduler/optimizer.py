@@ -301,6 +301,8 @@ def fit_weights(histories: Sequence[Sequence[tuple]], config: SchedulerConfig = 
                 holdout_fraction: float = 0.2, max_iterations: int = MAX_ITERATIONS) -> FitResult:
     """Fit weights to review histories; see the module docstring."""
     started = _time.perf_counter()
+    if not any(histories):
+        raise NotEnoughReviews(0, min_reviews)
     arrays = prepare(histories, config)
     if arrays.n_scored < min_reviews:
         raise NotEnoughReviews(arrays.n_scored, min_reviews)

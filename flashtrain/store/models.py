@@ -108,6 +108,8 @@ class CardState(Base):
     """The scheduler's memory state of one card; a card with no row here is new."""
 
     __tablename__ = "card_states"
+    # The queue looks up learning cards by phase and due time on every pick.
+    __table_args__ = (Index("ix_card_states_phase_due", "phase", "due"),)
 
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), primary_key=True)
     phase: Mapped[str] = mapped_column(String(12), default="new")  # new|learning|review|relearning

@@ -92,3 +92,9 @@ def test_naive_times_and_bad_ratings_rejected():
         optimizer.prepare([[(datetime(2024, 1, 1), 3)]], CONFIG)
     with pytest.raises(ValueError):
         optimizer.prepare([[(datetime(2024, 1, 1, tzinfo=timezone.utc), 7)]], CONFIG)
+
+
+def test_empty_history_is_not_enough_reviews_not_a_crash():
+    with pytest.raises(optimizer.NotEnoughReviews) as caught:
+        optimizer.fit_weights([])
+    assert (caught.value.have, caught.value.need) == (0, 400)
