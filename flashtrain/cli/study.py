@@ -43,8 +43,9 @@ def run_study(args: argparse.Namespace) -> int:
         spec = QueueSpec(deck_ids=_deck_ids(store, getattr(args, "deck", None)))
         if args.plain:
             from flashtrain.study.plain import run_plain_session
+            from flashtrain.study.service import StudyService
 
-            return run_plain_session(store, spec, sys.stdin, sys.stdout) or 0
+            return run_plain_session(StudyService(store), spec, sys.stdin, sys.stdout) or 0
         return _run(store, spec)
     finally:
         store.close()

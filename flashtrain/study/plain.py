@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 from typing import TextIO
 
+from flashtrain.mathtext import render_math
 from flashtrain.scheduler.core import RATING_LABELS, RATINGS
 from flashtrain.study.service import QueueSpec, StudyCard, StudyService
 
@@ -66,11 +67,11 @@ class _Session:
         self.say(RULE)
         self.say(f"[{self.done} done, {remaining} to go]  {card.deck_name} - {card.state.phase}  ({where})")
         self.say()
-        self.say(card.front)
+        self.say(render_math(card.front))
         self.say()
 
     def show_back(self, card: StudyCard) -> None:
-        self.say(card.back)
+        self.say(render_math(card.back))
         self.say()
         if self.spec.changes_schedule:
             waits = self.service.preview(card.card_id)
