@@ -87,10 +87,16 @@ def encode(value, blobs: list[bytes]):
         return value if math.isfinite(value) else {"$float": repr(value)}
     if isinstance(value, Rng):
         return {"$rng": value.seed}
-    if isinstance(value, tuple):
-        return {"$tuple": [encode(v, blobs) for v in value]}
-    if isinstance(value, list):
-        return {"$list": [encode(v, blobs) for v in value]}
+    if isinstance(value, (tuple, list)):
+        numbers = number_sequence(value)
+        if numbers is not None:  # one .npy blob, not one per element (15,000 np.float64: ~1 s -> ~2 ms)
+            array, python_type = numbers
+            buf = io.BytesIO()
+            np.save(buf, array, allow_pickle=False)
+            blobs.append(buf.getvalue())
+            return {"$seq": type(value).__name__, "nd": len(blobs) - 1, "py": python_type}
+        key = "$tuple" if isinstance(value, tuple) else "$list"
+        return {key: [encode(v, blobs) for v in value]}
     if isinstance(value, dict):
         if not all(isinstance(k, (str, int)) for k in value):
             return {"$bad": "a dict with keys that are not str or int"}
@@ -98,8 +104,38 @@ def encode(value, blobs: list[bytes]):
     return {"$bad": f"an object of type {type(value).__name__}"}
 
 
+SEQUENCE_MIN = 8  # shorter sequences stay element by element (cheap either way)
+_PYTHON_NUMBERS = {bool: "bool", int: "int", float: "float"}
+
+
+def number_sequence(value) -> tuple[np.ndarray, str | None] | None:
+    """A list/tuple whose elements all have one exact type, a Python bool/int/float or one NumPy
+    real scalar type, as (array, python type name or None); else None. Decoding gives back the same
+    container of the same element type, so the "wrong return type" checks see what was returned."""
+    if len(value) < SEQUENCE_MIN or type(value) not in (list, tuple):
+        return None
+    kinds = set(map(type, value))
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    python_type = _PYTHON_NUMBERS.get(kind)
+    if python_type is None and not (issubclass(kind, (np.integer, np.floating, np.bool_))):
+        return None
+    try:
+        if python_type is None:
+            return np.array(value, dtype=value[0].dtype), None
+        return np.array(value, dtype={"bool": np.bool_, "int": np.int64, "float": np.float64}[python_type]), \
+            python_type
+    except (OverflowError, ValueError, TypeError):  # e.g. a Python int beyond int64
+        return None
+
+
 def decode(obj, blobs: list[bytes]):
     if isinstance(obj, dict):
+        if "$seq" in obj:
+            array = np.load(io.BytesIO(blobs[obj["nd"]]), allow_pickle=False)
+            items = array.tolist() if obj.get("py") else list(array)
+            return tuple(items) if obj["$seq"] == "tuple" else items
         if "$nd" in obj:
             return np.load(io.BytesIO(blobs[obj["$nd"]]), allow_pickle=False)
         if "$np" in obj:
@@ -647,6 +683,9 @@ def compare(expected, actual, rtol: float, atol: float, where: str = "result") -
                                f"got {describe(actual)}"}
         if len(actual) != len(expected):
             return {"message": f"{where}: expected {len(expected)} values, got {len(actual)}"}
+        fast = _compare_number_sequences(expected, actual, rtol, atol, where)
+        if fast is not False:
+            return fast
         for i, (e, a) in enumerate(zip(expected, actual)):
             diff = compare(e, a, rtol, atol, f"{where}[{i}]")
             if diff:
@@ -703,6 +742,22 @@ def compare(expected, actual, rtol: float, atol: float, where: str = "result") -
                 "total": int(e.size), "max_abs_diff": max_diff, "expected": preview(expected),
                 "actual": preview(actual)}
     return {"message": f"{where}: cannot compare a reference value of type {type(expected).__name__}"}
+
+
+def _compare_number_sequences(expected, actual, rtol, atol, where):
+    """Two equally long sequences of plain numbers compared in one vectorised step, with the same
+    verdict and message as element by element; False when either holds anything else."""
+    if len(expected) < SEQUENCE_MIN:
+        return False
+    e, a = number_sequence(expected), number_sequence(actual)
+    if e is None or a is None:
+        return False
+    e, a = e[0].astype(np.float64), a[0].astype(np.float64)
+    ok = _close(e, a, rtol, atol)
+    if ok.all():
+        return None
+    i = int(np.argmin(ok))
+    return compare(expected[i], actual[i], rtol, atol, f"{where}[{i}]")
 
 
 def _close(e: np.ndarray, a: np.ndarray, rtol: float, atol: float) -> np.ndarray:
