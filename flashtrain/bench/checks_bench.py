@@ -1,8 +1,9 @@
 """`flashtrain bench checks`: latency of grading a code answer, measured from the app's side.
 
 - cold first check: start a fresh worker (python + numpy import) and grade one full attempt;
-- warm check: a snippet reduced to its first check, graded on the running worker (reference child +
-  one learner child + comparison; inputs drawn in advance while the learner "types", --pause-ms);
+- warm check: a snippet reduced to its first check, graded on the running worker (one learner child
+  + comparison; the checks child that draws the inputs and runs the reference is started in advance
+  while the learner "types", --pause-ms, as in real use);
 - warm attempt: the full snippet (all its checks) graded the same way.
 """
 
@@ -90,7 +91,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"snippet {snippet.id}: {r.total} checks per attempt, {args.repeat} warm repetitions "
               f"({args.pause_ms:g} ms apart), "
               f"{args.cold} cold starts (1-min load average {load:.2f})")
-        print(f"warm check   (1 check: reference + learner child + compare): "
+        print(f"warm check   (1 check: learner child + compare, reference run in advance): "
               f"p50 {figures['warm_check_p50_ms']} ms, p95 {figures['warm_check_p95_ms']} ms   (target p50 <= 20 ms)")
         print(f"warm attempt ({r.total} checks): p50 {figures['warm_attempt_p50_ms']} ms, "
               f"p95 {figures['warm_attempt_p95_ms']} ms")

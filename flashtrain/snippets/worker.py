@@ -1,15 +1,21 @@
 """The grading worker: a separate process (started by runner.py with `python -I worker.py`) that
-imports numpy once and forks one sandboxed child per piece of untrusted code.
+imports numpy once and forks sandboxed children to run snippet and learner code.
 
 Self-contained on purpose (stdlib + numpy, no flashtrain imports) so it starts fast.
 
 Protocol on stdin/stdout: 4-byte big-endian length + UTF-8 JSON, one request -> one reply.
 Children report back over a pipe with the same framing plus raw `.npy` blobs (never pickle).
 
-Ordering that keeps expected values out of the learner's process: for each attempt the learner's
-children are all forked (and held on a "go" pipe) *before* the reference child is forked, so the
-reference outputs exist in this process only after every learner child already has its own copy
-of memory. Comparison happens here, never in a child.
+Per attempt, two children normally (see Grader.grade): the *checks child* draws the inputs, runs
+the reference and evaluates statistics; the *learner child* loads the answer once and runs every
+check in order, one frame per check (a crash or overrun costs one check: a new child resumes).
+The checks child is started in advance for the likely next attempt (prefetch), so its inputs and
+reference outputs are ready when the answer arrives.
+
+What keeps expected values out of the learner's process: the checks child keeps the reference
+outputs to itself, parked on a "go" pipe, and sends them only after every learner child of the
+attempt has ended, so they never exist in this process while a learner child is forked from it.
+Comparison happens here, never in a child.
 """
 
 from __future__ import annotations
@@ -41,6 +47,9 @@ OUTPUT_KILL = 4 << 20  # a child printing more than this is killed
 RESULT_MAX = 128 << 20  # bytes of returned values
 DEFAULT_MEMORY = 1 << 30
 FUNC_FILE = "<solution>"
+# Written to a child's output pipe before each frame: output and frames travel on separate pipes,
+# so this is how the worker knows which check printed what.
+OUTPUT_SEPARATOR = b"\x00\x1eflashtrain-frame\x1e\x00"
 
 
 # -- values across processes: JSON + .npy blobs -------------------------------------------------
@@ -208,9 +217,9 @@ def unpack(data: bytes) -> tuple[dict, list[bytes]]:
 
 
 # -- the sandbox applied inside each child --------------------------------------------------------
-_SECCOMP_DENY = {  # syscalls a check never needs: processes, exec, network, signals to others
-    "x86_64": (0xC000003E, [41, 42, 49, 50, 56, 57, 58, 59, 62, 101, 165, 272, 308, 311, 322, 424, 435]),
-    "aarch64": (0xC00000B7, [198, 200, 201, 203, 220, 221, 129, 117, 40, 97, 268, 271, 281, 424, 435]),
+_SECCOMP_DENY = {  # syscalls a check never needs: processes, exec, network, signals, other processes' memory
+    "x86_64": (0xC000003E, [41, 42, 49, 50, 56, 57, 58, 59, 62, 101, 165, 272, 308, 310, 311, 322, 424, 435]),
+    "aarch64": (0xC00000B7, [198, 200, 201, 203, 220, 221, 129, 117, 40, 97, 268, 270, 271, 281, 424, 435]),
 }
 
 
@@ -286,13 +295,46 @@ def sandbox(cwd: str, limits: dict) -> dict:
 def reseed_global_rngs() -> None:
     """Give this child its own global `numpy.random` and `random` state. A fork copies the
     worker's state, so without this every child (every check, every attempt) would draw the same
-    numbers from np.random, and code that wrongly ignores `rng` would look deterministic. Done
-    after the fork (and after any wait on the go pipe), so children forked in advance differ too."""
+    numbers from np.random, and code that wrongly ignores `rng` would look deterministic. Done in
+    the child after the fork, so a child forked in advance (prefetch) differs too."""
     np.random.seed(np.frombuffer(os.urandom(16), dtype=np.uint32))
     random.seed(os.urandom(16))
 
 
-# -- child bodies (run after fork; they write one frame to fd 3 and _exit) ------------------------
+# -- child side: bodies run after fork, send frames on fd 3, then _exit ----------------------------
+IN_CHILD = False  # True in a forked child (rlimit changes are only ever made there)
+_SINK: list | None = None  # warm_up() collects frames here instead of writing fd 3
+
+
+def send(header: dict, blobs=()) -> None:
+    data = pack(header, list(blobs))
+    if _SINK is not None:
+        _SINK.append(data)
+        return
+    try:  # output printed before this frame belongs to it: flush it, then mark where it ends
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001
+        pass
+    try:
+        os.write(1, OUTPUT_SEPARATOR)
+    except OSError:
+        pass
+    view = memoryview(data)
+    while view:
+        view = view[os.write(3, view[:1 << 20]):]
+
+
+def wait_go() -> bytes:
+    """Block until the worker says go (b'g') or gives up (b'' / b'x')."""
+    if _SINK is not None:
+        return b"g"
+    try:
+        return os.read(4, 1)
+    except OSError:
+        return b""
+
+
 def _load_function(code: str, name: str, filename: str = FUNC_FILE):
     namespace = {"__name__": "__snippet__", "__builtins__": __builtins__}
     exec(compile(code, filename, "exec"), namespace)
@@ -319,54 +361,106 @@ def _describe_exception(error: BaseException, filename: str = FUNC_FILE) -> dict
     return {"type": type(error).__name__, "message": text, "line": line}
 
 
-def child_call(code: str, name: str, cases: list, extra: dict) -> dict:
-    """Run the function on each case (usually one); report outputs and whether inputs changed."""
-    started = time.perf_counter()
-    try:
-        fn = _load_function(code, name)
-    except BaseException as error:  # noqa: BLE001 - whatever the code does, report it
-        return {"load_error": _describe_exception(error)}, []
-    results, blobs = [], []
-    for case in cases:
-        args = materialize(case["args"])
+def _checks_namespace() -> dict:
+    return {"__name__": "__checks__", "np": np, "Case": Case, "Stat": Stat, "Rng": Rng}
+
+
+def case_calls(case: dict) -> list:
+    """The argument dicts a check calls the function with, in order (usually just one)."""
+    return case.get("calls") or [case["args"]]
+
+
+def _allow_cpu(seconds: float) -> None:
+    """Raise the soft CPU limit to the CPU used so far plus `seconds` (never past the hard limit,
+    which bounds the whole child); the wall-clock kill in the worker is the primary guard."""
+    if not IN_CHILD:
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    want = math.ceil(usage.ru_utime + usage.ru_stime + seconds)
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    _set_limit(resource.RLIMIT_CPU, want, hard)
+
+
+def call_case(fn, case: dict, blobs: list) -> dict:
+    """Call `fn` for one check; each output is encoded right after its call (a later call must not
+    be able to change an earlier output); in-place changes to arguments are recorded."""
+    encoded, mutated, ms = [], set(), 0.0
+    for args_in in case_calls(case):
+        args = materialize(args_in)
         before = array_digests(args)
         t0 = time.perf_counter()
         try:
             out = fn(**args)
-        except BaseException as error:  # noqa: BLE001
-            results.append({"error": _describe_exception(error), "ms": (time.perf_counter() - t0) * 1e3})
-            continue
-        ms = (time.perf_counter() - t0) * 1e3
+        except BaseException as error:  # noqa: BLE001 - whatever the code does, report it
+            return {"error": _describe_exception(error), "ms": ms + (time.perf_counter() - t0) * 1e3}
+        ms += (time.perf_counter() - t0) * 1e3
         after = array_digests(args)
-        mutated = sorted(k for k in before if after.get(k) != before[k])
-        results.append({"output": encode(out, blobs), "mutated": mutated, "ms": ms})
-    return {"results": results, "ms": (time.perf_counter() - started) * 1e3}, blobs
+        mutated.update(k for k in before if after.get(k) != before[k])
+        encoded.append(encode(out, blobs))
+    output = encoded[0] if len(encoded) == 1 else {"$list": encoded}
+    return {"output": output, "mutated": sorted(mutated), "ms": ms}
 
 
-def child_generate(checks_code: str, seed: int) -> tuple[dict, list]:
-    namespace = {"__name__": "__checks__", "np": np, "Case": Case, "Stat": Stat, "Rng": Rng}
+def stat_value(namespace: dict, case: dict, output) -> dict:
+    fn = namespace.get(case["stat"])
     try:
-        exec(compile(checks_code, "<checks>", "exec"), namespace)
-        items = list(namespace["cases"](np.random.default_rng(seed)))
+        value = fn(output, case["args"])
+        return {"value": None if value is None else np.asarray(value, dtype=float).ravel().tolist()}
+    except AssertionError as error:
+        return {"assert": str(error) or "assertion failed"}
     except BaseException as error:  # noqa: BLE001
-        return {"load_error": _describe_exception(error, "<checks>")}, []
-    blobs, cases, names = [], [], set()
+        return {"error": f"{type(error).__name__}: {error}"}
+
+
+def child_run(code: str, name: str, cases: list, start: int, timeout: float, stats_code: str | None,
+              features: dict) -> None:
+    """Load `code` once, then call its function on cases[start:], one frame per check. Mutant
+    children (stats_code given) also evaluate their own statistics; a learner's never does (its
+    code could patch numpy), the attempt's checks child evaluates those."""
+    t0 = time.perf_counter()
+    try:
+        fn = _load_function(code, name)
+    except BaseException as error:  # noqa: BLE001
+        send({"load_error": _describe_exception(error), "sandbox": features})
+        return
+    send({"loaded": True, "ms": (time.perf_counter() - t0) * 1e3, "sandbox": features})
+    stats_ns = None
+    if stats_code is not None:
+        stats_ns = _checks_namespace()
+        exec(compile(stats_code, "<checks>", "exec"), stats_ns)
+    for i in range(start, len(cases)):
+        case = cases[i]
+        _allow_cpu(timeout * len(case_calls(case)) + 1)
+        blobs: list[bytes] = []
+        header = call_case(fn, case, blobs)
+        header["index"] = i
+        if stats_ns is not None and case["kind"] == "stat" and "output" in header:
+            header["stat"] = stat_value(stats_ns, case, decode(header["output"], blobs))
+        send(header, blobs)
+
+
+def _case_entries(items: list, namespace: dict):
+    """Validate and encode what cases() produced: (entries, blobs) or an error message."""
+    blobs: list[bytes] = []
+    entries, names = [], set()
     for item in items:
         if not isinstance(item, (Case, Stat)) or not isinstance(item.args, dict):
-            return {"load_error": {"type": "TypeError", "message": "cases() must yield Case/Stat items whose "
-                                   "args is a dict", "line": None}}, []
+            return "cases() must yield Case/Stat items whose args is a dict"
         if item.name in names:
-            return {"load_error": {"type": "ValueError", "message": f"duplicate check name {item.name!r}",
-                                   "line": None}}, []
+            return f"duplicate check name {item.name!r}"
         names.add(item.name)
         entry = {"name": item.name, "args": encode(item.args, blobs)}
         if isinstance(item, Case):
             entry.update(kind="case", rtol=item.rtol, atol=item.atol)
         else:
-            entry.update(kind="stat", stat=getattr(item.stat, "__name__", str(item.stat)),
-                         lo=_bound(item.lo), hi=_bound(item.hi))
-        cases.append(entry)
-    return {"cases": cases}, blobs
+            stat_name = getattr(item.stat, "__name__", None)
+            if namespace.get(stat_name) is not item.stat:
+                return f"check {item.name!r}: its statistic must be a function defined at the top level of the checks block"
+            entry.update(kind="stat", stat=stat_name, lo=_bound(item.lo), hi=_bound(item.hi))
+        entries.append(entry)
+    return entries, blobs
 
 
 def _bound(value):
@@ -376,70 +470,114 @@ def _bound(value):
     return float(arr) if arr.ndim == 0 else arr.ravel().tolist()
 
 
-def child_stats(checks_code: str, items: list) -> tuple[dict, list]:
-    """Evaluate the snippet's statistic functions on outputs (the learner's, or a mutant's)."""
-    namespace = {"__name__": "__checks__", "np": np, "Case": Case, "Stat": Stat, "Rng": Rng}
+def decode_cases(entries: list, blobs: list) -> list:
+    """Cases as every child sees them: arguments decoded (so the reference, the learner and the
+    statistics all get exactly the same values and types)."""
+    cases = []
+    for e in entries:
+        case = dict(e, args=decode(e["args"], blobs))
+        if "calls" in e:
+            case["calls"] = [decode(c, blobs) for c in e["calls"]]
+        cases.append(case)
+    return cases
+
+
+def child_prepare(checks_code: str, ref_code: str, name: str, seed: int, features: dict,
+                  learner_file: str = "learner.bin") -> None:
+    """The attempt's checks child, in three steps: (1) draw the inputs and send them; (2) run the
+    reference on them and say whether it worked, keeping its outputs here; (3) park until the worker
+    says go, which it does only after every learner child of the attempt has finished, then evaluate
+    the statistics on the learner's outputs (read from `learner_file`) and send the reference
+    outputs. So expected values reach the worker only when no learner child can be forked from it."""
+    if IN_CHILD and _LIBC is not None:
+        _LIBC.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: a same-user process cannot read our memory
+    namespace = _checks_namespace()
     try:
         exec(compile(checks_code, "<checks>", "exec"), namespace)
+        items = list(namespace["cases"](np.random.default_rng(seed)))
+        made = _case_entries(items, namespace)
     except BaseException as error:  # noqa: BLE001
-        return {"load_error": _describe_exception(error, "<checks>")}, []
-    values = []
-    for stat_name, output, args in items:
+        send({"load_error": _describe_exception(error, "<checks>")})
+        return
+    if isinstance(made, str):
+        send({"load_error": {"type": "ValueError", "message": made, "line": None}})
+        return
+    entries, blobs = made
+    send({"cases": entries, "sandbox": features}, blobs)
+    cases = decode_cases(entries, blobs)
+
+    expected, problem = {}, None
+    compare_at = [i for i, c in enumerate(cases) if c["kind"] == "case"]
+    if compare_at:
         try:
-            value = namespace[stat_name](output, args)
-            value = None if value is None else np.asarray(value, dtype=float).ravel().tolist()
-            values.append({"value": value})
-        except AssertionError as error:
-            values.append({"assert": str(error) or "assertion failed"})
+            fn = _load_function(ref_code, name, "<reference>")
         except BaseException as error:  # noqa: BLE001
-            values.append({"error": f"{type(error).__name__}: {error}"})
-    return {"values": values}, []
+            problem = "the snippet's reference failed to load: " + _describe_exception(error, "<reference>")["message"]
+        else:
+            for i in compare_at:
+                try:
+                    expected[i] = fn(**materialize(cases[i]["args"]))
+                except BaseException as error:  # noqa: BLE001
+                    problem = (f"the snippet's reference raised on check {cases[i]['name']!r}: "
+                               + _describe_exception(error, "<reference>")["message"])
+                    break
+    send({"ref_error": problem} if problem else {"ref_ready": True})
+    if problem or wait_go() != b"g":
+        return
+    try:
+        with open(learner_file, "rb") as f:
+            header, learner_blobs = unpack(f.read())
+    except OSError:
+        header, learner_blobs = {"outputs": {}}, []
+    stats = {key: stat_value(namespace, cases[int(key)], decode(enc, learner_blobs))
+             for key, enc in header["outputs"].items()}
+    blobs = []
+    send({"expected": {str(i): encode(v, blobs) for i, v in expected.items()}, "stats": stats}, blobs)
 
 
-# -- forking, gating, deadlines -------------------------------------------------------------------
+# -- the worker's side of a child: fork, pipes, frames, deadlines -----------------------------------
+def _child_main(body, limits: dict, cwd: str, result_w: int, output_w: int, go_r: int | None) -> None:
+    global IN_CHILD
+    IN_CHILD = True
+    code = 70
+    try:
+        os.setpgid(0, 0)
+        os.dup2(result_w, 3)
+        if go_r is not None:
+            os.dup2(go_r, 4)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(output_w, 1)
+        os.dup2(output_w, 2)
+        os.closerange(5 if go_r is not None else 4, 1 << 16)
+        features = sandbox(cwd, limits)
+        reseed_global_rngs()
+        body(features)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+        code = 0
+    except BaseException:  # noqa: BLE001
+        code = 71
+    finally:
+        os._exit(code)
+
+
 class Child:
-    def __init__(self, body, limits: dict, gated: bool, tmp_root: str) -> None:
+    """One forked child as the worker sees it: the frames it sent (each with the output printed
+    before it), the deadline of what it is doing now, and how it ended."""
+
+    def __init__(self, body, limits: dict, tmp_root: str, go_pipe: bool = False) -> None:
         self.limits = limits
         self.cwd = tempfile.mkdtemp(prefix="c", dir=tmp_root)
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
-        go_r, go_w = os.pipe() if gated else (None, None)
+        go_r, go_w = os.pipe() if go_pipe else (None, None)
         pid = os.fork()
-        if pid == 0:  # ---- child ----
-            code = 70
-            try:
-                os.setpgid(0, 0)
-                for fd, target in ((result_w, 3), (go_r, 4)):
-                    if fd is not None:
-                        os.dup2(fd, target)
-                devnull = os.open(os.devnull, os.O_RDONLY)
-                os.dup2(devnull, 0)
-                os.dup2(output_w, 1)
-                os.dup2(output_w, 2)
-                os.closerange(5, 1 << 16)
-                os.set_inheritable(3, False)
-                features = sandbox(self.cwd, limits)
-                if gated:
-                    os.read(4, 1)
-                    os.close(4)
-                reseed_global_rngs()
-                header, blobs = body()
-                header["sandbox"] = features
-                data = pack(header, blobs)
-                try:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                except BaseException:  # noqa: BLE001
-                    pass
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(3, view[:1 << 20]):]
-                code = 0
-            except BaseException:  # noqa: BLE001
-                code = 71
-            finally:
-                os._exit(code)
-        # ---- worker ----
+        if pid == 0:
+            _child_main(body, limits, self.cwd, result_w, output_w, go_r)
         try:
             os.setpgid(pid, pid)
         except OSError:
@@ -448,29 +586,43 @@ class Child:
         os.close(output_w)
         if go_r is not None:
             os.close(go_r)
+        os.set_blocking(output_r, False)
         self.pid, self.result_r, self.output_r, self.go_w = pid, result_r, output_r, go_w
-        self.result = bytearray()
+        self.open_fds = {result_r, output_r}
+        self.buffer = bytearray()
         self.output = bytearray()
         self.output_total = 0
-        self.open_fds = {result_r, output_r}
-        self.started = None
-        self.deadline = None
-        self.outcome = None
+        self.output_pending = b""
+        self.segments: list[tuple[str, bool]] = []
+        self.frames: list[dict] = []
+        self.on_frame = None  # callable(child, frame): the owner reacts (e.g. sets the next deadline)
+        self.done_when = lambda child: False  # the owner's "I have what I need" test
+        self.ended = False
+        self.problem: str | None = None
+        self.segment_start = time.perf_counter()
+        self.budget = float(limits["timeout"])
+        self.deadline: float | None = self.segment_start + self.budget
 
-    def release(self) -> None:
-        self.started = time.perf_counter()
-        self.deadline = self.started + self.limits["timeout"]
-        if self.go_w is not None:
-            try:
-                os.write(self.go_w, b"g")
-            except OSError:
-                pass
-            os.close(self.go_w)
-            self.go_w = None
+    def set_deadline(self, seconds: float | None) -> None:
+        now = time.perf_counter()
+        self.budget = seconds if seconds is not None else self.budget
+        self.deadline = None if seconds is None else now + seconds
+
+    def go(self, signal_byte: bytes = b"g") -> None:
+        if self.go_w is None:
+            return
+        try:
+            os.write(self.go_w, signal_byte)
+        except OSError:
+            pass
+        os.close(self.go_w)
+        self.go_w = None
 
     def on_readable(self, fd: int) -> None:
         try:
             chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return
         except OSError:
             chunk = b""
         if not chunk:
@@ -478,51 +630,98 @@ class Child:
             os.close(fd)
             return
         if fd == self.output_r:
-            self.output_total += len(chunk)
-            if len(self.output) < OUTPUT_KEEP * 4:
-                self.output += chunk[:OUTPUT_KEEP * 4 - len(self.output)]
+            self._keep_output(chunk)
             if self.output_total > OUTPUT_KILL:
-                self.finish("output_limit")
-        else:
-            self.result += chunk
-            if len(self.result) > RESULT_MAX:
-                self.finish("result_limit")
-            elif frame_complete(self.result):
-                # Do not wait for the process to exit (tearing down ~100 MB of address space takes
-                # milliseconds); its output was flushed before the frame, so drain it and move on.
-                self._drain_output()
-                self.finish(complete=True)
+                self.end("output_limit")
+            return
+        self.buffer += chunk
+        if len(self.buffer) > RESULT_MAX:
+            self.end("result_limit")
+            return
+        self._take_frames()
+
+    def _keep_output(self, chunk: bytes) -> None:
+        """Split the output stream into per-frame segments at OUTPUT_SEPARATOR."""
+        parts = (self.output_pending + chunk).split(OUTPUT_SEPARATOR)
+        for part in parts[:-1]:
+            self._append_output(part)
+            self.segments.append(self._close_segment())
+        last = parts[-1]
+        keep = next((k for k in range(min(len(OUTPUT_SEPARATOR) - 1, len(last)), 0, -1)
+                     if OUTPUT_SEPARATOR.startswith(last[-k:])), 0)  # maybe a separator cut in two
+        self.output_pending = last[len(last) - keep:] if keep else b""
+        self._append_output(last[:len(last) - keep])
+
+    def _append_output(self, data: bytes) -> None:
+        self.output_total += len(data)
+        if len(self.output) < OUTPUT_KEEP * 4:
+            self.output += data[:OUTPUT_KEEP * 4 - len(self.output)]
+
+    def _close_segment(self) -> tuple[str, bool]:
+        text = self.output.decode("utf-8", "replace")
+        truncated = self.output_total > len(self.output) or len(text) > OUTPUT_KEEP
+        self.output, self.output_total = bytearray(), 0
+        return text[:OUTPUT_KEEP], truncated
 
     def _drain_output(self) -> None:
-        if self.output_r not in self.open_fds:
-            return
-        os.set_blocking(self.output_r, False)
-        while self.output_r in self.open_fds and self.outcome is None:
+        while self.output_r in self.open_fds:
             try:
                 chunk = os.read(self.output_r, 1 << 16)
             except BlockingIOError:
                 return
             if not chunk:
+                self.open_fds.discard(self.output_r)
+                os.close(self.output_r)
                 return
-            self.output_total += len(chunk)
-            if len(self.output) < OUTPUT_KEEP * 4:
-                self.output += chunk[:OUTPUT_KEEP * 4 - len(self.output)]
+            self._keep_output(chunk)
 
-    def finish(self, reason: str | None = None, complete: bool = False) -> None:
-        """Kill what is left of the child's process group and record the outcome. A child that sent
-        a complete result is reaped later (see reap_finished); any other is reaped now, because
-        its exit status explains what happened."""
-        if self.outcome is not None:
+    def _take_output(self) -> tuple[str, bool]:
+        """The output printed before the next frame (or, at the end, since the last one)."""
+        if self.segments:
+            return self.segments.pop(0)
+        self._append_output(self.output_pending)
+        self.output_pending = b""
+        return self._close_segment()
+
+    def _take_frames(self) -> None:
+        while not self.ended:
+            n = frame_length(self.buffer)
+            if n is None:
+                return
+            data = bytes(self.buffer[:n])
+            del self.buffer[:n]
+            try:
+                header, blobs = unpack(data)
+            except (ValueError, struct.error, UnicodeDecodeError):
+                self.end("garbled")
+                return
+            self._drain_output()  # printed (and separated) before the frame was sent: in the pipe now
+            text, truncated = self._take_output()
+            now = time.perf_counter()
+            frame = {"header": header, "blobs": blobs, "output": text, "output_truncated": truncated,
+                     "ms": (now - self.segment_start) * 1e3}
+            self.segment_start = now
+            self.frames.append(frame)
+            if self.on_frame is not None:
+                self.on_frame(self, frame)
+
+    def end(self, reason: str | None = None, complete: bool = False) -> None:
+        """Kill what is left of the child's process group. A child that delivered everything is
+        reaped after the reply (tearing down its memory takes milliseconds); any other is reaped
+        now, because its exit status explains what happened to the step it was on."""
+        if self.ended:
             return
+        self.ended = True
         try:
             os.killpg(self.pid, signal.SIGKILL)
         except OSError:
             pass
+        status = 0
         if complete:
-            status = 0
             _TO_REAP.append((self.pid, self.cwd))
         else:
             _, status = os.waitpid(self.pid, 0)
+            self._drain_output()
             shutil.rmtree(self.cwd, ignore_errors=True)
         for fd in list(self.open_fds):
             os.close(fd)
@@ -530,32 +729,19 @@ class Child:
         if self.go_w is not None:
             os.close(self.go_w)
             self.go_w = None
-        duration = (time.perf_counter() - (self.started or time.perf_counter())) * 1e3
-        text = self.output.decode("utf-8", "replace")
-        truncated = self.output_total > len(self.output) or len(text) > OUTPUT_KEEP
-        self.outcome = {"output": text[:OUTPUT_KEEP], "output_truncated": truncated,
-                        "output_bytes": self.output_total, "ms": duration}
-        payload = None
-        if reason is None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and not self.result:
-            reason = "no_result"
-        if reason is None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-            try:
-                payload = unpack(bytes(self.result))
-            except (ValueError, struct.error, UnicodeDecodeError):
-                reason = "garbled"
-        self.outcome["payload"] = payload
-        self.outcome["problem"] = None if payload is not None else self._problem(reason, status)
+        self.tail_output = self._take_output()  # printed during the step that did not finish
+        self.tail_ms = (time.perf_counter() - self.segment_start) * 1e3
+        if not complete:
+            self.problem = self._problem(reason, status)
 
     def _problem(self, reason, status) -> str:
-        t = self.limits["timeout"]
+        t = self.budget
         if reason == "timeout":
             return f"timed out after {t:g} s (wall clock)"
         if reason == "output_limit":
             return f"printed more than {OUTPUT_KILL >> 20} MiB of output; stopped"
         if reason == "result_limit":
             return f"returned more than {RESULT_MAX >> 20} MiB of data; stopped"
-        if reason == "no_result":
-            return "the process exited before returning a result (os._exit?)"
         if reason == "garbled":
             return "the result could not be read back (the code wrote to the result channel?)"
         if os.WIFSIGNALED(status):
@@ -568,6 +754,8 @@ class Child:
                 return "crashed (segmentation fault; possibly the memory limit)"
             return f"killed by signal {signal.Signals(sig).name}"
         code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+        if code == 0:
+            return "the process exited before returning a result (os._exit?)"
         if code == 71:
             return "the result could not be sent back"
         return f"the process exited (code {code}) before returning a result"
@@ -587,48 +775,242 @@ def reap_finished() -> None:
         shutil.rmtree(cwd, ignore_errors=True)
 
 
-def frame_complete(data) -> bool:
+def frame_length(data) -> int | None:
+    """Length of the first complete frame in `data`, or None while it is incomplete."""
     if len(data) < 4:
-        return False
+        return None
     (n,) = struct.unpack_from(">I", data, 0)
     pos = 4 + n
     if len(data) < pos + 4:
-        return False
+        return None
     (count,) = struct.unpack_from(">I", data, pos)
     pos += 4
     for _ in range(count):
         if len(data) < pos + 8:
-            return False
+            return None
         (size,) = struct.unpack_from(">Q", data, pos)
         pos += 8 + size
-    return len(data) >= pos
+    return pos if len(data) >= pos else None
 
 
-def run_children(children: list[Child], concurrency: int = 2) -> None:
-    pending = deque(children)
-    running: list[Child] = []
-    while pending or running:
-        while pending and len(running) < concurrency:
-            child = pending.popleft()
-            child.release()
-            running.append(child)
-        fd_owner = {fd: c for c in running for fd in c.open_fds}
+def pump(children: list[Child], wait_all: bool = True) -> None:
+    """Serve the children's pipes until each (or, with wait_all=False, any) is done or ended."""
+    def settled(c: Child) -> bool:
+        return c.ended or c.done_when(c)
+
+    while True:
+        live = [c for c in children if not settled(c)]
+        if not live or (not wait_all and len(live) < len(children)):
+            return
+        fd_owner = {fd: c for c in live for fd in c.open_fds}
         now = time.perf_counter()
-        timeout = max(0.0, min(c.deadline for c in running) - now)
+        deadlines = [c.deadline for c in live if c.deadline is not None]
+        timeout = max(0.0, min(deadlines) - now) if deadlines else None
         if fd_owner:
             readable, _, _ = select.select(list(fd_owner), [], [], timeout)
             for fd in readable:
                 owner = fd_owner[fd]
-                if owner.outcome is None and fd in owner.open_fds:
+                if not owner.ended and fd in owner.open_fds:
                     owner.on_readable(fd)
         now = time.perf_counter()
-        for child in list(running):
-            if child.outcome is None and not child.open_fds:
-                child.finish()
-            elif child.outcome is None and now >= child.deadline:
-                child.finish("timeout")
-            if child.outcome is not None:
-                running.remove(child)
+        for c in live:
+            if c.ended or c.done_when(c):
+                continue
+            if not c.open_fds:
+                c.end()
+            elif c.deadline is not None and now >= c.deadline:
+                c.end("timeout")
+
+
+class CodeRun:
+    """A learner's answer (or a mutant) called on every check of an attempt in as few children as
+    possible: one child loads the code once and runs the checks in order, reporting each. If it
+    dies or overruns on one, that check gets the error and a fresh child resumes with the next;
+    after a second timeout the remaining checks are not run (an endless loop would otherwise cost
+    every check its full time limit)."""
+
+    MAX_TIMEOUTS = 2
+
+    def __init__(self, code: str, name: str, cases: list, limits: dict, tmp_root: str,
+                 stats_code: str | None = None) -> None:
+        self.code, self.name, self.cases, self.limits, self.tmp_root = code, name, cases, limits, tmp_root
+        self.stats_code = stats_code
+        self.results: list[dict | None] = [None] * len(cases)
+        self.next = 0
+        self.child: Child | None = None
+        self.forks = 0
+        self.timeouts = 0
+        self.sandbox = None
+        self.loaded = False
+        self.load_output = ("", False)
+
+    @property
+    def finished(self) -> bool:
+        return self.next >= len(self.cases)
+
+    def budget(self, case: dict) -> float:
+        return self.limits["timeout"] * len(case_calls(case))
+
+    def start_child(self) -> Child:
+        start, timeout = self.next, self.limits["timeout"]
+        cpu = timeout * (1 + sum(len(case_calls(c)) for c in self.cases[start:])) + 1
+        code, name, cases, stats_code = self.code, self.name, self.cases, self.stats_code
+        child = Child(lambda features: child_run(code, name, cases, start, timeout, stats_code, features),
+                      dict(self.limits, cpu=cpu), self.tmp_root)
+        child.on_frame = self._on_frame
+        child.done_when = lambda c: self.finished
+        self.child, self.loaded = child, False
+        self.forks += 1
+        return child
+
+    def _on_frame(self, child: Child, frame: dict) -> None:
+        header = frame["header"]
+        if "loaded" in header or "load_error" in header:
+            self.sandbox = header.get("sandbox")
+            self.loaded = True
+            self.load_output = (frame["output"], frame["output_truncated"])
+            if "load_error" in header:
+                error = header["load_error"]
+                base = self._base(frame["output"], frame["output_truncated"], frame["ms"])
+                for i in range(self.next, len(self.cases)):
+                    self.results[i] = dict(base, load_error=error, error=error["message"])
+                self.next = len(self.cases)
+            else:
+                child.set_deadline(self.budget(self.cases[self.next]))
+            return
+        if header.get("index") != self.next:
+            child.end("garbled")
+            return
+        out_text, out_cut = frame["output"], frame["output_truncated"]
+        if self.load_output[0] or self.load_output[1]:  # printed while loading: shown with the next check
+            out_text, out_cut = (self.load_output[0] + out_text)[:OUTPUT_KEEP], self.load_output[1] or out_cut
+            self.load_output = ("", False)
+        base = self._base(out_text, out_cut, header.get("ms", frame["ms"]))
+        if "error" in header:
+            result = dict(base, error=header["error"]["message"])
+        else:
+            result = dict(base, output=decode(header["output"], frame["blobs"]), mutated=header["mutated"])
+            if "stat" in header:
+                result["stat"] = header["stat"]
+        self.results[self.next] = result
+        self.next += 1
+        if not self.finished:
+            child.set_deadline(self.budget(self.cases[self.next]))
+
+    @staticmethod
+    def _base(text: str, truncated: bool, ms: float) -> dict:
+        return {"stdout": text, "stdout_truncated": truncated, "ms": ms}
+
+    def after_end(self) -> None:
+        """The child ended before the last check: record why, then resume or give up."""
+        child = self.child
+        problem = child.problem or "the process ended early"
+        text, truncated = child.tail_output
+        base = self._base(text, truncated, child.tail_ms)
+        if not self.loaded:  # died while loading: every check would die the same way
+            for i in range(self.next, len(self.cases)):
+                self.results[i] = dict(base, load_error={"message": problem}, error=problem)
+            self.next = len(self.cases)
+            return
+        self.results[self.next] = dict(base, error=problem)
+        self.next += 1
+        if problem.startswith("timed out"):
+            self.timeouts += 1
+            if self.timeouts >= self.MAX_TIMEOUTS:
+                for i in range(self.next, len(self.cases)):
+                    self.results[i] = self._base("", False, 0.0) | {
+                        "error": f"not run: {self.timeouts} earlier checks timed out"}
+                self.next = len(self.cases)
+
+
+def run_code(runs: list[CodeRun], concurrency: int = 1) -> None:
+    """Drive CodeRuns to completion, `concurrency` children at a time."""
+    pending, active = deque(runs), []
+    while pending or active:
+        while pending and len(active) < concurrency:
+            run = pending.popleft()
+            if run.cases:
+                run.start_child()
+                active.append(run)
+        if not active:
+            continue
+        pump([r.child for r in active], wait_all=False)
+        for run in list(active):
+            if run.finished:
+                run.child.end(complete=True)
+                active.remove(run)
+            elif run.child.ended:
+                run.after_end()
+                if run.finished:
+                    active.remove(run)
+                else:
+                    run.start_child()
+
+
+class Prep:
+    """The attempt's checks child (see child_prepare) as the worker drives it."""
+
+    def __init__(self, snippet: dict, seed: int, limits: dict, tmp_root: str) -> None:
+        self.seed, self.limits = seed, limits
+        timeout = limits["timeout"]
+        checks, ref, name = snippet["checks"], snippet["reference"], snippet["id"]
+        self.child = Child(lambda features: child_prepare(checks, ref, name, seed, features),
+                           dict(limits, cpu=max(10.0, 20 * timeout)), tmp_root, go_pipe=True)
+        self.child.set_deadline(2 * timeout)  # drawing the inputs
+        self.child.on_frame = self._on_frame
+        self.cases: list | str | None = None
+
+    def _on_frame(self, child: Child, frame: dict) -> None:
+        header = frame["header"]
+        if len(child.frames) == 1 and "cases" in header:
+            n_compare = sum(1 for c in header["cases"] if c["kind"] == "case")
+            child.set_deadline(self.limits["timeout"] * max(1, n_compare))  # the reference's run
+        elif len(child.frames) == 2:
+            child.set_deadline(None)  # parked until go
+
+    def _wait_frames(self, n: int) -> dict | None:
+        self.child.done_when = lambda c: len(c.frames) >= n
+        pump([self.child])
+        return self.child.frames[n - 1] if len(self.child.frames) >= n else None
+
+    def inputs(self) -> list | str:
+        """The cases with decoded arguments, or why there are none."""
+        if self.cases is None:
+            frame = self._wait_frames(1)
+            if frame is None:
+                self.cases = f"the snippet's checks could not be generated: {self.child.problem}"
+            elif "load_error" in frame["header"]:
+                self.cases = f"the snippet's checks could not be generated: {frame['header']['load_error']['message']}"
+            else:
+                self.cases = decode_cases(frame["header"]["cases"], frame["blobs"])
+        return self.cases
+
+    def finish(self, stat_outputs: dict[int, object]) -> tuple[dict, dict] | str:
+        """Call only after every learner child of the attempt has ended: hands the child the
+        learner's outputs for the statistics and receives the reference outputs."""
+        frame = self._wait_frames(2)
+        if frame is None:
+            return f"the snippet's reference failed: {self.child.problem}"
+        if frame["header"].get("ref_error"):
+            self.close()
+            return frame["header"]["ref_error"]
+        blobs: list[bytes] = []
+        outputs = {str(i): encode(v, blobs) for i, v in stat_outputs.items()}
+        with open(os.path.join(self.child.cwd, "learner.bin"), "wb") as f:
+            f.write(pack({"outputs": outputs}, blobs))
+        self.child.set_deadline(2 * self.limits["timeout"])  # the statistics
+        self.child.go()
+        frame = self._wait_frames(3)
+        if frame is None:
+            return f"the snippet's statistic functions failed to run: {self.child.problem}"
+        self.child.end(complete=True)
+        header = frame["header"]
+        expected = {int(k): decode(v, frame["blobs"]) for k, v in header["expected"].items()}
+        return expected, {int(k): v for k, v in header["stats"].items()}
+
+    def close(self) -> None:
+        if not self.child.ended:
+            self.child.end(complete=True)
 
 
 # -- comparison (trusted code, runs here) ---------------------------------------------------------
@@ -794,7 +1176,7 @@ def _fmt(value) -> str:
 class Grader:
     def __init__(self, tmp_root: str) -> None:
         self.tmp_root = tmp_root
-        self._prefetched = None  # (key, seed, payload, problem) for the next attempt
+        self._prefetched: tuple[str, Prep] | None = None  # the next attempt's checks child, parked
 
     def limits(self, snippet: dict, request: dict) -> dict:
         return {"timeout": float(request.get("timeout") or snippet.get("timeout") or 2.0),
@@ -802,29 +1184,23 @@ class Grader:
                 "network_namespace": request.get("network_namespace", True),
                 "seccomp": request.get("seccomp", True)}
 
-    def run_code_on_cases(self, code: str, name: str, cases: list, limits: dict, ref_code: str | None = None):
-        """Fork one gated child per case for `code`; when ref_code is given, fork the reference's
-        child only afterwards (see the module docstring). Returns (outcomes, reference outcome)."""
-        children = [Child(lambda c=case: child_call(code, name, [c], {}), limits, True, self.tmp_root)
-                    for case in cases]
-        ref_child = None
-        compare_cases = [c for c in cases if c["kind"] == "case"]
-        if ref_code is not None and compare_cases:
-            ref_limits = dict(limits, timeout=limits["timeout"] * max(1, len(compare_cases)))
-            ref_child = Child(lambda: child_call(ref_code, name, compare_cases, {}), ref_limits, False, self.tmp_root)
-        run_children(([ref_child] if ref_child else []) + children)
-        return [c.outcome for c in children], (ref_child.outcome if ref_child else None)
+    @staticmethod
+    def _key(snippet: dict, limits: dict) -> str:
+        return json.dumps([snippet["id"], snippet["checks"], snippet["reference"], limits], sort_keys=True)
 
-    def stats(self, checks_code: str, items: list, limits: dict) -> list | None:
-        if not items:
-            return []
-        child = Child(lambda: child_stats(checks_code, items), dict(limits, timeout=limits["timeout"] * 2),
-                      False, self.tmp_root)
-        run_children([child])
-        payload = child.outcome["payload"]
-        if payload is None or "values" not in payload[0]:
+    def _take_prefetched(self, key: str) -> Prep | None:
+        found, self._prefetched = self._prefetched, None
+        if found is None:
             return None
-        return payload[0]["values"]
+        if found[0] == key and not found[1].child.ended:
+            return found[1]
+        found[1].close()
+        return None
+
+    def drop_prefetched(self) -> None:
+        if self._prefetched is not None:
+            self._prefetched[1].close()
+            self._prefetched = None
 
     def grade(self, request: dict) -> dict:
         started = time.perf_counter()
@@ -832,28 +1208,31 @@ class Grader:
         name = snippet["id"]
         limits = self.limits(snippet, request)
         fixed_seed = request.get("seed") is not None
-        key = (snippet["checks"], limits["timeout"])
-        if not fixed_seed and self._prefetched is not None and self._prefetched[0] == key:
-            _, seed, payload, problem = self._prefetched  # inputs drawn while the learner was typing
-        else:
+        prep = None if fixed_seed else self._take_prefetched(self._key(snippet, limits))
+        forks = 0
+        if prep is None:  # not drawn in advance: the checks child runs alongside the learner's
+            self.drop_prefetched()
             seed = int(request["seed"]) if fixed_seed else int.from_bytes(os.urandom(4), "big")
-            payload, problem = self._generate(snippet["checks"], seed, limits)
-        self._prefetched = None
-        if payload is None or "load_error" in payload[0]:
-            why = problem if payload is None else payload[0]["load_error"]["message"]
-            return self._snippet_error(name, f"the snippet's checks could not be generated: {why}", started, seed)
-        header, blobs = payload
-        cases = [dict(c, args=decode(c["args"], blobs)) for c in header["cases"]]
-        if not cases:
-            return self._snippet_error(name, "the snippet's cases() produced no checks", started, seed)
+            prep = Prep(snippet, seed, limits, self.tmp_root)
+            forks += 1
+        seed = prep.seed
+        cases = prep.inputs()
+        if isinstance(cases, str) or not cases:
+            prep.close()
+            return self._snippet_error(name, cases or "the snippet's cases() produced no checks", started, seed)
 
-        outcomes, ref_outcome = self.run_code_on_cases(code, name, cases, limits, snippet["reference"])
-        expected = self._reference_outputs(ref_outcome, cases)
-        if isinstance(expected, str):
-            return self._snippet_error(name, expected, started, seed)
-        learner = [self._call_result(o) for o in outcomes]
-        checks = self._judge(snippet, cases, learner, expected, limits)
-        sandbox_info = next((o["payload"][0].get("sandbox") for o in outcomes if o["payload"]), None)
+        run = CodeRun(code, name, cases, limits, self.tmp_root)
+        run_code([run])
+        forks += run.forks
+        learner = run.results
+        # Every learner child has ended: only now may the reference outputs enter this process.
+        stat_outputs = {i: r["output"] for i, (c, r) in enumerate(zip(cases, learner))
+                        if c["kind"] == "stat" and "output" in r}
+        reference = prep.finish(stat_outputs)
+        if isinstance(reference, str):
+            return self._snippet_error(name, reference, started, seed)
+        expected, stats = reference
+        checks = self._judge(snippet, cases, learner, expected, stats)
 
         passed = sum(c["status"] == "pass" for c in checks)
         load_failed = all(r.get("load_error") for r in learner)
@@ -868,112 +1247,50 @@ class Grader:
             mutant = self._diagnose(snippet, cases, learner, checks, limits)
             if mutant:
                 hint = next(m["hint"] for m in snippet["mutants"] if m["name"] == mutant)
-        message = ""
-        if load_failed:
-            message = learner[0]["load_error"]["message"]
+        message = learner[0]["load_error"]["message"] if load_failed else ""
         return {"snippet": name, "status": status, "checks": checks, "hint": hint, "hint_mutant": mutant,
                 "passed": passed, "total": len(checks), "seed": seed, "message": message,
-                "sandbox": sandbox_info, "duration_ms": (time.perf_counter() - started) * 1e3}
-
-    def _generate(self, checks_code: str, seed: int, limits: dict):
-        gen = Child(lambda: child_generate(checks_code, seed), dict(limits, timeout=limits["timeout"] * 2),
-                    False, self.tmp_root)
-        run_children([gen])
-        return gen.outcome["payload"], gen.outcome["problem"]
+                "sandbox": run.sandbox, "forks": forks, "duration_ms": (time.perf_counter() - started) * 1e3}
 
     def prefetch(self, request: dict) -> None:
-        """After replying, draw the next attempt's fresh inputs for the same snippet (a re-check is
-        the common next request). Only inputs: no reference output exists until the next grade."""
+        """After replying, start the next attempt's checks child for the same snippet (a re-check is
+        the common next request): its inputs are drawn now and its reference runs while the learner
+        edits. Its outputs stay in that child until the next attempt's learner child has ended."""
         if request.get("op") != "grade" or request.get("seed") is not None or not request.get("prefetch", True):
             return
         snippet = request["snippet"]
         limits = self.limits(snippet, request)
-        seed = int.from_bytes(os.urandom(4), "big")
-        payload, problem = self._generate(snippet["checks"], seed, limits)
-        self._prefetched = ((snippet["checks"], limits["timeout"]), seed, payload, problem)
+        prep = Prep(snippet, int.from_bytes(os.urandom(4), "big"), limits, self.tmp_root)
+        self._prefetched = (self._key(snippet, limits), prep)
+        prep.inputs()
 
     def _snippet_error(self, name, message, started, seed) -> dict:
         return {"snippet": name, "status": "error", "checks": [], "hint": None, "hint_mutant": None,
                 "passed": 0, "total": 0, "seed": seed, "message": message, "sandbox": None,
                 "duration_ms": (time.perf_counter() - started) * 1e3, "snippet_error": True}
 
-    @staticmethod
-    def _call_result(outcome: dict) -> dict:
-        """One learner child's outcome as {output|error|load_error, mutated, output text, ms}."""
-        base = {"stdout": outcome["output"], "stdout_truncated": outcome["output_truncated"], "ms": outcome["ms"]}
-        if outcome["payload"] is None:
-            return dict(base, error=outcome["problem"])
-        header, blobs = outcome["payload"]
-        if "load_error" in header:
-            return dict(base, load_error=header["load_error"], error=header["load_error"]["message"])
-        r = header["results"][0]
-        if "error" in r:
-            return dict(base, error=r["error"]["message"])
-        return dict(base, output=decode(r["output"], blobs), mutated=r["mutated"], ms=r["ms"])
-
-    @staticmethod
-    def _reference_outputs(ref_outcome, cases) -> dict | str:
-        compare_cases = [c for c in cases if c["kind"] == "case"]
-        if not compare_cases:
-            return {}
-        if ref_outcome is None or ref_outcome["payload"] is None:
-            why = ref_outcome["problem"] if ref_outcome else "not run"
-            return f"the snippet's reference failed: {why}"
-        header, blobs = ref_outcome["payload"]
-        if "load_error" in header:
-            return f"the snippet's reference failed to load: {header['load_error']['message']}"
-        out = {}
-        for case, r in zip(compare_cases, header["results"]):
-            if "error" in r:
-                return f"the snippet's reference raised on check {case['name']!r}: {r['error']['message']}"
-            out[case["name"]] = decode(r["output"], blobs)
-        return out
-
-    def _judge(self, snippet, cases, results, expected, limits) -> list[dict]:
-        stat_items = [(i, c["stat"], r["output"], c["args"]) for i, (c, r) in enumerate(zip(cases, results))
-                      if c["kind"] == "stat" and "output" in r]
-        stat_values = self.stats(snippet["checks"], [(s, o, a) for _, s, o, a in stat_items], limits) \
-            if stat_items else []
-        by_index = {}
-        if stat_values is None:
-            by_index = {i: {"error": "the snippet's statistic functions failed to run"} for i, *_ in stat_items}
-        else:
-            by_index = {i: v for (i, *_), v in zip(stat_items, stat_values)}
+    def _judge(self, snippet, cases, results, expected, stats) -> list[dict]:
+        """Checks from outputs. `expected` (reference outputs by check index) is None when judging a
+        mutant for diagnosis; `stats` maps check index -> statistic value (else r["stat"])."""
         checks = []
         for i, (case, r) in enumerate(zip(cases, results)):
             check = {"name": case["name"], "kind": case["kind"], "duration_ms": round(r["ms"], 3),
                      "output": r["stdout"], "output_truncated": r["stdout_truncated"]}
             if "output" not in r:
                 check.update(status="error", message=r["error"])
-            elif case["kind"] == "case" and case["name"] not in expected:
+            elif case["kind"] == "case" and expected is None:
                 check.update(status="pass", message="not compared")  # diagnosing a mutant: values only
             elif case["kind"] == "case":
                 rtol = snippet["rtol"] if case.get("rtol") is None else case["rtol"]
                 atol = snippet["atol"] if case.get("atol") is None else case["atol"]
-                diff = compare(expected[case["name"]], r["output"], rtol, atol)
-                check.update(rtol=rtol, atol=atol, expected=preview(expected[case["name"]]),
-                             actual=preview(r["output"]))
+                diff = compare(expected[i], r["output"], rtol, atol)
+                check.update(rtol=rtol, atol=atol, expected=preview(expected[i]), actual=preview(r["output"]))
                 if diff:
                     check.update(status="fail", **{k: v for k, v in diff.items() if k not in ("expected", "actual")})
                 else:
                     check.update(status="pass", message=f"matches within rtol={rtol:g}, atol={atol:g}")
             else:
-                v = by_index.get(i, {"error": "statistic not computed"})
-                check.update(lo=case["lo"], hi=case["hi"])
-                if "value" in v:
-                    check["value"] = v["value"]
-                    shown = v["value"][0] if v["value"] is not None and len(v["value"]) == 1 else v["value"]
-                    if v["value"] is None or within(v["value"], case["lo"], case["hi"]):
-                        check.update(status="pass", message="ok" if v["value"] is None else
-                                     f"{_fmt(shown)} within [{_fmt(case['lo'])}, {_fmt(case['hi'])}]")
-                    else:
-                        check.update(status="fail", message=f"{_fmt(shown)} outside "
-                                                            f"[{_fmt(case['lo'])}, {_fmt(case['hi'])}]")
-                elif "assert" in v:
-                    check.update(status="fail", message=v["assert"])
-                else:
-                    check.update(status="fail", message=f"the statistic could not be computed from the "
-                                                        f"output: {v['error']}")
+                self._judge_stat(case, stats.get(i) if stats is not None else r.get("stat"), check)
             if "output" in r and r.get("mutated"):
                 note = f"modified its argument(s) in place: {', '.join(r['mutated'])}"
                 if check["status"] == "pass":
@@ -983,16 +1300,34 @@ class Grader:
             checks.append(check)
         return checks
 
+    @staticmethod
+    def _judge_stat(case: dict, v: dict | None, check: dict) -> None:
+        v = v or {"error": "statistic not computed"}
+        check.update(lo=case["lo"], hi=case["hi"])
+        if "value" in v:
+            check["value"] = v["value"]
+            shown = v["value"][0] if v["value"] is not None and len(v["value"]) == 1 else v["value"]
+            if v["value"] is None or within(v["value"], case["lo"], case["hi"]):
+                check.update(status="pass", message="ok" if v["value"] is None else
+                             f"{_fmt(shown)} within [{_fmt(case['lo'])}, {_fmt(case['hi'])}]")
+            else:
+                check.update(status="fail", message=f"{_fmt(shown)} outside [{_fmt(case['lo'])}, {_fmt(case['hi'])}]")
+        elif "assert" in v:
+            check.update(status="fail", message=v["assert"])
+        else:
+            check.update(status="fail", message=f"the statistic could not be computed from the output: {v['error']}")
+
     def _diagnose(self, snippet, cases, learner, checks, limits) -> str | None:
         """The mutant that behaves like the learner's answer on these same inputs: one whose
-        outputs match exactly wins at once; else the first whose statistics agree."""
+        outputs match exactly wins; else the first whose statistics agree. Mutants are the
+        snippet's own code, so their children may evaluate their own statistics."""
+        runs = [CodeRun(m["code"], snippet["id"], cases, limits, self.tmp_root, stats_code=snippet["checks"])
+                for m in snippet["mutants"]]
+        run_code(runs, concurrency=2)
         statistical = None
-        for m in snippet["mutants"]:
-            outcomes, _ = self.run_code_on_cases(m["code"], snippet["id"], cases, limits)
-            results = [self._call_result(o) for o in outcomes]
-            m_checks = self._judge(snippet, cases, results, {}, limits) if any(
-                c["kind"] == "stat" for c in cases) else None
-            level = self._likeness(snippet, cases, learner, checks, results, m_checks)
+        for m, run in zip(snippet["mutants"], runs):
+            m_checks = self._judge(snippet, cases, run.results, None, None)
+            level = self._likeness(snippet, cases, learner, checks, run.results, m_checks)
             if level == "exact":
                 return m["name"]
             if level == "statistical" and statistical is None:
@@ -1068,7 +1403,7 @@ def _json_default(value):
 
 def probe(tmp_root: str) -> dict:
     """Which protections the kernel grants, and that the sandbox blocks network and fork."""
-    def body():
+    def body(features):
         import socket
         blocked = {}
         try:
@@ -1084,13 +1419,15 @@ def probe(tmp_root: str) -> dict:
             blocked["fork"] = False
         except OSError:
             blocked["fork"] = True
-        return {"blocked": blocked}, []
-    child = Child(body, {"timeout": 5.0}, False, tmp_root)
-    run_children([child])
-    payload = child.outcome["payload"]
-    if payload is None:
-        return {"error": child.outcome["problem"]}
-    return {**payload[0]["sandbox"], **payload[0]["blocked"]}
+        send({"blocked": blocked, "sandbox": features})
+    child = Child(body, {"timeout": 5.0}, tmp_root)
+    child.done_when = lambda c: bool(c.frames)
+    pump([child])
+    if not child.frames:
+        return {"error": child.problem}
+    child.end(complete=True)
+    header = child.frames[0]["header"]
+    return {**header["sandbox"], **header["blocked"]}
 
 
 def _fast_tmp() -> str | None:
@@ -1101,24 +1438,41 @@ def _fast_tmp() -> str | None:
     return None
 
 
-def warm_up() -> None:
+def warm_up(tmp_root: str) -> None:
     """Run every code path a child uses once here, so each forked child starts with numpy's lazy
     imports done and caches filled (the first np.save/default_rng alone costs ~8 ms)."""
-    checks = ("def stat(out, args):\n    return float(np.mean(out))\n"
+    global _SINK
+    checks = ("def stat(out, args):\n    return float(np.mean(out[1]))\n"
               "def cases(rng):\n    yield Case('a', dict(x=np.ones((2, 3)), k=2))\n"
               "    yield Stat('b', dict(x=np.ones(3), k=1, rng=Rng(1)), stat, lo=0, hi=9)\n")
-    header, blobs = unpack(pack(*child_generate(checks, 1)))
-    cases = [dict(c, args=decode(c["args"], blobs)) for c in header["cases"]]
-    code = "import numpy as np\ndef f(x, k, rng=None):\n    return x * k, np.float64(k)\n"
-    header, blobs = unpack(pack(*child_call(code, "f", cases, {})))
-    outputs = [decode(r["output"], blobs) for r in header["results"]]
-    compare(outputs[0], outputs[0], 1e-6, 1e-9)
-    compare(outputs[0][0], outputs[0][0] + 1, 1e-6, 1e-9)
-    child_stats(checks, [("stat", outputs[1][0], cases[1]["args"])])
-    child_call("def f(:\n", "f", cases[:1], {})
-    child_call("def f(x, k):\n    raise ValueError('x')\n", "f", cases[:1], {})
+    code = "import numpy as np\ndef f(x, k, rng=None):\n    return x * k, np.float64(k), [np.float64(k)] * 9\n"
+    learner_file = os.path.join(tmp_root, "warm.bin")
+    _SINK = []
+    try:
+        child_prepare(checks, code, "f", 1, {}, learner_file)
+        header, blobs = unpack(_SINK[0])
+        cases = decode_cases(header["cases"], blobs)
+        _SINK.clear()
+        child_run(code, "f", cases, 0, 1.0, checks, {})
+        outputs = [unpack(frame) for frame in _SINK[1:]]
+        values = [decode(h["output"], b) for h, b in outputs]
+        blobs = []
+        with open(learner_file, "wb") as f:
+            f.write(pack({"outputs": {"1": encode(values[1], blobs)}}, blobs))
+        _SINK.clear()
+        child_prepare(checks, code, "f", 1, {}, learner_file)
+        unpack(_SINK[-1])
+        _SINK.clear()
+        child_run("def f(:\n", "f", cases, 0, 1.0, None, {})
+        child_run("def f(x, k):\n    raise ValueError('x')\n", "f", cases, 0, 1.0, None, {})
+    finally:
+        _SINK = None
+    compare(values[0], values[0], 1e-6, 1e-9)
+    compare(values[0][0], values[0][0] + 1, 1e-6, 1e-9)
+    compare(values[0][2], [np.float64(2)] * 9, 1e-6, 1e-9)
+    frame_length(pack({"a": 1}, [b"x"]))
     materialize(Rng(3)).uniform(0, 1, 4)
-    _fast_tmp()
+    reseed_global_rngs()
 
 
 def main() -> int:
@@ -1129,7 +1483,7 @@ def main() -> int:
     os.dup2(2, 1)  # stray prints must never corrupt the protocol
     tmp_root = tempfile.mkdtemp(prefix="flashtrain-checks-", dir=_fast_tmp())
     grader = Grader(tmp_root)
-    warm_up()
+    warm_up(tmp_root)
     gc.collect()
     gc.freeze()  # children then never touch (and copy) the worker's objects during collection
     try:
@@ -1155,14 +1509,19 @@ def main() -> int:
             except Exception as error:  # noqa: BLE001 - the worker must keep serving
                 reply = {"error": f"worker: {type(error).__name__}: {error}", "traceback": traceback.format_exc()}
             _write_frame(proto_out, reply)
+            graded = op == "grade" and "status" in reply and not reply.get("snippet_error")
+            reply = None
             reap_finished()
-            if op == "grade" and "status" in reply and not reply.get("snippet_error"):
+            gc.collect()  # drop this attempt's values now (children and runs reference each other)
+            if graded:
                 try:
                     grader.prefetch(request)
-                    reap_finished()
                 except Exception:  # noqa: BLE001 - a failed prefetch just means no prefetch
-                    grader._prefetched = None
+                    grader.drop_prefetched()
+                reap_finished()
     finally:
+        grader.drop_prefetched()
+        reap_finished()
         shutil.rmtree(tmp_root, ignore_errors=True)
 
 

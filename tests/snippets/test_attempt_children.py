@@ -1,0 +1,123 @@
+"""How an attempt uses children: one checks child (inputs, reference, statistics) and one child for
+the learner's code that runs every check; a check that kills its child costs only that check."""
+
+import textwrap
+
+from flashtrain.snippets.format import parse_snippet
+from flashtrain.snippets.grading import grade
+from flashtrain.snippets.runner import Runner
+
+FIVE = parse_snippet(textwrap.dedent('''\
+    ---
+    id: double
+    timeout: 1
+    ---
+
+    ## Hints
+
+    1. Times two.
+
+    ```python starter
+    def double(x):
+        """x: array. Returns 2 * x."""
+    ```
+
+    ```python reference
+    def double(x):
+        return 2 * x
+    ```
+
+    ```python checks
+    def cases(rng):
+        for k in range(5):
+            yield Case(f"size {k + 1}", dict(x=np.arange(k + 1.0) + 0.5))
+    ```
+
+    ```python mutant triple
+    def double(x):
+        return 3 * x
+    ```
+
+    Hint: Two, not three.
+    '''))
+
+
+def _request(code, **extra):
+    return {"op": "grade", "snippet": FIVE.to_request(), "code": code, "diagnose": False, **extra}
+
+
+def test_an_attempt_forks_one_checks_child_and_one_learner_child(runner):
+    reply = runner.request(_request(FIVE.reference, seed=5))
+    assert reply["status"] == "pass" and reply["total"] == 5
+    assert reply["forks"] == 2
+    runner.request(_request(FIVE.reference))  # the next attempt's checks child is started in advance
+    reply = runner.request(_request(FIVE.reference))
+    assert reply["status"] == "pass" and reply["forks"] == 1
+
+
+def test_a_check_that_kills_its_child_costs_only_that_check(runner):
+    code = "import os\ndef double(x):\n    if x.size == 2:\n        os._exit(0)\n    return 2 * x\n"
+    reply = runner.request(_request(code, seed=5))
+    statuses = [c["status"] for c in reply["checks"]]
+    assert statuses == ["pass", "error", "pass", "pass", "pass"], reply["checks"]
+    assert "exited before returning" in reply["checks"][1]["message"]
+    assert reply["forks"] == 3  # checks child, learner child, the learner child that resumed
+
+
+def test_endless_loops_stop_after_two_timeouts(runner):
+    code = "def double(x):\n    while True:\n        pass\n"
+    result = grade(FIVE, code, runner=runner, seed=5, diagnose=False)
+    messages = [c.message for c in result.checks]
+    assert result.status == "error" and len(messages) == 5
+    assert all("timed out" in m or "CPU" in m for m in messages[:2]), messages
+    assert all(m.startswith("not run: 2 earlier checks timed out") for m in messages[2:]), messages
+
+
+def test_output_is_attributed_to_its_check(runner):
+    code = "print('loading')\ndef double(x):\n    print('size', x.size)\n    return 2 * x\n"
+    result = grade(FIVE, code, runner=runner, seed=5, diagnose=False)
+    assert result.status == "pass"
+    assert result.checks[0].output == "loading\nsize 1\n"
+    assert [c.output for c in result.checks[1:]] == [f"size {k}\n" for k in range(2, 6)]
+
+
+SNOOP = '''\
+import gc, sys
+import numpy as np
+
+def _arrays(value, depth=0):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif depth < 6 and isinstance(value, dict):
+        for v in list(value.values()):
+            yield from _arrays(v, depth + 1)
+    elif depth < 6 and isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _arrays(v, depth + 1)
+
+def double(x):
+    want = 2 * x
+    seen_input = seen_answer = False
+    pools = [f.f_locals for f in iter(lambda f=[sys._getframe()]: (f.append(f[-1].f_back) or f[-2]) if f[-1] else None, None)]
+    pools += gc.get_objects()
+    for pool in pools:
+        for a in _arrays(pool):
+            if a.shape == x.shape and a is not x and a is not want:
+                seen_input = seen_input or bool(np.array_equal(a, x))
+                seen_answer = seen_answer or bool(np.array_equal(a, want))
+    print("input seen" if seen_input else "input not seen", "answer seen" if seen_answer else "answer not seen")
+    return want + 1  # wrong on purpose: no output of this code ever equals the answer
+'''
+
+
+def test_reference_outputs_are_not_in_the_learners_memory():
+    runner = Runner()
+    try:
+        for seed in (5, None, None):  # a fresh worker, then attempts prepared in advance
+            result = grade(FIVE, SNOOP, runner=runner, seed=seed, diagnose=False)
+            assert result.status == "fail" and result.passed == 0, result.to_dict()
+            for check in result.checks:
+                assert "input seen" in check.output, "the search must be able to find the worker's copies"
+                assert "answer not seen" in check.output, check.output
+    finally:
+        runner.close()
