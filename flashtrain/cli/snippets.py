@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.set_defaults(handler=cmd_show)
 
     p = sub.add_parser("check", help="grade a solution, or verify every snippet's reference and mutants")
-    p.add_argument("id", nargs="?", metavar="ID", help="snippet id (default: verify all snippets)")
+    p.add_argument("id", nargs="?", metavar="ID",
+                   help="snippet id; without --solution, verify that snippet (default: verify all snippets)")
     p.add_argument("--solution", type=Path, metavar="FILE", help="a Python file defining the function")
     p.add_argument("--trust", action="store_true", help="trust the deck this snippet comes from (recorded)")
     p.add_argument("--seed", type=int, help="seed for the random checks (default: fresh each run)")
@@ -103,6 +104,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.solution is not None:
             raise UserError("--solution needs a snippet ID", EXIT_USAGE)
         return _verify_all(args)
+    if args.solution is None:
+        return _verify_all(args, only=args.id)
     return _grade_solution(args)
 
 
@@ -110,8 +113,6 @@ def _grade_solution(args: argparse.Namespace) -> int:
     from flashtrain.snippets.grading import grade
     from flashtrain.snippets.library import UnknownSnippetError, UntrustedSnippetError, trust_decks
 
-    if args.solution is None:
-        raise UserError("check ID needs --solution FILE", EXIT_USAGE)
     library, store = _library(args)
     try:
         source = library.get(args.id)
@@ -153,15 +154,21 @@ def _print_result(result, solution: Path) -> None:
         print(f"  hint: {result.hint}")
 
 
-def _verify_all(args: argparse.Namespace) -> int:
-    """Every runnable snippet: the reference passes, and every mutant fails at least one check."""
+def _verify_all(args: argparse.Namespace, only: str | None = None) -> int:
+    """Every runnable snippet (or just `only`): the reference passes, and every mutant fails at
+    least one check."""
     from flashtrain.snippets.grading import grade
 
     library, _ = _library(args)
+    ids = library.ids()
+    if only is not None:
+        if only not in ids:
+            raise UserError(f"unknown snippet {only!r} (see `flashtrain snippets`)", EXIT_USAGE)
+        ids = [only]
     reports, ok = [], not library.errors
     for error in library.errors:
         print(error, file=sys.stderr)
-    for sid in library.ids():
+    for sid in ids:
         source = library.get(sid)
         if not source.runnable:
             reports.append({"snippet": sid, "status": "skipped", "problems": [source.why_not_runnable()]})

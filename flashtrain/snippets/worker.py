@@ -73,6 +73,35 @@ class Stat:
         self.name, self.args, self.stat, self.lo, self.hi = str(name), args, stat, lo, hi
 
 
+class Determinism:
+    """Call the function three times: twice with fresh generators from the same seed(s), once with
+    another seed (`other_seed`, default each seed + 1). Passes when the first two outputs are
+    identical and the third differs: the randomness comes from `rng` and from nothing else."""
+
+    def __init__(self, name, args, other_seed=None):
+        self.name, self.args, self.other_seed = str(name), args, other_seed
+
+
+def with_other_seeds(value, other_seed):
+    if isinstance(value, Rng):
+        return Rng(value.seed + 1 if other_seed is None else other_seed)
+    if isinstance(value, dict):
+        return {k: with_other_seeds(v, other_seed) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(with_other_seeds(v, other_seed) for v in value)
+    return value
+
+
+def rng_seeds(value) -> list[int]:
+    if isinstance(value, Rng):
+        return [value.seed]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in rng_seeds(v)]
+    return []
+
+
 class Unencodable:
     def __init__(self, description: str) -> None:
         self.description = description
@@ -362,7 +391,7 @@ def _describe_exception(error: BaseException, filename: str = FUNC_FILE) -> dict
 
 
 def _checks_namespace() -> dict:
-    return {"__name__": "__checks__", "np": np, "Case": Case, "Stat": Stat, "Rng": Rng}
+    return {"__name__": "__checks__", "np": np, "Case": Case, "Stat": Stat, "Rng": Rng, "Determinism": Determinism}
 
 
 def case_calls(case: dict) -> list:
@@ -446,14 +475,23 @@ def _case_entries(items: list, namespace: dict):
     blobs: list[bytes] = []
     entries, names = [], set()
     for item in items:
-        if not isinstance(item, (Case, Stat)) or not isinstance(item.args, dict):
-            return "cases() must yield Case/Stat items whose args is a dict"
+        if not isinstance(item, (Case, Stat, Determinism)) or not isinstance(item.args, dict):
+            return "cases() must yield Case/Stat/Determinism items whose args is a dict"
         if item.name in names:
             return f"duplicate check name {item.name!r}"
         names.add(item.name)
         entry = {"name": item.name, "args": encode(item.args, blobs)}
         if isinstance(item, Case):
             entry.update(kind="case", rtol=item.rtol, atol=item.atol)
+        elif isinstance(item, Determinism):
+            seeds = rng_seeds(item.args)
+            if not seeds:
+                return f"check {item.name!r}: a Determinism check needs an Rng(seed) argument"
+            other = with_other_seeds(item.args, item.other_seed)
+            if rng_seeds(other) == seeds:
+                return f"check {item.name!r}: other_seed must differ from the seed"
+            entry.update(kind="determinism", seeds=seeds, other_seeds=rng_seeds(other),
+                         calls=[entry["args"], entry["args"], encode(other, blobs)])
         else:
             stat_name = getattr(item.stat, "__name__", None)
             if namespace.get(stat_name) is not item.stat:
@@ -1289,6 +1327,8 @@ class Grader:
                     check.update(status="fail", **{k: v for k, v in diff.items() if k not in ("expected", "actual")})
                 else:
                     check.update(status="pass", message=f"matches within rtol={rtol:g}, atol={atol:g}")
+            elif case["kind"] == "determinism":
+                self._judge_determinism(case, r["output"], check)
             else:
                 self._judge_stat(case, stats.get(i) if stats is not None else r.get("stat"), check)
             if "output" in r and r.get("mutated"):
@@ -1299,6 +1339,26 @@ class Grader:
                     check["message"] += f"; also {note}"
             checks.append(check)
         return checks
+
+    @staticmethod
+    def _judge_determinism(case: dict, outputs: list, check: dict) -> None:
+        """Identical outputs for the same seed, different ones for another seed (exact comparison)."""
+        first, again, other = outputs
+        seeds = ", ".join(map(str, case["seeds"]))
+        others = ", ".join(map(str, case["other_seeds"]))
+        if isinstance(first, Unencodable):
+            check.update(status="fail", message=f"cannot compare the results: the function returned {first.description}")
+            return
+        same = compare(first, again, 0.0, 0.0, "second call")
+        if same:
+            check.update(status="fail", message=f"two calls with the same seed ({seeds}) gave different results "
+                         f"({same['message']}): draw the randomness from the rng argument, not from np.random "
+                         f"or random")
+        elif compare(first, other, 0.0, 0.0) is None:
+            check.update(status="fail", message=f"seeds {seeds} and {others} gave the same result: the output "
+                         f"must depend on the rng argument")
+        else:
+            check.update(status="pass", message=f"same seed ({seeds}): same result; seed {others}: a different one")
 
     @staticmethod
     def _judge_stat(case: dict, v: dict | None, check: dict) -> None:

@@ -54,7 +54,7 @@ def test_usage_errors_exit_2(tmp_path, capsys, db):
     assert "unknown snippet" in capsys.readouterr().err
     assert main(db + ["check", "adam_update", "--solution", str(tmp_path / "missing.py")]) == 2
     assert "no such file" in capsys.readouterr().err
-    assert main(db + ["check", "adam_update"]) == 2
+    assert main(db + ["check", "no_such_snippet"]) == 2
     assert main(db + ["snippets", "show", "nope"]) == 2
 
 
@@ -64,6 +64,13 @@ def test_check_all_verifies_references_and_mutants(capsys, db):
     assert data["ok"] is True
     assert {"adam_update", "batchnorm_forward", "sample_log_uniform"} <= {r["snippet"] for r in data["snippets"]}
     assert all(r["status"] == "ok" for r in data["snippets"])
+
+
+def test_check_one_snippet_verifies_its_reference_and_mutants(capsys, db):
+    assert main(db + ["check", "random_mini_batches", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["snippet"] for r in data["snippets"]] == ["random_mini_batches"]
+    assert data["ok"] is True and data["snippets"][0]["mutants"] >= 5
 
 
 def test_snippets_list_and_show(capsys, db):
