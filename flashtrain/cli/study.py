@@ -60,11 +60,30 @@ def run_app(args: argparse.Namespace) -> int:
         store.close()
 
 
+def start_first_card(store, spec):
+    """The study service, and the first card of `spec` being fetched in a thread.
+
+    The first queue query is the slowest part of start-up on a big collection; it runs while the
+    Textual modules are imported and the app starts (SQLite releases the GIL while it works)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flashtrain.study.service import StudyService
+
+    service = StudyService(store)
+    if spec is None:
+        return service, None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="first-card")
+    future = pool.submit(service.next_card, spec)
+    pool.shutdown(wait=False)
+    return service, future
+
+
 def _run(store, spec) -> int:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise common.UserError("the study app needs a terminal; use `flashtrain study --plain` for a line-based session")
+    service, first = start_first_card(store, spec)
     from flashtrain.tui.app import FlashtrainApp
 
-    app = FlashtrainApp(store, start=spec)
+    app = FlashtrainApp(store, service, start=spec, first_card=first)
     app.run()
     return app.return_code or 0

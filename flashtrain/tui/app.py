@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 
 from textual.app import App
 from textual.binding import Binding
 
 from flashtrain.study.queue import QueueSpec
 from flashtrain.tui.commands import FlashtrainCommands
+
+
+def tune_gc() -> None:
+    """Keep garbage-collector pauses off the rating path.
+
+    Start-up leaves hundreds of thousands of long-lived objects (Textual, SQLAlchemy); with the default
+    thresholds full collections re-scan them every few ratings and pause for 50-100 ms. Freezing them
+    and collecting less often (plus a young collection while the learner reads, see the study
+    screen) keeps a rating under the 50 ms budget.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 1000)
+
+
+def collect_young_garbage() -> None:
+    gc.collect(1)
 
 
 class FlashtrainApp(App):
@@ -22,7 +40,7 @@ class FlashtrainApp(App):
     ]
 
     def __init__(self, store, service=None, *, start: QueueSpec | None = None, snippets=None,
-                 on_first_card: Callable[[float], None] | None = None, process_start: float | None = None) -> None:
+                 on_first_card: Callable[[float], None] | None = None, first_card: Future | None = None) -> None:
         super().__init__()
         from flashtrain.study.service import StudyService
 
@@ -31,9 +49,11 @@ class FlashtrainApp(App):
         self.start_spec = start
         self._snippets = snippets
         self.on_first_card = on_first_card
-        self.process_start = process_start
+        self.first_card_future = first_card  # the start session's first card, already being fetched
         self._first_card_reported = False
         self.latencies: list[float] = []  # seconds from a rating key to the next card painted
+        self.prefetch_hits = 0  # ratings answered with the card fetched ahead
+        self.prefetch_corrections = 0  # ... of which the queue then said another card comes first
 
     # -- services -------------------------------------------------------------------------------
     @property
@@ -49,25 +69,33 @@ class FlashtrainApp(App):
     def on_mount(self) -> None:
         from flashtrain.tui.screens.home import HomeScreen
 
-        self.push_screen(HomeScreen())
         if self.start_spec is not None:
-            self.start_session(self.start_spec)
+            self.start_session(self.start_spec)  # the home screen is built when the session is left
+        else:
+            self.push_screen(HomeScreen())
 
     def record_latency(self, seconds: float) -> None:
         self.latencies.append(seconds)
 
-    def first_card_shown(self) -> None:
+    def first_card_shown(self) -> bool:
+        """Called after each card is painted; True the first time."""
         if self._first_card_reported:
-            return
+            return False
         self._first_card_reported = True
         if self.on_first_card is not None:
             self.on_first_card(time.perf_counter())
+        tune_gc()
+        return True
 
     # -- navigation -----------------------------------------------------------------------------
     def start_session(self, spec: QueueSpec) -> None:
         from flashtrain.tui.screens.study import StudyScreen
 
         self.push_screen(StudyScreen(spec))
+
+    def take_first_card_future(self, spec: QueueSpec) -> Future | None:
+        future, self.first_card_future = self.first_card_future, None
+        return future if spec == self.start_spec else None
 
     def action_study_all(self) -> None:
         self.start_session(QueueSpec())
@@ -83,10 +111,27 @@ class FlashtrainApp(App):
 
         self.push_screen(CustomSessionDialog(decks, deck_id), chosen)
 
+    def has_home(self) -> bool:
+        from flashtrain.tui.screens.home import HomeScreen
+
+        return any(isinstance(screen, HomeScreen) for screen in self.screen_stack)
+
+    def leave_screen(self, screen) -> None:
+        """Back from a screen: to the one below it, or to a fresh home screen if there is none."""
+        from flashtrain.tui.screens.home import HomeScreen
+
+        if self.has_home():
+            screen.dismiss()
+        else:
+            self.switch_screen(HomeScreen())
+
     def action_home(self) -> None:
         from flashtrain.tui.screens.home import HomeScreen
 
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+        if not self.has_home():
+            self.switch_screen(HomeScreen())
+            return
+        while not isinstance(self.screen, HomeScreen):
             self.pop_screen()
 
     def action_browse(self) -> None:

@@ -47,11 +47,9 @@ class HomeScreen(Screen):
         for label in ("Due", "Learn", "New", "Cards", "Retention"):
             table.add_column(label, key=label.lower())
         table.loading = True
-        self.load_summaries()
 
     def on_screen_resume(self) -> None:
-        if self.summaries:
-            self.load_summaries()
+        self.load_summaries()  # on first show, and on coming back from a session (counts changed)
 
     def action_refresh(self) -> None:
         self.load_summaries()

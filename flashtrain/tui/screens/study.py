@@ -20,6 +20,7 @@ from flashtrain.tui.widgets.card_view import CardMarkdown
 from flashtrain.tui.widgets.rating_bar import RatingBar
 
 MAX_DURATION_MS = 5 * 60 * 1000  # a card left on screen over lunch is not a 2-hour answer
+PROGRESS_IDLE_SECONDS = 1.5  # recount what is left once the learner pauses this long
 MODE_TITLES = {"due": "Review", "cram": "Cram", "lapsed": "Lapsed cards", "code": "Code cards"}
 
 
@@ -52,6 +53,14 @@ class StudyScreen(Screen):
         self.code_panel = None
         self.suggested: int | None = None
         self.rate_started: float | None = None
+        # The card that follows the one on screen, fetched in the background while the learner thinks
+        # (the queue query is the slow part of a rating): (card on screen, the card after it).
+        self.prefetched: tuple[int, object] | None = None
+        self.prefetch_serial = 0
+        self.pending_prefetch: bool | None = None  # after the next paint: None nothing, False fetch, True verify+fetch
+        self._progress_timer = None
+        self.left: int | None = None
+        self.progress_started = False
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -76,13 +85,24 @@ class StudyScreen(Screen):
         self.query_one("#answer-rule").display = False
         self.query_one("#back").display = False
         self.query_one("#session-done").display = False
-        self.next_card()
+        self.query_one("#reveal-hint", Static).update("loading the first card…")
+        self.first_card()
+
+    @work(thread=True, group="first-card", exit_on_error=False)
+    def first_card(self) -> None:
+        # The first queue query runs while Textual finishes starting up (SQLite releases the GIL);
+        # `flashtrain study` has even started it before importing Textual.
+        future = self.app.take_first_card_future(self.spec)
+        card = future.result() if future is not None else self.app.service.next_card(self.spec)
+        self.app.call_from_thread(self.next_card, card if card is not None else False)
 
     # -- showing cards --------------------------------------------------------------------------
     def next_card(self, card=None) -> None:
+        """Show `card`, or (None) ask the queue; `False` means the queue was asked and is empty."""
         service = self.app.service
-        card = card or service.next_card(self.spec)
+        card = None if card is False else (card or service.next_card(self.spec))
         self.show_card(card)
+        self.pending_prefetch = False  # fetch ahead once this card is painted
 
     def show_card(self, card) -> None:
         self.card = card
@@ -111,7 +131,7 @@ class StudyScreen(Screen):
             self.mount_code_panel(card)
         self.shown_at = time.perf_counter()
         self.call_after_refresh(self.card_painted)
-        self.refresh_progress()
+        self.schedule_progress()
         self.refresh_bindings()
         return update
 
@@ -139,6 +159,52 @@ class StudyScreen(Screen):
             self.app.record_latency(time.perf_counter() - self.rate_started)
             self.rate_started = None
         self.app.first_card_shown()
+        if self.left is None and not self.progress_started:
+            self.progress_started = True
+            self.refresh_progress()
+        if self.pending_prefetch is not None:
+            # background queries start only now, so they never compete with drawing the card
+            verify, self.pending_prefetch = self.pending_prefetch, None
+            self.start_prefetch(verify=verify)
+
+    # -- the next card, fetched ahead ------------------------------------------------------------
+    def start_prefetch(self, verify: bool) -> None:
+        """In the background: (optionally) check that the card on screen is what the queue says comes
+        next, then fetch the card after it."""
+        self.prefetch_serial += 1
+        self.prefetched = None
+        if self.card is not None:
+            self.prefetch_worker(self.card.card_id, self.prefetch_serial, verify)
+
+    @work(thread=True, group="prefetch", exit_on_error=False)
+    def prefetch_worker(self, card_id: int, serial: int, verify: bool) -> None:
+        service = self.app.service
+        try:
+            if verify:
+                expected = service.next_card(self.spec)
+                if expected is None or expected.card_id != card_id:
+                    self.app.call_from_thread(self.correct_guess, card_id, serial, expected)
+                    return
+            following = service.next_card(self.spec, exclude={card_id})
+        except Exception:  # e.g. the store is busy: the rating path then queries on its own
+            return
+        self.app.call_from_thread(self.keep_prefetch, card_id, serial, following)
+
+    def keep_prefetch(self, card_id: int, serial: int, following) -> None:
+        if serial == self.prefetch_serial and self.card is not None and self.card.card_id == card_id:
+            self.prefetched = (card_id, following)
+            from flashtrain.tui.app import collect_young_garbage
+
+            collect_young_garbage()  # now, while the learner reads, rather than during the next rating
+
+    def correct_guess(self, card_id: int, serial: int, expected) -> None:
+        """The queue changed while the learner looked at the last card (say a learning card fell due):
+        show what the queue says instead, unless the guessed card is already being answered."""
+        if serial != self.prefetch_serial or self.card is None or self.card.card_id != card_id or self.revealed:
+            return
+        self.app.prefetch_corrections += 1
+        self.show_card(expected)
+        self.pending_prefetch = False
 
     def show_finished(self) -> None:
         self.query_one("#front").display = False
@@ -156,14 +222,22 @@ class StudyScreen(Screen):
         self.refresh_bindings()
         self.call_after_refresh(self.card_painted)
 
+    def schedule_progress(self) -> None:
+        # Counting what is left is a query over the whole collection: keep it off the rating path,
+        # and do it once the learner pauses rather than after every key.
+        if self._progress_timer is not None:
+            self._progress_timer.stop()
+        self._progress_timer = self.set_timer(PROGRESS_IDLE_SECONDS, self.refresh_progress)
+
     @work(thread=True, exclusive=True, group="progress", exit_on_error=False)
     def refresh_progress(self) -> None:
-        # Counting what is left is a query over the whole collection: keep it off the rating path.
         left = self.app.service.remaining(self.spec)
         self.app.call_from_thread(self.show_progress, left)
 
-    def show_progress(self, left: int) -> None:
-        self.query_one("#study-progress", Static).update(f"done [b]{self.done}[/b] · left [b]{left}[/b]")
+    def show_progress(self, left: int | None) -> None:
+        self.left = left
+        left_text = "…" if left is None else str(left)
+        self.query_one("#study-progress", Static).update(f"done [b]{self.done}[/b] · left [b]{left_text}[/b]")
 
     # -- actions --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -204,9 +278,21 @@ class StudyScreen(Screen):
             return
         self.rate_started = time.perf_counter()
         duration = min(int((self.rate_started - self.shown_at) * 1000), MAX_DURATION_MS)
-        self.app.service.rate(self.card.card_id, int(rating), duration_ms=duration, origin=self.spec.origin)
+        service = self.app.service
+        card_id = self.card.card_id
+        record = service.rate(card_id, int(rating), duration_ms=duration, origin=self.spec.origin)  # committed
         self.done += 1
-        self.next_card()
+        # until the recount, assume the rated card left the queue
+        self.show_progress(None if self.left is None else max(self.left - 1, 0))
+        guess = self.prefetched[1] if self.prefetched and self.prefetched[0] == card_id else None
+        due = record.state_after.due
+        if guess is not None and (due is None or due > service.now()):
+            # The card fetched while this one was on screen; checked against the queue right after.
+            self.app.prefetch_hits += 1
+            self.show_card(guess)
+            self.pending_prefetch = True  # verify, then fetch ahead, once this card is painted
+        else:
+            self.next_card()
 
     def action_undo(self) -> None:
         card_id = self.app.service.undo_last()
@@ -280,7 +366,7 @@ class StudyScreen(Screen):
         if self.code_panel is not None and self.code_panel.editor_has_focus():
             self.set_focus(None)
             return
-        self.dismiss()
+        self.app.leave_screen(self)
 
     # -- code-backed cards ----------------------------------------------------------------------
     def mount_code_panel(self, card) -> None:
