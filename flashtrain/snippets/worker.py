@@ -47,6 +47,12 @@ OUTPUT_KILL = 4 << 20  # a child printing more than this is killed
 RESULT_MAX = 128 << 20  # bytes of returned values
 DEFAULT_MEMORY = 1 << 30
 FUNC_FILE = "<solution>"
+# Extra wall-clock seconds per learner child for importing modules that are not preloaded (only
+# numpy and what the standard library has already imported are): import time is not charged to
+# the check that triggers it, up to this much in total.
+IMPORT_ALLOWANCE = 5.0
+PRELOADED = "only numpy and the standard library are preloaded in the checker"
+SLOW_IMPORT = 0.3  # seconds: an import this slow is mentioned in the result
 # Written to a child's output pipe before each frame: output and frames travel on separate pipes,
 # so this is how the worker knows which check printed what.
 OUTPUT_SEPARATOR = b"\x00\x1eflashtrain-frame\x1e\x00"
@@ -305,8 +311,11 @@ def _set_limit(which, soft, hard) -> None:
 
 
 def sandbox(cwd: str, limits: dict) -> dict:
-    cpu = max(1, math.ceil(limits["timeout"]))
-    _set_limit(resource.RLIMIT_CPU, cpu, cpu + 1)  # soft < hard: SIGXCPU first, SIGKILL after
+    # The hard limit bounds the whole child (all its checks); the soft one covers the first step and
+    # is raised per check (see _allow_cpu). soft < hard: SIGXCPU first, SIGKILL after.
+    hard = max(1, math.ceil(limits.get("cpu", limits["timeout"]))) + 1
+    soft = min(hard - 1, max(1, math.ceil(limits["timeout"] + limits.get("import_allowance", 0.0))))
+    _set_limit(resource.RLIMIT_CPU, soft, hard)
     _set_limit(resource.RLIMIT_FSIZE, 1 << 20, 1 << 20)
     _set_limit(resource.RLIMIT_NOFILE, 64, 64)
     _set_limit(resource.RLIMIT_CORE, 0, 0)
@@ -335,20 +344,21 @@ IN_CHILD = False  # True in a forked child (rlimit changes are only ever made th
 _SINK: list | None = None  # warm_up() collects frames here instead of writing fd 3
 
 
-def send(header: dict, blobs=()) -> None:
+def send(header: dict, blobs=(), separate: bool = True) -> None:
     data = pack(header, list(blobs))
     if _SINK is not None:
         _SINK.append(data)
         return
-    try:  # output printed before this frame belongs to it: flush it, then mark where it ends
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BaseException:  # noqa: BLE001
-        pass
-    try:
-        os.write(1, OUTPUT_SEPARATOR)
-    except OSError:
-        pass
+    if separate:
+        try:  # output printed before this frame belongs to it: flush it, then mark where it ends
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+        try:
+            os.write(1, OUTPUT_SEPARATOR)
+        except OSError:
+            pass
     view = memoryview(data)
     while view:
         view = view[os.write(3, view[:1 << 20]):]
@@ -443,11 +453,39 @@ def stat_value(namespace: dict, case: dict, output) -> dict:
         return {"error": f"{type(error).__name__}: {error}"}
 
 
+def _notify_imports() -> None:
+    """Tell the worker when an import of a module that is not loaded yet starts and ends, so that
+    the time goes to the import allowance, not to the check, and a timeout can say what was slow.
+    (Only the outermost import is reported; code that tampers with this only changes messages and
+    at most spends the allowance.)"""
+    import builtins
+
+    original = builtins.__import__
+    depth = [0]
+
+    def notifying_import(name, globals=None, locals=None, fromlist=(), level=0):
+        top = name.partition(".")[0]
+        if level or depth[0] or not top or top in sys.modules:
+            return original(name, globals, locals, fromlist, level)
+        send({"notice": "import", "module": top}, separate=False)
+        depth[0] += 1
+        t0 = time.perf_counter()
+        try:
+            return original(name, globals, locals, fromlist, level)
+        finally:
+            depth[0] -= 1
+            send({"notice": "imported", "module": top, "ms": (time.perf_counter() - t0) * 1e3}, separate=False)
+
+    builtins.__import__ = notifying_import
+
+
 def child_run(code: str, name: str, cases: list, start: int, timeout: float, stats_code: str | None,
               features: dict) -> None:
     """Load `code` once, then call its function on cases[start:], one frame per check. Mutant
     children (stats_code given) also evaluate their own statistics; a learner's never does (its
     code could patch numpy), the attempt's checks child evaluates those."""
+    if IN_CHILD:
+        _notify_imports()
     t0 = time.perf_counter()
     try:
         fn = _load_function(code, name)
@@ -461,7 +499,7 @@ def child_run(code: str, name: str, cases: list, start: int, timeout: float, sta
         exec(compile(stats_code, "<checks>", "exec"), stats_ns)
     for i in range(start, len(cases)):
         case = cases[i]
-        _allow_cpu(timeout * len(case_calls(case)) + 1)
+        _allow_cpu(timeout * len(case_calls(case)) + IMPORT_ALLOWANCE + 1)
         blobs: list[bytes] = []
         header = call_case(fn, case, blobs)
         header["index"] = i
@@ -640,6 +678,9 @@ class Child:
         self.segment_start = time.perf_counter()
         self.budget = float(limits["timeout"])
         self.deadline: float | None = self.segment_start + self.budget
+        self.import_allowance = float(limits.get("import_allowance", 0.0))
+        self.importing: tuple[str, float] | None = None  # module, start: an import under way
+        self.imports: list[tuple[str, float]] = []  # (module, seconds) of finished imports
 
     def set_deadline(self, seconds: float | None) -> None:
         now = time.perf_counter()
@@ -733,6 +774,9 @@ class Child:
             except (ValueError, struct.error, UnicodeDecodeError):
                 self.end("garbled")
                 return
+            if "notice" in header:
+                self._on_notice(header)
+                continue
             self._drain_output()  # printed (and separated) before the frame was sent: in the pipe now
             text, truncated = self._take_output()
             now = time.perf_counter()
@@ -742,6 +786,23 @@ class Child:
             self.frames.append(frame)
             if self.on_frame is not None:
                 self.on_frame(self, frame)
+
+    def _on_notice(self, header: dict) -> None:
+        """An import started or ended: reserve the remaining import allowance on the deadline while
+        it runs, and give back what it did not use."""
+        now = time.perf_counter()
+        if header.get("notice") == "import" and self.importing is None:
+            self.importing = (str(header.get("module"))[:100], now)
+            if self.deadline is not None:
+                self.deadline += self.import_allowance
+        elif header.get("notice") == "imported" and self.importing is not None:
+            module, started = self.importing
+            used = min(now - started, self.import_allowance)
+            if self.deadline is not None:
+                self.deadline -= self.import_allowance - used
+            self.import_allowance -= used
+            self.imports.append((module, now - started))
+            self.importing = None
 
     def end(self, reason: str | None = None, complete: bool = False) -> None:
         """Kill what is left of the child's process group. A child that delivered everything is
@@ -774,6 +835,12 @@ class Child:
 
     def _problem(self, reason, status) -> str:
         t = self.budget
+        if self.importing is not None:
+            module = self.importing[0]
+            seconds = time.perf_counter() - self.importing[1]
+            what = "killed" if reason != "timeout" else f"stopped after {seconds:.1f} s"
+            return (f"import of {module} took too long ({what}): {PRELOADED}; importing other "
+                    f"packages is slow in the sandbox, so solve the exercise with numpy")
         if reason == "timeout":
             return f"timed out after {t:g} s (wall clock)"
         if reason == "output_limit":
@@ -876,6 +943,7 @@ class CodeRun:
         self.results: list[dict | None] = [None] * len(cases)
         self.next = 0
         self.child: Child | None = None
+        self.children: list[Child] = []
         self.forks = 0
         self.timeouts = 0
         self.sandbox = None
@@ -891,15 +959,21 @@ class CodeRun:
 
     def start_child(self) -> Child:
         start, timeout = self.next, self.limits["timeout"]
-        cpu = timeout * (1 + sum(len(case_calls(c)) for c in self.cases[start:])) + 1
+        cpu = timeout * (1 + sum(len(case_calls(c)) for c in self.cases[start:])) + 1 + \
+            self.limits.get("import_allowance", 0.0)
         code, name, cases, stats_code = self.code, self.name, self.cases, self.stats_code
         child = Child(lambda features: child_run(code, name, cases, start, timeout, stats_code, features),
                       dict(self.limits, cpu=cpu), self.tmp_root)
         child.on_frame = self._on_frame
         child.done_when = lambda c: self.finished
         self.child, self.loaded = child, False
+        self.children.append(child)
         self.forks += 1
         return child
+
+    @property
+    def slow_imports(self) -> list[tuple[str, float]]:
+        return [(m, t) for c in self.children for m, t in c.imports if t >= SLOW_IMPORT]
 
     def _on_frame(self, child: Child, frame: dict) -> None:
         header = frame["header"]
@@ -952,7 +1026,7 @@ class CodeRun:
             return
         self.results[self.next] = dict(base, error=problem)
         self.next += 1
-        if problem.startswith("timed out"):
+        if problem.startswith(("timed out", "import of")):
             self.timeouts += 1
             if self.timeouts >= self.MAX_TIMEOUTS:
                 for i in range(self.next, len(self.cases)):
@@ -993,7 +1067,7 @@ class Prep:
         timeout = limits["timeout"]
         checks, ref, name = snippet["checks"], snippet["reference"], snippet["id"]
         self.child = Child(lambda features: child_prepare(checks, ref, name, seed, features),
-                           dict(limits, cpu=max(10.0, 20 * timeout)), tmp_root, go_pipe=True)
+                           dict(limits, cpu=max(10.0, 20 * timeout), import_allowance=0.0), tmp_root, go_pipe=True)
         self.child.set_deadline(2 * timeout)  # drawing the inputs
         self.child.on_frame = self._on_frame
         self.cases: list | str | None = None
@@ -1217,7 +1291,9 @@ class Grader:
         self._prefetched: tuple[str, Prep] | None = None  # the next attempt's checks child, parked
 
     def limits(self, snippet: dict, request: dict) -> dict:
+        allowance = request.get("import_allowance")
         return {"timeout": float(request.get("timeout") or snippet.get("timeout") or 2.0),
+                "import_allowance": IMPORT_ALLOWANCE if allowance is None else float(allowance),
                 "memory": int(request.get("memory") or DEFAULT_MEMORY),
                 "network_namespace": request.get("network_namespace", True),
                 "seccomp": request.get("seccomp", True)}
@@ -1286,6 +1362,9 @@ class Grader:
             if mutant:
                 hint = next(m["hint"] for m in snippet["mutants"] if m["name"] == mutant)
         message = learner[0]["load_error"]["message"] if load_failed else ""
+        if not message and run.slow_imports:
+            slow = ", ".join(f"{m} {t:.1f} s" for m, t in run.slow_imports)
+            message = f"note: importing took {slow} of the grading time ({PRELOADED})"
         return {"snippet": name, "status": status, "checks": checks, "hint": hint, "hint_mutant": mutant,
                 "passed": passed, "total": len(checks), "seed": seed, "message": message,
                 "sandbox": run.sandbox, "forks": forks, "duration_ms": (time.perf_counter() - started) * 1e3}
