@@ -111,7 +111,7 @@ _INLINE = re.compile(
     r"(?P<code>(?P<ticks>`+).+?(?P=ticks))"
     r"|(?P<escaped>\\\$)"
     r"|\$\$(?P<display>.+?)\$\$"
-    r"|\$(?P<inline>[^\s$](?:[^$]*?[^\s$\\])?)\$(?!\d)",
+    r"|\$(?P<inline>[^\s$](?:[^$]*?[^$\\])?)\$(?!\d)",  # a space may end it, as in `$\beta_1 =$`
     re.DOTALL,
 )
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
@@ -191,3 +191,13 @@ def render_math(markdown_text: str) -> str:
         previous_blank = not line.strip()
     flush()
     return "\n".join(out)
+
+
+_PLAIN_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^\s$](?:[^$]*?[^$\\])?)\$(?!\d)", re.DOTALL)
+
+
+def plain_math(text: str) -> str:
+    """Text with `$...$` / `$$...$$` replaced by Unicode, no Markdown escaping (for table cells, hints)."""
+    if "$" not in text:
+        return text
+    return _PLAIN_MATH.sub(lambda m: to_unicode(m.group(1) or m.group(2)), text)

@@ -86,3 +86,10 @@ def test_raw_fallback_is_a_code_span():
 def test_mathtext_does_not_import_textual():
     code = "import flashtrain.mathtext, sys; sys.exit('textual' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_plain_math_for_table_cells():
+    from flashtrain.mathtext import plain_math
+
+    assert plain_math("Batch norm outputs $\\tilde z = \\gamma z_i$ here") == "Batch norm outputs z̃ = γzᵢ here"
+    assert plain_math("no math, $5 only") == "no math, $5 only"

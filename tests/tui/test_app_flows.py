@@ -347,7 +347,9 @@ async def test_code_card_failing_then_passing_check(code_store):
             await pilot.press("ctrl+r")
             await settle(app, pilot, 0.2)
             assert panel.last_result["status"] == "fail"
-            assert "expected" in screen.query_one("#code-output").card_source
+            output = screen.query_one("#code-output").card_source
+            assert "expected" in output and "actual" in output
+            assert panel.last_result["hint"] and "Hint:" in output  # the matching mutant's hint
         editor.text = reference_of(app, "adam_update")
         await pilot.press("ctrl+r")
         await settle(app, pilot, 0.2)

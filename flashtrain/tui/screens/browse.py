@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from flashtrain.browse_query import BrowseRow, QueryError, first_line, search
+from flashtrain.mathtext import plain_math
 from flashtrain.store.models import Card
 from flashtrain.tui.format import percent, relative_due
 from flashtrain.tui.widgets.card_view import CardMarkdown
@@ -41,6 +42,7 @@ class BrowseScreen(Screen):
         self.sort = "due"
         self.descending = False
         self.rows: list[BrowseRow] = []
+        self.total: int | None = None
         self.search_serial = 0
         self._debounce = None
 
@@ -56,14 +58,21 @@ class BrowseScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#cards", DataTable)
-        table.add_column("Deck", key="deck", width=16)
-        table.add_column("Question", key="question", width=40)
+        table.add_column("Deck", key="deck", width=14)
+        table.add_column("Question", key="question")
         table.add_column("Due", key="due", width=9)
         table.add_column("Recall", key="recall", width=6)
         table.add_column("Lapses", key="lapses", width=6)
-        table.add_column("", key="status", width=6)
+        table.add_column("", key="status", width=4)
         self.run_search()
-        table.focus()
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self.show_rows(self.rows, self.total, self.search_serial)
+
+    def question_width(self) -> int:
+        # what is left of the terminal after the other columns and the cell padding
+        return max(20, self.app.size.width - (14 + 9 + 6 + 6 + 4) - 2 * 6 - 2)
 
     # -- searching ------------------------------------------------------------------------------
     @on(Input.Changed, "#query")
@@ -107,7 +116,9 @@ class BrowseScreen(Screen):
     def show_rows(self, rows: list[BrowseRow], total: int, serial: int) -> None:
         if serial != self.search_serial:
             return  # a newer search is on its way
+        first_results = not self.rows and self.total is None
         self.rows = rows
+        self.total = total
         table = self.query_one("#cards", DataTable)
         keep = self.current_card_id()
         table.clear()
@@ -122,12 +133,14 @@ class BrowseScreen(Screen):
                 if row.card_id == keep:
                     table.move_cursor(row=index)
                     break
+        if first_results:
+            table.focus()
         self.show_preview()
 
     def cells(self, row: BrowseRow, now: datetime) -> tuple:
         status = "".join(mark for flag, mark in ((row.suspended, "S"), (row.flagged, "⚑"), (row.retired, "R"),
                                                  (row.snippet_id, "</>")) if flag)
-        return (row.deck_name, first_line(row.question, 60), relative_due(row.due, now) if row.phase != "new"
+        return (row.deck_name, first_line(plain_math(row.question), self.question_width()), relative_due(row.due, now) if row.phase != "new"
                 else "new", percent(row.recall), str(row.lapses), status)
 
     def current_row(self) -> BrowseRow | None:

@@ -123,25 +123,32 @@ class KeysScreen(ModalScreen[None]):
             width = max((len(k) for k, _ in self.rows), default=4)
             text = "\n".join(f"[b]{key.ljust(width)}[/b]  {what}" for key, what in self.rows)
             yield Static(text, classes="keys-table")
-            yield Static("[dim]ctrl+p opens the command palette; escape closes this.[/dim]")
+            yield Static("[dim]escape closes this.[/dim]")
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
 def keys_of(screen: Screen) -> list[tuple[str, str]]:
-    """(key, description) for the screen's and the app's bindings, in declaration order."""
+    """(key, description) for the screen's own bindings, then the app's, in declaration order."""
     rows: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for node in (screen, screen.app):
-        for binding in node._bindings.key_to_bindings.values():
-            for b in binding:
-                what = b.description or b.tooltip
-                if not what or b.system:
-                    continue
-                key = b.key_display or screen.app.get_key_display(b)
-                if (key, what) in seen or what in {w for _, w in rows}:
-                    continue
-                seen.add((key, what))
+    ratings: list[str] = []
+    for owner in (screen, screen.app):
+        for item in type(owner).BINDINGS:
+            binding = item if isinstance(item, Binding) else Binding(*item)
+            what = binding.description or binding.tooltip
+            if not what or binding.system or binding.action == "command_palette":
+                continue
+            if binding.action.startswith("rate("):
+                ratings.append(what.split(" ", 1)[1])
+                if len(ratings) == 1:
+                    rows.append(("1-5", ""))  # filled in below
+                continue
+            key = binding.key_display or ", ".join(screen.app.get_key_display(Binding(k, "")) for k in
+                                                   binding.key.split(","))
+            if all(w != what for _, w in rows):
                 rows.append((key, what))
+    if ratings:
+        rows = [(k, f"Rate: {ratings[0]} … {ratings[-1]}" if k == "1-5" and not w else w) for k, w in rows]
+    rows.append(("ctrl+p", "Command palette (every action)"))
     return rows

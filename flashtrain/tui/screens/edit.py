@@ -50,21 +50,21 @@ class EditCardScreen(Screen[bool]):
                 yield Static("", id="edit-source")
                 yield Label("Deck")
                 yield Select(decks, value=self.deck_id if self.deck_id is not None else Select.BLANK, id="deck",
-                             allow_blank=self.deck_id is None, disabled=self.card_id is not None)
+                             allow_blank=self.deck_id is None, disabled=self.card_id is not None, compact=True)
                 yield Label("Cloze text ({{gap}} per card)" if cloze else "Question (Markdown, $math$ ok; "
                             "{{gap}} makes a cloze card)")
-                yield TextArea(draft.question, id="question", language="markdown" if False else None,
-                               soft_wrap=True, tab_behavior="focus")
+                yield TextArea(draft.question, id="question", soft_wrap=True, tab_behavior="focus", compact=True)
                 yield Label("Answer" + (" (cloze cards have none)" if cloze else ""))
-                yield TextArea(draft.answer, id="answer", soft_wrap=True, tab_behavior="focus", disabled=cloze)
+                yield TextArea(draft.answer, id="answer", soft_wrap=True, tab_behavior="focus", disabled=cloze,
+                               compact=True)
                 yield Label("Tags (comma or space separated)")
-                yield Input(", ".join(draft.tags), id="tags")
+                yield Input(", ".join(draft.tags), id="tags", compact=True)
                 yield Label("Hints (one per line, shown in order)")
-                yield TextArea("\n".join(draft.hints), id="hints", soft_wrap=True, tab_behavior="focus")
+                yield TextArea("\n".join(draft.hints), id="hints", soft_wrap=True, tab_behavior="focus", compact=True)
                 yield Label("Snippet id (links a code check; empty for none)")
-                yield Input(draft.snippet_id or "", id="snippet")
+                yield Input(draft.snippet_id or "", id="snippet", compact=True)
                 yield Label("Card id (optional; keeps identity in the deck file)")
-                yield Input(draft.explicit_id or "", id="explicit-id")
+                yield Input(draft.explicit_id or "", id="explicit-id", compact=True)
             with VerticalScroll(id="edit-preview"):
                 yield CardMarkdown("", id="preview")
         yield Footer()

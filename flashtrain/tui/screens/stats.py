@@ -43,6 +43,7 @@ class StatsScreen(Screen):
                   "mastery": "Mastery per deck (last rating 4 or 5)", "snippets": "Code checks: pass rate"}
         for key, title in titles.items():
             self.query_one(f"#stats-{key}").border_title = title
+        self.set_class(self.app.size.width < 110, "-narrow")
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -53,10 +54,11 @@ class StatsScreen(Screen):
     def load(self) -> None:
         settings = self.app.service.settings() if hasattr(self.app.service, "settings") else None
         day_start = getattr(settings, "day_start_hour", 4) if settings is not None else 4
-        stats = collect(self.app.store, day_start_hour=day_start)
+        stats = collect(self.app.store, day_start_hour=day_start, heatmap_weeks=52)
         self.app.call_from_thread(self.show, stats)
 
     def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < 110, "-narrow")  # side-by-side panels stack when narrow
         if self.stats is not None:
             self.show(self.stats)
 
@@ -73,9 +75,9 @@ class StatsScreen(Screen):
             f"Last 7 days   {duration_text(stats.time_week_ms)}",
             f"All time      {stats.reviews_total} reviews, {duration_text(stats.time_total_ms)}",
         ]))
-        retention = ["Since last review   reviews  recalled"]
+        retention = ["[dim]since last    reviews  recalled[/dim]"]
         for row in stats.retention:
-            retention.append(f"{row.label:<18} {row.reviews:>8}  {percent(row.retention):>8}")
+            retention.append(f"{row.label:<12} {row.reviews:>9}  {percent(row.retention):>8}")
         self.query_one("#stats-retention", Static).update("\n".join(retention))
         self.query_one("#stats-heatmap", Static).update(
             "\n".join(heatmap_lines(stats.heatmap, stats.today, self.weeks_that_fit())))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 from textual import work
@@ -317,10 +316,10 @@ class StudyScreen(Screen):
         self.hints_shown += 1
         from rich.markup import escape
 
-        from flashtrain.mathtext import to_unicode
+        from flashtrain.mathtext import plain_math
 
-        def plain(text: str) -> str:  # hints are one line of Markdown; show math as Unicode, no markup
-            return escape(re.sub(r"\$([^$]+)\$", lambda m: to_unicode(m.group(1)), text))
+        def plain(text: str) -> str:  # hints are one line of Markdown; math as Unicode, no markup
+            return escape(plain_math(text))
 
         lines = [f"[b]Hint {i + 1}:[/b] {plain(h)}" for i, h in enumerate(hints[: self.hints_shown])]
         hints = self.query_one("#hints", Static)

@@ -54,7 +54,7 @@ def results_markdown(result: dict) -> str:
     if result.get("message") and not checks:
         lines.append(str(result["message"]))
     if result.get("duration_ms") is not None:
-        lines += ["", f"*{result['duration_ms']} ms*"]
+        lines += ["", f"*checked in {round(result['duration_ms'])} ms*"]
     return "\n".join(lines)
 
 
