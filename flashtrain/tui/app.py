@@ -154,6 +154,28 @@ class FlashtrainApp(App):
 
         self.push_screen(EditCardScreen(card_id=card_id), callback)
 
+    def action_import_decks(self) -> None:
+        from flashtrain.tui.screens.tasks import PathDialog, TaskScreen, import_job
+
+        def chosen(path) -> None:
+            if path is not None:
+                self.push_screen(TaskScreen(f"Importing {path.name}", import_job(self.store, path)),
+                                 lambda _ok: self.refresh_home())
+
+        self.push_screen(PathDialog(), chosen)
+
+    def action_optimize(self) -> None:
+        from flashtrain.tui.screens.tasks import TaskScreen, optimize_job
+
+        self.push_screen(TaskScreen("Fitting the scheduler to your reviews", optimize_job(self.store)),
+                         lambda _ok: self.refresh_home())
+
+    def refresh_home(self) -> None:
+        from flashtrain.tui.screens.home import HomeScreen
+
+        if isinstance(self.screen, HomeScreen):
+            self.screen.load_summaries()
+
     def action_show_keys(self) -> None:
         from flashtrain.tui.screens.dialogs import KeysScreen
 

@@ -12,6 +12,8 @@ APP_COMMANDS = (
     ("Add a card", "add_card", "Open the card form"),
     ("Browse cards", "browse", "Search, sort, edit, suspend or retire cards"),
     ("Statistics", "stats", "Heatmap, forecast, retention, mastery, streak"),
+    ("Import decks…", "import_decks", "Import a deck file or a folder of them (runs in the background)"),
+    ("Optimize the scheduler", "optimize", "Fit the memory model to your own review history"),
     ("Home: decks", "home", "Back to the deck list"),
     ("Show keys", "show_keys", "The keys of the current screen"),
     ("Toggle dark / light", "toggle_dark", "Switch between the dark and light theme"),

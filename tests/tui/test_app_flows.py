@@ -394,3 +394,39 @@ async def test_untrusted_deck_snippet_asks_for_trust(tmp_path):
             assert s.scalar(select(Deck.trusted).where(Deck.name == "Code deck"))
             assert s.scalar(select(func.count()).select_from(Attempt)) == 1
     store.close()
+
+
+async def test_import_runs_in_a_worker_with_progress(tmp_path, filled_store):
+    from flashtrain.tui.screens.tasks import PathDialog, TaskScreen
+
+    deck = tmp_path / "extra.md"
+    deck.write_text("---\nname: Extra\n---\n\nQ: One?\nA: Two.\n", encoding="utf-8")
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PathDialog)
+        app.screen.query_one("#path", Input).value = str(deck)
+        await pilot.press("enter")
+        await settle(app, pilot, 0.1)
+        task = app.screen
+        assert isinstance(task, TaskScreen) and task.finished and task.ok
+        assert "1 added" in str(task.query_one("#task-log", Static).render())
+        await pilot.press("escape")
+        await settle(app, pilot)
+        table = app.screen.query_one("#decks", DataTable)
+        assert "Extra" in [table.get_row_at(i)[0] for i in range(table.row_count)]
+
+
+async def test_optimize_with_too_little_history_says_so(filled_store):
+    from flashtrain.tui.screens.tasks import TaskScreen
+
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("o")
+        await settle(app, pilot, 0.1)
+        task = app.screen
+        assert isinstance(task, TaskScreen) and task.finished
+        assert "not enough review history" in str(task.query_one("#task-log", Static).render())

@@ -24,6 +24,8 @@ class HomeScreen(Screen):
         Binding("a", "add_card", "Add card"),
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
+        Binding("i", "app.import_decks", "Import", show=False),
+        Binding("o", "app.optimize", "Optimize", show=False),
         Binding("r", "refresh", "Refresh", show=False),
         Binding("q", "quit", "Quit"),
     ]
