@@ -430,3 +430,42 @@ async def test_optimize_with_too_little_history_says_so(filled_store):
         task = app.screen
         assert isinstance(task, TaskScreen) and task.finished
         assert "not enough review history" in str(task.query_one("#task-log", Static).render())
+
+
+async def test_code_editor_keys_do_not_rate_and_escape_leaves_editor(code_store):
+    from flashtrain.tui.widgets.code_panel import make_editor
+
+    app = make_app(code_store, start=QueueSpec())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        await pilot.press("ctrl+e")
+        editor = screen.query_one("#code-editor", TextArea)
+        assert app.focused is editor
+        await pilot.press("space", "4")  # typed into the editor: no reveal, no rating
+        assert not screen.revealed and review_count(code_store) == 0
+        await pilot.press("escape")
+        assert app.focused is not editor and isinstance(app.screen, StudyScreen)
+        await pilot.press("space")
+        assert screen.revealed
+    try:
+        import tree_sitter_python  # noqa: F401
+        expected = "python"
+    except ImportError:
+        expected = None
+    assert make_editor("x = 1").language == expected
+
+
+async def test_browse_open_shows_the_card(filled_store):
+    from flashtrain.tui.screens.card_modal import CardModal
+
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.action_browse()
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CardModal)
+        await pilot.press("escape")
+        assert isinstance(app.screen, BrowseScreen)
