@@ -92,8 +92,13 @@ class StudyScreen(Screen):
         # The first queue query runs while Textual finishes starting up (SQLite releases the GIL);
         # `flashtrain study` has even started it before importing Textual.
         future = self.app.take_first_card_future(self.spec)
-        card = future.result() if future is not None else self.app.service.next_card(self.spec)
-        self.app.call_from_thread(self.next_card, card if card is not None else False)
+        try:
+            card = future.result() if future is not None else self.app.service.next_card(self.spec)
+            found = card if card is not None else False  # False: the queue is empty
+        except Exception as error:  # shown; then the screen asks the queue once more itself
+            self.app.call_from_thread(self.notify, f"could not load the first card: {error}", severity="error")
+            found = None
+        self.app.call_from_thread(self.next_card, found)
 
     # -- showing cards --------------------------------------------------------------------------
     def next_card(self, card=None) -> None:
