@@ -1,5 +1,5 @@
-"""How an attempt uses children: one checks child (inputs, reference, statistics) and one child for
-the learner's code that runs every check; a check that kills its child costs only that check."""
+"""How an attempt uses children: one checks child (inputs, reference, statistics) and one fresh
+child per check for the learner's code; a check that kills its child costs only that check."""
 
 import textwrap
 
@@ -46,13 +46,19 @@ def _request(code, **extra):
     return {"op": "grade", "snippet": FIVE.to_request(), "code": code, "diagnose": False, **extra}
 
 
-def test_an_attempt_forks_one_checks_child_and_one_learner_child(runner):
+def test_an_attempt_forks_one_checks_child_and_one_learner_child_per_check(runner):
     reply = runner.request(_request(FIVE.reference, seed=5))
     assert reply["status"] == "pass" and reply["total"] == 5
-    assert reply["forks"] == 2
+    assert reply["forks"] == 1 + 5
     runner.request(_request(FIVE.reference))  # the next attempt's checks child is started in advance
     reply = runner.request(_request(FIVE.reference))
-    assert reply["status"] == "pass" and reply["forks"] == 1
+    assert reply["status"] == "pass" and reply["forks"] == 5
+
+
+def test_a_load_error_is_reported_for_every_check_without_forking_again(runner):
+    reply = runner.request(_request("def double(x)\n    return 2 * x\n", seed=5))
+    assert reply["status"] == "error" and reply["forks"] == 2
+    assert all("SyntaxError" in c["message"] or "line 1" in c["message"] for c in reply["checks"])
 
 
 def test_a_check_that_kills_its_child_costs_only_that_check(runner):
@@ -61,7 +67,7 @@ def test_a_check_that_kills_its_child_costs_only_that_check(runner):
     statuses = [c["status"] for c in reply["checks"]]
     assert statuses == ["pass", "error", "pass", "pass", "pass"], reply["checks"]
     assert "exited before returning" in reply["checks"][1]["message"]
-    assert reply["forks"] == 3  # checks child, learner child, the learner child that resumed
+    assert reply["forks"] == 6  # the checks child and one learner child per check
 
 
 def test_endless_loops_stop_after_two_timeouts(runner):
@@ -77,8 +83,8 @@ def test_output_is_attributed_to_its_check(runner):
     code = "print('loading')\ndef double(x):\n    print('size', x.size)\n    return 2 * x\n"
     result = grade(FIVE, code, runner=runner, seed=5, diagnose=False)
     assert result.status == "pass"
-    assert result.checks[0].output == "loading\nsize 1\n"
-    assert [c.output for c in result.checks[1:]] == [f"size {k}\n" for k in range(2, 6)]
+    # Every check runs the file afresh, so the module-level print shows with each of them.
+    assert [c.output for c in result.checks] == [f"loading\nsize {k}\n" for k in range(1, 6)]
 
 
 SNOOP = '''\
