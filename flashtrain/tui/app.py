@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
@@ -65,6 +66,11 @@ class FlashtrainApp(App):
             self._snippets = SnippetBridge(self.store)
         return self._snippets
 
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def warm_snippets(self, start_runner: bool = False) -> None:
+        """Snippet files parsed (and the check worker started) before the learner needs them."""
+        self.snippets.warm_up(start_runner)
+
     # -- lifecycle ------------------------------------------------------------------------------
     def on_mount(self) -> None:
         from flashtrain.tui.screens.home import HomeScreen
@@ -85,6 +91,7 @@ class FlashtrainApp(App):
         if self.on_first_card is not None:
             self.on_first_card(time.perf_counter())
         tune_gc()
+        self.warm_snippets()
         return True
 
     # -- navigation -----------------------------------------------------------------------------

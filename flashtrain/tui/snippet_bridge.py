@@ -33,6 +33,14 @@ class SnippetBridge:
             self._library = SnippetLibrary.from_store(self.store)
         return self._library
 
+    def warm_up(self, start_runner: bool = False) -> None:
+        """Load the library (and start the sandbox worker) ahead of need; call from a worker thread."""
+        _ = self.library
+        if start_runner:
+            from flashtrain.snippets import shared_runner
+
+            shared_runner().start()
+
     def snippet(self, snippet_id: str, deck_id: int | None = None) -> SnippetView | None:
         from flashtrain.snippets import UnknownSnippetError
 

@@ -103,6 +103,8 @@ class CodePanel(Vertical):
     def on_mount(self) -> None:
         if self.snippet is not None:
             self.query_one("#reference").display = False
+            if self.snippet.runnable:
+                self.app.warm_snippets(start_runner=True)  # the first check then skips the cold start
 
     def editor_has_focus(self) -> bool:
         focused = self.app.focused
