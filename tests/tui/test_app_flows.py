@@ -469,3 +469,14 @@ async def test_browse_open_shows_the_card(filled_store):
         assert isinstance(app.screen, CardModal)
         await pilot.press("escape")
         assert isinstance(app.screen, BrowseScreen)
+
+
+async def test_leaving_a_command_line_session_opens_home(filled_store):
+    app = make_app(filled_store, start=QueueSpec())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, StudyScreen)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.screen.query_one("#decks", DataTable).row_count == 3
