@@ -39,6 +39,7 @@ import json
 import math
 import os
 import random
+import re
 import resource
 import select
 import shutil
@@ -48,6 +49,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 import zlib
 from collections import deque
 
@@ -81,8 +83,12 @@ class Rng:
 
 
 class Case:
-    def __init__(self, name, args, *, rtol=None, atol=None):
+    """Compare with the reference. no_warnings=True (or a string: the advice to show) also fails
+    the check when the call emits a warning, e.g. np.exp overflowing in a naive sigmoid."""
+
+    def __init__(self, name, args, *, rtol=None, atol=None, no_warnings=False):
         self.name, self.args, self.rtol, self.atol = str(name), args, rtol, atol
+        self.no_warnings = no_warnings if isinstance(no_warnings, str) else bool(no_warnings)
 
 
 class Stat:
@@ -433,24 +439,51 @@ def _allow_cpu(seconds: float) -> None:
     _set_limit(resource.RLIMIT_CPU, want, hard)
 
 
+MAX_WARNINGS = 5  # distinct warnings kept per check
+
+
+def _warning_entry(w: warnings.WarningMessage) -> dict:
+    return {"category": w.category.__name__, "message": str(w.message)[:300],
+            "line": w.lineno if w.filename == FUNC_FILE else None}
+
+
+def _show_warnings(found: list[dict]) -> None:
+    """Recorded warnings still reach the check's output, as they would have on stderr."""
+    try:
+        for w in found:
+            where = f"line {w['line']}: " if w["line"] else ""
+            sys.stderr.write(f"{where}{w['category']}: {w['message']}\n")
+    except BaseException:  # noqa: BLE001
+        pass
+
+
 def call_case(fn, case: dict, blobs: list) -> dict:
     """Call `fn` for one check; each output is encoded right after its call (a later call must not
-    be able to change an earlier output); in-place changes to arguments are recorded."""
-    encoded, mutated, ms = [], set(), 0.0
+    be able to change an earlier output); in-place changes to arguments are recorded, and so are
+    the warnings the calls emit (every one, not only the first per place: filter "always")."""
+    encoded, mutated, ms, found = [], set(), 0.0, []
     for args_in in case_calls(case):
         args = materialize(args_in)
         before = array_digests(args)
         t0 = time.perf_counter()
-        try:
-            out = fn(**args)
-        except BaseException as error:  # noqa: BLE001 - whatever the code does, report it
-            return {"error": _describe_exception(error), "ms": ms + (time.perf_counter() - t0) * 1e3}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                out = fn(**args)
+            except BaseException as error:  # noqa: BLE001 - whatever the code does, report it
+                _show_warnings([_warning_entry(w) for w in caught[:MAX_WARNINGS]])
+                return {"error": _describe_exception(error), "ms": ms + (time.perf_counter() - t0) * 1e3}
         ms += (time.perf_counter() - t0) * 1e3
+        for w in caught:
+            entry = _warning_entry(w)
+            if entry not in found and len(found) < MAX_WARNINGS:
+                found.append(entry)
         after = array_digests(args)
         mutated.update(k for k in before if after.get(k) != before[k])
         encoded.append(encode(out, blobs))
     output = encoded[0] if len(encoded) == 1 else {"$list": encoded}
-    return {"output": output, "mutated": sorted(mutated), "ms": ms}
+    _show_warnings(found)
+    return {"output": output, "mutated": sorted(mutated), "ms": ms, "warnings": found}
 
 
 def stat_value(namespace: dict, case: dict, output) -> dict:
@@ -532,7 +565,7 @@ def _case_entries(items: list, namespace: dict):
         names.add(item.name)
         entry = {"name": item.name, "args": encode(item.args, blobs)}
         if isinstance(item, Case):
-            entry.update(kind="case", rtol=item.rtol, atol=item.atol)
+            entry.update(kind="case", rtol=item.rtol, atol=item.atol, no_warnings=item.no_warnings)
         elif isinstance(item, Determinism):
             seeds = rng_seeds(item.args)
             if not seeds:
@@ -1022,7 +1055,8 @@ class CodeRun:
         if "error" in header:
             result = dict(base, error=header["error"]["message"])
         else:
-            result = dict(base, output=decode(header["output"], frame["blobs"]), mutated=header["mutated"])
+            result = dict(base, output=decode(header["output"], frame["blobs"]), mutated=header["mutated"],
+                          warnings=header.get("warnings") or [])
             if "stat" in header:
                 result["stat"] = header["stat"]
         self.results[self.next] = result
@@ -1282,6 +1316,22 @@ def _close(e: np.ndarray, a: np.ndarray, rtol: float, atol: float) -> np.ndarray
     return ok | (np.isnan(e) & np.isnan(a)) | ((e == a) & np.isinf(e))
 
 
+_NUMPY_WARNING = re.compile(r"(overflow|divide by zero|invalid value|underflow) encountered in (\w+)")
+_WHAT_HAPPENED = {"overflow": "overflowed", "divide by zero": "divided by zero",
+                  "invalid value": "produced an invalid value (nan)", "underflow": "underflowed"}
+
+
+def warning_message(found: list[dict], advice) -> str:
+    """'np.exp overflowed: RuntimeWarning: overflow encountered in exp (line 4); use the stable form'."""
+    first = found[0]
+    m = _NUMPY_WARNING.search(first["message"])
+    what = f"np.{m.group(2)} {_WHAT_HAPPENED[m.group(1)]}" if m else "the code emitted a warning"
+    where = f" (line {first['line']})" if first.get("line") else ""
+    more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+    advice = advice if isinstance(advice, str) else "use the stable form"
+    return f"{what}: {first['category']}: {first['message']}{where}{more}; {advice}"
+
+
 def within(value, lo, hi) -> bool:
     v = np.asarray(value, dtype=float)
     ok = np.ones(v.shape, dtype=bool)
@@ -1429,6 +1479,12 @@ class Grader:
                     check.update(status="fail", **{k: v for k, v in diff.items() if k not in ("expected", "actual")})
                 else:
                     check.update(status="pass", message=f"matches within rtol={rtol:g}, atol={atol:g}")
+                if case.get("no_warnings") and r.get("warnings"):
+                    note = warning_message(r["warnings"], case["no_warnings"])
+                    if check["status"] == "pass":
+                        check.update(status="fail", message=note)
+                    else:
+                        check["message"] += f"; also {note}"
             elif case["kind"] == "determinism":
                 self._judge_determinism(case, r["output"], check)
             else:
@@ -1508,6 +1564,8 @@ class Grader:
                     return None
                 continue
             if sorted(mine["mutated"]) != sorted(theirs["mutated"]):
+                return None
+            if case.get("no_warnings") and bool(mine.get("warnings")) != bool(theirs.get("warnings")):
                 return None
             compared += 1
             rtol = max(snippet["rtol"] if case.get("rtol") is None else case["rtol"], 1e-6)
