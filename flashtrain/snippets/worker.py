@@ -44,6 +44,7 @@ import resource
 import select
 import shutil
 import signal
+import stat
 import struct
 import sys
 import tempfile
@@ -662,6 +663,9 @@ def _child_main(body, limits: dict, cwd: str, result_w: int, output_w: int, go_r
     IN_CHILD = True
     code = 70
     try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if _LIBC is not None:
+            _LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: die with the worker
         os.setpgid(0, 0)
         os.dup2(result_w, 3)
         if go_r is not None:
@@ -1650,6 +1654,69 @@ def probe(tmp_root: str) -> dict:
     return {**header["sandbox"], **header["blocked"]}
 
 
+TMP_PREFIX = "flashtrain-checks-"
+# <prefix><worker pid>-<its start time in clock ticks since boot>-<random>: the start time tells a
+# live owner from a process that merely got the same pid later.
+_TMP_NAME = re.compile(r"^flashtrain-checks-(\d+)-(\d+)-[a-z0-9_]+$")
+LEGACY_TMP_AGE = 24 * 3600.0  # folders named without a pid (older workers): removed when idle this long
+
+
+def _process_start(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]  # field 22, starttime
+    except (OSError, IndexError):
+        return None
+
+
+def _owner_alive(pid: int, start: str) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, another user's
+    now = _process_start(pid)
+    return now is None or start == "0" or now == start
+
+
+def make_tmp_root(parent: str | None) -> str:
+    start = _process_start(os.getpid()) or "0"
+    return tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-{start}-", dir=parent)
+
+
+def remove_stale_tmp(parent: str | None) -> list[str]:
+    """Remove the check folders of workers that are gone (killed workers cannot clean up): only
+    this user's directories named after a worker pid that no longer runs (or is now another
+    process), plus unnamed legacy ones idle for LEGACY_TMP_AGE. Returns the paths removed."""
+    parent = parent or tempfile.gettempdir()
+    removed = []
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return removed
+    for name in names:
+        if not name.startswith(TMP_PREFIX):
+            continue
+        path = os.path.join(parent, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            continue
+        named = _TMP_NAME.match(name)
+        if named:
+            pid = int(named.group(1))
+            if pid == os.getpid() or _owner_alive(pid, named.group(2)):
+                continue
+        elif time.time() - info.st_mtime < LEGACY_TMP_AGE:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
 def _fast_tmp() -> str | None:
     """Children get a fresh empty directory each; on a disk /tmp that costs ~4 ms, on tmpfs ~0."""
     shm = "/dev/shm"
@@ -1701,7 +1768,11 @@ def main() -> int:
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(2, 1)  # stray prints must never corrupt the protocol
-    tmp_root = tempfile.mkdtemp(prefix="flashtrain-checks-", dir=_fast_tmp())
+    tmp_parent = _fast_tmp()
+    remove_stale_tmp(tmp_parent)
+    tmp_root = make_tmp_root(tmp_parent)
+    # SIGTERM (e.g. the app's session ending) is a normal shutdown: run the cleanup below.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     grader = Grader(tmp_root)
     warm_up(tmp_root)
     gc.collect()
@@ -1719,7 +1790,7 @@ def main() -> int:
             op = request.get("op")
             try:
                 if op == "ping":
-                    reply = {"ok": True, "pid": os.getpid()}
+                    reply = {"ok": True, "pid": os.getpid(), "tmp": tmp_root}
                 elif op == "probe":
                     reply = {"ok": True, **probe(tmp_root)}
                 elif op == "grade":
