@@ -7,32 +7,14 @@ h shows the next hint, q quits. End of input quits too. Cards are printed as the
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from typing import TextIO
 
 from flashtrain.mathtext import render_math
+from flashtrain.timetext import interval_text
 from flashtrain.scheduler.core import RATING_LABELS, RATINGS
 from flashtrain.study.service import QueueSpec, StudyCard, StudyService
 
 RULE = "-" * 60
-
-
-def format_interval(delta: timedelta) -> str:
-    """Short human wording of a wait: '<1 min', '10 min', '5 h', '3 days', '4 mo', '1.2 y'."""
-    minutes = delta.total_seconds() / 60
-    if minutes < 1:
-        return "<1 min"
-    if minutes < 60:
-        return f"{round(minutes)} min"
-    hours = minutes / 60
-    if hours < 23.5:
-        return f"{round(hours)} h"
-    days = hours / 24
-    if days < 30.5:
-        return "1 day" if round(days) == 1 else f"{round(days)} days"
-    if days < 365:
-        return f"{round(days / 30.4)} mo"
-    return f"{days / 365:.1f} y"
 
 
 class _Session:
@@ -75,7 +57,7 @@ class _Session:
         self.say()
         if self.spec.changes_schedule:
             waits = self.service.preview(card.card_id)
-            self.say("  ".join(f"{r} {RATING_LABELS[r]} ({format_interval(waits[r])})" for r in RATINGS))
+            self.say("  ".join(f"{r} {RATING_LABELS[r]} ({interval_text(waits[r])})" for r in RATINGS))
         else:
             self.say("  ".join(f"{r} {RATING_LABELS[r]}" for r in RATINGS) + "   (drill: schedule unchanged)")
 
@@ -84,7 +66,7 @@ class _Session:
         outcome = self.service.rate_detailed(card.card_id, rating, duration_ms=duration_ms, origin=self.spec.origin)
         self.done += 1
         if self.spec.changes_schedule:
-            self.say(f"-> {RATING_LABELS[rating]}: back in {format_interval(outcome.record.interval)}.")
+            self.say(f"-> {RATING_LABELS[rating]}: back in {interval_text(outcome.record.interval)}.")
         if outcome.leech:
             self.say(f"This card is a leech ({outcome.record.state_after.lapses} lapses): tagged 'leech' and "
                      "suspended. Rewrite or split it, then unsuspend it.")

@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from flashtrain.timetext import interval_text
+
 
 def short_interval(delta: timedelta) -> str:
     """'<1m', '10m', '3h', '4d', '2.5mo', '1.3y': how long until a card comes back."""
-    seconds = delta.total_seconds()
-    if seconds < 60:
-        return "<1m"
-    minutes = seconds / 60
-    if minutes < 60:
-        return f"{round(minutes)}m"
-    hours = minutes / 60
-    if hours < 24:
-        return f"{round(hours)}h"
-    days = hours / 24
-    if days < 30:
-        return f"{round(days)}d"
-    if days < 365:
-        months = days / 30.44
-        return f"{months:.1f}mo" if months < 10 else f"{round(months)}mo"
-    return f"{days / 365.25:.1f}y"
+    return interval_text(delta, short=True)
 
 
 def relative_due(due: datetime | None, now: datetime) -> str:

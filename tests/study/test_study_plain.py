@@ -5,7 +5,7 @@ from sqlalchemy import select
 from study_factories import START, add_deck, set_state
 
 from flashtrain.store.models import Card, CardState, ReviewLog
-from flashtrain.study.plain import format_interval, run_plain_session
+from flashtrain.study.plain import run_plain_session
 from flashtrain.study.service import QueueSpec
 
 
@@ -54,9 +54,3 @@ def test_drill_session_says_schedule_is_unchanged(store, service):
     add_deck(store, "A", 1)
     _, text = run(service, "\n5\n", spec=QueueSpec(mode="cram"))
     assert "drill: schedule unchanged" in text
-
-
-def test_format_interval():
-    assert [format_interval(timedelta(seconds=s)) for s in (30, 600, 5 * 3600, 86400, 3 * 86400, 90 * 86400,
-                                                           800 * 86400)] == \
-        ["<1 min", "10 min", "5 h", "1 day", "3 days", "3 mo", "2.2 y"]
