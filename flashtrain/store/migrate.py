@@ -1,19 +1,24 @@
-"""Alembic, driven programmatically: migrations ship inside the package and run on every open."""
+"""Alembic, driven programmatically: migrations ship inside the package and run on every open.
+
+Opening an up-to-date store is on the app's start-up path, so that case reads the stored revision
+with one query and never imports Alembic; `HEAD_REVISION` is kept equal to the newest migration
+file by a test.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+HEAD_REVISION = "0002"
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -22,18 +27,27 @@ def alembic_config(engine: Engine) -> Config:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        try:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except OperationalError:
+            return None  # a new, empty store
 
 
 def head_revision(engine: Engine) -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    if current_revision(engine) == head_revision(engine):
-        return  # the common case: skip Alembic's environment set-up on every start
+    if current_revision(engine) == HEAD_REVISION:
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 
 def upgrade_to(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)

@@ -61,3 +61,22 @@ def test_naive_datetimes_are_refused(store):
     with pytest.raises(StatementError, match="naive datetime"):
         with store.sessions.begin() as session:
             session.add(Deck(name="x", created_at=datetime(2026, 1, 1)))
+
+
+def test_head_revision_constant_matches_the_newest_migration(tmp_path):
+    from flashtrain.store.migrate import HEAD_REVISION
+
+    assert HEAD_REVISION == head_revision(make_engine(tmp_path / "h.db"))
+
+
+def test_opening_an_up_to_date_store_does_not_import_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "ready.db"
+    open_store(path).close()
+    code = ("import sys\nfrom flashtrain.store.engine import open_store\n"
+            f"open_store({str(path)!r}).close()\n"
+            "assert not [m for m in sys.modules if m.startswith('alembic')]\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
