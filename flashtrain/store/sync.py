@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from flashtrain.deck.importers import parse_text, read_text
@@ -95,11 +96,15 @@ def import_file(store: Store, path: Path, fmt: str | None = None, deck_name: str
     report.deck, report.format = spec.name, spec.format
     spec, duplicate_warnings = drop_duplicate_keys(spec)
     report.warnings = list(spec.warnings) + duplicate_warnings
-    with store.sessions() as session:
-        with session.begin():
-            apply_deck(session, spec, source_key, digest, origin, trust, report)
-            if dry_run:
-                session.rollback()
+    try:
+        with store.sessions() as session:
+            with session.begin():
+                apply_deck(session, spec, source_key, digest, origin, trust, report)
+                if dry_run:
+                    session.rollback()
+    except SQLAlchemyError as error:  # e.g. the store is locked by another process: nothing was written
+        report.status, report.error = "rejected", f"{path}: error: the store refused the import: {error.orig or error}"
+        report.added = report.updated = report.unchanged = report.retired = report.restored = 0
     return report
 
 

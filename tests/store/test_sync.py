@@ -168,3 +168,22 @@ def test_not_utf8_is_rejected_with_line(store, tmp_path):
     path.write_bytes(b"Q: one\nA: caf\xe9\n")
     report = import_file(store, path)
     assert report.status == "rejected" and report.error == f"{path}:2: error: the file is not UTF-8 text"
+
+
+def test_a_store_error_rejects_the_file_and_writes_nothing(store, tmp_path, monkeypatch):
+    import flashtrain.store.sync as sync
+    from sqlalchemy.exc import OperationalError
+
+    path = tmp_path / "identity.md"
+    path.write_text(DECK)
+
+    def locked(session, *args):
+        session.add(Deck(name="half-written"))
+        session.flush()
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(sync, "apply_deck", locked)
+    report = import_file(store, path)
+    assert report.status == "rejected" and "database is locked" in report.error and report.added == 0
+    with store.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Deck)) == 0
