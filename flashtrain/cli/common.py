@@ -44,7 +44,8 @@ def open_store(args: argparse.Namespace, bundled: bool = True):
     try:
         store = _open(path)
     except Exception as error:  # a corrupt or foreign file must not produce a traceback
-        raise UserError(f"{path}: cannot open the store: {error}") from error
+        reason = getattr(error, "orig", None) or error
+        raise UserError(f"{path}: cannot open the store: {reason}") from error
     if bundled:
         ensure_bundled_decks(store)
     return store

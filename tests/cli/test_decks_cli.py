@@ -86,3 +86,12 @@ def test_locate_prints_paths_in_use(tmp_path, capsys, monkeypatch):
     assert code == 0 and data["db"] == str(tmp_path / "env.db") and data["db_source"] == "FLASHTRAIN_DB"
     code, out, _ = run(capsys, "--db", str(tmp_path / "flag.db"), "locate", "--json")
     assert json.loads(out)["db_source"] == "--db"
+
+
+def test_a_file_that_is_not_a_store_is_one_line_error(tmp_path, capsys):
+    bad = tmp_path / "not-a-store.db"
+    bad.write_text("this is not sqlite")
+    code, _, err = run(capsys, "--db", str(bad), "decks")
+    assert code == 1
+    assert err.strip() == f"flashtrain: error: {bad}: cannot open the store: file is not a database"
+    assert bad.read_text() == "this is not sqlite"
