@@ -13,6 +13,7 @@ def isolated_db(tmp_path, monkeypatch):
     path = tmp_path / "flashtrain-test.db"
     monkeypatch.setenv("FLASHTRAIN_DB", str(path))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("FLASHTRAIN_DEBUG", "1")  # a bug in a command raises in tests instead of exit 1
     return path
 
 

@@ -7,11 +7,12 @@ return an exit code: 0 ok, 1 some input rejected or a check failed, 2 usage erro
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from flashtrain.cli import common
 
-from flashtrain.cli.common import EXIT_OK, EXIT_USAGE
+from flashtrain.cli.common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,7 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # `flashtrain ... | head` closed the pipe: stop quietly, as other command-line tools do.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as error:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("FLASHTRAIN_DEBUG"):
+            raise
+        print(f"flashtrain: internal error: {type(error).__name__}: {error} "
+              "(run again with FLASHTRAIN_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return EXIT_REJECTED

@@ -95,3 +95,14 @@ def test_a_file_that_is_not_a_store_is_one_line_error(tmp_path, capsys):
     assert code == 1
     assert err.strip() == f"flashtrain: error: {bad}: cannot open the store: file is not a database"
     assert bad.read_text() == "this is not sqlite"
+
+
+def test_an_unexpected_error_is_one_line_without_debug(tmp_path, capsys, monkeypatch):
+    import flashtrain.cli.decks as decks
+
+    monkeypatch.delenv("FLASHTRAIN_DEBUG")
+    monkeypatch.setattr(decks, "cmd_locate", lambda args: 1 / 0)
+    code, _, err = run(capsys, "--db", str(tmp_path / "z.db"), "locate")
+    assert code == 1
+    assert err.strip() == ("flashtrain: internal error: ZeroDivisionError: division by zero "
+                           "(run again with FLASHTRAIN_DEBUG=1 to see the traceback)")
