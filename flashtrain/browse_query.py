@@ -1,7 +1,8 @@
 """The browser's search: a small query language turned into one SQL query (headless, no Textual).
 
 Syntax (terms are ANDed; `-term` negates; quote values with spaces):
-    deck:NAME        deck name, case-insensitive; `*` is a wildcard  (deck:"Deep learning*")
+    deck:NAME        deck name or its start, case-insensitive (deck:optim finds "Optimization
+                     algorithms"); `*` is a wildcard anywhere (deck:*norm*)
     tag:NAME         card tag (exact, case-insensitive)
     is:due is:new is:learning is:review is:suspended is:buried is:flagged is:leech is:retired
     has:code has:hints
@@ -91,6 +92,8 @@ def _condition(term: Term, now: datetime) -> ColumnElement[bool]:
     value = term.value
     if term.field == "deck":
         pattern = _like_escape(value.lower()).replace("*", "%")
+        if "*" not in value:
+            pattern += "%"  # a name's start is enough: people type the first letters of a deck
         return func.lower(Deck.name).like(pattern, escape="\\")
     if term.field == "tag":
         # tags are a JSON list; json_each keeps the match exact (no substring surprises)

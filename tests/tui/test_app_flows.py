@@ -464,6 +464,8 @@ async def test_browse_open_shows_the_card(filled_store):
         await settle(app, pilot)
         app.action_browse()
         await settle(app, pilot)
+        await pilot.press("enter")  # from the search box to the table
+        await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, CardModal)
@@ -480,3 +482,34 @@ async def test_leaving_a_command_line_session_opens_home(filled_store):
         await settle(app, pilot)
         assert isinstance(app.screen, HomeScreen)
         assert app.screen.query_one("#decks", DataTable).row_count == 3
+
+
+async def test_browse_typing_on_open_goes_to_the_search_box(filled_store):
+    """Letters are shortcuts only in the table: a query typed straight away must not suspend or edit."""
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("b")
+        await pilot.press(*"has:code deck:optim")  # typed at once, before the first search returns
+        await settle(app, pilot, 0.4)
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        query = screen.query_one("#query", Input)
+        assert query.value == "has:code deck:optim" and app.focused is query
+        with filled_store.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(Card).where(Card.suspended)) == 1  # the fixture's
+        assert [r.question for r in screen.rows] == ["Write the EWA"]
+        await pilot.press("s", "e", "delete")  # still in the search box: typed, no action
+        await settle(app, pilot)
+        assert isinstance(app.screen, BrowseScreen) and query.value == "has:code deck:optimse"
+        query.value = "has:code"
+        await pilot.press("enter")  # runs the query and moves to the table
+        await settle(app, pilot)
+        table = screen.query_one("#cards", DataTable)
+        assert app.focused is table and [r.question for r in screen.rows] == ["Write the EWA"]
+        await pilot.press("s")  # now a shortcut
+        await settle(app, pilot)
+        assert screen.rows[0].suspended
+        await pilot.press("slash")
+        assert app.focused is query
+        assert screen.check_action("suspend", ()) is None and screen.check_action("edit", ()) is None

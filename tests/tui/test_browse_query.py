@@ -74,3 +74,9 @@ def test_quoted_values_and_literal_percent(filled_store):
 def test_first_line_shortens_and_shows_cloze_gaps():
     assert first_line("Adam uses {{0.9}}\nand more", 80) == "Adam uses [0.9] and more"
     assert len(first_line("x" * 200, 20)) == 20
+
+
+def test_deck_matches_the_start_of_a_name(filled_store):
+    assert set(questions(filled_store, "deck:optim has:code")) == {"Write the EWA"}
+    assert questions(filled_store, "deck:timizers") == []  # a start, not any substring
+    assert set(questions(filled_store, "deck:*zation")) == {"What does dropout do?"}

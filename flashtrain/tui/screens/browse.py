@@ -30,11 +30,15 @@ class BrowseScreen(Screen):
         Binding("enter", "open", "Open", show=False),
         Binding("e", "edit", "Edit"),
         Binding("s", "suspend", "Suspend/unsuspend"),
-        Binding("delete,x", "retire", "Delete (retire)"),
+        Binding("delete,x", "retire", "Delete (retire)", key_display="del"),
         Binding("o", "cycle_sort", "Sort"),
         Binding("r", "reverse", "Reverse"),
         Binding("escape", "leave", "Back"),
+        Binding("down", "focus_table", "To the table", show=False),
     ]
+    # Letters are shortcuts only while the table has focus; the screen opens in the search box, so
+    # typing a query straight away never suspends, deletes or edits a card.
+    TABLE_ONLY = frozenset({"open", "edit", "suspend", "retire", "cycle_sort", "reverse"})
 
     def __init__(self, query: str = "") -> None:
         super().__init__()
@@ -64,6 +68,7 @@ class BrowseScreen(Screen):
         table.add_column("Recall", key="recall", width=6)
         table.add_column("Lapses", key="lapses", width=6)
         table.add_column("", key="status", width=4)
+        self.query_one("#query", Input).focus()
         self.run_search()
 
     def on_resize(self) -> None:
@@ -90,10 +95,7 @@ class BrowseScreen(Screen):
 
     def run_search(self) -> None:
         self.search_serial += 1
-        if not self.rows:
-            self.query_one("#cards", DataTable).loading = True  # first load only: loading steals focus
-        else:
-            self.query_one("#browse-count", Static).update("searching…")
+        self.query_one("#browse-count", Static).update("searching…")
         self.search_worker(self.query_one("#query", Input).value, self.sort, self.descending, self.search_serial)
 
     @work(thread=True, exclusive=True, group="browse", exit_on_error=False)
@@ -110,13 +112,11 @@ class BrowseScreen(Screen):
     def show_error(self, message: str, serial: int) -> None:
         if serial != self.search_serial:
             return
-        self.query_one("#cards", DataTable).loading = False
         self.query_one("#browse-count", Static).update(f"[b]?[/b] {message}")
 
     def show_rows(self, rows: list[BrowseRow], total: int, serial: int) -> None:
         if serial != self.search_serial:
             return  # a newer search is on its way
-        first_results = not self.rows and self.total is None
         self.rows = rows
         self.total = total
         table = self.query_one("#cards", DataTable)
@@ -124,7 +124,6 @@ class BrowseScreen(Screen):
         table.clear()
         now = datetime.now(timezone.utc)
         table.add_rows([self.cells(row, now) for row in rows])  # row i of the table is self.rows[i]
-        table.loading = False
         arrow = "↓" if self.descending else "↑"
         shown = f"{len(rows)} of {total}" if total > len(rows) else str(total)
         self.query_one("#browse-count", Static).update(f"{shown} cards · sort {self.sort} {arrow}")
@@ -133,8 +132,6 @@ class BrowseScreen(Screen):
                 if row.card_id == keep:
                     table.move_cursor(row=index)
                     break
-        if first_results:
-            table.focus()
         self.show_preview()
 
     def cells(self, row: BrowseRow, now: datetime) -> tuple:
@@ -176,8 +173,26 @@ class BrowseScreen(Screen):
         self.run_search()
 
     # -- actions --------------------------------------------------------------------------------
+    def table_has_focus(self) -> bool:
+        return self.focused is not None and self.focused.id == "cards"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.TABLE_ONLY and not self.table_has_focus():
+            return None  # shown dimmed in the footer: press enter (or tab) to get to the table first
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_blur(self) -> None:
+        self.refresh_bindings()
+
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()
+
+    def action_focus_table(self) -> None:
+        # reached only from the search box (the table handles its own down key)
+        self.query_one("#cards", DataTable).focus()
 
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)] if self.sort in SORTS else SORTS[0]
