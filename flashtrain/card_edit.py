@@ -5,6 +5,10 @@
   exactly what the file says. The card keeps its id and its whole review history, even when its
   question changes, because the store's row is re-keyed to the new identity before the re-import.
 - A new card in a deck that comes from exactly one Markdown file is appended to that file.
+- Cards of flashtrain's bundled decks (source path "bundled:<file>") are changed in the store only:
+  those files belong to the install (the repo's cards/ or site-packages), and bundled decks are
+  imported once, on first use, and never re-imported, so nothing overwrites the edit. Adding to or
+  deleting from a bundled deck likewise never touches its file.
 - Cards with no source file, or from formats we do not write (CSV, Anki text, ...), or whose file
   cannot be written, are changed in the store only. Re-importing an unchanged file skips it, so the
   edit stays; if that file itself changes later, its version of the card wins (the form says so).
@@ -76,7 +80,28 @@ def deck_target(store, deck_id: int) -> str:
         return _where(source, 0, adding=True)
 
 
+BUNDLED_NOTE = ("flashtrain's own deck file is not changed; bundled decks are imported only once, so your "
+                "version stays")
+
+
+def is_bundled(source: SourceFile | None) -> bool:
+    from flashtrain.store.sync import BUNDLED_PREFIX
+
+    return source is not None and source.path.startswith(BUNDLED_PREFIX)
+
+
+def _writable_markdown(source: SourceFile | None) -> Path | None:
+    """The deck file an edit is written back to, or None when the store alone is changed."""
+    if source is None or source.format != "markdown" or is_bundled(source):
+        return None
+    return source_file_path(source)
+
+
 def _where(source: SourceFile | None, line: int, adding: bool = False) -> str:
+    if is_bundled(source):
+        name = source.path.split(":", 1)[1]
+        action = "Added to" if adding else "Saved in"
+        return f"Bundled deck ({name}): {action.lower()} your store only. The {BUNDLED_NOTE}."
     if source is None:
         return "Saved in the store only (this deck has no single Markdown file)." if adding else \
             "Saved in the store only (this card has no deck file)."
@@ -180,11 +205,14 @@ def save_card(store, draft: CardDraft, card_id: int | None = None) -> SaveResult
             draft = CardDraft(**{**draft.__dict__, "kind": "basic"})
         specs = note_specs(draft, reversed_twin=has_twin)
         source = session.get(SourceFile, card.source_id) if card.source_id else None
-        path = source_file_path(source) if source is not None and source.format == "markdown" else None
+        path = _writable_markdown(source)
         if draft.deck_id != card.deck_id:
             raise EditError("moving a card to another deck is not supported; add it there and retire this one")
         if path is not None and path.is_file() and os.access(path, os.W_OK):
             return _save_to_file(store, card_id, card, source, path, specs)
+        bundled = is_bundled(source)
+    if bundled:
+        return _save_in_store(store, card_id, specs, note=f"Saved in your store; {BUNDLED_NOTE}.")
     return _save_in_store(store, card_id, specs, note=None if path is None else
                           f"{path} could not be written, so the edit is saved in the store only")
 
@@ -280,7 +308,7 @@ def _add(store, draft: CardDraft) -> SaveResult:
             raise EditError("this deck already has a card with this question (or id)")
         source = _single_markdown_source(session, deck.id)
         deck_name = deck.name
-    path = source_file_path(source) if source is not None else None
+    path = _writable_markdown(source)
     if path is not None and path.is_file() and os.access(path, os.W_OK):
         text, bom = _read(path)
         newline = "\r\n" if "\r\n" in text else "\n"
@@ -301,6 +329,8 @@ def _add(store, draft: CardDraft) -> SaveResult:
         session.add_all(rows)
         session.flush()
         card_id = rows[0].id
+    if is_bundled(source):
+        return SaveResult(card_id, None, f"Added to your store; {BUNDLED_NOTE}.")
     return SaveResult(card_id, None, "Added to the store.")
 
 
@@ -319,7 +349,7 @@ def retire_card(store, card_id: int) -> SaveResult:
         if card is None:
             raise EditError(f"card {card_id} does not exist")
         source = session.get(SourceFile, card.source_id) if card.source_id else None
-        path = source_file_path(source) if source is not None and source.format == "markdown" else None
+        path = _writable_markdown(source)
         deck_name = session.get(Deck, card.deck_id).name
         key, explicit_id, line = card.key, card.explicit_id, card.source_line
     if path is not None and path.is_file() and os.access(path, os.W_OK):

@@ -513,3 +513,35 @@ async def test_browse_typing_on_open_goes_to_the_search_box(filled_store):
         await pilot.press("slash")
         assert app.focused is query
         assert screen.check_action("suspend", ()) is None and screen.check_action("edit", ()) is None
+
+
+async def test_editing_a_bundled_card_says_store_only_and_leaves_the_file(tmp_path, monkeypatch):
+    import flashtrain.paths
+    from flashtrain.store.sync import BUNDLED_PREFIX
+
+    folder = tmp_path / "install-cards"
+    folder.mkdir()
+    path = folder / "tiny.md"
+    path.write_text(DECK, encoding="utf-8")
+    monkeypatch.setattr(flashtrain.paths, "bundled_cards_dir", lambda: folder)
+    store = open_store(tmp_path / "b.db")
+    assert import_file(store, path, origin="bundled", source_key=BUNDLED_PREFIX + "tiny.md").error is None
+    app = make_app(store, start=QueueSpec())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        study = app.screen
+        card_id = study.card.card_id
+        await pilot.press("e")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, EditCardScreen)
+        source_line = str(editor.query_one("#edit-source", Static).render())
+        assert "Bundled deck" in source_line and "store only" in source_line
+        editor.query_one("#answer", TextArea).text = "My own answer."
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is study and study.card.answer == "My own answer."
+    assert path.read_text(encoding="utf-8") == DECK
+    with store.sessions() as s:
+        assert s.get(Card, card_id).answer == "My own answer."
+    store.close()

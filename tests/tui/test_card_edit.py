@@ -135,3 +135,54 @@ def test_retire_removes_from_file_and_keeps_history(deck_store):
     import_file(store, path)
     with store.sessions() as s:
         assert s.get(Card, card_id).retired_at is not None
+
+
+# -- bundled decks: edited in the store only, their files never written -----------------------------
+@pytest.fixture
+def bundled_store(tmp_path, monkeypatch):
+    """A deck imported the way bundled decks are (source 'bundled:tiny.md'), from a folder that
+    stands in for the install's cards/ directory."""
+    import flashtrain.paths
+    from flashtrain.store.sync import BUNDLED_PREFIX
+
+    folder = tmp_path / "install-cards"
+    folder.mkdir()
+    path = folder / "tiny.md"
+    path.write_text(DECK, encoding="utf-8")
+    monkeypatch.setattr(flashtrain.paths, "bundled_cards_dir", lambda: folder)
+    store = open_store(tmp_path / "b.db")
+    report = import_file(store, path, origin="bundled", trust=False, source_key=BUNDLED_PREFIX + "tiny.md")
+    assert report.error is None
+    yield store, path
+    store.close()
+
+
+def test_bundled_card_edit_stays_in_the_store(bundled_store):
+    store, path = bundled_store
+    card_id = card_id_for(store, "momentum")
+    with store.sessions.begin() as s:
+        s.add(ReviewLog(card_id=card_id, reviewed_at=datetime(2026, 1, 1, tzinfo=timezone.utc), rating=4))
+    draft, where = load_draft(store, card_id)
+    assert "Bundled deck" in where and "store only" in where and "not changed" in where
+    result = save_card(store, CardDraft(**{**draft.__dict__, "question": "What is momentum in SGD?"}), card_id)
+    assert result.file is None and "not changed" in result.message
+    assert path.read_text(encoding="utf-8") == DECK  # the install's file is untouched
+    with store.sessions() as s:
+        card = s.get(Card, card_id)
+        assert card.question == "What is momentum in SGD?" and card.retired_at is None
+        assert s.scalar(select(ReviewLog.card_id)) == card_id
+
+
+def test_bundled_deck_add_and_retire_never_write_the_file(bundled_store):
+    from flashtrain.card_edit import deck_target, retire_card
+
+    store, path = bundled_store
+    with store.sessions() as s:
+        deck_id = s.scalar(select(Deck.id))
+    assert "store only" in deck_target(store, deck_id)
+    added = save_card(store, CardDraft(deck_id=deck_id, question="What is Nesterov momentum?", answer="Look ahead."))
+    assert added.file is None and card_id_for(store, "Nesterov") == added.card_id
+    retired = retire_card(store, card_id_for(store, "RMSprop"))
+    assert retired.file is None
+    assert path.read_text(encoding="utf-8") == DECK
+    assert card_id_for(store, "RMSprop") is None  # retired in the store

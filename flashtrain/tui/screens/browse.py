@@ -244,8 +244,9 @@ class BrowseScreen(Screen):
 
         self.app.push_screen(ConfirmDialog(
             "Delete this card?",
-            f"[b]{first_line(row.question, 60)}[/b]\n\nThe card leaves study (and its deck file, if it has one; "
-            "a cloze or reversed card goes with its whole note). Its review history stays in the store.",
+            f"[b]{first_line(plain_math(row.question), 60)}[/b]\n\nThe card leaves study. If it came from a deck "
+            "file you imported, its note is removed from that file too (a cloze or reversed card goes with its "
+            "whole note); flashtrain's bundled deck files are never changed. Its review history stays in the store.",
             yes_label="Delete", danger=True), answered)
 
     def action_leave(self) -> None:
