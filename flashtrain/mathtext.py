@@ -35,15 +35,28 @@ _FUNCTION = re.compile(
     r"\\(arg\s*max|arg\s*min|argmax|argmin|log|ln|exp|max|min|sin|cos|tan|tanh|sigmoid|sup|inf|det|lim|Pr|"
     r"softmax|diag|sign|var|Var|E)(?![A-Za-z])(\s*)"
 )
-# Sizing and spacing commands that carry no meaning in plain text.
-_DROP = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?(?![A-Za-z])|\\[,;:!]|\\(?:displaystyle|limits)(?![A-Za-z])")
+# Sizing commands that carry no meaning in plain text.
+_DROP = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?(?![A-Za-z])|\\(?:displaystyle|textstyle|nolimits)(?![A-Za-z])")
+# Spacing: \quad and \qquad separate formulas ("mu = ... \qquad sigma = ..."), so they become em
+# spaces (not collapsed by _tidy, not Markdown whitespace); thin spaces (\, \; \:) become one space.
+# A space right after an opening brace or a script mark is dropped (`^{\,y}` must stay a script).
+_SPACING = re.compile(r"(?P<lead>[{^_]\s*)?\\(?P<cmd>(?:qquad|quad|enspace|thinspace)(?![A-Za-z])|[,;:>!])")
+_SPACE_TEXT = {"qquad": "\u2003\u2003\u2003\u2003", "quad": "\u2003\u2003", "!": ""}
+# Big operators with limits: flatlatex writes \sum_{i=1}^{m} as "(∑ᵢ₌₁)ᵐ"; we write "∑ᵢ₌₁ᵐ " instead,
+# or "∑_{k=1..C} " when a limit has no Unicode sub/superscript form.
+_OPEN, _CLOSE, _EQUALS = "\ue000", "\ue001", "\ue002"
+_BIG_OPS = {"sum": "∑", "prod": "∏", "coprod": "∐", "int": "∫", "oint": "∮", "bigcup": "⋃", "bigcap": "⋂"}
+_SCRIPT_ARG = r"(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[^\s{}\\])"
+_BIG_OP = re.compile(
+    rf"\\(?P<op>{'|'.join(_BIG_OPS)})(?![A-Za-z])(?:\s*\\limits)?"
+    rf"(?:\s*_\s*(?P<lo>{_SCRIPT_ARG}))?(?:\s*\^\s*(?P<hi>{_SCRIPT_ARG}))?(?:\s*_\s*(?P<lo2>{_SCRIPT_ARG}))?")
 _SUB = "ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎"
 _SUP = "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂ⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵝᵞᵟᵠᵡ"
 # flatlatex brackets any base longer than one character: x_i^2 becomes (xᵢ)² and v_t/2 becomes
 # (vₜ)/2. Drop the brackets around one symbol with its scripts, unless they follow a function name.
 _SCRIPT_PARENS = re.compile(
     rf"(?:(?<=^)|(?<=[\s/√(+\-=·×]))\(([^\s()][\u0300-\u036f\u20d7]?[{_SUB}{_SUP}]+)\)(?=$|[\s/)+\-=·×{_SUP}])")
-_RELATION = re.compile(r"\s*([=<>≤≥≈≠←→⇒∈∼∝])\s*")
+_RELATION = re.compile(r"[ \t]*([=<>≤≥≈≠←→⇒∈∼∝∣])[ \t]*")
 # flatlatex's subscript table lacks these letters although Unicode has them.
 _EXTRA_SUBSCRIPTS = dict(zip("hklmnpst", "ₕₖₗₘₙₚₛₜ"))
 
@@ -61,22 +74,76 @@ def _flatlatex():
     return converter
 
 
+def _unbrace(arg: str) -> str:
+    return arg[1:-1] if arg.startswith("{") and arg.endswith("}") else arg
+
+
+def _scripted(script: str, arg: str) -> str | None:
+    """`arg` as Unicode sub/superscript characters, or None if some character has no such form."""
+    try:
+        out = _flatlatex().convert(f"{{}}{script}{{{arg}}}")
+    except Exception:  # flatlatex raises plain Exceptions on syntax it cannot parse
+        return None
+    return out if out and not any(c in out for c in "_^[]()\\") else None
+
+
+def _big_operator(match: re.Match) -> str:
+    symbol = _BIG_OPS[match.group("op")]
+    lower = match.group("lo") or match.group("lo2")
+    upper = match.group("hi")
+    if lower is None and upper is None:
+        return symbol + " "
+    low, high = _unbrace(lower or ""), _unbrace(upper or "")
+    sub = _scripted("_", low) if low else ""
+    sup = _scripted("^", high) if high else ""
+    if sub is not None and sup is not None:
+        return f"{symbol}{sub}{sup}\\ "
+    try:  # limits as plain text: ∑_{k=1..C}
+        limits = "..".join(_flatlatex().convert(part) for part in (low, high) if part)
+    except Exception:
+        limits = "..".join(part for part in (low, high) if part)
+    limits = limits.replace(" ", "").replace("_", "\\_").replace("^", "").replace("=", _EQUALS)
+    # flatlatex cannot print braces: private-use stand-ins, put back by _tidy
+    return f"{symbol}\\_{_OPEN}{limits}{_CLOSE}\\ "
+
+
+def _spacing(match: re.Match) -> str:
+    if match.group("lead"):
+        return match.group("lead").strip()  # `^{\,y}`: keep the script, drop the space
+    return _SPACE_TEXT.get(match.group("cmd"), "\\ ")
+
+
 def _prepare(latex: str) -> str:
-    text = _TEXT_COMMAND.sub(lambda m: re.sub(r"\s+", r"\\ ", m.group(1)), latex)
+    # braces keep the word apart from a command before it: `\cdot\text{epoch}` -> `\cdot{epoch}`
+    text = _TEXT_COMMAND.sub(lambda m: "{" + re.sub(r"\s+", r"\\ ", m.group(1)) + "}", latex)
+    text = _SPACING.sub(_spacing, text)
+    text = _BIG_OP.sub(_big_operator, text)
 
     def function(match: re.Match) -> str:
         name = re.sub(r"\s+", "", match.group(1))
         rest = match.string[match.end():]
         needs_space = bool(rest) and (rest[0].isalpha() or rest[0] == "\\")
-        return name + (r"\ " if needs_space else "")
+        before = match.string[: match.start()].rstrip()
+        space_before = bool(before) and (before[-1].isalnum() or before[-1] in ")}]")  # `y_j \log` -> "yⱼ log"
+        return (r"\ " if space_before else "") + name + (r"\ " if needs_space else "")
 
     text = _FUNCTION.sub(function, text)
     return _DROP.sub("", text)
 
 
+# flatlatex's "W^([l])" (no superscript brackets exist) reads better as "W^[l]"; "(‖[F])²" from
+# \|W\|_F^2 as "‖²_F".
+_BRACKET_SUP = re.compile(r"\^\((\[[^\[\]()]*\])\)")
+_NORM_SCRIPTS = re.compile(rf"\((‖)\[([^\]]+)\]\)([{_SUP}]+)")
+
+
 def _tidy(text: str) -> str:
     text = _SCRIPT_PARENS.sub(r"\1", text)
+    text = _BRACKET_SUP.sub(r"^\1", text)
+    text = _NORM_SCRIPTS.sub(r"\1\3_\2", text)
     text = _RELATION.sub(r" \1 ", text)
+    text = text.replace(_OPEN, "{").replace(_CLOSE, "}").replace(_EQUALS, "=")
+    text = re.sub(r" *\u2003[\u2003 ]*", lambda m: m.group(0).replace(" ", ""), text)  # em spaces stay exact
     return re.sub(r"  +", " ", text).strip()
 
 

@@ -30,6 +30,23 @@ GOLDEN = [
     (r"\mathbf{A}^{-1}", "𝐀⁻¹"),
     (r"x \in \mathbb{R}^{n}", "x ∈ ℝⁿ"),
     (r"x^{(i)}", "x⁽ⁱ⁾"),
+    # spacing commands are spaces; \quad and \qquad keep formulas apart (em spaces)
+    (r"a = 1 \qquad b = 2", "a = 1\u2003\u2003\u2003\u2003b = 2"),
+    (r"a = 1, \quad b = 2", "a = 1,\u2003\u2003b = 2"),
+    (r"m\,d\hat Z", "m dẐ"),
+    (r"\beta\;\text{running}", "β running"),
+    (r"\hat y_j^{\,y_j}", "(ŷⱼ)^(yⱼ)"),
+    # big operators with limits read left to right, the summand after a space
+    (r"\sum_{i=1}^{m} z^{(i)}", "∑ᵢ₌₁ᵐ z⁽ⁱ⁾"),
+    (r"\frac{1}{m}\sum_{i=1}^{m} z^{(i)}", "¹⁄ₘ∑ᵢ₌₁ᵐ z⁽ⁱ⁾"),
+    (r"\prod_{t=1}^{n} x_t", "∏ₜ₌₁ⁿ xₜ"),
+    (r"-\sum_{j=1}^{C} y_j \log \hat y_j", "-∑_{j=1..C} yⱼ log ŷⱼ"),  # no superscript C in Unicode
+    (r"\sum_i x_i", "∑ᵢ xᵢ"),
+    # words after a command stay (\cdot\text{epoch} once lost "epoch")
+    (r"\alpha_0/(1 + \text{decay\_rate}\cdot\text{epoch})", "α₀/(1+decay_rate·epoch)"),
+    (r"P(y = 1 \mid x)", "P(y = 1 ∣ x)"),
+    (r"W^{[l]}", "W^[l]"),
+    (r"\|W\|_F^2", "‖W‖²_F"),
 ]
 
 
@@ -93,3 +110,46 @@ def test_plain_math_for_table_cells():
 
     assert plain_math("Batch norm outputs $\\tilde z = \\gamma z_i$ here") == "Batch norm outputs z̃ = γzᵢ here"
     assert plain_math("no math, $5 only") == "no math, $5 only"
+
+
+def _bundled_math() -> list[tuple[str, int, str]]:
+    """(file, line, latex) for every $...$ and $$...$$ outside code in the bundled decks."""
+    import re
+
+    from flashtrain.mathtext import _FENCE, _INLINE
+    from flashtrain.paths import bundled_cards_dir
+
+    found = []
+    for path in sorted(bundled_cards_dir().glob("*.md")):
+        if path.name.lower() == "readme.md":
+            continue
+        text = path.read_text(encoding="utf-8")
+        lines = text.split("\n")
+        fence = None
+        kept = []
+        for line in lines:  # blank out fenced code so its dollars are not math
+            match = _FENCE.match(line)
+            if fence is not None:
+                if match and match.group(1)[0] == fence[0]:
+                    fence = None
+                kept.append("")
+            elif match:
+                fence = match.group(1)
+                kept.append("")
+            else:
+                kept.append(line)
+        prose = "\n".join(kept)
+        for match in _INLINE.finditer(prose):
+            latex = match.group("display") or match.group("inline")
+            if latex is not None:
+                found.append((path.name, prose.count("\n", 0, match.start()) + 1, " ".join(latex.split())))
+        assert not re.search(r"\$\$", _INLINE.sub("", prose)), f"{path.name}: unmatched $$"
+    return found
+
+
+def test_every_formula_in_the_bundled_decks_converts():
+    formulas = _bundled_math()
+    assert len(formulas) > 50  # the decks are full of math; an empty list would hide a broken scan
+    bad = [f"{name}:{line}: {latex!r} -> {to_unicode(latex)!r}" for name, line, latex in formulas
+           if "\\" in to_unicode(latex) or not to_unicode(latex).strip()]
+    assert not bad, "\n".join(bad)
