@@ -545,3 +545,38 @@ async def test_editing_a_bundled_card_says_store_only_and_leaves_the_file(tmp_pa
     with store.sessions() as s:
         assert s.get(Card, card_id).answer == "My own answer."
     store.close()
+
+
+async def test_custom_session_dialog_shows_the_choice_and_arrows_choose(filled_store):
+    from textual.widgets import RadioButton
+
+    from flashtrain.tui.screens.dialogs import CustomSessionDialog
+
+    def marks(dialog) -> list[str]:
+        return [str(button.render())[:3] for button in dialog.query(RadioButton)]
+
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CustomSessionDialog)
+        assert marks(dialog) == ["(•)", "( )", "( )", "( )"]  # visible without colour
+        await pilot.press("down")  # arrows choose
+        assert marks(dialog) == ["( )", "(•)", "( )", "( )"]
+        assert dialog.spec().mode == "lapsed"
+        await pilot.press("enter")  # enter starts
+        await settle(app, pilot)
+        assert isinstance(app.screen, StudyScreen) and app.screen.spec.mode == "lapsed"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press("up")  # wraps round to the last option
+        await pilot.press("tab", "tab")  # deck, then the tag box
+        await pilot.press(*"adam")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, StudyScreen)
+        assert app.screen.spec.mode == "due" and app.screen.spec.tag == "adam"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
@@ -54,10 +55,41 @@ class TrustDialog(ConfirmDialog):
         )
 
 
+class ModeButton(RadioButton):
+    """A radio button drawn "(•)" when chosen and "( )" otherwise.
+
+    Textual's stock button is "●" either way and tells them apart by colour alone, which tmux and
+    16-colour terminals lose: every option looked selected."""
+
+    @property
+    def _button(self) -> Content:
+        return Content.styled("(•)" if self.value else "( )", self.get_visual_style("toggle--button"))
+
+
+class ModeSet(RadioSet):
+    """Arrow keys choose (not just move a highlight); enter starts the session."""
+
+    BINDINGS = [Binding("enter", "screen.start", "Start", show=False)]
+
+    def action_next_button(self) -> None:
+        super().action_next_button()
+        self._press_selected()
+
+    def action_previous_button(self) -> None:
+        super().action_previous_button()
+        self._press_selected()
+
+    def _press_selected(self) -> None:
+        if self._selected is not None and self.is_mounted:
+            button = self._nodes[self._selected]
+            if isinstance(button, RadioButton) and not button.value:
+                button.value = True
+
+
 class CustomSessionDialog(ModalScreen[QueueSpec | None]):
     """Cram a deck or tag, review lapsed cards, or only code-backed cards."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "start", "Start", priority=True)]
     MODES = (("cram", "Cram: every card, due or not (schedule unchanged)"),
              ("lapsed", "Lapsed cards: those I forgot before (schedule unchanged)"),
              ("code", "Code-backed cards that are due"),
@@ -71,20 +103,25 @@ class CustomSessionDialog(ModalScreen[QueueSpec | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog custom-session"):
             yield Label("Custom session", classes="dialog-title")
-            with RadioSet(id="mode", compact=True):
+            with ModeSet(id="mode", compact=True):
                 for index, (_mode, text) in enumerate(self.MODES):
-                    yield RadioButton(text, value=index == 0)
+                    yield ModeButton(text, value=index == 0)
             yield Label("Deck")
             yield Select([("All decks", -1)] + self.decks, value=self.deck_id if self.deck_id is not None else -1,
                          allow_blank=False, id="deck", compact=True)
             yield Label("Only cards with tag (optional)")
             yield Input(placeholder="e.g. adam", id="tag", compact=True)
+            yield Static("[b]↑↓[/b] choose · [b]tab[/b] deck, tag · [b]enter[/b] or [b]ctrl+s[/b] start · "
+                         "[b]esc[/b] cancel", classes="dialog-keys")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Start", id="start", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#mode", RadioSet).focus()
+
+    def action_start(self) -> None:
+        self.dismiss(self.spec())
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":
