@@ -1,0 +1,241 @@
+"""The two kinds of child an attempt uses, as the worker drives them: the attempt's checks child
+(Prep: draws the inputs, runs the reference, evaluates the statistics) and the learner's (or a
+mutant's) code, one fresh child per check (CodeRun).
+
+Why one learner child per check, forked from the worker (and not one child per attempt, nor a
+loader child forking a grandchild per check from an already loaded answer): each check must start
+from the same state, or module globals, mutable defaults and caches leak from one check into the
+next. A loader that forks grandchildren cannot itself be under the fork ban (seccomp + RLIMIT_NPROC),
+so the learner's module body, run there once, would run with process creation allowed; it would
+also have to relay frames so that a grandchild killed mid-write cannot garble the stream. Forking
+from the worker instead gives every check the full sandbox from its first instruction, reuses the
+per-child wall-clock kill, and costs ~1 ms more per check than a bare fork (measured here: a
+sandboxed child that reports one frame 2.9 ms, a bare fork+wait 1.7 ms; compiling a short answer
+again per check costs ~0.1 ms). A crash, timeout or limit in one check ends only that check's child.
+
+What keeps expected values out of the learner's process: the checks child keeps the reference
+outputs to itself, parked on a "go" pipe, and sends them only after every learner child of the
+attempt has ended, so they never exist in this process while a learner child is forked from it.
+Comparison happens here, never in a child.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+
+from flashtrain.snippets.check_cases import case_calls, decode_cases
+from flashtrain.snippets.child_process import OUTPUT_KEEP, Child, pump
+from flashtrain.snippets.children import child_prepare, child_run
+from flashtrain.snippets.wire import decode, encode, pack
+
+SLOW_IMPORT = 0.3  # seconds: an import this slow is mentioned in the result
+
+
+class CodeRun:
+    """A learner's answer (or a mutant) called on every check of an attempt, one fresh child per
+    check (see the module docstring): no state survives from one check to the next. A check whose
+    child dies or overruns gets the error and the next check runs in its own child; a failure while
+    loading the file (syntax error, exception at module level, no such function) is the same for
+    every check, so it is reported for all without forking again; after a second timeout the
+    remaining checks are not run (an endless loop would otherwise cost every check its full time)."""
+
+    MAX_TIMEOUTS = 2
+
+    def __init__(self, code: str, name: str, cases: list, limits: dict, tmp_root: str,
+                 stats_code: str | None = None) -> None:
+        self.code, self.name, self.cases, self.limits, self.tmp_root = code, name, cases, limits, tmp_root
+        self.stats_code = stats_code
+        self.results: list[dict | None] = [None] * len(cases)
+        self.next = 0
+        self.child: Child | None = None
+        self.children: list[Child] = []
+        self.forks = 0
+        self.timeouts = 0
+        self.sandbox = None
+        self.loaded = False
+        self.load_output = ("", False)
+
+    @property
+    def finished(self) -> bool:
+        return self.next >= len(self.cases)
+
+    def budget(self, case: dict) -> float:
+        return self.limits["timeout"] * len(case_calls(case))
+
+    def start_child(self) -> Child:
+        start, timeout = self.next, self.limits["timeout"]
+        cpu = timeout * (1 + len(case_calls(self.cases[start]))) + 1 + self.limits.get("import_allowance", 0.0)
+        code, name, cases, stats_code = self.code, self.name, self.cases, self.stats_code
+        child = Child(lambda features: child_run(code, name, cases, start, timeout, stats_code, features,
+                                                 stop=start + 1),
+                      dict(self.limits, cpu=cpu), self.tmp_root)
+        child.on_frame = self._on_frame
+        child.done_when = lambda c: self.next > start
+        self.child, self.loaded = child, False
+        self.children.append(child)
+        self.forks += 1
+        return child
+
+    @property
+    def slow_imports(self) -> list[tuple[str, float, int]]:
+        """(module, slowest time, how many checks imported it) for imports of SLOW_IMPORT or more:
+        every check's child imports afresh what the worker has not preloaded."""
+        found: dict[str, list] = {}
+        for c in self.children:
+            for m, t in c.imports:
+                if t >= SLOW_IMPORT:
+                    entry = found.setdefault(m, [0.0, 0])
+                    entry[0], entry[1] = max(entry[0], t), entry[1] + 1
+        return [(m, t, n) for m, (t, n) in found.items()]
+
+    def _on_frame(self, child: Child, frame: dict) -> None:
+        header = frame["header"]
+        if "loaded" in header or "load_error" in header:
+            self.sandbox = header.get("sandbox")
+            self.loaded = True
+            self.load_output = (frame["output"], frame["output_truncated"])
+            if "load_error" in header:
+                error = header["load_error"]
+                base = self._base(frame["output"], frame["output_truncated"], frame["ms"])
+                for i in range(self.next, len(self.cases)):
+                    self.results[i] = dict(base, load_error=error, error=error["message"])
+                self.next = len(self.cases)
+            else:
+                child.set_deadline(self.budget(self.cases[self.next]))
+            return
+        if header.get("index") != self.next:
+            child.end("garbled")
+            return
+        out_text, out_cut = frame["output"], frame["output_truncated"]
+        if self.load_output[0] or self.load_output[1]:  # printed while loading: shown with the next check
+            out_text, out_cut = (self.load_output[0] + out_text)[:OUTPUT_KEEP], self.load_output[1] or out_cut
+            self.load_output = ("", False)
+        base = self._base(out_text, out_cut, header.get("ms", frame["ms"]))
+        if "error" in header:
+            result = dict(base, error=header["error"]["message"])
+        else:
+            result = dict(base, output=decode(header["output"], frame["blobs"]), mutated=header["mutated"],
+                          warnings=header.get("warnings") or [])
+            if "stat" in header:
+                result["stat"] = header["stat"]
+        self.results[self.next] = result
+        self.next += 1
+
+    @staticmethod
+    def _base(text: str, truncated: bool, ms: float) -> dict:
+        return {"stdout": text, "stdout_truncated": truncated, "ms": ms}
+
+    def after_end(self) -> None:
+        """The child ended before the last check: record why, then resume or give up."""
+        child = self.child
+        problem = child.problem or "the process ended early"
+        text, truncated = child.tail_output
+        base = self._base(text, truncated, child.tail_ms)
+        if not self.loaded:  # died while loading: every check would die the same way
+            for i in range(self.next, len(self.cases)):
+                self.results[i] = dict(base, load_error={"message": problem}, error=problem)
+            self.next = len(self.cases)
+            return
+        self.results[self.next] = dict(base, error=problem)
+        self.next += 1
+        if problem.startswith(("timed out", "import of")):
+            self.timeouts += 1
+            if self.timeouts >= self.MAX_TIMEOUTS:
+                for i in range(self.next, len(self.cases)):
+                    self.results[i] = self._base("", False, 0.0) | {
+                        "error": f"not run: {self.timeouts} earlier checks timed out"}
+                self.next = len(self.cases)
+
+
+def run_code(runs: list[CodeRun], concurrency: int = 1) -> None:
+    """Drive CodeRuns to completion, `concurrency` runs at a time (each run's checks in order,
+    one child per check)."""
+    pending, active = deque(runs), []
+    while pending or active:
+        while pending and len(active) < concurrency:
+            run = pending.popleft()
+            if run.cases:
+                run.start_child()
+                active.append(run)
+        if not active:
+            continue
+        pump([r.child for r in active], wait_all=False)
+        for run in list(active):
+            child = run.child
+            if not child.ended and child.done_when(child):
+                child.end(complete=True)  # its one check is done
+            elif child.ended:
+                run.after_end()
+            else:
+                continue
+            if run.finished:
+                active.remove(run)
+            else:
+                run.start_child()
+
+
+class Prep:
+    """The attempt's checks child (see child_prepare) as the worker drives it."""
+
+    def __init__(self, snippet: dict, seed: int, limits: dict, tmp_root: str) -> None:
+        self.seed, self.limits = seed, limits
+        timeout = limits["timeout"]
+        checks, ref, name = snippet["checks"], snippet["reference"], snippet["id"]
+        self.child = Child(lambda features: child_prepare(checks, ref, name, seed, features),
+                           dict(limits, cpu=max(10.0, 20 * timeout), import_allowance=0.0), tmp_root, go_pipe=True)
+        self.child.set_deadline(2 * timeout)  # drawing the inputs
+        self.child.on_frame = self._on_frame
+        self.cases: list | str | None = None
+
+    def _on_frame(self, child: Child, frame: dict) -> None:
+        header = frame["header"]
+        if len(child.frames) == 1 and "cases" in header:
+            n_compare = sum(1 for c in header["cases"] if c["kind"] == "case")
+            child.set_deadline(self.limits["timeout"] * max(1, n_compare))  # the reference's run
+        elif len(child.frames) == 2:
+            child.set_deadline(None)  # parked until go
+
+    def _wait_frames(self, n: int) -> dict | None:
+        self.child.done_when = lambda c: len(c.frames) >= n
+        pump([self.child])
+        return self.child.frames[n - 1] if len(self.child.frames) >= n else None
+
+    def inputs(self) -> list | str:
+        """The cases with decoded arguments, or why there are none."""
+        if self.cases is None:
+            frame = self._wait_frames(1)
+            if frame is None:
+                self.cases = f"the snippet's checks could not be generated: {self.child.problem}"
+            elif "load_error" in frame["header"]:
+                self.cases = f"the snippet's checks could not be generated: {frame['header']['load_error']['message']}"
+            else:
+                self.cases = decode_cases(frame["header"]["cases"], frame["blobs"])
+        return self.cases
+
+    def finish(self, stat_outputs: dict[int, object]) -> tuple[dict, dict] | str:
+        """Call only after every learner child of the attempt has ended: hands the child the
+        learner's outputs for the statistics and receives the reference outputs."""
+        frame = self._wait_frames(2)
+        if frame is None:
+            return f"the snippet's reference failed: {self.child.problem}"
+        if frame["header"].get("ref_error"):
+            self.close()
+            return frame["header"]["ref_error"]
+        blobs: list[bytes] = []
+        outputs = {str(i): encode(v, blobs) for i, v in stat_outputs.items()}
+        with open(os.path.join(self.child.cwd, "learner.bin"), "wb") as f:
+            f.write(pack({"outputs": outputs}, blobs))
+        self.child.set_deadline(2 * self.limits["timeout"])  # the statistics
+        self.child.go()
+        frame = self._wait_frames(3)
+        if frame is None:
+            return f"the snippet's statistic functions failed to run: {self.child.problem}"
+        self.child.end(complete=True)
+        header = frame["header"]
+        expected = {int(k): decode(v, frame["blobs"]) for k, v in header["expected"].items()}
+        return expected, {int(k): v for k, v in header["stats"].items()}
+
+    def close(self) -> None:
+        if not self.child.ended:
+            self.child.end(complete=True)

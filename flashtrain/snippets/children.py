@@ -1,0 +1,282 @@
+"""What runs inside a forked child, after it has entered the sandbox: the bodies of the attempt's
+checks child (`child_prepare`) and of a learner's or mutant's child (`child_run`), and how they
+report to the worker: frames on fd 3 (see wire.pack), each preceded on the output pipe by
+OUTPUT_SEPARATOR so the worker knows which check printed what; then the child exits.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import sys
+import time
+import traceback
+import warnings
+import zlib
+from contextlib import contextmanager
+
+import numpy as np
+
+from flashtrain.snippets import sandbox
+from flashtrain.snippets.check_cases import case_calls, case_entries, checks_namespace, decode_cases, stat_value
+from flashtrain.snippets.sandbox import allow_cpu, make_memory_unreadable
+from flashtrain.snippets.wire import OUTPUT_SEPARATOR, Rng, decode, encode, pack, unpack
+
+FUNC_FILE = "<solution>"
+# Extra wall-clock seconds per learner child for importing modules that are not preloaded (only
+# numpy and what the standard library has already imported are): import time is not charged to
+# the check that triggers it, up to this much in total.
+IMPORT_ALLOWANCE = 5.0
+_SINK: list | None = None  # warm_up() collects frames here instead of writing fd 3
+
+
+@contextmanager
+def collecting_frames():
+    """Frames sent in this block are appended to the yielded list instead of written to fd 3 (and
+    wait_go answers go at once): warm_up() runs the child bodies in the worker itself this way."""
+    global _SINK
+    _SINK = []
+    try:
+        yield _SINK
+    finally:
+        _SINK = None
+
+
+def send(header: dict, blobs=(), separate: bool = True) -> None:
+    data = pack(header, list(blobs))
+    if _SINK is not None:
+        _SINK.append(data)
+        return
+    if separate:
+        try:  # output printed before this frame belongs to it: flush it, then mark where it ends
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+        try:
+            os.write(1, OUTPUT_SEPARATOR)
+        except OSError:
+            pass
+    view = memoryview(data)
+    while view:
+        view = view[os.write(3, view[:1 << 20]):]
+
+
+def wait_go() -> bytes:
+    """Block until the worker says go (b'g') or gives up (b'' / b'x')."""
+    if _SINK is not None:
+        return b"g"
+    try:
+        return os.read(4, 1)
+    except OSError:
+        return b""
+
+
+def _load_function(code: str, name: str, filename: str = FUNC_FILE):
+    # The builtins module itself, as the worker passed it when it was one script run as __main__
+    # (an imported module's own __builtins__ is the module's dict, which code could tell apart).
+    namespace = {"__name__": "__snippet__", "__builtins__": builtins}
+    exec(compile(code, filename, "exec"), namespace)
+    fn = namespace.get(name)
+    if not callable(fn):
+        raise LookupError(f"the code does not define a function named {name}()")
+    return fn
+
+
+def _describe_exception(error: BaseException, filename: str = FUNC_FILE) -> dict:
+    if isinstance(error, SystemExit):
+        return {"type": "SystemExit", "message": f"the code called sys.exit({error.code!r})", "line": None}
+    if isinstance(error, SyntaxError) and error.filename == filename:
+        return {"type": "SyntaxError", "message": f"line {error.lineno}: {error.msg}", "line": error.lineno}
+    line = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename == filename:
+            line = frame.lineno
+    text = f"{type(error).__name__}: {error}"
+    if isinstance(error, MemoryError):
+        text += " (memory limit reached)"
+    if line is not None:
+        text += f" (line {line})"
+    return {"type": type(error).__name__, "message": text, "line": line}
+
+
+MAX_WARNINGS = 5  # distinct warnings kept per check
+
+
+def _warning_entry(w: warnings.WarningMessage) -> dict:
+    return {"category": w.category.__name__, "message": str(w.message)[:300],
+            "line": w.lineno if w.filename == FUNC_FILE else None}
+
+
+def _show_warnings(found: list[dict]) -> None:
+    """Recorded warnings still reach the check's output, as they would have on stderr."""
+    try:
+        for w in found:
+            where = f"line {w['line']}: " if w["line"] else ""
+            sys.stderr.write(f"{where}{w['category']}: {w['message']}\n")
+    except BaseException:  # noqa: BLE001
+        pass
+
+
+def call_case(fn, case: dict, blobs: list) -> dict:
+    """Call `fn` for one check; each output is encoded right after its call (a later call must not
+    be able to change an earlier output); in-place changes to arguments are recorded, and so are
+    the warnings the calls emit (every one, not only the first per place: filter "always")."""
+    encoded, mutated, ms, found = [], set(), 0.0, []
+    for args_in in case_calls(case):
+        args = materialize(args_in)
+        before = array_digests(args)
+        t0 = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                out = fn(**args)
+            except BaseException as error:  # noqa: BLE001 - whatever the code does, report it
+                _show_warnings([_warning_entry(w) for w in caught[:MAX_WARNINGS]])
+                return {"error": _describe_exception(error), "ms": ms + (time.perf_counter() - t0) * 1e3}
+        ms += (time.perf_counter() - t0) * 1e3
+        for w in caught:
+            entry = _warning_entry(w)
+            if entry not in found and len(found) < MAX_WARNINGS:
+                found.append(entry)
+        after = array_digests(args)
+        mutated.update(k for k in before if after.get(k) != before[k])
+        encoded.append(encode(out, blobs))
+    output = encoded[0] if len(encoded) == 1 else {"$list": encoded}
+    _show_warnings(found)
+    return {"output": output, "mutated": sorted(mutated), "ms": ms, "warnings": found}
+
+
+def materialize(value):
+    """Arguments as the function sees them: Rng placeholders become fresh generators, arrays are
+    private copies (so one call can never change another call's inputs)."""
+    if isinstance(value, Rng):
+        return np.random.default_rng(value.seed)
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple):
+        return tuple(materialize(v) for v in value)
+    if isinstance(value, list):
+        return [materialize(v) for v in value]
+    if isinstance(value, dict):
+        return {k: materialize(v) for k, v in value.items()}
+    return value
+
+
+def array_digests(value, prefix="", out=None) -> dict[str, int]:
+    out = {} if out is None else out
+    if isinstance(value, np.ndarray):
+        out[prefix] = zlib.crc32(np.ascontiguousarray(value).view(np.uint8).tobytes()) ^ hash(value.shape)
+    elif isinstance(value, (tuple, list)):
+        for i, v in enumerate(value):
+            array_digests(v, f"{prefix}[{i}]", out)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            array_digests(v, f"{prefix}.{k}" if prefix else str(k), out)
+    return out
+
+
+def _notify_imports() -> None:
+    """Tell the worker when an import of a module that is not loaded yet starts and ends, so that
+    the time goes to the import allowance, not to the check, and a timeout can say what was slow.
+    (Only the outermost import is reported; code that tampers with this only changes messages and
+    at most spends the allowance.)"""
+    original = builtins.__import__
+    depth = [0]
+
+    def notifying_import(name, globals=None, locals=None, fromlist=(), level=0):
+        top = name.partition(".")[0]
+        if level or depth[0] or not top or top in sys.modules:
+            return original(name, globals, locals, fromlist, level)
+        send({"notice": "import", "module": top}, separate=False)
+        depth[0] += 1
+        t0 = time.perf_counter()
+        try:
+            return original(name, globals, locals, fromlist, level)
+        finally:
+            depth[0] -= 1
+            send({"notice": "imported", "module": top, "ms": (time.perf_counter() - t0) * 1e3}, separate=False)
+
+    builtins.__import__ = notifying_import
+
+
+def child_run(code: str, name: str, cases: list, start: int, timeout: float, stats_code: str | None,
+              features: dict, stop: int | None = None) -> None:
+    """Load `code`, then call its function on cases[start:stop], one frame per check (the worker
+    runs one check per child: stop = start + 1). Mutant children (stats_code given) also evaluate
+    their own statistics; a learner's never does (its code could patch numpy), the attempt's checks
+    child evaluates those."""
+    if sandbox.IN_CHILD:
+        _notify_imports()
+    t0 = time.perf_counter()
+    try:
+        fn = _load_function(code, name)
+    except BaseException as error:  # noqa: BLE001
+        send({"load_error": _describe_exception(error), "sandbox": features})
+        return
+    send({"loaded": True, "ms": (time.perf_counter() - t0) * 1e3, "sandbox": features})
+    stats_ns = None
+    if stats_code is not None:
+        stats_ns = checks_namespace()
+        exec(compile(stats_code, "<checks>", "exec"), stats_ns)
+    for i in range(start, len(cases) if stop is None else stop):
+        case = cases[i]
+        allow_cpu(timeout * len(case_calls(case)) + IMPORT_ALLOWANCE + 1)
+        blobs: list[bytes] = []
+        header = call_case(fn, case, blobs)
+        header["index"] = i
+        if stats_ns is not None and case["kind"] == "stat" and "output" in header:
+            header["stat"] = stat_value(stats_ns, case, decode(header["output"], blobs))
+        send(header, blobs)
+
+
+def child_prepare(checks_code: str, ref_code: str, name: str, seed: int, features: dict,
+                  learner_file: str = "learner.bin") -> None:
+    """The attempt's checks child, in three steps: (1) draw the inputs and send them; (2) run the
+    reference on them and say whether it worked, keeping its outputs here; (3) park until the worker
+    says go, which it does only after every learner child of the attempt has finished, then evaluate
+    the statistics on the learner's outputs (read from `learner_file`) and send the reference
+    outputs. So expected values reach the worker only when no learner child can be forked from it."""
+    make_memory_unreadable()
+    namespace = checks_namespace()
+    try:
+        exec(compile(checks_code, "<checks>", "exec"), namespace)
+        items = list(namespace["cases"](np.random.default_rng(seed)))
+        made = case_entries(items, namespace)
+    except BaseException as error:  # noqa: BLE001
+        send({"load_error": _describe_exception(error, "<checks>")})
+        return
+    if isinstance(made, str):
+        send({"load_error": {"type": "ValueError", "message": made, "line": None}})
+        return
+    entries, blobs = made
+    send({"cases": entries, "sandbox": features}, blobs)
+    cases = decode_cases(entries, blobs)
+
+    expected, problem = {}, None
+    compare_at = [i for i, c in enumerate(cases) if c["kind"] == "case"]
+    if compare_at:
+        try:
+            fn = _load_function(ref_code, name, "<reference>")
+        except BaseException as error:  # noqa: BLE001
+            problem = "the snippet's reference failed to load: " + _describe_exception(error, "<reference>")["message"]
+        else:
+            for i in compare_at:
+                try:
+                    expected[i] = fn(**materialize(cases[i]["args"]))
+                except BaseException as error:  # noqa: BLE001
+                    problem = (f"the snippet's reference raised on check {cases[i]['name']!r}: "
+                               + _describe_exception(error, "<reference>")["message"])
+                    break
+    send({"ref_error": problem} if problem else {"ref_ready": True})
+    if problem or wait_go() != b"g":
+        return
+    try:
+        with open(learner_file, "rb") as f:
+            header, learner_blobs = unpack(f.read())
+    except OSError:
+        header, learner_blobs = {"outputs": {}}, []
+    stats = {key: stat_value(namespace, cases[int(key)], decode(enc, learner_blobs))
+             for key, enc in header["outputs"].items()}
+    blobs = []
+    send({"expected": {str(i): encode(v, blobs) for i, v in expected.items()}, "stats": stats}, blobs)

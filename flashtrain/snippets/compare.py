@@ -1,0 +1,143 @@
+"""Comparing a returned value with the reference's (trusted code: runs in the worker, never in a
+child) and describing values and mismatches for the learner.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from flashtrain.snippets.wire import SEQUENCE_MIN, Unencodable, number_sequence
+
+
+def describe(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"ndarray shape {value.shape} dtype {value.dtype}"
+    if isinstance(value, Unencodable):
+        return value.description
+    if isinstance(value, (tuple, list)):
+        return f"{type(value).__name__} of {len(value)}"
+    if isinstance(value, dict):
+        return f"dict with keys {sorted(map(str, value))}"
+    if value is None:
+        return "None"
+    if isinstance(value, np.generic):
+        return f"numpy {type(value).__name__}"
+    return type(value).__name__
+
+
+def _is_scalar(v) -> bool:
+    return (isinstance(v, (int, float, bool, np.number, np.bool_)) or
+            (isinstance(v, np.ndarray) and v.ndim == 0))
+
+
+def _numeric_array(v) -> bool:
+    return isinstance(v, np.ndarray) and (v.dtype.kind in "biuf")
+
+
+def preview(value, limit: int = 60):
+    if isinstance(value, np.ndarray):
+        if value.size <= limit and value.dtype.kind in "biufc":
+            return np.asarray(value, dtype=float).tolist() if value.dtype.kind != "c" else str(value)
+        return describe(value)
+    if _is_scalar(value):
+        return float(value)
+    if isinstance(value, (tuple, list)):
+        return [preview(v, limit) for v in value[:10]]
+    if isinstance(value, dict):
+        return {str(k): preview(v, limit) for k, v in list(value.items())[:10]}
+    if isinstance(value, Unencodable):
+        return value.description
+    return value if isinstance(value, (str, type(None))) else repr(value)[:200]
+
+
+def compare(expected, actual, rtol: float, atol: float, where: str = "result") -> dict | None:
+    """None when equal within tolerance, else a dict with a message and the evidence."""
+    if isinstance(actual, Unencodable):
+        return {"message": f"{where}: expected {describe(expected)}, got {actual.description}"}
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(actual, (tuple, list)):
+            return {"message": f"{where}: expected a {type(expected).__name__} of {len(expected)} values, "
+                               f"got {describe(actual)}"}
+        if len(actual) != len(expected):
+            return {"message": f"{where}: expected {len(expected)} values, got {len(actual)}"}
+        fast = _compare_number_sequences(expected, actual, rtol, atol, where)
+        if fast is not False:
+            return fast
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            diff = compare(e, a, rtol, atol, f"{where}[{i}]")
+            if diff:
+                return diff
+        return None
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return {"message": f"{where}: expected a dict, got {describe(actual)}"}
+        if set(map(str, expected)) != set(map(str, actual)):
+            return {"message": f"{where}: expected keys {sorted(map(str, expected))}, "
+                               f"got {sorted(map(str, actual))}"}
+        for k in expected:
+            diff = compare(expected[k], actual[k], rtol, atol, f"{where}[{k!r}]")
+            if diff:
+                return diff
+        return None
+    if expected is None or isinstance(expected, str):
+        if actual != expected or type(actual) is not type(expected):
+            return {"message": f"{where}: expected {expected!r}, got {preview(actual)!r}"}
+        return None
+    if _is_scalar(expected):
+        if not _is_scalar(actual):
+            return {"message": f"{where}: expected a number, got {describe(actual)}"}
+        e, a = np.float64(expected), np.float64(actual)
+        if not _close(np.array(e), np.array(a), rtol, atol).all():
+            return {"message": f"{where}: expected {float(e):.10g}, got {float(a):.10g} "
+                               f"(|Δ| = {abs(float(a) - float(e)):.3g})",
+                    "expected": float(e), "actual": float(a), "max_abs_diff": abs(float(a) - float(e))}
+        return None
+    if isinstance(expected, np.ndarray):
+        if not isinstance(actual, np.ndarray):
+            return {"message": f"{where}: expected an ndarray of shape {expected.shape}, got {describe(actual)}"}
+        if actual.shape != expected.shape:
+            return {"message": f"{where}: expected shape {expected.shape}, got shape {actual.shape}",
+                    "expected_shape": list(expected.shape), "actual_shape": list(actual.shape)}
+        if not _numeric_array(actual) or not _numeric_array(expected):
+            if actual.dtype != expected.dtype or not np.array_equal(actual, expected):
+                return {"message": f"{where}: expected {describe(expected)}, got {describe(actual)}"}
+            return None
+        e, a = expected.astype(np.float64), actual.astype(np.float64)
+        ok = _close(e, a, rtol, atol)
+        if ok.all():
+            return None
+        bad = np.argwhere(~ok)
+        with np.errstate(invalid="ignore"):
+            delta = np.abs(a - e)
+        finite = delta[np.isfinite(delta)]
+        max_diff = float(finite.max()) if finite.size else float("nan")
+        first = tuple(int(i) for i in bad[0])
+        note = "" if actual.dtype == expected.dtype else f" (dtype {actual.dtype}, expected {expected.dtype})"
+        return {"message": f"{where}: {len(bad)} of {e.size} values differ, max |Δ| = {max_diff:.3g}; "
+                           f"at {list(first)}: expected {e[first]:.8g}, got {a[first]:.8g}{note}",
+                "mismatched": [[int(i) for i in idx] for idx in bad[:20]], "mismatch_count": int(len(bad)),
+                "total": int(e.size), "max_abs_diff": max_diff, "expected": preview(expected),
+                "actual": preview(actual)}
+    return {"message": f"{where}: cannot compare a reference value of type {type(expected).__name__}"}
+
+
+def _compare_number_sequences(expected, actual, rtol, atol, where):
+    """Two equally long sequences of plain numbers compared in one vectorised step, with the same
+    verdict and message as element by element; False when either holds anything else."""
+    if len(expected) < SEQUENCE_MIN:
+        return False
+    e, a = number_sequence(expected), number_sequence(actual)
+    if e is None or a is None:
+        return False
+    e, a = e[0].astype(np.float64), a[0].astype(np.float64)
+    ok = _close(e, a, rtol, atol)
+    if ok.all():
+        return None
+    i = int(np.argmin(ok))
+    return compare(expected[i], actual[i], rtol, atol, f"{where}[{i}]")
+
+
+def _close(e: np.ndarray, a: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    with np.errstate(invalid="ignore", over="ignore"):
+        ok = np.abs(a - e) <= atol + rtol * np.abs(e)
+    return ok | (np.isnan(e) & np.isnan(a)) | ((e == a) & np.isinf(e))

@@ -1,0 +1,139 @@
+"""One attempt, end to end (Grader.grade): the checks child draws the inputs and runs the
+reference, one learner child per check runs the answer, the reference outputs come back only after
+every learner child has ended, then the checks are judged and, for a wrong answer, the snippet's
+mutants are run on the same inputs to find the hint that fits. After the reply, the next attempt's
+checks child is started in advance (Grader.prefetch).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from flashtrain.snippets.attempt_children import CodeRun, Prep, run_code
+from flashtrain.snippets.child_process import PRELOADED
+from flashtrain.snippets.children import IMPORT_ALLOWANCE
+from flashtrain.snippets.judging import judge_checks, likeness
+from flashtrain.snippets.sandbox import DEFAULT_MEMORY
+
+
+class Grader:
+    def __init__(self, tmp_root: str) -> None:
+        self.tmp_root = tmp_root
+        self._prefetched: tuple[str, Prep] | None = None  # the next attempt's checks child, parked
+
+    def limits(self, snippet: dict, request: dict) -> dict:
+        allowance = request.get("import_allowance")
+        return {"timeout": float(request.get("timeout") or snippet.get("timeout") or 2.0),
+                "import_allowance": IMPORT_ALLOWANCE if allowance is None else float(allowance),
+                "memory": int(request.get("memory") or DEFAULT_MEMORY),
+                "network_namespace": request.get("network_namespace", True),
+                "seccomp": request.get("seccomp", True)}
+
+    @staticmethod
+    def _key(snippet: dict, limits: dict) -> str:
+        return json.dumps([snippet["id"], snippet["checks"], snippet["reference"], limits], sort_keys=True)
+
+    def _take_prefetched(self, key: str) -> Prep | None:
+        found, self._prefetched = self._prefetched, None
+        if found is None:
+            return None
+        if found[0] == key and not found[1].child.ended:
+            return found[1]
+        found[1].close()
+        return None
+
+    def drop_prefetched(self) -> None:
+        if self._prefetched is not None:
+            self._prefetched[1].close()
+            self._prefetched = None
+
+    def grade(self, request: dict) -> dict:
+        started = time.perf_counter()
+        snippet, code = request["snippet"], request["code"]
+        name = snippet["id"]
+        limits = self.limits(snippet, request)
+        fixed_seed = request.get("seed") is not None
+        prep = None if fixed_seed else self._take_prefetched(self._key(snippet, limits))
+        forks = 0
+        if prep is None:  # not drawn in advance: the checks child runs alongside the learner's
+            self.drop_prefetched()
+            seed = int(request["seed"]) if fixed_seed else int.from_bytes(os.urandom(4), "big")
+            prep = Prep(snippet, seed, limits, self.tmp_root)
+            forks += 1
+        seed = prep.seed
+        cases = prep.inputs()
+        if isinstance(cases, str) or not cases:
+            prep.close()
+            return self._snippet_error(name, cases or "the snippet's cases() produced no checks", started, seed)
+
+        run = CodeRun(code, name, cases, limits, self.tmp_root)
+        run_code([run])
+        forks += run.forks
+        learner = run.results
+        # Every learner child has ended: only now may the reference outputs enter this process.
+        stat_outputs = {i: r["output"] for i, (c, r) in enumerate(zip(cases, learner))
+                        if c["kind"] == "stat" and "output" in r}
+        reference = prep.finish(stat_outputs)
+        if isinstance(reference, str):
+            return self._snippet_error(name, reference, started, seed)
+        expected, stats = reference
+        checks = judge_checks(snippet, cases, learner, expected, stats)
+
+        passed = sum(c["status"] == "pass" for c in checks)
+        load_failed = all(r.get("load_error") for r in learner)
+        if passed == len(checks):
+            status = "pass"
+        elif load_failed or all(c["status"] == "error" for c in checks):
+            status = "error"
+        else:
+            status = "fail"
+        hint = mutant = None
+        if status == "fail" and request.get("diagnose", True) and snippet.get("mutants"):
+            mutant = self._diagnose(snippet, cases, learner, checks, limits)
+            if mutant:
+                hint = next(m["hint"] for m in snippet["mutants"] if m["name"] == mutant)
+        message = learner[0]["load_error"]["message"] if load_failed else ""
+        if not message and run.slow_imports:
+            slow = ", ".join(f"{m} {t:.1f} s" + (f" (in each of {n} checks)" if n > 1 else "")
+                             for m, t, n in run.slow_imports)
+            message = f"note: importing took {slow} of the grading time ({PRELOADED})"
+        return {"snippet": name, "status": status, "checks": checks, "hint": hint, "hint_mutant": mutant,
+                "passed": passed, "total": len(checks), "seed": seed, "message": message,
+                "sandbox": run.sandbox, "forks": forks, "duration_ms": (time.perf_counter() - started) * 1e3}
+
+    def prefetch(self, request: dict) -> None:
+        """After replying, start the next attempt's checks child for the same snippet (a re-check is
+        the common next request): its inputs are drawn now and its reference runs while the learner
+        edits. Its outputs stay in that child until the next attempt's learner child has ended."""
+        if request.get("op") != "grade" or request.get("seed") is not None or not request.get("prefetch", True):
+            return
+        snippet = request["snippet"]
+        limits = self.limits(snippet, request)
+        prep = Prep(snippet, int.from_bytes(os.urandom(4), "big"), limits, self.tmp_root)
+        self._prefetched = (self._key(snippet, limits), prep)
+        prep.inputs()
+
+    def _snippet_error(self, name, message, started, seed) -> dict:
+        return {"snippet": name, "status": "error", "checks": [], "hint": None, "hint_mutant": None,
+                "passed": 0, "total": 0, "seed": seed, "message": message, "sandbox": None,
+                "duration_ms": (time.perf_counter() - started) * 1e3, "snippet_error": True}
+
+    def _diagnose(self, snippet, cases, learner, checks, limits) -> str | None:
+        """The mutant that behaves like the learner's answer on these same inputs: one whose
+        outputs match exactly wins; else the first whose statistics agree. Mutants are the
+        snippet's own code, so their children may evaluate their own statistics."""
+        runs = [CodeRun(m["code"], snippet["id"], cases, limits, self.tmp_root, stats_code=snippet["checks"])
+                for m in snippet["mutants"]]
+        run_code(runs, concurrency=2)
+        statistical = None
+        for m, run in zip(snippet["mutants"], runs):
+            m_checks = judge_checks(snippet, cases, run.results, None, None)
+            level = likeness(snippet, cases, learner, checks, run.results, m_checks)
+            if level == "exact":
+                return m["name"]
+            if level == "statistical" and statistical is None:
+                statistical = m["name"]
+        return statistical
+
