@@ -22,6 +22,10 @@ class Case:
 
 
 class Stat:
+    """Check a statistic of the output, stat(output, args) (a function defined at the top level of
+    the checks block), against the bounds lo..hi (either may be None; a statistic that returns None
+    only asserts)."""
+
     def __init__(self, name, args, stat, lo=None, hi=None):
         self.name, self.args, self.stat, self.lo, self.hi = str(name), args, stat, lo, hi
 

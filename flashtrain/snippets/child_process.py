@@ -49,7 +49,7 @@ class Child:
         if go_r is not None:
             os.close(go_r)
         os.set_blocking(output_r, False)
-        self.pid, self.result_r, self.output_r, self.go_w = pid, result_r, output_r, go_w
+        self.pid, self.output_r, self.go_w = pid, output_r, go_w
         self.open_fds = {result_r, output_r}
         self.buffer = bytearray()
         self.output = bytearray()
@@ -73,11 +73,12 @@ class Child:
         self.budget = seconds if seconds is not None else self.budget
         self.deadline = None if seconds is None else now + seconds
 
-    def go(self, signal_byte: bytes = b"g") -> None:
+    def go(self) -> None:
+        """Let a child parked in wait_go() continue (closing the pipe without this means give up)."""
         if self.go_w is None:
             return
         try:
-            os.write(self.go_w, signal_byte)
+            os.write(self.go_w, b"g")
         except OSError:
             pass
         os.close(self.go_w)

@@ -63,7 +63,7 @@ def send(header: dict, blobs=(), separate: bool = True) -> None:
 
 
 def wait_go() -> bytes:
-    """Block until the worker says go (b'g') or gives up (b'' / b'x')."""
+    """Block until the worker says go (b'g') or gives up (b'': it closed the pipe)."""
     if _SINK is not None:
         return b"g"
     try:
