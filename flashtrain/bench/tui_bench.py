@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import random
-import sqlite3
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+# random, sqlite3, statistics, subprocess and tempfile are imported where used: the timed child
+# process imports this module, and `flashtrain study` would not pay for them.
 
 CHILD_MARK = "FLASHTRAIN_TUI_BENCH "
 THINK_SECONDS = 0.6
@@ -43,6 +39,9 @@ def _ts(moment: datetime) -> str:
 
 def build_store(path: Path, n_cards: int, n_reviews: int, seed: int = 7) -> None:
     """Schema via the real migrations, rows via executemany (the ORM would take minutes)."""
+    import random
+    import sqlite3
+
     from flashtrain.store.engine import open_store
 
     open_store(path).close()
@@ -106,16 +105,13 @@ def child_main(db_path: str, ratings: int) -> None:
     """Runs in the spawned process: open the store, show the first card, then time ratings."""
     import asyncio
 
-    from flashtrain.cli import build_parser, common
-    from flashtrain.cli.study import start_first_card
-    from flashtrain.study.queue import QueueSpec
+    from flashtrain.cli import build_parser
+    from flashtrain.cli.study import prepare_session
 
     # the path of `flashtrain --db PATH study`, minus the terminal check (the app runs headless here)
     first_card_wall: list[float] = []
     args = build_parser().parse_args(["--db", db_path, "study"])
-    store = common.open_store(args)
-    spec = QueueSpec()
-    service, first = start_first_card(store, spec)
+    store, spec, service, first = prepare_session(args)
     from flashtrain.tui.app import FlashtrainApp
 
     app = FlashtrainApp(store, service, start=spec, first_card=first,
@@ -144,7 +140,24 @@ def child_main(db_path: str, ratings: int) -> None:
                                    "hits": app.prefetch_hits, "corrections": app.prefetch_corrections}), flush=True)
 
 
+def _compile_package() -> None:
+    """Byte-compile flashtrain first, as `pip install` does: with PYTHONDONTWRITEBYTECODE set (as in
+    some sandboxes and containers) every run would otherwise compile ~50 modules from source, which
+    an installed flashtrain never does."""
+    import compileall
+
+    import flashtrain
+
+    compileall.compile_dir(str(Path(flashtrain.__file__).parent), quiet=1)
+
+
 def run(args: argparse.Namespace) -> int:
+    import os
+    import statistics
+    import subprocess
+    import sys
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="flashtrain-tui-bench-") as tmp:
         db = Path(args.keep) if args.keep else Path(tmp) / "bench.db"
         build_seconds = None
@@ -152,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
             start = time.perf_counter()
             build_store(db, args.cards, args.reviews)
             build_seconds = time.perf_counter() - start
+        _compile_package()
         env = dict(os.environ)
         code = f"from flashtrain.bench.tui_bench import child_main; child_main({str(db)!r}, {args.ratings})"
         spawn_wall = time.time()

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from flashtrain.cli import common
@@ -36,28 +37,83 @@ def _deck_ids(store, name: str | None) -> tuple[int, ...] | None:
 
 
 def run_study(args: argparse.Namespace) -> int:
-    from flashtrain.study.queue import QueueSpec
+    if args.plain:
+        from flashtrain.study.plain import run_plain_session
+        from flashtrain.study.queue import QueueSpec
+        from flashtrain.study.service import StudyService
 
-    store = common.open_store(args)
-    try:
-        spec = QueueSpec(deck_ids=_deck_ids(store, getattr(args, "deck", None)))
-        if args.plain:
-            from flashtrain.study.plain import run_plain_session
-            from flashtrain.study.service import StudyService
-
+        store = common.open_store(args)
+        try:
+            spec = QueueSpec(deck_ids=_deck_ids(store, getattr(args, "deck", None)))
             return run_plain_session(StudyService(store), spec, sys.stdin, sys.stdout) or 0
-        return _run(store, spec)
+        finally:
+            store.close()
+    _require_terminal()
+    store, spec, service, first = prepare_session(args)
+    try:
+        return _run(store, spec, service, first)
     finally:
         store.close()
 
 
 def run_app(args: argparse.Namespace) -> int:
     """The default command: open the app on the home screen."""
-    store = common.open_store(args)
+    _require_terminal()
+    pause_gc_for_startup()
+    store = open_store_for_app(args)
     try:
-        return _run(store, None)
+        from flashtrain.study.service import StudyService
+
+        return _run(store, None, StudyService(store), None)
     finally:
         store.close()
+
+
+def pause_gc_for_startup() -> None:
+    """No garbage collection until the first screen is up (the app calls tune_gc() then).
+
+    Start-up creates several hundred thousand long-lived objects (SQLAlchemy, numpy, Textual); with
+    the collector on, it re-scans them over and over: 100-200 ms of the first-card time."""
+    gc.disable()
+
+
+def open_store_for_app(args: argparse.Namespace):
+    """common.open_store, minus importing the deck importers on every start: the bundled decks are
+    imported only when the store has no deck at all (first use), which one small query tells."""
+    from sqlalchemy import select
+
+    from flashtrain.store.engine import open_store as _open
+    from flashtrain.store.models import Deck
+
+    path = common.db_path(args)
+    try:
+        store = _open(path)
+        with store.sessions() as session:
+            has_decks = session.scalar(select(Deck.id).limit(1)) is not None
+    except Exception as error:  # a corrupt or foreign file must not produce a traceback
+        reason = getattr(error, "orig", None) or error
+        raise common.UserError(f"{path}: cannot open the store: {reason}") from error
+    if not has_decks:
+        from flashtrain.store.sync import ensure_bundled_decks
+
+        ensure_bundled_decks(store)
+    return store
+
+
+def prepare_session(args: argparse.Namespace):
+    """`flashtrain study` up to the app: the store, the session spec, and the first card already
+    being fetched in a thread (before Textual is imported). Also the benchmark's path."""
+    pause_gc_for_startup()
+    from flashtrain.study.queue import QueueSpec
+
+    store = open_store_for_app(args)
+    try:
+        spec = QueueSpec(deck_ids=_deck_ids(store, getattr(args, "deck", None)))
+    except BaseException:
+        store.close()
+        raise
+    service, first = start_first_card(store, spec)
+    return store, spec, service, first
 
 
 def start_first_card(store, spec):
@@ -78,12 +134,17 @@ def start_first_card(store, spec):
     return service, future
 
 
-def _run(store, spec) -> int:
+def _require_terminal() -> None:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise common.UserError("the study app needs a terminal; use `flashtrain study --plain` for a line-based session")
-    service, first = start_first_card(store, spec)
-    from flashtrain.tui.app import FlashtrainApp
 
-    app = FlashtrainApp(store, service, start=spec, first_card=first)
-    app.run()
+
+def _run(store, spec, service, first) -> int:
+    try:
+        from flashtrain.tui.app import FlashtrainApp
+
+        app = FlashtrainApp(store, service, start=spec, first_card=first)
+        app.run()
+    finally:
+        gc.enable()  # also when the app never got as far as its first screen
     return app.return_code or 0

@@ -25,6 +25,7 @@ def tune_gc() -> None:
     """
     gc.freeze()
     gc.set_threshold(50_000, 50, 1000)
+    gc.enable()  # `flashtrain study` pauses collection for start-up (cli.study.pause_gc_for_startup)
 
 
 def collect_young_garbage() -> None:
@@ -52,6 +53,7 @@ class FlashtrainApp(App):
         self.on_first_card = on_first_card
         self.first_card_future = first_card  # the start session's first card, already being fetched
         self._first_card_reported = False
+        self._gc_tuned = False
         self.latencies: list[float] = []  # seconds from a rating key to the next card painted
         self.prefetch_hits = 0  # ratings answered with the card fetched ahead
         self.prefetch_corrections = 0  # ... of which the queue then said another card comes first
@@ -73,12 +75,19 @@ class FlashtrainApp(App):
 
     # -- lifecycle ------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        from flashtrain.tui.screens.home import HomeScreen
-
         if self.start_spec is not None:
-            self.start_session(self.start_spec)  # the home screen is built when the session is left
+            self.start_session(self.start_spec)  # the home screen (and DataTable) is loaded when the session is left
         else:
+            from flashtrain.tui.screens.home import HomeScreen
+
             self.push_screen(HomeScreen())
+            self.call_after_refresh(self.startup_done)
+        self.set_timer(10, self.startup_done)  # collection resumes even if no card ever shows
+
+    def startup_done(self) -> None:
+        if not self._gc_tuned:
+            self._gc_tuned = True
+            tune_gc()
 
     def record_latency(self, seconds: float) -> None:
         self.latencies.append(seconds)
@@ -90,7 +99,7 @@ class FlashtrainApp(App):
         self._first_card_reported = True
         if self.on_first_card is not None:
             self.on_first_card(time.perf_counter())
-        tune_gc()
+        self.startup_done()
         self.warm_snippets()
         return True
 
