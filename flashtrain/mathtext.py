@@ -188,20 +188,44 @@ def _escape_markdown(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+# Textual's Markdown collapses runs of Unicode spaces (em spaces, no-break spaces) and strips them
+# at the start of a line; the braille blank (U+2800) is drawn as a blank cell and survives both.
+_BLANK = "\u2800"
+_INDENT = _BLANK * 2
+
+
+def _keep_gaps(text: str) -> str:
+    return text.replace("\u2003", _BLANK)
+
+
 def _inline_math(latex: str) -> str:
     converted = to_unicode(latex)
     if converted == latex.strip() and "\\" in converted:
         return f"`{latex.strip()}`"  # raw fallback, shown as code so Markdown leaves it alone
-    return _escape_markdown(converted)
+    return _keep_gaps(_escape_markdown(converted))
+
+
+def _top_level_parts(body: str) -> list[str]:
+    """A display formula split at its top-level \\qquad: formulas set side by side, one line each
+    (a narrow terminal would wrap them anywhere)."""
+    parts = [part.strip() for part in re.split(r"\\qquad(?![A-Za-z])", body)]
+    if len(parts) > 1 and all(part.count("{") == part.count("}") for part in parts):
+        return [part for part in parts if part]
+    return [body]
+
+
+def _display_line(latex: str) -> str:
+    converted = to_unicode(latex)
+    if converted == latex and "\\" in converted:
+        return f"{_INDENT}`{latex}`"
+    return _INDENT + _keep_gaps(_escape_markdown(converted))
 
 
 def _display_math(latex: str) -> str:
     body = " ".join(latex.split())
-    converted = to_unicode(body)
-    if converted == body and "\\" in converted:
-        return f"\n\n\u2003\u2003`{body}`\n\n"
-    # Em spaces are not Markdown whitespace, so the indent survives paragraph parsing.
-    return f"\n\n\u2003\u2003{_escape_markdown(converted)}\n\n"
+    lines = [_display_line(part) for part in _top_level_parts(body)]
+    # its own paragraph, indented; several formulas side by side become lines (hard breaks)
+    return "\n\n" + "\\\n".join(lines) + "\n\n"
 
 
 def _render_prose(text: str) -> str:
@@ -213,7 +237,7 @@ def _render_prose(text: str) -> str:
         return _inline_math(match.group("inline"))
 
     out = _INLINE.sub(replace, text)
-    if "\u2003\u2003" in out:  # display math added blank lines around itself
+    if "\n\n" + _INDENT in out:  # display math added blank lines around itself
         out = re.sub(r"\n{3,}", "\n\n", out).strip("\n")
     return out
 

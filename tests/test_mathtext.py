@@ -73,8 +73,15 @@ def test_render_math_inline_and_display():
     assert "Because v₀ = 0, divide by 1-βᵗ." in out
     assert "$" not in out
     display = [line for line in out.split("\n") if "v̂" in line]
-    assert display == ["\u2003\u2003v̂ₜ = vₜ/(1-βᵗ)"]
+    assert display == ["\u2800\u2800v̂ₜ = vₜ/(1-βᵗ)"]  # braille blanks: Textual's Markdown keeps them
     assert out.endswith("End.")
+
+
+def test_display_formulas_side_by_side_become_lines_and_inline_gaps_survive_markdown():
+    out = render_math("Per unit:\n\n$$\n\\mu = \\frac{1}{m}\\sum_{i=1}^{m} z^{(i)} \\qquad \\sigma^2 = 1\n$$\n\nEnd.")
+    assert "\u2800\u2800μ = ¹⁄ₘ∑ᵢ₌₁ᵐ z⁽ⁱ⁾\\\n\u2800\u2800σ² = 1" in out  # a hard line break between them
+    inline = render_math("$a = 1 \\qquad b = 2$")
+    assert inline == "a = 1" + "\u2800" * 4 + "b = 2"
 
 
 def test_render_math_leaves_code_untouched():

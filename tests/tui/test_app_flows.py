@@ -89,6 +89,7 @@ async def test_study_reveal_rate_logs_review_then_undo(filled_store):
         await settle(app, pilot)
         assert review_count(filled_store) == 0
         assert screen.card.card_id == first.card_id and screen.done == 0
+        assert "done 0" in str(screen.query_one("#study-progress", Static).render())
 
 
 async def test_study_finishes_and_suspend_bury_flag(filled_store):

@@ -304,6 +304,7 @@ class StudyScreen(Screen):
             self.notify("Nothing to undo.", severity="warning")
             return
         self.done = max(self.done - 1, 0)
+        self.show_progress(self.left)  # "done" at once; what is left is recounted shortly
         self.notify("Last rating undone.")
         self.next_card(self.app.service.card(card_id))
 
