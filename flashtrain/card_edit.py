@@ -80,8 +80,7 @@ def deck_target(store, deck_id: int) -> str:
         return _where(source, 0, adding=True)
 
 
-BUNDLED_NOTE = ("flashtrain's own deck file is not changed; bundled decks are imported only once, so your "
-                "version stays")
+BUNDLED_NOTE = "the deck file that ships with flashtrain is never changed (bundled decks are imported once, so yours stays)"
 
 
 def is_bundled(source: SourceFile | None) -> bool:
@@ -101,7 +100,7 @@ def _where(source: SourceFile | None, line: int, adding: bool = False) -> str:
     if is_bundled(source):
         name = source.path.split(":", 1)[1]
         action = "Added to" if adding else "Saved in"
-        return f"Bundled deck ({name}): {action.lower()} your store only. The {BUNDLED_NOTE}."
+        return f"Bundled deck ({name}): {action.lower()} your store only; {BUNDLED_NOTE}."
     if source is None:
         return "Saved in the store only (this deck has no single Markdown file)." if adding else \
             "Saved in the store only (this card has no deck file)."

@@ -581,3 +581,20 @@ async def test_custom_session_dialog_shows_the_choice_and_arrows_choose(filled_s
         await settle(app, pilot)
         assert isinstance(app.screen, StudyScreen)
         assert app.screen.spec.mode == "due" and app.screen.spec.tag == "adam"
+
+
+async def test_code_editor_enter_keeps_python_indentation():
+    from textual.app import App
+
+    from flashtrain.tui.widgets.code_panel import make_editor
+
+    class EditorApp(App):
+        def compose(self):
+            yield make_editor("")
+
+    app = EditorApp()
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one("#code-editor", TextArea)
+        editor.focus()
+        await pilot.press(*"def f(x):", "enter", *"y = x", "enter", *"return y")
+        assert editor.text == "def f(x):\n    y = x\n    return y"

@@ -163,9 +163,9 @@ def test_bundled_card_edit_stays_in_the_store(bundled_store):
     with store.sessions.begin() as s:
         s.add(ReviewLog(card_id=card_id, reviewed_at=datetime(2026, 1, 1, tzinfo=timezone.utc), rating=4))
     draft, where = load_draft(store, card_id)
-    assert "Bundled deck" in where and "store only" in where and "not changed" in where
+    assert "Bundled deck" in where and "store only" in where and "never changed" in where
     result = save_card(store, CardDraft(**{**draft.__dict__, "question": "What is momentum in SGD?"}), card_id)
-    assert result.file is None and "not changed" in result.message
+    assert result.file is None and "never changed" in result.message
     assert path.read_text(encoding="utf-8") == DECK  # the install's file is untouched
     with store.sessions() as s:
         card = s.get(Card, card_id)

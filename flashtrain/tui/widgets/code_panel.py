@@ -16,9 +16,28 @@ from flashtrain.tui.widgets.card_view import CardMarkdown
 STATUS_MARK = {"pass": "✓", "fail": "✗", "error": "!"}
 
 
+class PythonEditor(TextArea):
+    """Enter keeps the line's indentation, one level deeper after a colon, as Python editors do
+    (Textual's TextArea starts every new line at column 0)."""
+
+    async def _on_key(self, event) -> None:
+        if event.key == "enter" and not self.read_only:
+            row, column = self.cursor_location
+            before = self.document.get_line(row)[:column]
+            indent = before[: len(before) - len(before.lstrip(" \t"))]
+            if before.rstrip().endswith(":"):
+                indent += "\t" if self.indent_type == "tabs" else " " * self.indent_width
+            event.stop()
+            event.prevent_default()
+            start, end = self.selection
+            self._replace_via_keyboard("\n" + indent, start, end)
+            return
+        await super()._on_key(event)
+
+
 def make_editor(code: str) -> TextArea:
     """A Python editor; highlighted when Textual's tree-sitter extra is installed, plain otherwise."""
-    editor = TextArea.code_editor(code, language=None, soft_wrap=False, tab_behavior="indent", id="code-editor",
+    editor = PythonEditor.code_editor(code, language=None, soft_wrap=False, tab_behavior="indent", id="code-editor",
                                   compact=True)
     if "python" in editor.available_languages:
         editor.language = "python"
