@@ -598,3 +598,23 @@ async def test_code_editor_enter_keeps_python_indentation():
         editor.focus()
         await pilot.press(*"def f(x):", "enter", *"y = x", "enter", *"return y")
         assert editor.text == "def f(x):\n    y = x\n    return y"
+
+
+async def test_code_card_after_code_card(tmp_path):
+    """Rating a code card when the next one is a code card too (two panels, one leaving) must not crash."""
+    if not (bundled_cards_dir() / "snippets" / "adam_update.md").is_file():
+        pytest.skip("the bundled adam_update snippet is not present")
+    path = tmp_path / "two.md"
+    path.write_text(CODE_DECK + "\n---\n\nQ: Adam once more.\nA: Again.\n\nsnippet: adam_update\n", encoding="utf-8")
+    store = open_store(tmp_path / "two.db")
+    assert import_file(store, path).error is None
+    app = make_app(store, start=QueueSpec())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        first = screen.card.card_id
+        await pilot.press("space", "3")
+        await settle(app, pilot)
+        assert screen.card is not None and screen.card.card_id != first
+        assert screen.code_panel is not None and len(screen.query("CodePanel")) == 1
+    store.close()

@@ -377,7 +377,7 @@ class StudyScreen(Screen):
     def mount_code_panel(self, card) -> None:
         from flashtrain.tui.widgets.code_panel import CodePanel
 
-        self.code_panel = CodePanel(card, self.app.snippets, id="code-panel")
+        self.code_panel = CodePanel(card, self.app.snippets)  # no id: the old panel may still be leaving
         body = self.query_one("#study-body")
         body.add_class("-code")
         body.mount(self.code_panel)

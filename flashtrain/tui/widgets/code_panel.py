@@ -54,6 +54,12 @@ def results_markdown(result: dict) -> str:
     lines = [head, ""]
     if result.get("hint"):
         lines += [f"> Hint: {result['hint']}", ""]
+    messages = {c.get("message") for c in checks}
+    if status == "error" and len(checks) > 1 and len(messages) == 1 and all(c.get("status") != "pass" for c in checks):
+        # a syntax error or a missing function fails every check the same way: say it once
+        lines.append(f"- {STATUS_MARK.get(checks[0].get('status'), '?')} every check ({len(checks)}): "
+                     f"{checks[0].get('message') or 'no message'}")
+        checks = []
     for check in checks:
         mark = STATUS_MARK.get(check.get("status"), "?")
         lines.append(f"- {mark} `{check.get('name', '?')}` {check.get('message') or ''}".rstrip())
