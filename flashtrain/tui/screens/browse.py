@@ -25,16 +25,23 @@ QUERY_HELP = "deck:NAME tag:NAME is:due|new|suspended|leech|learning|flagged has
 
 class BrowseScreen(Screen):
     TITLE_TEXT = "Browse"
+    KEYS_HELP = ("[b]Search[/b] (words are ANDed)\n"
+                 "deck:NAME    a deck, or the start of its name (deck:optim); * is a wildcard\n"
+                 "tag:NAME     a card tag\n"
+                 "is:WORD      due new learning review suspended buried flagged leech retired\n"
+                 "has:code     linked to a code check (has:hints: has hints)\n"
+                 "-TERM        not TERM (-is:new);  \"two words\" or any word: text search\n"
+                 "Typing goes to the search box; [b]enter[/b] runs it and moves to the table.")
     BINDINGS = [
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("enter", "open", "Open", show=False),
         Binding("e", "edit", "Edit"),
-        Binding("s", "suspend", "Suspend/unsuspend"),
-        Binding("delete,x", "retire", "Delete (retire)", key_display="del"),
+        Binding("s", "suspend", "Suspend", tooltip="Suspend or unsuspend the card"),
+        Binding("delete,x", "retire", "Delete", key_display="del", tooltip="Retire the card (history kept), after asking"),
         Binding("o", "cycle_sort", "Sort"),
         Binding("r", "reverse", "Reverse"),
         Binding("escape", "leave", "Back"),
-        Binding("down", "focus_table", "To the table", show=False),
+        Binding("down", "focus_table", "To the table", key_display="↵/↓"),
     ]
     # Letters are shortcuts only while the table has focus; the screen opens in the search box, so
     # typing a query straight away never suspends, deletes or edits a card.
@@ -179,6 +186,8 @@ class BrowseScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.TABLE_ONLY and not self.table_has_focus():
             return None  # shown dimmed in the footer: press enter (or tab) to get to the table first
+        if action == "focus_table":
+            return not self.table_has_focus()  # the footer says how to get from the search box to the table
         return True
 
     def on_descendant_focus(self) -> None:

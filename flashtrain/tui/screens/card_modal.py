@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label
+from textual.widgets import Label, Static
 
 from flashtrain.tui.format import percent, relative_due
 from flashtrain.tui.widgets.card_view import CardMarkdown
@@ -34,6 +34,7 @@ class CardModal(ModalScreen[None]):
         with VerticalScroll(classes="dialog"):
             yield Label(facts, classes="dialog-title")
             yield CardMarkdown(f"{card.front}\n\n---\n\n{card.back}{hints}{where}")
+            yield Static("[b]esc[/b] close · [b]e[/b] edit", classes="dialog-keys")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -25,6 +25,7 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(self.message, classes="dialog-body")
+            yield Static(f"[b]y[/b] {self.yes_label.lower()} · [b]n[/b] or [b]esc[/b] cancel", classes="dialog-keys")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.yes_label, id="yes", variant="error" if self.danger else "primary", compact=True)
                 yield Button("Cancel", id="no", compact=True)
@@ -153,6 +154,7 @@ class KeysScreen(ModalScreen[None]):
         super().__init__()
         self.rows = keys_of(screen)
         self.screen_title = getattr(screen, "TITLE_TEXT", None) or type(screen).__name__.removesuffix("Screen")
+        self.extra = getattr(screen, "KEYS_HELP", "")  # e.g. Browse's query syntax
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog keys"):
@@ -160,6 +162,8 @@ class KeysScreen(ModalScreen[None]):
             width = max((len(k) for k, _ in self.rows), default=4)
             text = "\n".join(f"[b]{key.ljust(width)}[/b]  {what}" for key, what in self.rows)
             yield Static(text, classes="keys-table")
+            if self.extra:
+                yield Static(self.extra, classes="keys-table")
             yield Static("[dim]escape closes this.[/dim]")
 
     def action_close(self) -> None:
@@ -173,7 +177,7 @@ def keys_of(screen: Screen) -> list[tuple[str, str]]:
     for owner in (screen, screen.app):
         for item in type(owner).BINDINGS:
             binding = item if isinstance(item, Binding) else Binding(*item)
-            what = binding.description or binding.tooltip
+            what = binding.tooltip or binding.description  # the longer wording where there is one
             if not what or binding.system or binding.action == "command_palette":
                 continue
             if binding.action.startswith("rate("):

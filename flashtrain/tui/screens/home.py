@@ -20,7 +20,7 @@ class HomeScreen(Screen):
     BINDINGS = [
         Binding("enter", "study_selected", "Study deck", priority=False),
         Binding("s", "study_all", "Study all"),
-        Binding("c", "custom_session", "Custom session"),
+        Binding("c", "custom_session", "Custom", tooltip="Custom session: cram, lapsed or code cards"),
         Binding("a", "add_card", "Add card"),
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
