@@ -18,8 +18,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import numpy as np
-
 from flashtrain.cli import common
 
 ANKI_TO_CONFIDENCE = {1: 1, 2: 2, 3: 4, 4: 5}
@@ -120,6 +118,8 @@ def time_series_folds(n: int, n_splits: int = N_SPLITS) -> list[tuple[int, int]]
 
 
 def run_benchmark(histories, config, progress=None) -> list[dict]:
+    import numpy as np
+
     from flashtrain.scheduler import baselines, optimizer
     from flashtrain.scheduler.core import DEFAULT_WEIGHTS
 

@@ -106,3 +106,21 @@ def test_an_unexpected_error_is_one_line_without_debug(tmp_path, capsys, monkeyp
     assert code == 1
     assert err.strip() == ("flashtrain: internal error: ZeroDivisionError: division by zero "
                            "(run again with FLASHTRAIN_DEBUG=1 to see the traceback)")
+
+
+def test_cli_format_choices_match_the_importer_registry():
+    from flashtrain.cli.decks import IMPORT_FORMATS
+    from flashtrain.deck.importers import FORMATS
+
+    assert IMPORT_FORMATS == tuple(sorted(FORMATS))
+
+
+def test_building_the_parser_imports_no_heavy_module():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom flashtrain.cli import build_parser\nbuild_parser()\n"
+            "heavy = [m for m in ('numpy', 'sqlalchemy', 'markdown_it', 'textual', 'scipy') if m in sys.modules]\n"
+            "assert not heavy, heavy\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
