@@ -10,8 +10,8 @@
   imported once, on first use, and never re-imported, so nothing overwrites the edit. Adding to or
   deleting from a bundled deck likewise never touches its file.
 - Cards with no source file, or from formats we do not write (CSV, Anki text, ...), or whose file
-  cannot be written, are changed in the store only. Re-importing an unchanged file skips it, so the
-  edit stays; if that file itself changes later, its version of the card wins (the form says so).
+  cannot be written, are changed in the store only and marked `edited_in_app_at`: a later import of
+  a changed file keeps the edit with a warning, unless the learner imports with --prefer-file.
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ def _where(source: SourceFile | None, line: int, adding: bool = False) -> str:
             "Saved in the store only (this card has no deck file)."
     path = source_file_path(source)
     if source.format != "markdown":
-        return (f"From {path} ({source.format}): saved in the store only; if that file changes and is "
-                "re-imported, its version wins.")
+        return (f"From {path} ({source.format}): saved in the store only; a later import of that file keeps "
+                "this edit (import --prefer-file takes the file's version).")
     if adding:
         return f"Appended to {path}."
     return f"Written back to {path}:{line} (only this card's lines change)."
@@ -258,7 +258,10 @@ def _save_to_file(store, card_id: int, card: Card, source: SourceFile, path: Pat
     _validate(new_text, path, deck_name)
     with store.sessions.begin() as session:
         row = session.get(Card, card_id)
-        _rekey(session, row.deck_id, _siblings(session, row), specs)
+        siblings = _siblings(session, row)
+        _rekey(session, row.deck_id, siblings, specs)
+        for sibling in siblings:  # the file now holds this note as the learner wants it
+            sibling.edited_in_app_at = None
     _write_atomic(path, new_text, bom)
     report = import_file(store, path, fmt=source.format, deck_name=deck_name, source_key=source.path)
     if report.error:
@@ -281,10 +284,13 @@ def _save_in_store(store, card_id: int, specs: list[CardSpec], note: str | None)
             row.tags, row.hints = list(spec.tags), list(spec.hints)
             row.snippet_id, row.explicit_id = spec.snippet, spec.explicit_id
             row.content_hash, row.updated_at = spec.content_hash, now
+            row.edited_in_app_at = now
         present = {(row.kind, row.cloze_index) for row in rows}
         for spec in specs:  # a cloze gap added in the edit becomes a new card
             if (spec.kind, spec.cloze_index) not in present:
-                session.add(_new_row(spec, card.deck_id, card.source_id, now))
+                added = _new_row(spec, card.deck_id, card.source_id, now)
+                added.edited_in_app_at = now
+                session.add(added)
     return SaveResult(card_id, None, note or "Saved in the store.")
 
 
@@ -358,6 +364,9 @@ def retire_card(store, card_id: int) -> SaveResult:
         except (WritebackError, DeckError) as error:
             raise EditError(str(error)) from error
         _validate(new_text, path, deck_name)
+        with store.sessions.begin() as session:  # an earlier app edit must not keep the card alive
+            for sibling in _siblings(session, session.get(Card, card_id)):
+                sibling.edited_in_app_at = None
         _write_atomic(path, new_text, bom)
         report = import_file(store, path, fmt=source.format, deck_name=deck_name, source_key=source.path)
         if report.error:

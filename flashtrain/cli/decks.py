@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=IMPORT_FORMATS, help="input format (default: detected from content)")
     p.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
     p.add_argument("--trust", action="store_true", help="trust the deck's code snippets to run")
+    p.add_argument("--prefer-file", action="store_true",
+                   help="apply the file's version even to cards you edited in the app")
     common.add_json_option(p)
     p.set_defaults(handler=cmd_import)
 
@@ -49,7 +51,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     store = common.open_store(args)
     reports = import_paths(store, args.paths, fmt=args.format, deck_name=args.deck, dry_run=args.dry_run,
-                           trust=args.trust)
+                           trust=args.trust, prefer_file=args.prefer_file)
     rejected = [r for r in reports if r.status == "rejected"]
     if args.json:
         common.print_json({"dry_run": args.dry_run, "files": [r.to_dict() for r in reports]})

@@ -99,6 +99,9 @@ class Card(Base):
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     buried_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when the card was changed in the app but not in a file we can write: a later import of a
+    # changed file keeps this edit (and says so) unless the learner asks for the file's version.
+    edited_in_app_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     deck: Mapped[Deck] = relationship(back_populates="cards")
     state: Mapped[CardState | None] = relationship(back_populates="card", uselist=False)

@@ -6,6 +6,8 @@ Identity rules (see cards/README.md):
 - editing answer, hints or tags updates the row in place, so history stays attached;
 - a card missing from its file is retired (out of study, history kept) and restored if it returns;
 - a file whose bytes and import options are unchanged is skipped by hash;
+- a card edited in the app (when its file could not be written) keeps that edit through later
+  imports of a changed file, with a warning, unless the import is told to prefer the file;
 - each file is one transaction: a file that fails to parse changes nothing.
 """
 
@@ -24,6 +26,8 @@ from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning
 from flashtrain.store.engine import Store
 from flashtrain.store.models import Card, Deck, SourceFile, utcnow
 
+KEPT_APP_EDIT = ("this card was edited in the app since the last import; your edit is kept and the file's "
+                 "version was not applied (import with --prefer-file to take the file's version)")
 DECK_SUFFIXES = {".md", ".markdown", ".txt", ".csv", ".tsv"}
 BUNDLED_PREFIX = "bundled:"
 
@@ -64,17 +68,18 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[ImportReport]]:
 
 
 def import_paths(store: Store, paths: list[Path], fmt: str | None = None, deck_name: str | None = None,
-                 dry_run: bool = False, origin: str = "imported", trust: bool = False) -> list[ImportReport]:
+                 dry_run: bool = False, origin: str = "imported", trust: bool = False,
+                 prefer_file: bool = False) -> list[ImportReport]:
     files, reports = expand_paths(paths)
     for path in files:
         reports.append(import_file(store, path, fmt=fmt, deck_name=deck_name, dry_run=dry_run,
-                                   origin=origin, trust=trust))
+                                   origin=origin, trust=trust, prefer_file=prefer_file))
     return reports
 
 
 def import_file(store: Store, path: Path, fmt: str | None = None, deck_name: str | None = None,
                 dry_run: bool = False, origin: str = "imported", trust: bool = False,
-                source_key: str | None = None) -> ImportReport:
+                source_key: str | None = None, prefer_file: bool = False) -> ImportReport:
     """Import one file in one transaction. Never raises for bad input: the report says what failed."""
     source_key = source_key or str(path.resolve())
     report = ImportReport(str(path))
@@ -83,7 +88,7 @@ def import_file(store: Store, path: Path, fmt: str | None = None, deck_name: str
         digest = hashlib.sha256(f"{fmt}\x00{deck_name}\x00{text}".encode()).hexdigest()
         with store.sessions() as session:
             source = session.scalar(select(SourceFile).where(SourceFile.path == source_key))
-            if source is not None and source.content_hash == digest and not trust:
+            if source is not None and source.content_hash == digest and not trust and not prefer_file:
                 deck = session.get(Deck, source.deck_id)
                 report.status, report.deck, report.format = "unchanged", deck.name, source.format
                 report.unchanged = session.scalar(select(func.count()).select_from(Card).where(
@@ -99,7 +104,7 @@ def import_file(store: Store, path: Path, fmt: str | None = None, deck_name: str
     try:
         with store.sessions() as session:
             with session.begin():
-                apply_deck(session, spec, source_key, digest, origin, trust, report)
+                apply_deck(session, spec, source_key, digest, origin, trust, report, prefer_file)
                 if dry_run:
                     session.rollback()
     except SQLAlchemyError as error:  # e.g. the store is locked by another process: nothing was written
@@ -131,7 +136,7 @@ def question_key(question: str, kind: str, cloze_index: int) -> str:
 
 
 def apply_deck(session: Session, spec: DeckSpec, source_key: str, digest: str, origin: str, trust: bool,
-               report: ImportReport) -> None:
+               report: ImportReport, prefer_file: bool = False) -> None:
     now = utcnow()
     deck = session.scalar(select(Deck).where(Deck.name == spec.name))
     if deck is None:
@@ -177,16 +182,23 @@ def apply_deck(session: Session, spec: DeckSpec, source_key: str, digest: str, o
         if row.retired_at is not None:
             row.retired_at = None
             report.restored += 1
-        if row.content_hash != spec_card.content_hash:
+        if row.content_hash != spec_card.content_hash and row.edited_in_app_at and not prefer_file:
+            report.warnings.append(ParseWarning(spec.path, spec_card.line, KEPT_APP_EDIT))
+            row.source_id, row.source_line = source.id, spec_card.line
+            report.unchanged += 1
+        elif row.content_hash != spec_card.content_hash:
             for name, value in card_values(spec_card, deck.id, source.id, now).items():
                 if name != "created_at":
                     setattr(row, name, value)
+            row.edited_in_app_at = None
             report.updated += 1
         else:
             row.source_id, row.source_line = source.id, spec_card.line
             report.unchanged += 1
     for row in existing.values():
         if row.key not in matched and row.source_id == source.id and row.retired_at is None:
+            if row.edited_in_app_at and not prefer_file:
+                continue  # made or changed in the app, so the file never had this version of it
             row.retired_at = now
             report.retired += 1
     if new_rows:
