@@ -107,13 +107,22 @@ def compare(expected, actual, rtol: float, atol: float, where: str = "result") -
         if ok.all():
             return None
         bad = np.argwhere(~ok)
-        with np.errstate(invalid="ignore"):
-            delta = np.abs(a - e)
+        # |Δ| is measured over the mismatched values only: the matching ones would report a tiny
+        # maximum next to a nan (e.g. "4 values differ, max |Δ| = 0"), which reads as a contradiction.
+        with np.errstate(invalid="ignore", over="ignore"):
+            delta = np.abs(a - e)[~ok]
         finite = delta[np.isfinite(delta)]
         max_diff = float(finite.max()) if finite.size else float("nan")
+        not_finite = int(delta.size - finite.size)
+        if not finite.size:
+            size_text = "all of them nan or inf" if not_finite > 1 else "a nan or inf"
+        else:
+            size_text = f"max |Δ| = {max_diff:.3g}"
+            if not_finite:
+                size_text += f" ({not_finite} more nan or inf)"
         first = tuple(int(i) for i in bad[0])
         note = "" if actual.dtype == expected.dtype else f" (dtype {actual.dtype}, expected {expected.dtype})"
-        return {"message": f"{where}: {len(bad)} of {e.size} values differ, max |Δ| = {max_diff:.3g}; "
+        return {"message": f"{where}: {len(bad)} of {e.size} values differ, {size_text}; "
                            f"at {list(first)}: expected {e[first]:.8g}, got {a[first]:.8g}{note}",
                 "mismatched": [[int(i) for i in idx] for idx in bad[:20]], "mismatch_count": int(len(bad)),
                 "total": int(e.size), "max_abs_diff": max_diff, "expected": preview(expected),

@@ -90,3 +90,16 @@ def test_a_long_list_answer_is_graded_within_the_time_limit(runner):
     assert result.status == "pass", result.to_dict()
     wrong = grade(LIST_SNIPPET, LIST_SNIPPET.mutant("array").code, runner=runner, seed=3, diagnose=False)
     assert wrong.status == "fail" and "got ndarray" in wrong.checks[0].message
+
+
+def test_max_difference_is_measured_over_the_mismatched_values_only():
+    """A nan among otherwise matching values must not read 'max |Δ| = 0' (a contradiction)."""
+    expected = np.array([[0.25, 0.5], [0.75, 1.0]])
+    actual = expected.copy()
+    actual[0, 1] = np.nan
+    message = worker.compare(expected, actual, 1e-6, 1e-9)["message"]
+    assert "1 of 4 values differ, a nan or inf" in message and "max |Δ| = 0" not in message
+    actual[1, 0] = 0.5
+    diff = worker.compare(expected, actual, 1e-6, 1e-9)
+    assert "max |Δ| = 0.25 (1 more nan or inf)" in diff["message"]
+    assert diff["max_abs_diff"] == pytest.approx(0.25)
