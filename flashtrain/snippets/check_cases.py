@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from flashtrain.snippets.wire import Rng, decode, encode
+from flashtrain.snippets.wire import Rng, Unencodable, decode, encode
 
 
 class Case:
@@ -121,6 +121,10 @@ def decode_cases(entries: list, blobs: list) -> list:
 def stat_value(namespace: dict, case: dict, output) -> dict:
     """A Stat check's statistic on one output: {"value": [...] or None}, {"assert": ...} or {"error": ...}."""
     fn = namespace.get(case["stat"])
+    if isinstance(output, Unencodable):
+        # A statistic would only see a placeholder (its messages would name "Unencodable"): say
+        # what the function returned instead.
+        return {"assert": f"cannot check the result: the function returned {output.description}"}
     try:
         value = fn(output, case["args"])
         return {"value": None if value is None else np.asarray(value, dtype=float).ravel().tolist()}

@@ -57,6 +57,8 @@ def encode(value, blobs: list[bytes]):
         return value if math.isfinite(value) else {"$float": repr(value)}
     if isinstance(value, Rng):
         return {"$rng": value.seed}
+    if isinstance(value, Unencodable):  # passed on (worker -> checks child) with its description
+        return {"$bad": value.description}
     if isinstance(value, (tuple, list)):
         numbers = number_sequence(value)
         if numbers is not None:  # one .npy blob, not one per element (15,000 np.float64: ~1 s -> ~2 ms)

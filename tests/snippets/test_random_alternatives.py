@@ -57,3 +57,19 @@ def test_drawing_from_global_np_random_fails_the_determinism_check(runner, sid):
     assert [c.kind for c in failed] == ["determinism"], [(c.name, c.message) for c in failed]
     assert "gave different results" in failed[0].message
     assert result.hint_mutant == "global-np-random"
+
+
+def test_a_statistic_on_a_value_that_cannot_cross_names_what_was_returned(runner):
+    """A generator (instead of the list the starter asks for) is named as such, not as the internal
+    placeholder 'Unencodable' the statistic would otherwise see."""
+    snippet = SnippetLibrary.bundled().get("random_mini_batches").snippet
+    code = ("def random_mini_batches(X, Y, batch_size, rng):\n"
+            "    perm = rng.permutation(X.shape[1])\n"
+            "    for i in range(0, X.shape[1], batch_size):\n"
+            "        yield X[:, perm[i:i + batch_size]], Y[:, perm[i:i + batch_size]]\n")
+    result = grade(snippet, code, runner=runner, diagnose=False)
+    stats = [c for c in result.checks if c.kind == "stat"]
+    assert stats and all(c.status == "fail" for c in stats)
+    for check in stats:
+        assert "Unencodable" not in check.message
+        assert "the function returned an object of type generator" in check.message
