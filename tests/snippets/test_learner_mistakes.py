@@ -1,0 +1,28 @@
+"""Realistic wrong answers written the way a learner would (not copies of the mutants) fail and get
+the hint of the mistake they make."""
+
+import pytest
+
+from flashtrain.snippets.grading import grade
+from flashtrain.snippets.library import SnippetLibrary
+
+MISTAKES = {
+    "ewa-weights-swapped": ("ewa", "weights-swapped", (
+        "import numpy as np\n"
+        "def ewa(theta, beta, bias_correction=True):\n"
+        "    v = np.zeros(len(theta)); prev = 0.0\n"
+        "    for i in range(len(theta)):\n"
+        "        prev = (1 - beta) * prev + beta * theta[i]\n"
+        "        v[i] = prev / (1 - beta ** (i + 1)) if bias_correction else prev\n"
+        "    return v\n")),
+}
+
+
+@pytest.mark.parametrize("key", sorted(MISTAKES))
+def test_a_learner_mistake_fails_with_its_hint(runner, key):
+    sid, mutant, code = MISTAKES[key]
+    snippet = SnippetLibrary.bundled().get(sid).snippet
+    result = grade(snippet, code, runner=runner)
+    assert result.status == "fail"
+    assert result.hint_mutant == mutant, [(c.name, c.message) for c in result.checks]
+    assert result.hint == snippet.mutant(mutant).hint
