@@ -15,6 +15,11 @@ MISTAKES = {
         "        prev = (1 - beta) * prev + beta * theta[i]\n"
         "        v[i] = prev / (1 - beta ** (i + 1)) if bias_correction else prev\n"
         "    return v\n")),
+    # Used to be diagnosed as `round` (the checks could not tell the two apart).
+    "lr-scheduled-epoch-plus-one": ("lr_decay_scheduled", "epochs-from-one", (
+        "import math\n"
+        "def lr_decay_scheduled(alpha0, decay_rate, epoch, interval):\n"
+        "    return alpha0 / (1 + decay_rate * math.floor((epoch + 1) / interval))\n")),
 }
 
 
