@@ -20,6 +20,14 @@ MISTAKES = {
         "import math\n"
         "def lr_decay_scheduled(alpha0, decay_rate, epoch, interval):\n"
         "    return alpha0 / (1 + decay_rate * math.floor((epoch + 1) / interval))\n")),
+    "forward-two-layer-no-biases": ("forward_two_layer", "forgot-biases", (
+        "import numpy as np\n"
+        "def forward_two_layer(X, W1, b1, W2, b2):\n"
+        "    Z1 = np.dot(W1, X)\n"
+        "    A1 = Z1 * (Z1 > 0)\n"
+        "    Z2 = np.dot(W2, A1)\n"
+        "    A2 = 1 / (1 + np.exp(-Z2))\n"
+        "    return A2, dict(Z1=Z1, A1=A1, Z2=Z2, A2=A2)\n")),
 }
 
 
