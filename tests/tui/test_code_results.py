@@ -14,3 +14,15 @@ def test_different_failures_are_listed_per_check():
               {"name": "b", "status": "pass", "message": "ok"}]
     text = results_markdown({"status": "fail", "checks": checks})
     assert "`a` off by one" in text and "expected: `1`" in text and "actual: `2`" in text and "`b`" in text
+
+
+def test_a_syntax_error_is_not_repeated_by_the_results_own_message():
+    """The grader puts a load error both in the result's message and in every check's."""
+    checks = [{"name": f"case {i}", "status": "error", "message": "line 5: invalid syntax"} for i in range(5)]
+    text = results_markdown({"status": "error", "checks": checks, "message": "line 5: invalid syntax"})
+    assert text.count("invalid syntax") == 1
+
+
+def test_a_result_message_without_checks_is_shown():
+    text = results_markdown({"status": "error", "checks": [], "message": "the checker failed: boom"})
+    assert "the checker failed: boom" in text

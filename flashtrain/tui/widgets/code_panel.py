@@ -55,6 +55,7 @@ def results_markdown(result: dict) -> str:
     if result.get("hint"):
         lines += [f"> Hint: {result['hint']}", ""]
     messages = {c.get("message") for c in checks}
+    said = set(messages)  # the result's own message is not repeated when a check already said it
     if status == "error" and len(checks) > 1 and len(messages) == 1 and all(c.get("status") != "pass" for c in checks):
         # a syntax error or a missing function fails every check the same way: say it once
         lines.append(f"- {STATUS_MARK.get(checks[0].get('status'), '?')} every check ({len(checks)}): "
@@ -76,7 +77,7 @@ def results_markdown(result: dict) -> str:
                              (f"; {count} mismatched, first at {where}" if count else ""))
         if check.get("output"):
             lines.append(f"  - output: `{' '.join(str(check['output']).split())[:200]}`")
-    if result.get("message") and not checks:
+    if result.get("message") and not checks and result["message"] not in said:
         lines.append(str(result["message"]))
     if result.get("duration_ms") is not None:
         lines += ["", f"*checked in {round(result['duration_ms'])} ms*"]
