@@ -618,3 +618,25 @@ async def test_code_card_after_code_card(tmp_path):
         assert screen.card is not None and screen.card.card_id != first
         assert screen.code_panel is not None and len(screen.query("CodePanel")) == 1
     store.close()
+
+
+async def test_code_status_line_fits_80_columns_after_a_check(tmp_path):
+    """The line above the editor (attempt, verdict, suggested rating) is one row high: at 80x24 it
+    must not be cut off in the middle of the suggestion, even for the longest snippet id."""
+    path = tmp_path / "code.md"
+    path.write_text(CODE_DECK.replace("adam_update", "update_running_stats"), encoding="utf-8")
+    store = open_store(tmp_path / "c.db")
+    assert import_file(store, path).error is None
+    app = make_app(store, start=QueueSpec())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        editor = screen.query_one("#code-editor", TextArea)
+        editor.text = "def update_running_stats(running_mu, running_var, Z, beta):\n    return 0, 0\n"
+        await pilot.press("ctrl+r")
+        await settle(app, pilot, 0.2)
+        status = screen.code_panel.query_one("#code-status", Static)
+        text = str(status.render())
+        assert "attempt 1: failed" in text and "Not at all" in text
+        assert len(text) <= status.content_region.width, text
+    store.close()

@@ -208,9 +208,11 @@ class CodePanel(Vertical):
         from flashtrain.scheduler.core import RATING_LABELS
 
         verdict = "passed" if passed_all else ("failed" if result.get("status") == "fail" else "error")
+        # One row above the editor: kept under 78 columns for the longest id at 80x24 (the rating
+        # bar highlights the suggestion once the answer shows; the learner confirms with a number).
         self.query_one("#code-status", Static).update(
-            f"[b]{self.snippet.id}[/b] · attempt {self.attempts}: {verdict} · suggest "
-            f"[b]{suggested} {RATING_LABELS[suggested]}[/b] (confirm with a number)")
+            f"[b]{self.snippet.id}[/b] · attempt {self.attempts}: {verdict} · suggested "
+            f"[b]{suggested} {RATING_LABELS[suggested]}[/b]")
         if passed_all:
             self.reveal_reference()
         self.post_message(self.Checked(passed_all, suggested, result))
