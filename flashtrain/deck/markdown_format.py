@@ -20,7 +20,10 @@ from flashtrain.deck.text import LINE_BREAK, clean_block
 
 MARKER = re.compile(r"^(Q|A|C):(?:[ \t]+|$)(.*)$")
 FIELD = re.compile(r"^(id|tags|hint|snippet|reversed)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
-ESCAPED = re.compile(r"^\\+((?:Q|A|C):|(?:id|tags|hint|snippet|reversed)[ \t]*:)", re.IGNORECASE)
+# A line that would end the card: an ATX heading, a thematic break or a setext underline.
+CARD_BREAK = r" {0,3}(?:#{1,6}(?:[ \t].*)?|(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|=+[ \t]*|-+[ \t]*)$"
+ESCAPED = re.compile(r"^\\+((?:Q|A|C):|(?:id|tags|hint|snippet|reversed)[ \t]*:|(?=" + CARD_BREAK + "))",
+                     re.IGNORECASE)
 CLOZE = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
 TRUE_WORDS = {"yes", "true", "1", "on"}
 FALSE_WORDS = {"no", "false", "0", "off", ""}
@@ -33,6 +36,8 @@ def make_parser() -> MarkdownIt:
 
 
 _MD = make_parser()
+# For the writer's look at one card's text: no front matter there, so '---' first is a separator.
+_CARD_MD = MarkdownIt("commonmark").use(dollarmath_plugin).disable("inline")
 
 
 @dataclass
@@ -324,11 +329,22 @@ def _escape(text: str, first_inline: bool = True) -> str:
     """Escape paragraph lines that would read as a marker or a field (never inside code or math)."""
     lines = text.split("\n")
     paragraph_lines: set[int] = set()
-    for token in _MD.parse(text):
-        if token.type == "paragraph_open" and token.level == 0 and token.map:
+    breaks: set[int] = set()  # heading, separator and setext-underline lines: they would end the card
+    for token in _CARD_MD.parse(text):
+        if token.level != 0 or not token.map:
+            continue
+        if token.type == "paragraph_open":
             paragraph_lines.update(range(*token.map))
-    for i in sorted(paragraph_lines):
-        if (i or not first_inline) and (MARKER.match(lines[i]) or FIELD.match(lines[i]) or ESCAPED.match(lines[i])):
+        elif token.type == "heading_open" and token.markup in ("-", "="):
+            paragraph_lines.update(range(token.map[0], token.map[1] - 1))
+            breaks.add(token.map[1] - 1)
+        elif token.type in ("heading_open", "hr"):
+            breaks.add(token.map[0])
+    if not first_inline and lines and re.match(CARD_BREAK, lines[0]):
+        breaks.add(0)  # right under the marker line, a lone '===' or '---' would underline it
+    for i in sorted(paragraph_lines | breaks):
+        if (i or not first_inline) and (i in breaks or MARKER.match(lines[i]) or FIELD.match(lines[i])
+                                        or ESCAPED.match(lines[i])):
             lines[i] = "\\" + lines[i]
     return "\n".join(lines)
 
@@ -338,6 +354,12 @@ def _field(marker: str, text: str) -> str:
     first = text.split("\n", 1)[0]
     inline = bool(re.match(r"[\w(\"'¿¡]|\$(?!\$)", first)) and not re.match(r"\d+[.)]\s", first)
     return f"{marker}: {_escape(text)}" if inline else f"{marker}:\n{_escape(text, False)}"
+
+
+def _one_line(text: str) -> str:
+    """A field value on one line; inner spacing is kept unless the value spans lines."""
+    text = text.strip()
+    return " ".join(text.split()) if "\n" in text or "\r" in text else text
 
 
 def _is_one_paragraph(text: str) -> bool:
@@ -373,7 +395,7 @@ def write_markdown_deck(deck: DeckSpec) -> str:
             fields.append(f"id: {card.explicit_id}")
         if card.tags:
             fields.append(f"tags: {', '.join(card.tags)}")
-        fields += [f"hint: {' '.join(h.split())}" for h in card.hints]
+        fields += [f"hint: {_one_line(h)}" for h in card.hints]
         if card.snippet:
             fields.append(f"snippet: {card.snippet}")
         if has_reverse:

@@ -124,3 +124,25 @@ def test_building_the_parser_imports_no_heavy_module():
             "assert not heavy, heavy\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def _active_cards(db, deck):
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        return sorted(connection.execute(
+            "select question, answer from cards join decks on decks.id = cards.deck_id "
+            "where decks.name = ? and retired_at is null", (deck,)).fetchall())
+
+
+def test_markdown_export_of_an_answer_with_comment_and_separator_lines_imports_back(tmp_path, capsys):
+    source = tmp_path / "code.csv"
+    source.write_text('"How to scale?","x = np.ones(3)\n# scale it\nx = x * 2\n---\ndone"\nSecond card,plain\n')
+    first, second = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    assert run(capsys, "--db", first, "import", str(source))[0] == 0
+    out_file = tmp_path / "code.md"
+    assert run(capsys, "--db", first, "export", "--deck", "Code", "--out", str(out_file))[0] == 0
+    code, _, err = run(capsys, "--db", second, "import", str(out_file))
+    assert code == 0, err
+    assert _active_cards(second, "Code") == _active_cards(first, "Code") == [
+        ("How to scale?", "x = np.ones(3)\n# scale it\nx = x * 2\n---\ndone"), ("Second card", "plain")]

@@ -177,3 +177,36 @@ def test_unicode_line_separators_do_not_shift_line_numbers():
     with pytest.raises(DeckError) as caught:
         parse_markdown_deck("Q: one\u2028two\nA: three\n\nQ: four\n", "u.md")
     assert caught.value.line == 4
+
+
+# -- lines that would end a card (headings, separators) survive the writer -----------------------
+@pytest.mark.parametrize("answer", [
+    "x = np.ones(3)\n# scale it\nx = x * 2",  # a code comment in a CSV answer, no fence
+    "# heading first",
+    "before\n\n---\n\nafter",
+    "---",
+    "text\n===",
+    "text\n-",
+    "a\n***\nb",
+    "a\n\n___",
+    "   ## indented heading\nbody",
+    "keep \\# as written\n\\# escaped already",
+])
+def test_card_text_that_looks_like_a_heading_or_separator_round_trips(answer):
+    cards = (CardSpec(question="Q one?", answer=answer, line=1),
+             CardSpec(question="---\nname: x\n---", answer=answer, line=2),
+             CardSpec(question="Last?", answer="fine", line=3))
+    text = write_markdown_deck(DeckSpec(name="Breaks", cards=cards))
+    again = parse_markdown_deck(text, "breaks.md")
+    assert [(c.question, c.answer) for c in again.cards] == [(c.question, c.answer) for c in cards]
+
+
+def test_backslash_before_a_heading_or_separator_line_keeps_it_in_the_card():
+    deck = parse_markdown_deck("Q: code?\nA: x = 1\n\\# a comment\n\\---\ny = 2\n\nQ: next\nA: b\n", "e.md")
+    assert [c.answer for c in deck.cards] == ["x = 1\n# a comment\n---\ny = 2", "b"]
+
+
+def test_hint_spacing_survives_the_writer():
+    card = CardSpec(question="q", answer="a", hints=("0  0", "two\nlines"))
+    again = parse_markdown_deck(write_markdown_deck(DeckSpec(name="H", cards=(card,))), "h.md")
+    assert again.cards[0].hints == ("0  0", "two lines")
