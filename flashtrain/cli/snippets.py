@@ -103,6 +103,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.id is None:
         if args.solution is not None:
             raise UserError("--solution needs a snippet ID", EXIT_USAGE)
+        if args.trust:  # trusting every imported deck at once is too broad to do by accident
+            raise UserError("--trust needs a snippet ID (it trusts the deck that snippet comes from)", EXIT_USAGE)
         return _verify_all(args)
     if args.solution is None:
         return _verify_all(args, only=args.id)
@@ -158,20 +160,29 @@ def _verify_all(args: argparse.Namespace, only: str | None = None) -> int:
     """Every runnable snippet (or just `only`): the reference passes, and every mutant fails at
     least one check."""
     from flashtrain.snippets.grading import grade
+    from flashtrain.snippets.library import trust_decks
 
-    library, _ = _library(args)
+    library, store = _library(args)
     ids = library.ids()
     if only is not None:
         if only not in ids:
             raise UserError(f"unknown snippet {only!r} (see `flashtrain snippets`)", EXIT_USAGE)
         ids = [only]
+        source = library.get(only)
+        if args.trust and not source.runnable:
+            trust_decks(store, source.deck_ids)
+            library, _ = _library(args, store)
     reports, ok = [], not library.errors
     for error in library.errors:
         print(error, file=sys.stderr)
     for sid in ids:
         source = library.get(sid)
         if not source.runnable:
-            reports.append({"snippet": sid, "status": "skipped", "problems": [source.why_not_runnable()]})
+            why = source.why_not_runnable()
+            if only is not None:
+                why += f" (or verify it with: flashtrain check {sid} --trust)"
+                ok = False  # the one snippet asked for was not verified
+            reports.append({"snippet": sid, "status": "skipped", "problems": [why]})
             continue
         snippet = source.snippet
         problems = []

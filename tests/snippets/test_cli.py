@@ -134,3 +134,22 @@ def test_imported_deck_snippets_need_trust(tmp_path, capsys, db):
     assert main(db + ["check", "add_one", "--solution", str(sol), "--trust"]) == 0
     capsys.readouterr()
     assert main(db + ["check", "add_one", "--solution", str(sol)]) == 0  # trust was recorded
+
+
+def test_verifying_one_untrusted_snippet_fails_until_trust_is_given(tmp_path, capsys, db):
+    """`check ID` that checked nothing is not a success; `check ID --trust` trusts and verifies."""
+    deck_dir = tmp_path / "shared-deck"
+    (deck_dir / "snippets").mkdir(parents=True)
+    (deck_dir / "snippets" / "add_one.md").write_text(SNIPPET)
+    (deck_dir / "mine.md").write_text("---\nname: Mine\n---\n\nQ: Write add_one.\nA: x + 1\n\nsnippet: add_one\n")
+    assert main(db + ["import", str(deck_dir / "mine.md")]) == 0
+    capsys.readouterr()
+
+    assert main(db + ["check", "add_one"]) == 1
+    out = capsys.readouterr().out
+    assert "SKIPPED add_one" in out and "flashtrain check add_one --trust" in out
+    assert main(db + ["check", "--trust"]) == 2  # trusting everything at once is refused
+    capsys.readouterr()
+    assert main(db + ["check", "add_one", "--trust"]) == 0
+    assert "ok    add_one: reference passes 1 checks, 1 mutants caught" in capsys.readouterr().out
+    assert main(db + ["check", "add_one"]) == 0  # trust was recorded
