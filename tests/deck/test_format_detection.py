@@ -68,3 +68,13 @@ def test_seed_brainscape_imports_all_29_cards_without_footer():
             assert "Not at all" not in text and "Perfectly" not in text
         assert card.question and card.answer
     assert not any("cards but" in w.message for w in deck.warnings)  # matches the page's own count
+
+
+def test_csv_file_with_one_bad_row_is_read_as_csv_and_the_row_named():
+    # '# ...' lines inside quoted answers once made this read as lecture notes (2 cards from 4)
+    text = ('question,answer\n"Scale?","x = 1\n# scale\nx = 2"\n"Shift?","y = 1\n# shift\ny = 2"\n'
+            'Three,columns,here\nFour,ok\n')
+    assert detect_format(text, "deck.csv") == "csv"
+    with pytest.raises(DeckError) as caught:
+        parse_text(text, "deck.csv")
+    assert caught.value.line == 8 and "expected 2 columns" in str(caught.value)

@@ -53,6 +53,10 @@ def looks_like(text: str, path: str) -> float:
     consistent = widths == {2} or (header == HEADER_WITH_TAGS and widths == {3})
     if consistent:
         return 0.85 if by_name else 0.6
+    if by_name and all(len(fields) >= 2 for _, fields in records):
+        # A .csv of comma-separated records with a stray wider or narrower row is still CSV: the
+        # parser then names the bad line. (A '# ...' line inside an answer made it read as notes.)
+        return 0.75
     return 0.4 if by_name else 0.0
 
 
