@@ -69,7 +69,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("dry run: nothing was written")
         if rejected:
-            print(f"{len(rejected)} of {len(reports)} file(s) rejected; the others were imported", file=sys.stderr)
+            others = "; the others were imported" if len(rejected) < len(reports) else ""
+            print(f"{len(rejected)} of {len(reports)} file(s) rejected{others}", file=sys.stderr)
     return common.EXIT_REJECTED if rejected else common.EXIT_OK
 
 
@@ -92,6 +93,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.out is None:
         if len(specs) > 1 and args.format != "csv":
             raise UserError("several decks: give --deck NAME or --out FOLDER", common.EXIT_USAGE)
+        if len(specs) > 1:
+            # CSV has no deck column: one table of every card (one header), not one CSV per deck
+            # glued together, which would not read back as CSV.
+            from flashtrain.deck.model import DeckSpec
+
+            specs = [DeckSpec(name="all decks", cards=tuple(card for spec in specs for card in spec.cards))]
         for spec in specs:
             sys.stdout.write(write(spec))
         return common.EXIT_OK
@@ -115,8 +122,9 @@ def _writer(fmt: str):
 def _export_targets(out: Path, specs: list, fmt: str) -> list[tuple[Path, object]]:
     if len(specs) == 1 and not out.is_dir():
         return [(out, specs[0])]
-    if out.exists() and not out.is_dir():
-        raise UserError(f"{out}: several decks need a folder for --out, not a file", common.EXIT_USAGE)
+    if (out.exists() and not out.is_dir()) or (not out.exists() and out.suffix.lower() in EXPORT_SUFFIX.values()):
+        raise UserError(f"{out}: several decks need a folder for --out, not a file (or give --deck NAME)",
+                        common.EXIT_USAGE)
     out.mkdir(parents=True, exist_ok=True)
     return [(out / (_slug(spec.name) + EXPORT_SUFFIX[fmt]), spec) for spec in specs]
 

@@ -146,3 +146,37 @@ def test_markdown_export_of_an_answer_with_comment_and_separator_lines_imports_b
     assert code == 0, err
     assert _active_cards(second, "Code") == _active_cards(first, "Code") == [
         ("How to scale?", "x = np.ones(3)\n# scale it\nx = x * 2\n---\ndone"), ("Second card", "plain")]
+
+
+def test_csv_export_of_every_deck_to_stdout_is_one_csv_that_imports_back(tmp_path, deck_file, capsys):
+    db = str(tmp_path / "all.db")
+    run(capsys, "--db", db, "import", str(deck_file))
+    code, out, _ = run(capsys, "--db", db, "export", "--format", "csv")
+    assert code == 0 and out.count("question,answer") == 1
+    every = tmp_path / "every.csv"
+    every.write_text(out, encoding="utf-8")
+    code, out, err = run(capsys, "--db", str(tmp_path / "fresh.db"), "import", "--deck", "Everything", str(every))
+    import csv
+    import io
+
+    records = list(csv.reader(io.StringIO(every.read_text(encoding="utf-8"), newline="")))[1:]
+    questions = {record[0] for record in records}
+    assert len(records) > 200 and "Why dropout?" in questions  # the bundled decks and ours
+    assert code == 0 and f"Everything: {len(questions)} added" in out, err
+
+
+def test_export_of_several_decks_to_a_file_name_is_a_usage_error(tmp_path, deck_file, capsys):
+    db = str(tmp_path / "f.db")
+    run(capsys, "--db", db, "import", str(deck_file))
+    target = tmp_path / "everything.md"
+    code, _, err = run(capsys, "--db", db, "export", "--out", str(target))
+    assert code == 2 and "several decks need a folder" in err and not target.exists()
+    code, out, _ = run(capsys, "--db", db, "export", "--out", str(tmp_path / "folder"))
+    assert code == 0 and (tmp_path / "folder" / "cli-deck.md").is_file()
+
+
+def test_a_lone_rejected_file_does_not_claim_others_were_imported(tmp_path, capsys):
+    bad = tmp_path / "bad.md"
+    bad.write_text("Q: lonely\n")
+    code, _, err = run(capsys, "--db", str(tmp_path / "r.db"), "import", str(bad))
+    assert code == 1 and err.strip().endswith("1 of 1 file(s) rejected") and "the others" not in err
