@@ -1,7 +1,9 @@
 """`flashtrain study --plain`: a line-based session for any terminal, screen reader or pipe.
 
 Keys (each followed by Enter): empty line reveals the answer, 1-5 rates, u undoes the last rating,
-h shows the next hint, q quits. End of input quits too. Cards are printed as their Markdown source.
+h shows the next hint, q quits. End of input quits too. Cards are printed as their Markdown source
+with math as Unicode, without the escapes and blank cells the app's Markdown view needs (a screen
+reader would read those out).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-from flashtrain.mathtext import render_math
+from flashtrain.mathtext import plain_math
 from flashtrain.timetext import interval_text
 from flashtrain.scheduler.core import RATING_LABELS, RATINGS
 from flashtrain.study.service import QueueSpec, StudyCard, StudyService
@@ -49,11 +51,11 @@ class _Session:
         self.say(RULE)
         self.say(f"[{self.done} done, {remaining} to go]  {card.deck_name} - {card.state.phase}  ({where})")
         self.say()
-        self.say(render_math(card.front))
+        self.say(plain_math(card.front))
         self.say()
 
     def show_back(self, card: StudyCard) -> None:
-        self.say(render_math(card.back))
+        self.say(plain_math(card.back))
         self.say()
         if self.spec.changes_schedule:
             waits = self.service.preview(card.card_id)
@@ -93,7 +95,7 @@ class _Session:
                     self.undo()
                     break  # the queue decides again what comes next
                 if answer == "h" and not revealed:
-                    self.say(f"Hint: {hints.pop(0)}" if hints else "No more hints.")
+                    self.say(f"Hint: {plain_math(hints.pop(0))}" if hints else "No more hints.")
                     continue
                 if answer == "" and not revealed:
                     self.show_back(card)

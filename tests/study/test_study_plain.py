@@ -54,3 +54,15 @@ def test_drill_session_says_schedule_is_unchanged(store, service):
     add_deck(store, "A", 1)
     _, text = run(service, "\n5\n", spec=QueueSpec(mode="cram"))
     assert "drill: schedule unchanged" in text
+
+
+def test_math_is_plain_unicode_without_markdown_escapes(store, service):
+    (card,) = add_deck(store, "A", 1)
+    with store.sessions.begin() as s:
+        row = s.get(Card, card)
+        row.question = "What is $\\|W^{[l]}\\|_F^2$?"
+        row.answer = "The sum of squares:\n\n$$\\sum_i w_i^2$$"
+        row.hints = ["Think of $W^{[l]}$"]
+    _, text = run(service, "h\n\n4\n")
+    assert "W^[l]" in text and "Hint: Think of W^[l]" in text
+    assert "\\[" not in text and "\\_" not in text and "\u2800" not in text
