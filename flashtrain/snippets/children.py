@@ -92,7 +92,11 @@ def _describe_exception(error: BaseException, filename: str = FUNC_FILE) -> dict
     for frame in traceback.extract_tb(error.__traceback__):
         if frame.filename == filename:
             line = frame.lineno
-    text = f"{type(error).__name__}: {error}"
+    detail = str(error)
+    text = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    if isinstance(error, NotImplementedError) and not detail:
+        # what the starter raises: the first thing a learner sees when checking before writing code
+        text += " (the starter's placeholder: replace `raise NotImplementedError` with your code)"
     if isinstance(error, MemoryError):
         text += " (memory limit reached)"
     if line is not None:

@@ -39,3 +39,18 @@ def test_a_learner_mistake_fails_with_its_hint(runner, key):
     assert result.status == "fail"
     assert result.hint_mutant == mutant, [(c.name, c.message) for c in result.checks]
     assert result.hint == snippet.mutant(mutant).hint
+
+
+def test_checking_the_untouched_starter_says_to_replace_the_placeholder(runner):
+    snippet = SnippetLibrary.bundled().get("softmax").snippet
+    result = grade(snippet, snippet.starter, runner=runner)
+    assert result.status == "error"
+    message = result.checks[0].message
+    assert message.startswith("NotImplementedError (the starter's placeholder: replace `raise NotImplementedError`")
+    assert "NotImplementedError:" not in message  # no colon followed by nothing
+
+
+def test_an_exception_with_a_message_keeps_it(runner):
+    snippet = SnippetLibrary.bundled().get("softmax").snippet
+    result = grade(snippet, "def softmax(Z):\n    raise ValueError('bad shape')\n", runner=runner)
+    assert result.checks[0].message == "ValueError: bad shape (line 2)"
