@@ -143,15 +143,22 @@ def cmd_history_import(args: argparse.Namespace) -> int:
         raise common.UserError(str(error)) from None
     finally:
         store.close()
+    nothing_matched = bool(summary.rows) and summary.unknown == summary.rows
     if args.json:
         common.print_json(summary.to_dict())
-        return common.EXIT_OK
+        return common.EXIT_REJECTED if nothing_matched else common.EXIT_OK
     print(f"{args.file}: imported {summary.imported} reviews for {summary.cards_rebuilt} cards "
           f"({summary.rows} rows read, {summary.duplicates} already present).")
     if summary.unknown:
         lines = ", ".join(str(n) for n in summary.unknown_lines)
         more = ", ..." if summary.unknown > len(summary.unknown_lines) else ""
         print(f"{args.file}: skipped {summary.unknown} rows whose card is not in the store (lines {lines}{more}).")
+    if nothing_matched:
+        # Nothing matched: most likely another tool's card ids. Say how rows find their cards.
+        print(f"{args.file}: error: no row matched a card. Rows are matched by a 'question' column (the card's "
+              "question as flashtrain shows it), else by flashtrain's own card id; import the deck first, then "
+              "add a question column to the CSV.", file=sys.stderr)
+        return common.EXIT_REJECTED
     return common.EXIT_OK
 
 

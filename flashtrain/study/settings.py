@@ -112,8 +112,10 @@ def save_setting(session: Session, name: str, value: Any) -> Any:
         return SETTINGS[name].default
     try:
         parsed = SETTINGS[name].parse(value)
-    except (TypeError, ValueError) as error:
-        raise SettingError(str(error)) from error
+    except SettingError:
+        raise
+    except (TypeError, ValueError) as error:  # e.g. float('abc'): say which setting and what it takes
+        raise SettingError(f"{name} cannot be {value!r} ({SETTINGS[name].help})") from error
     stored = list(parsed) if isinstance(parsed, tuple) else parsed
     row = session.get(Setting, key)
     if row is None:

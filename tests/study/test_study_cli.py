@@ -125,3 +125,23 @@ def test_settings_command(db, capsys):
     assert main(["--db", str(path), "settings", "bogus", "1"]) == 1
     assert main(["--db", str(path), "settings", "new_per_day", "default"]) == 0
     assert "new_per_day        20" in capsys.readouterr().out
+
+
+def test_history_import_where_no_row_matches_says_how_rows_match_and_exits_1(db, tmp_path, capsys):
+    path, _ = db
+    foreign = tmp_path / "foreign.csv"
+    foreign.write_text("card_id,review_rating,review_time,review_duration\n"
+                       "1711684180217,3,2024-03-29T20:32:32.250000+00:00,25060\n"
+                       "1711684780667,1,2024-03-29T20:32:39Z,7241\n")
+    assert main(["--db", str(path), "history", "import", str(foreign), "--scale", "anki"]) == 1
+    captured = capsys.readouterr()
+    assert "skipped 2 rows" in captured.out and "no row matched a card" in captured.err
+    assert "question" in captured.err
+
+
+def test_setting_that_is_not_a_number_names_the_setting(db, capsys):
+    path, _ = db
+    assert main(["--db", str(path), "settings", "desired_retention", "abc"]) == 1
+    assert main(["--db", str(path), "settings", "new_per_day", "lots"]) == 1
+    err = capsys.readouterr().err
+    assert "desired_retention cannot be 'abc'" in err and "new_per_day cannot be 'lots'" in err
