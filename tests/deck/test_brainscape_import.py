@@ -89,3 +89,19 @@ def test_text_without_cards_is_an_error():
     with pytest.raises(DeckError) as caught:
         brainscape.parse("just a title\n\nand some words\n", "none.txt")
     assert "expected Brainscape cards" in caught.value.message
+
+
+def test_answer_that_opens_with_a_number_line_is_not_split_into_cards():
+    # "2 / hidden layers" right under 'A' once became card 2, and card 1 was skipped as empty
+    text = ("1\nQ\n\nhow many hidden layers here\n\nA\n\n2\nhidden layers\n\n" + FOOTER +
+            "2\nQ\n\nsecond question\n\nA\n\nsecond answer\n\n" + FOOTER)
+    deck = brainscape.parse(text, "layers.txt")
+    assert [(c.question, c.answer) for c in deck.cards] == [
+        ("how many hidden layers here", "2\nhidden layers"), ("second question", "second answer")]
+    assert not any("empty answer" in w.message for w in deck.warnings)
+
+
+def test_compact_card_whose_answer_is_a_number():
+    text = "1\nfirst question\nfirst answer\n2\nhow much is 2+3\n5\n3\nthird question\nthird answer\n"
+    deck = brainscape.parse(text, "sum.txt")
+    assert [(c.question, c.answer) for c in deck.cards][1] == ("how much is 2+3", "5")

@@ -14,8 +14,8 @@ The layout, one item per line::
 
 Pages also contain a compact form without markers: a number line, ONE question line, then the
 answer lines. A number line starts such a card only when it continues the numbering (same number as
-the previous card, as Brainscape pages repeat numbers, or one more) and is followed by a question
-line and at least one answer line; any other number line stays answer text, with a warning when it
+the previous card, as Brainscape pages repeat numbers, or one more), is followed by a question
+line and at least one answer line, and is not the first line of the current card's answer; any other number line stays answer text, with a warning when it
 could have been a card number. Switching from Q/A cards to compact cards is reported once, naming
 the line, because a numbered list inside an answer could look the same.
 """
@@ -164,6 +164,9 @@ class _Parser:
             return None
         if self.current is not None and self.current["mode"] == "qa" and self.current["phase"] == "q":
             return None  # still inside a question that awaits its 'A'
+        if self.current is not None and self.current["phase"] == "a" and not any(
+                line.strip() for line in self.current["answer"]):
+            return None  # an answer is never empty: a number right after 'A' (or the question) is the answer
         expected = {1} if self.last_number is None else {self.last_number, self.last_number + 1}
         if self.current is None and self.last_number is None:
             expected.add(number)  # the first card may start anywhere
