@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from rich.markup import escape
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -144,7 +146,9 @@ class BrowseScreen(Screen):
     def cells(self, row: BrowseRow, now: datetime) -> tuple:
         status = "".join(mark for flag, mark in ((row.suspended, "S"), (row.flagged, "⚑"), (row.retired, "R"),
                                                  (row.snippet_id, "</>")) if flag)
-        return (row.deck_name, first_line(plain_math(row.question), self.question_width()), relative_due(row.due, now) if row.phase != "new"
+        # Text, not str: DataTable reads a str cell as markup, and card text such as $b^{[l]}$ has brackets
+        question = first_line(plain_math(row.question), self.question_width())
+        return (Text(row.deck_name), Text(question), relative_due(row.due, now) if row.phase != "new"
                 else "new", percent(row.recall), str(row.lapses), status)
 
     def current_row(self) -> BrowseRow | None:
@@ -253,7 +257,7 @@ class BrowseScreen(Screen):
 
         self.app.push_screen(ConfirmDialog(
             "Delete this card?",
-            f"[b]{first_line(plain_math(row.question), 60)}[/b]\n\nThe card leaves study. If it came from a deck "
+            f"[b]{escape(first_line(plain_math(row.question), 60))}[/b]\n\nThe card leaves study. If it came from a deck "
             "file you imported, its note is removed from that file too (a cloze or reversed card goes with its "
             "whole note); flashtrain's bundled deck files are never changed. Its review history stays in the store.",
             yes_label="Delete", danger=True), answered)

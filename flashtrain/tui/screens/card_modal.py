@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -32,7 +33,7 @@ class CardModal(ModalScreen[None]):
         hints = "".join(f"\n\n*Hint {i}:* {h}" for i, h in enumerate(card.hints, 1))
         where = f"\n\n*{card.source_path}:{card.source_line}*" if card.source_path else ""
         with VerticalScroll(classes="dialog"):
-            yield Label(facts, classes="dialog-title")
+            yield Label(escape(facts), classes="dialog-title")
             yield CardMarkdown(f"{card.front}\n\n---\n\n{card.back}{hints}{where}")
             yield Static("[b]esc[/b] close · [b]e[/b] edit", classes="dialog-keys")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -49,7 +50,7 @@ class TrustDialog(ConfirmDialog):
     def __init__(self, deck_name: str, snippet_id: str) -> None:
         super().__init__(
             "Run code from this deck?",
-            f"The snippet [b]{snippet_id}[/b] comes from the imported deck [b]{deck_name}[/b], not from "
+            f"The snippet [b]{escape(snippet_id)}[/b] comes from the imported deck [b]{escape(deck_name)}[/b], not from "
             "flashtrain's own decks. Its checks run your code next to the deck's code in a separate, "
             "limited process.\n\nTrust this deck and run its snippets from now on?",
             yes_label="Trust deck",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -71,8 +72,8 @@ class HomeScreen(Screen):
         new = sum(s.new for s in summaries)
         total = sum(s.total for s in summaries)
         table.add_row("[b]All decks[/b]", str(due), str(learning), str(new), str(total), "", key=str(ALL_DECKS))
-        for s in summaries:
-            table.add_row(s.name, str(s.due), str(s.learning), str(s.new), str(s.total), percent(s.retention),
+        for s in summaries:  # a str cell is read as markup: escape the deck's name
+            table.add_row(escape(s.name), str(s.due), str(s.learning), str(s.new), str(s.total), percent(s.retention),
                           key=str(s.deck_id))
         table.loading = False
         if 0 <= selected < table.row_count:

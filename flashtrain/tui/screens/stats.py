@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -88,7 +89,7 @@ class StatsScreen(Screen):
                      f"next 7 days {sum(forecast[:7])} · next 30 days {sum(forecast)}")
         self.query_one("#stats-forecast", Static).update("\n".join(lines))
         width = max(8, min(20, self.app.size.width // 2 - 34))
-        mastery = [f"{m.deck_name[:22]:<22} {meter(m.share, width)} {percent(m.share):>4} of {m.cards}"
+        mastery = [f"{escape(f'{m.deck_name[:22]:<22}')} {meter(m.share, width)} {percent(m.share):>4} of {m.cards}"
                    for m in stats.mastery] or ["No decks yet."]
         self.query_one("#stats-mastery", Static).update("\n".join(mastery))
         snippets = [f"{s.snippet_id[:24]:<24} {percent(s.pass_rate):>4} of {s.attempts} attempt"

@@ -147,7 +147,9 @@ class StudyScreen(Screen):
             flags.append("new")
         elif card.state.lapses:
             flags.append(f"{card.state.lapses} lapse{'s' if card.state.lapses != 1 else ''}")
-        return " · ".join([card.deck_name, *flags])
+        from rich.markup import escape
+
+        return " · ".join([escape(card.deck_name), *flags])  # shown in a Static: markup is parsed
 
     def reveal_hint(self, card) -> str:
         parts = ["[b]space[/b] show the answer"]
