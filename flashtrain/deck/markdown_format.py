@@ -133,7 +133,7 @@ class _DeckParser:
                 continue
             match = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", stripped)
             if not match:
-                raise self.error(line0, f"expected 'key: value' in the front matter, found {stripped!r}")
+                raise self.error(line0, f"expected 'key: value' in the front matter, found {_quoted(stripped)}")
             key, value = match.group(1).lower(), match.group(2).strip()
             pending_list = None
             if key not in DECK_KEYS:
@@ -185,7 +185,7 @@ class _DeckParser:
     def content(self, start: int, end: int, allow_fields: bool = False) -> None:
         draft = self.draft
         if draft is None:
-            raise self.error(start, f"expected 'Q:' or 'C:' to start a card, found {self.lines[start].strip()!r}")
+            raise self.error(start, f"expected 'Q:' or 'C:' to start a card, found {_quoted(self.lines[start])}")
         if allow_fields and (draft.answer is not None or draft.kind == "C"):
             field_start = end
             while field_start > start and FIELD.match(self.lines[field_start - 1]):
@@ -216,7 +216,7 @@ class _DeckParser:
         if self.draft is None:
             if kind == "html_block" and self.lines[start].lstrip().startswith("<!--"):
                 return  # comments between cards are allowed
-            raise self.error(start, f"expected 'Q:' or 'C:' to start a card, found {self.lines[start].strip()!r}")
+            raise self.error(start, f"expected 'Q:' or 'C:' to start a card, found {_quoted(self.lines[start])}")
         self.extend(self.draft, start, end)
 
     def separator(self, line0: int) -> None:
@@ -278,6 +278,12 @@ class _DeckParser:
         self.cards.append(CardSpec(question=question, answer=answer, **common))
         if reversed_word in TRUE_WORDS:
             self.cards.append(CardSpec(question=question, answer=answer, kind="reversed", **common))
+
+
+def _quoted(line: str, limit: int = 60) -> str:
+    """A source line for an error message: one short line, even for a 30 MB line of junk."""
+    text = line.strip()
+    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
 
 
 def _single(fields: dict[str, list[tuple[int, str]]], key: str) -> str | None:

@@ -210,3 +210,12 @@ def test_hint_spacing_survives_the_writer():
     card = CardSpec(question="q", answer="a", hints=("0  0", "two\nlines"))
     again = parse_markdown_deck(write_markdown_deck(DeckSpec(name="H", cards=(card,))), "h.md")
     assert again.cards[0].hints == ("0  0", "two lines")
+
+
+def test_error_quoting_a_huge_line_stays_short():
+    with pytest.raises(DeckError) as caught:
+        parse_markdown_deck("x" * 100_000 + "\n", "junk.md")
+    assert caught.value.line == 1 and len(str(caught.value)) < 200
+    with pytest.raises(DeckError) as caught:
+        parse_markdown_deck("---\n" + "y" * 100_000 + "\n---\nQ: a\nA: b\n", "junk.md")
+    assert caught.value.line == 2 and len(str(caught.value)) < 200
