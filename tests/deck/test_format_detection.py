@@ -78,3 +78,10 @@ def test_csv_file_with_one_bad_row_is_read_as_csv_and_the_row_named():
     with pytest.raises(DeckError) as caught:
         parse_text(text, "deck.csv")
     assert caught.value.line == 8 and "expected 2 columns" in str(caught.value)
+
+
+@pytest.mark.parametrize("fmt", [None, "markdown", "csv", "anki", "notes", "brainscape", "alternating"])
+def test_an_empty_file_is_reported_as_empty(fmt):
+    with pytest.raises(DeckError) as caught:
+        parse_text("\ufeff\n  \r\n", "empty.txt", fmt=fmt)
+    assert "the file is empty" in str(caught.value)

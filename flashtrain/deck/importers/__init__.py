@@ -64,6 +64,8 @@ def read_text(path: Path) -> str:
 
 
 def parse_text(text: str, path: str, fmt: str | None = None, deck_name: str | None = None) -> DeckSpec:
+    if not text.lstrip("\ufeff").strip():
+        raise DeckError(path, None, "the file is empty (or only blank lines); expected cards")
     fmt = fmt or detect_format(text, path)
     if fmt not in FORMATS:
         raise DeckError(path, None, f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
