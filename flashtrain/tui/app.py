@@ -37,7 +37,9 @@ class FlashtrainApp(App):
     TITLE = "flashtrain"
     COMMANDS = App.COMMANDS | {FlashtrainCommands}
     BINDINGS = [
-        Binding("question_mark", "show_keys", "Keys", key_display="?"),
+        # f1 too: on screens where the focus is a text field, ? is typed like any other character
+        Binding("question_mark,f1", "show_keys", "Keys", key_display="?",
+                tooltip="Keys of this screen (f1 where ? would be typed into a text field)"),
         Binding("ctrl+p", "command_palette", "Commands", show=False),
     ]
 

@@ -640,3 +640,34 @@ async def test_code_status_line_fits_80_columns_after_a_check(tmp_path):
         assert "attempt 1: failed" in text and "Not at all" in text
         assert len(text) <= status.content_region.width, text
     store.close()
+
+
+async def test_keys_from_the_browse_search_box_and_the_edit_form(filled_store):
+    """? in Browse's (empty) search box shows the keys instead of searching for "?"; in the card form,
+    where ? is text, f1 shows them."""
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        browse = app.screen
+        assert browse.focused is browse.query_one("#query", Input)
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        assert isinstance(app.screen, KeysScreen)
+        assert browse.query_one("#query", Input).value == ""
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("w", "h", "y", "question_mark")  # inside a query, ? is text
+        await settle(app, pilot)
+        assert browse.query_one("#query", Input).value == "why?" and app.screen is browse
+        await pilot.press("escape", "escape")
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EditCardScreen)
+        await pilot.press("question_mark")
+        assert app.screen.query_one("#question", TextArea).text == "?"
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, KeysScreen)

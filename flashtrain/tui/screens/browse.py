@@ -25,6 +25,19 @@ COLUMN_SORT = {"due": "due", "recall": "recall", "lapses": "lapses"}
 QUERY_HELP = "deck:NAME tag:NAME is:due|new|suspended|leech|learning|flagged has:code -negate \"free text\""
 
 
+class QueryInput(Input):
+    """The search box: `?` typed into an empty box shows the keys and the query syntax (a query of a
+    lone "?" would only match every question); anywhere else in a query it is text."""
+
+    async def _on_key(self, event) -> None:
+        if event.character == "?" and not self.value:
+            event.stop()
+            event.prevent_default()
+            self.app.action_show_keys()
+            return
+        await super()._on_key(event)
+
+
 class BrowseScreen(Screen):
     TITLE_TEXT = "Browse"
     KEYS_HELP = ("[b]Search[/b] (words are ANDed)\n"
@@ -62,7 +75,7 @@ class BrowseScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="browse-search"):
-            yield Input(self.initial_query, placeholder=QUERY_HELP, id="query")
+            yield QueryInput(self.initial_query, placeholder=QUERY_HELP, id="query")
             yield Static("", id="browse-count")
         yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="browse-preview"):

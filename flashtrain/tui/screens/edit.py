@@ -24,6 +24,7 @@ class EditCardScreen(Screen[bool]):
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+t", "toggle_preview", "Preview", priority=True),
+        Binding("f1", "app.show_keys", "Keys"),  # ? is text in every field of this form
     ]
 
     def __init__(self, card_id: int | None = None, deck_id: int | None = None) -> None:
