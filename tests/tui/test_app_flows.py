@@ -671,3 +671,24 @@ async def test_keys_from_the_browse_search_box_and_the_edit_form(filled_store):
         await pilot.press("f1")
         await settle(app, pilot)
         assert isinstance(app.screen, KeysScreen)
+
+
+async def test_add_card_refuses_a_link_to_a_snippet_that_does_not_exist(filled_store):
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        screen = app.screen
+        screen.query_one("#question", TextArea).text = "Implement softmax."
+        screen.query_one("#answer", TextArea).text = "Column-wise, stable."
+        screen.query_one("#snippet", Input).value = "softmaxx"  # a typo
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen  # not saved: the form stays open
+        screen.query_one("#snippet", Input).value = "softmax"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+    with filled_store.sessions() as s:
+        assert s.scalars(select(Card.snippet_id).where(Card.question == "Implement softmax.")).all() == ["softmax"]

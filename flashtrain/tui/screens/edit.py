@@ -125,9 +125,19 @@ class EditCardScreen(Screen[bool]):
                          hints=parse_hints(self.query_one("#hints", TextArea).text), snippet_id=snippet,
                          explicit_id=explicit, kind=self.draft.kind if self.draft else "basic")
 
+    def check_snippet(self, draft: CardDraft) -> None:
+        """A link to a snippet that does not exist would make a code card with nothing to run."""
+        if not draft.snippet_id or (self.draft is not None and draft.snippet_id == self.draft.snippet_id):
+            return  # unchanged links are kept as they are (the snippet may come with a later import)
+        if self.app.snippets.snippet(draft.snippet_id, draft.deck_id) is None:
+            raise EditError(f"no snippet named {draft.snippet_id!r} for this deck (`flashtrain snippets` "
+                            "lists them; leave the field empty for a card without code)")
+
     def action_save(self) -> None:
         try:
-            result = save_card(self.app.store, self.current_draft(), self.card_id)
+            draft = self.current_draft()
+            self.check_snippet(draft)
+            result = save_card(self.app.store, draft, self.card_id)
         except EditError as error:
             self.notify(str(error), title="Not saved", severity="error")
             return
