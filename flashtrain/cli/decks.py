@@ -49,7 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from flashtrain.store.sync import import_paths
 
-    store = common.open_store(args)
+    # A dry run writes nothing, not even the bundled decks a new store would get on first use.
+    store = common.open_store(args, bundled=not args.dry_run)
     reports = import_paths(store, args.paths, fmt=args.format, deck_name=args.deck, dry_run=args.dry_run,
                            trust=args.trust, prefer_file=args.prefer_file)
     rejected = [r for r in reports if r.status == "rejected"]

@@ -180,3 +180,17 @@ def test_a_lone_rejected_file_does_not_claim_others_were_imported(tmp_path, caps
     bad.write_text("Q: lonely\n")
     code, _, err = run(capsys, "--db", str(tmp_path / "r.db"), "import", str(bad))
     assert code == 1 and err.strip().endswith("1 of 1 file(s) rejected") and "the others" not in err
+
+
+def test_dry_run_on_a_new_store_imports_no_bundled_decks(tmp_path, deck_file, capsys):
+    db = str(tmp_path / "dry.db")
+    code, out, _ = run(capsys, "--db", db, "import", "--dry-run", str(deck_file))
+    assert code == 0 and "CLI deck: 2 added" in out
+    from flashtrain.store.engine import open_store
+    from flashtrain.store.models import Card
+    from sqlalchemy import func, select
+
+    store = open_store(db)
+    with store.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Card)) == 0
+    store.close()
