@@ -692,3 +692,21 @@ async def test_add_card_refuses_a_link_to_a_snippet_that_does_not_exist(filled_s
         assert isinstance(app.screen, HomeScreen)
     with filled_store.sessions() as s:
         assert s.scalars(select(Card.snippet_id).where(Card.question == "Implement softmax.")).all() == ["softmax"]
+
+
+async def test_editing_a_code_card_keeps_the_answer_being_written(code_store):
+    """e on a code card, then save: the card text updates, the code in the editor stays (it used to
+    be replaced by the starter, losing the learner's work)."""
+    app = make_app(code_store, start=QueueSpec())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        screen.query_one("#code-editor", TextArea).text = "def adam_update(w, dw, v, s, t, lr, b1, b2, eps):\n    return 42\n"
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EditCardScreen)
+        app.screen.query_one("#question", TextArea).text = "Implement one Adam step (edited)."
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen and "(edited)" in screen.card.front
+        assert "return 42" in screen.query_one("#code-editor", TextArea).text

@@ -108,7 +108,7 @@ class StudyScreen(Screen):
         self.show_card(card)
         self.pending_prefetch = False  # fetch ahead once this card is painted
 
-    def show_card(self, card) -> None:
+    def show_card(self, card, code: str | None = None) -> None:
         self.card = card
         self.revealed = False
         self.hints_shown = 0
@@ -132,7 +132,7 @@ class StudyScreen(Screen):
         self.query_one("#card-scroll").scroll_home(animate=False)
         update = front.show(card.front)
         if card.snippet_id:
-            self.mount_code_panel(card)
+            self.mount_code_panel(card, code)
         self.shown_at = time.perf_counter()
         self.call_after_refresh(self.card_painted)
         self.schedule_progress()
@@ -340,9 +340,14 @@ class StudyScreen(Screen):
             return
         card_id = self.card.card_id
 
+        # the answer being written survives the edit (show_card builds a new code panel)
+        code = self.code_panel.code if self.code_panel is not None and self.code_panel.snippet else None
+        snippet_id = self.card.snippet_id
+
         def edited(saved: bool | None) -> None:
             if saved:
-                self.show_card(self.app.service.card(card_id))
+                card = self.app.service.card(card_id)
+                self.show_card(card, code=code if card is not None and card.snippet_id == snippet_id else None)
 
         self.app.edit_card(card_id, edited)
 
@@ -376,10 +381,10 @@ class StudyScreen(Screen):
         self.app.leave_screen(self)
 
     # -- code-backed cards ----------------------------------------------------------------------
-    def mount_code_panel(self, card) -> None:
+    def mount_code_panel(self, card, code: str | None = None) -> None:
         from flashtrain.tui.widgets.code_panel import CodePanel
 
-        self.code_panel = CodePanel(card, self.app.snippets)  # no id: the old panel may still be leaving
+        self.code_panel = CodePanel(card, self.app.snippets, code=code)  # no id: the old panel may still be leaving
         body = self.query_one("#study-body")
         body.add_class("-code")
         body.mount(self.code_panel)

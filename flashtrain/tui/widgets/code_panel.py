@@ -93,9 +93,10 @@ class CodePanel(Vertical):
         suggested: int
         result: dict
 
-    def __init__(self, card, bridge, **kwargs) -> None:
+    def __init__(self, card, bridge, code: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.card = card
+        self.initial_code = code  # None: the snippet's starter
         self.bridge = bridge
         self.snippet = None
         self.attempts = 0
@@ -121,7 +122,7 @@ class CodePanel(Vertical):
         yield Static(f"[b]{self.snippet.id}[/b] · [b]ctrl+r[/b] check · [b]ctrl+o[/b] reference · "
                      "[b]esc[/b] leave editor", id="code-status")
         with Horizontal(id="code-split"):
-            yield make_editor(self.snippet.starter)
+            yield make_editor(self.snippet.starter if self.initial_code is None else self.initial_code)
             with VerticalScroll(id="code-results"):
                 yield CardMarkdown("*No checks run yet.*", id="code-output")
                 yield CardMarkdown("", id="reference")
