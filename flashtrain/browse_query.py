@@ -59,9 +59,19 @@ class BrowseRow:
     tags: tuple[str, ...]
 
 
+def _split(query: str) -> list[str]:
+    """Words and "quoted phrases"; a backslash is an ordinary character (cards are full of LaTeX:
+    `$\\beta` must stay `$\\beta`, not become `$beta` as shlex.split would make it)."""
+    lexer = shlex.shlex(query, posix=True)
+    lexer.whitespace_split = True
+    lexer.escape = ""
+    lexer.commenters = ""
+    return list(lexer)
+
+
 def parse_query(query: str) -> list[Term]:
     try:
-        words = shlex.split(query)
+        words = _split(query)
     except ValueError as error:  # an unbalanced quote
         raise QueryError(f"cannot read the query: {error}") from error
     terms = []
@@ -121,8 +131,39 @@ def _condition(term: Term, now: datetime) -> ColumnElement[bool]:
             return func.coalesce(CardState.lapses, 0) >= LEECH_LAPSES
         if value == "retired":
             return Card.retired_at.is_not(None)
-    pattern = f"%{_like_escape(value)}%"
-    return or_(Card.question.ilike(pattern, escape="\\"), Card.answer.ilike(pattern, escape="\\"))
+    matches = []
+    for text in _text_forms(value):
+        pattern = f"%{_like_escape(text)}%"
+        matches += [Card.question.ilike(pattern, escape="\\"), Card.answer.ilike(pattern, escape="\\")]
+    return or_(*matches)
+
+
+# The app shows math as Unicode (β₁), the store keeps the LaTeX ($\beta_1$): a Greek letter or a
+# subscript digit typed in the search box also finds its LaTeX spelling.
+_GREEK = {"α": ("alpha",), "β": ("beta",), "γ": ("gamma",), "δ": ("delta",), "ε": ("epsilon", "varepsilon"),
+          "ζ": ("zeta",), "η": ("eta",), "θ": ("theta", "vartheta"), "κ": ("kappa",), "λ": ("lambda",),
+          "μ": ("mu",), "ν": ("nu",), "ξ": ("xi",), "π": ("pi",), "ρ": ("rho",), "σ": ("sigma",),
+          "τ": ("tau",), "φ": ("phi", "varphi"), "χ": ("chi",), "ψ": ("psi",), "ω": ("omega",),
+          "Γ": ("Gamma",), "Δ": ("Delta",), "Θ": ("Theta",), "Λ": ("Lambda",), "Σ": ("Sigma",),
+          "Φ": ("Phi",), "Ω": ("Omega",)}
+_SUBSCRIPT_DIGITS = {chr(0x2080 + d): f"_{d}" for d in range(10)}
+_SUPERSCRIPT_DIGITS = {"⁰": "^0", "¹": "^1", "²": "^2", "³": "^3", "⁴": "^4", "⁵": "^5", "⁶": "^6",
+                       "⁷": "^7", "⁸": "^8", "⁹": "^9"}
+_MAX_FORMS = 16
+
+
+def _text_forms(value: str) -> list[str]:
+    """The typed text, plus its LaTeX spellings when it holds Greek letters or script digits."""
+    forms = [""]
+    for char in value:
+        if char in _GREEK:
+            options = [f"\\{name}" for name in _GREEK[char]]
+        elif char in _SUBSCRIPT_DIGITS or char in _SUPERSCRIPT_DIGITS:
+            options = [_SUBSCRIPT_DIGITS.get(char) or _SUPERSCRIPT_DIGITS[char]]
+        else:
+            options = [char]
+        forms = [f + o for f in forms for o in options][:_MAX_FORMS]
+    return list(dict.fromkeys([value, *forms]))
 
 
 def build_select(terms: list[Term], now: datetime):

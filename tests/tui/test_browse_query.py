@@ -80,3 +80,18 @@ def test_deck_matches_the_start_of_a_name(filled_store):
     assert set(questions(filled_store, "deck:optim has:code")) == {"Write the EWA"}
     assert questions(filled_store, "deck:timizers") == []  # a start, not any substring
     assert set(questions(filled_store, "deck:*zation")) == {"What does dropout do?"}
+
+
+def test_latex_typed_in_the_search_keeps_its_backslash(filled_store):
+    """shlex.split used to eat the backslash: `$\\beta` searched for `$beta` and found nothing."""
+    assert questions(filled_store, "$\\beta_1") == ["What does $\\beta_1$ control in Adam?"]
+    assert questions(filled_store, '"\\beta_1$ control"') == ["What does $\\beta_1$ control in Adam?"]
+    assert parse_query('"two words" \\frac')[1].value == "\\frac"
+
+
+def test_unicode_math_as_the_app_shows_it_finds_the_latex(filled_store):
+    """Cards show $\\beta_1$ as β₁: typing what is on screen finds the card."""
+    assert questions(filled_store, "β₁") == ["What does $\\beta_1$ control in Adam?"]
+    assert questions(filled_store, "β") == ["What does $\\beta_1$ control in Adam?"]
+    assert questions(filled_store, "-β deck:optim") and "What does $\\beta_1$ control in Adam?" not in \
+        questions(filled_store, "-β")
