@@ -20,6 +20,15 @@ APP_COMMANDS = (
 )
 
 
+# Textual's own provider already lists these (Quit, and the help panel as "Keys")
+SYSTEM_ACTIONS = frozenset({"quit"})
+
+
+def bare_action(action: str) -> str:
+    """'app.import_decks' and 'import_decks' name the same action (arguments dropped)."""
+    return action.split("(")[0].removeprefix("app.").removeprefix("screen.")
+
+
 class FlashtrainCommands(Provider):
     """Lists the app's actions and the current screen's own (taken from its bindings)."""
 
@@ -27,6 +36,8 @@ class FlashtrainCommands(Provider):
         screen = self.screen
         found: list[tuple[str, object, str]] = []
         names: set[str] = set()
+        app_actions = {action: (title, help_text) for title, action, help_text in APP_COMMANDS}
+        listed_actions: set[str] = set()  # a screen key for an app action replaces the app's own entry
         for binding_list in screen._bindings.key_to_bindings.values():
             for binding in binding_list:
                 title = binding.description
@@ -34,11 +45,19 @@ class FlashtrainCommands(Provider):
                     continue
                 if screen.check_action(binding.action.split("(")[0], ()) is False and "(" not in binding.action:
                     continue
+                action_name = bare_action(binding.action)
+                if action_name in SYSTEM_ACTIONS or action_name in listed_actions:
+                    continue
                 names.add(title)
-                found.append((f"{title} ({binding.key})", partial(screen.run_action, binding.action),
-                              binding.tooltip or f"{type(screen).__name__.removesuffix('Screen')}: {title}"))
+                listed_actions.add(action_name)
+                help_text = binding.tooltip or f"{type(screen).__name__.removesuffix('Screen')}: {title}"
+                if action_name in app_actions:
+                    title, help_text = app_actions[action_name]
+                    names.add(title)
+                key = binding.key_display or binding.key
+                found.append((f"{title} ({key})", partial(screen.run_action, binding.action), help_text))
         for title, action, help_text in APP_COMMANDS:
-            if title not in names:
+            if title not in names and action not in listed_actions:
                 found.append((title, partial(self.app.run_action, action), help_text))
         return found
 

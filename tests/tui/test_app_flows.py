@@ -710,3 +710,18 @@ async def test_editing_a_code_card_keeps_the_answer_being_written(code_store):
         await settle(app, pilot)
         assert app.screen is screen and "(edited)" in screen.card.front
         assert "return 42" in screen.query_one("#code-editor", TextArea).text
+
+
+async def test_command_palette_lists_each_home_action_once(filled_store):
+    from flashtrain.tui.commands import FlashtrainCommands, bare_action
+
+    app = make_app(filled_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+        entries = FlashtrainCommands(app.screen).commands()
+        actions = [bare_action(callback.args[0]) for _, callback, _ in entries]
+        assert len(actions) == len(set(actions)), sorted(actions)
+        titles = [title for title, _, _ in entries]
+        assert "Study all due cards (s)" in titles and "Browse cards (b)" in titles
+        assert not any(title.startswith("Quit") for title in titles)  # Textual's own provider lists Quit
