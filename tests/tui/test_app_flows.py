@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from textual.widgets import DataTable, Input, Static, TextArea
-from tui_fixtures import NOW, add_attempts, add_reviews
+from tui_fixtures import NOW, add_attempts, add_card, add_reviews
 
 from flashtrain.paths import bundled_cards_dir
 from flashtrain.store.engine import open_store
@@ -725,3 +725,37 @@ async def test_command_palette_lists_each_home_action_once(filled_store):
         titles = [title for title, _, _ in entries]
         assert "Study all due cards (s)" in titles and "Browse cards (b)" in titles
         assert not any(title.startswith("Quit") for title in titles)  # Textual's own provider lists Quit
+
+
+async def test_progress_left_does_not_go_up_when_a_card_comes_back_later(tmp_path):
+    """Rating 'Not at all' moves a card to "+1 later"; the recount agrees instead of raising "left"."""
+    import re
+
+    store = open_store(tmp_path / "p.db")
+    with store.sessions.begin() as session:
+        deck = Deck(name="New deck", origin="bundled", trusted=True)
+        session.add(deck)
+        session.flush()
+        for n in range(4):
+            add_card(session, deck, f"New question {n}")
+    app = make_app(store, start=QueueSpec())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+
+        def progress() -> str:
+            return str(screen.query_one("#study-progress", Static).render())
+
+        async def recount() -> str:
+            screen.refresh_progress()
+            await settle(app, pilot)
+            return progress()
+
+        assert "left 4" in await recount()
+        await pilot.press("space", "1")  # back in a minute: still in this session, but not now
+        await settle(app, pilot)
+        assert re.search(r"done 1 · left 3 \+1 later", progress()), progress()
+        assert re.search(r"done 1 · left 3 \+1 later", await recount()), progress()
+        await pilot.press("space", "4")
+        await settle(app, pilot)
+        assert re.search(r"done 2 · left 2 \+1 later", await recount()), progress()

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Rule, Static
 from flashtrain.scheduler.core import RATING_LABELS
 from flashtrain.study.queue import QueueSpec
 from flashtrain.tui.format import short_interval
+from flashtrain.tui.progress import SessionProgress
 from flashtrain.tui.widgets.card_view import CardMarkdown
 from flashtrain.tui.widgets.rating_bar import RatingBar
 
@@ -46,7 +47,7 @@ class StudyScreen(Screen):
         super().__init__()
         self.spec = spec
         self.card = None
-        self.done = 0
+        self.progress = SessionProgress(spec.changes_schedule)
         self.shown_at = 0.0
         self.hints_shown = 0
         self.code_panel = None
@@ -58,8 +59,15 @@ class StudyScreen(Screen):
         self.prefetch_serial = 0
         self.pending_prefetch: bool | None = None  # after the next paint: None nothing, False fetch, True verify+fetch
         self._progress_timer = None
-        self.left: int | None = None
         self.progress_started = False
+
+    @property
+    def done(self) -> int:
+        return self.progress.done
+
+    @property
+    def left(self) -> int | None:
+        return self.progress.total
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -240,10 +248,12 @@ class StudyScreen(Screen):
         left = self.app.service.remaining(self.spec)
         self.app.call_from_thread(self.show_progress, left)
 
-    def show_progress(self, left: int | None) -> None:
-        self.left = left
-        left_text = "…" if left is None else str(left)
-        self.query_one("#study-progress", Static).update(f"done [b]{self.done}[/b] · left [b]{left_text}[/b]")
+    def show_progress(self, total: int | None) -> None:
+        self.progress.counted(total)
+        self.paint_progress()
+
+    def paint_progress(self) -> None:
+        self.query_one("#study-progress", Static).update(self.progress.text(self.app.service.now()))
 
     # -- actions --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -287,9 +297,9 @@ class StudyScreen(Screen):
         service = self.app.service
         card_id = self.card.card_id
         record = service.rate(card_id, int(rating), duration_ms=duration, origin=self.spec.origin)  # committed
-        self.done += 1
-        # until the recount, assume the rated card left the queue
-        self.show_progress(None if self.left is None else max(self.left - 1, 0))
+        after = record.state_after
+        self.progress.rated(card_id, int(rating), after.phase, after.due)  # as the recount will see it
+        self.paint_progress()
         guess = self.prefetched[1] if self.prefetched and self.prefetched[0] == card_id else None
         due = record.state_after.due
         if guess is not None and (due is None or due > service.now()):
@@ -305,8 +315,8 @@ class StudyScreen(Screen):
         if card_id is None:
             self.notify("Nothing to undo.", severity="warning")
             return
-        self.done = max(self.done - 1, 0)
-        self.show_progress(self.left)  # "done" at once; what is left is recounted shortly
+        self.progress.undone(card_id)
+        self.paint_progress()  # "done" at once; what is left is recounted shortly
         self.notify("Last rating undone.")
         self.next_card(self.app.service.card(card_id))
 
@@ -355,6 +365,7 @@ class StudyScreen(Screen):
         if self.card is None:
             return
         self.app.service.suspend(self.card.card_id, True)
+        self.progress.removed(self.card.card_id)
         self.notify("Card suspended: it will not come up until you unsuspend it in Browse.")
         self.next_card()
 
@@ -362,6 +373,7 @@ class StudyScreen(Screen):
         if self.card is None:
             return
         self.app.service.bury(self.card.card_id)
+        self.progress.removed(self.card.card_id)
         self.notify("Card buried until tomorrow.")
         self.next_card()
 
