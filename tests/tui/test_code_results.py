@@ -26,3 +26,16 @@ def test_a_syntax_error_is_not_repeated_by_the_results_own_message():
 def test_a_result_message_without_checks_is_shown():
     text = results_markdown({"status": "error", "checks": [], "message": "the checker failed: boom"})
     assert "the checker failed: boom" in text
+
+
+def test_a_check_that_only_asserts_reads_passed_not_a_range_of_dashes():
+    checks = [{"name": "shapes", "status": "pass", "message": "0 within [-, -]", "lo": None, "hi": None, "value": [0]},
+              {"name": "mean", "status": "pass", "message": "0.5 within [0.4, 0.6]", "lo": 0.4, "hi": 0.6}]
+    text = results_markdown({"status": "pass", "checks": checks})
+    assert "[-, -]" not in text and "`shapes` passed" in text
+    assert "0.5 within [0.4, 0.6]" in text  # real bounds still shown
+
+
+def test_a_failing_assert_only_check_keeps_its_assertion_message():
+    checks = [{"name": "shapes", "status": "fail", "message": "shape mismatch: (2,) vs (3,)", "lo": None, "hi": None}]
+    assert "shape mismatch: (2,) vs (3,)" in results_markdown({"status": "fail", "checks": checks})

@@ -44,6 +44,15 @@ def make_editor(code: str) -> TextArea:
     return editor
 
 
+def check_message(check: dict) -> str:
+    """The check's message; a statistic with no bounds only asserts, so it reads as passed, not '0 within [-, -]'."""
+    message = check.get("message") or ""
+    asserts_only = "lo" in check and check.get("lo") is None and check.get("hi") is None
+    if asserts_only and check.get("status") == "pass":
+        return "passed (its assertions held)"
+    return message
+
+
 def results_markdown(result: dict) -> str:
     """The grader's result as Markdown: one line per check, expected vs actual, the mutant hint."""
     status = result.get("status", "error")
@@ -63,7 +72,7 @@ def results_markdown(result: dict) -> str:
         checks = []
     for check in checks:
         mark = STATUS_MARK.get(check.get("status"), "?")
-        lines.append(f"- {mark} `{check.get('name', '?')}` {check.get('message') or ''}".rstrip())
+        lines.append(f"- {mark} `{check.get('name', '?')}` {check_message(check)}".rstrip())
         if check.get("status") != "pass":
             for label in ("expected", "actual"):
                 if check.get(label) not in (None, ""):
