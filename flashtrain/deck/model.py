@@ -105,9 +105,10 @@ def notes(cards: tuple[CardSpec, ...]) -> list[tuple[CardSpec, bool]]:
         if card.kind == "reversed":
             continue
         if card.kind == "cloze":
-            if card.question in seen_cloze:
+            note = card.key.rsplit("#c", 1)[0]  # siblings share the note's id or question
+            if note in seen_cloze:
                 continue
-            seen_cloze.add(card.question)
+            seen_cloze.add(note)
         out.append((card, card.kind == "basic" and card.key in reversed_keys))
     return out
 
