@@ -113,7 +113,55 @@ def _spacing(match: re.Match) -> str:
     return _SPACE_TEXT.get(match.group("cmd"), "\\ ")
 
 
+# Commands after which + or - is a sign, not a binary operator (`a \cdot -b`, `x \le -1`).
+_OPERATOR_COMMANDS = frozenset(
+    "cdot times div pm mp le ge leq geq ne neq approx sim propto in to gets rightarrow leftarrow Rightarrow "
+    "quad qquad frac sqrt left big Big".split())
+_BINARY = re.compile(r"\\(?:pm|mp)(?![A-Za-z])|[+-]")
+
+
+def _operand_before(text: str, index: int) -> bool:
+    """Whether the source before `index` ends with something a binary operator can follow."""
+    before = text[:index].rstrip()
+    if not before:
+        return False
+    last = before[-1]
+    if last.isalpha():
+        word = re.search(r"(\\?)([A-Za-z]+)$", before)
+        return not (word.group(1) and word.group(2) in _OPERATOR_COMMANDS)
+    return last.isdigit() or last in ")]}|'!."
+
+
+def _space_binary_operators(latex: str) -> str:
+    r"""`a+b` -> `a\ +\ b` for + - \pm \mp outside every brace group (scripts, fractions and roots stay
+    compact): always at the top level, and inside parentheses where the source had a space around it."""
+    out: list[str] = []
+    braces = parens = 0
+    i = 0
+    while i < len(latex):
+        char = latex[i]
+        if char == "\\" and i + 1 < len(latex) and not latex[i + 1].isalpha():
+            out.append(latex[i:i + 2])  # \{ \} \, ... are not groups
+            i += 2
+            continue
+        match = _BINARY.match(latex, i)
+        after = latex[match.end():].lstrip()[:1] if match else ""
+        if match and braces == 0 and _operand_before(latex, i) and after and after not in ")]}":
+            spaced = latex[i - 1:i].isspace() or latex[match.end():match.end() + 1].isspace()
+            if parens == 0 or spaced:
+                out.append("\\ " + match.group(0) + ("\\ " if match.group(0)[0] != "\\" else " \\ "))
+                i = match.end()
+                continue
+        braces += (char == "{") - (char == "}")
+        parens += (char in "([") - (char in ")]") if braces == 0 else 0
+        parens = max(parens, 0)
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
 def _prepare(latex: str) -> str:
+    latex = _space_binary_operators(latex)
     # braces keep the word apart from a command before it: `\cdot\text{epoch}` -> `\cdot{epoch}`
     text = _TEXT_COMMAND.sub(lambda m: "{" + re.sub(r"\s+", r"\\ ", m.group(1)) + "}", latex)
     text = _SPACING.sub(_spacing, text)

@@ -18,8 +18,17 @@ GOLDEN = [
     (r"\frac{1}{1-\beta^t}", "1/(1-βᵗ)"),
     (r"\frac{v_t}{\sqrt{s_t}+\epsilon}", "vₜ/(√sₜ+ϵ)"),
     (r"x_i^2", "xᵢ²"),
-    (r"v_t = \beta v_{t-1} + (1-\beta)\theta_t", "vₜ = βvₜ₋₁+(1-β)θₜ"),
+    (r"v_t = \beta v_{t-1} + (1-\beta)\theta_t", "vₜ = βvₜ₋₁ + (1-β)θₜ"),
     (r"a \le b", "a ≤ b"),
+    # binary + and - spaced at the top level (or where the source spaced them); signs, scripts,
+    # fractions and roots stay compact
+    (r"a+b", "a + b"),
+    (r"W^{[l]}a^{[l-1]}+b^{[l]}", "W^[l]a^[l-1] + b^[l]"),
+    (r"z = w^\top x-b", "z = wᵀx - b"),
+    (r"(1 - \beta_1) g", "(1 - β₁)g"),
+    (r"x \le -y", "x ≤ -y"),
+    (r"-x \pm 1", "-x ± 1"),
+    (r"z_{norm}+", "zₙₒᵣₘ+"),
     (r"a \ge b", "a ≥ b"),
     (r"\mathrm{softmax}(z)", "softmax(z)"),
     (r"\text{if } x > 0", "if x > 0"),
@@ -43,7 +52,7 @@ GOLDEN = [
     (r"-\sum_{j=1}^{C} y_j \log \hat y_j", "-∑_{j=1..C} yⱼ log ŷⱼ"),  # no superscript C in Unicode
     (r"\sum_i x_i", "∑ᵢ xᵢ"),
     # words after a command stay (\cdot\text{epoch} once lost "epoch")
-    (r"\alpha_0/(1 + \text{decay\_rate}\cdot\text{epoch})", "α₀/(1+decay_rate·epoch)"),
+    (r"\alpha_0/(1 + \text{decay\_rate}\cdot\text{epoch})", "α₀/(1 + decay_rate·epoch)"),
     (r"P(y = 1 \mid x)", "P(y = 1 ∣ x)"),
     (r"W^{[l]}", "W^[l]"),
     (r"\|W\|_F^2", "‖W‖²_F"),
@@ -70,7 +79,7 @@ def test_pylatexenc_is_the_second_chance():
 def test_render_math_inline_and_display():
     text = "Because $v_0 = 0$, divide by $1-\\beta^t$.\n\n$$\n\\hat{v}_t = \\frac{v_t}{1-\\beta^t}\n$$\n\nEnd."
     out = render_math(text)
-    assert "Because v₀ = 0, divide by 1-βᵗ." in out
+    assert "Because v₀ = 0, divide by 1 - βᵗ." in out
     assert "$" not in out
     display = [line for line in out.split("\n") if "v̂" in line]
     assert display == ["\u2800\u2800v̂ₜ = vₜ/(1-βᵗ)"]  # braille blanks: Textual's Markdown keeps them
