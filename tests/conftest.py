@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from flashtrain.store.engine import open_store
+
+# CI runs the same examples every time (a red CI is then always reproducible); locally, hypothesis
+# explores new examples on every run and remembers failures.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
