@@ -759,3 +759,33 @@ async def test_progress_left_does_not_go_up_when_a_card_comes_back_later(tmp_pat
         await pilot.press("space", "4")
         await settle(app, pilot)
         assert re.search(r"done 2 · left 2 \+1 later", await recount()), progress()
+
+
+async def test_code_card_at_80_columns_stacks_editor_and_results(code_store):
+    """80x24: the editor takes the full width; after a check the results do; ctrl+t switches back."""
+    app = make_app(code_store, start=QueueSpec())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        panel = screen.code_panel
+        editor = screen.query_one("#code-editor", TextArea)
+        results = screen.query_one("#code-results")
+        assert panel.has_class("-stacked")
+        assert editor.size.width >= 76 and not results.display  # was ~44 columns beside the results
+        assert editor.soft_wrap  # long docstring lines wrap
+        await pilot.press("ctrl+e", "ctrl+a")  # select all, as in most editors
+        assert editor.selected_text == editor.text
+        await pilot.press("ctrl+r")
+        await settle(app, pilot, 0.3)
+        assert panel.last_result is not None
+        assert results.display and not editor.display and results.size.width >= 76
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert editor.display and not results.display and app.focused is editor
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert results.display and not editor.display
+        await pilot.resize_terminal(160, 40)  # wide: side by side again
+        await settle(app, pilot)
+        assert not panel.has_class("-stacked") and editor.display and results.display and not editor.soft_wrap
+        assert editor.size.width + results.size.width >= 150

@@ -26,6 +26,9 @@ MODE_TITLES = {"due": "Review", "cram": "Cram", "lapsed": "Lapsed cards", "code"
 
 class StudyScreen(Screen):
     TITLE_TEXT = "Study"
+    KEYS_HELP = ("[b]In the code editor[/b]: ctrl+a (or f7) select all · home line start · "
+                 "ctrl+z undo · esc leaves the editor\n"
+                 "Under 120 columns the editor and the results take turns: ctrl+t switches.")
     BINDINGS = [
         Binding("space", "reveal", "Reveal"),
         *(Binding(str(r), f"rate({r})", f"{r} {label}", show=False) for r, label in RATING_LABELS.items()),
@@ -38,6 +41,8 @@ class StudyScreen(Screen):
         Binding("ctrl+r", "run_checks", "Run checks", priority=True),
         Binding("ctrl+o", "show_reference", "Reference", priority=True, show=False),
         Binding("ctrl+e", "focus_editor", "Code editor", show=False),
+        Binding("ctrl+t", "toggle_results", "Code / results", priority=True, show=False,
+                tooltip="Code editor ⇄ check results (narrow)"),
         Binding("escape", "leave", "Back"),
     ]
 
@@ -264,7 +269,7 @@ class StudyScreen(Screen):
             return has_card and not self.revealed
         if action == "hint":
             return has_card and self.hints_shown < len(self.all_hints())
-        if action in ("run_checks", "show_reference", "focus_editor"):
+        if action in ("run_checks", "show_reference", "focus_editor", "toggle_results"):
             return has_card and self.code_panel is not None
         if action in ("edit", "suspend", "bury", "flag"):
             return has_card
@@ -414,6 +419,10 @@ class StudyScreen(Screen):
     def action_show_reference(self) -> None:
         if self.code_panel is not None:
             self.code_panel.reveal_reference(force=True)
+
+    def action_toggle_results(self) -> None:
+        if self.code_panel is not None:
+            self.code_panel.toggle_results()
 
     def action_focus_editor(self) -> None:
         if self.code_panel is not None:

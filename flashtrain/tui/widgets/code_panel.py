@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static, TextArea
@@ -13,12 +14,21 @@ from textual.widgets import Static, TextArea
 from flashtrain.tui.grading_hint import adjust_suggestion
 from flashtrain.tui.widgets.card_view import CardMarkdown
 
+# Below this many columns the editor and the results share the full width, one at a time (ctrl+t);
+# side by side the editor got ~44 columns, too few for a starter's docstring.
+STACK_BELOW_COLUMNS = 120
 STATUS_MARK = {"pass": "✓", "fail": "✗", "error": "!"}
 
 
 class PythonEditor(TextArea):
     """Enter keeps the line's indentation, one level deeper after a colon, as Python editors do
-    (Textual's TextArea starts every new line at column 0)."""
+    (Textual's TextArea starts every new line at column 0). ctrl+a selects all, as in most editors
+    (Textual binds it to line start, which `home` still does; f7 selects all too)."""
+
+    BINDINGS = [
+        Binding("ctrl+a,f7", "select_all", "Select all", show=False),
+        Binding("home", "cursor_line_start", "Cursor line start", show=False),
+    ]
 
     async def _on_key(self, event) -> None:
         if event.key == "enter" and not self.read_only:
@@ -128,15 +138,54 @@ class CodePanel(Vertical):
             yield Static(self.load_error or f"The snippet [b]{self.card.snippet_id}[/b] is not available.",
                          id="code-status")
             return
-        yield Static(f"[b]{self.snippet.id}[/b] · [b]ctrl+r[/b] check · [b]ctrl+o[/b] reference · "
-                     "[b]esc[/b] leave editor", id="code-status")
+        yield Static(self.idle_status(), id="code-status")
         with Horizontal(id="code-split"):
             yield make_editor(self.snippet.starter if self.initial_code is None else self.initial_code)
             with VerticalScroll(id="code-results"):
                 yield CardMarkdown("*No checks run yet.*", id="code-output")
                 yield CardMarkdown("", id="reference")
 
+    @property
+    def stacked(self) -> bool:
+        return self.app.size.width < STACK_BELOW_COLUMNS
+
+    def idle_status(self) -> str:
+        middle = "[b]ctrl+t[/b] results" if self.stacked else "[b]ctrl+o[/b] reference"
+        return f"[b]{self.snippet.id}[/b] · [b]ctrl+r[/b] check · {middle} · [b]esc[/b] leave editor"
+
+    def apply_width(self) -> None:
+        stacked = self.stacked
+        self.set_class(stacked, "-stacked")
+        if self.snippet is not None:
+            # narrow: long docstring lines wrap instead of running off the edge
+            self.query_one("#code-editor", TextArea).soft_wrap = stacked
+        if self.snippet is not None and self.last_result is None and not self.running:
+            self.query_one("#code-status", Static).update(self.idle_status())
+
+    def on_resize(self) -> None:
+        self.apply_width()
+
+    def showing_results(self) -> bool:
+        return not self.stacked or self.has_class("-show-results")
+
+    def show_results(self, results: bool) -> None:
+        """Narrow terminals: the results (and reference) in place of the editor, or the editor back."""
+        if self.snippet is None:
+            return
+        self.set_class(results, "-show-results")
+        if not self.stacked:
+            return
+        if results:
+            if self.editor_has_focus():
+                self.query_one("#code-results").focus()  # keys scroll the results; ctrl+t goes back
+        elif self.app.focused is not None and self.app.focused.id == "code-results":
+            self.query_one("#code-editor", TextArea).focus()
+
+    def toggle_results(self) -> None:
+        self.show_results(not self.has_class("-show-results"))
+
     def on_mount(self) -> None:
+        self.apply_width()
         if self.snippet is not None:
             self.query_one("#reference").display = False
             if self.snippet.runnable:
@@ -148,6 +197,7 @@ class CodePanel(Vertical):
 
     def focus_editor(self) -> None:
         if self.snippet is not None:
+            self.show_results(False)
             self.query_one("#code-editor", TextArea).focus()
 
     @property
@@ -166,6 +216,7 @@ class CodePanel(Vertical):
         reference = self.query_one("#reference", CardMarkdown)
         reference.show(f"**Reference**\n\n```python\n{self.snippet.reference.rstrip()}\n```")
         reference.display = True
+        self.show_results(True)
 
     def run_checks(self) -> None:
         if self.snippet is None or self.running:
@@ -214,7 +265,9 @@ class CodePanel(Vertical):
         except Exception:  # a result the grader could not even produce (the checker failed)
             base = 1
         suggested = adjust_suggestion(base, passed_all, self.attempts, self.reference_seen)
-        self.query_one("#code-output", CardMarkdown).show(results_markdown(result))
+        back = "*ctrl+t: back to the code*\n\n" if self.stacked else ""
+        self.query_one("#code-output", CardMarkdown).show(back + results_markdown(result))
+        self.show_results(True)
         from flashtrain.scheduler.core import RATING_LABELS
 
         verdict = "passed" if passed_all else ("failed" if result.get("status") == "fail" else "error")
