@@ -746,9 +746,10 @@ async def test_progress_left_does_not_go_up_when_a_card_comes_back_later(tmp_pat
         def progress() -> str:
             return str(screen.query_one("#study-progress", Static).render())
 
-        async def recount() -> str:
-            screen.refresh_progress()
+        async def recount() -> str:  # what the idle-time recount worker does, run here without a timer
             await settle(app, pilot)
+            screen.show_progress(app.service.remaining(screen.spec))
+            await pilot.pause()
             return progress()
 
         assert "left 4" in await recount()
