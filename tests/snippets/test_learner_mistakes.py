@@ -54,3 +54,14 @@ def test_an_exception_with_a_message_keeps_it(runner):
     snippet = SnippetLibrary.bundled().get("softmax").snippet
     result = grade(snippet, "def softmax(Z):\n    raise ValueError('bad shape')\n", runner=runner)
     assert result.checks[0].message == "ValueError: bad shape (line 2)"
+
+
+def test_assert_only_statistic_reads_passed_not_an_empty_range():
+    from flashtrain.snippets.judging import _judge_stat
+
+    check = {}
+    _judge_stat({"lo": None, "hi": None}, {"value": [0.0]}, check)
+    assert check["status"] == "pass" and check["message"] == "passed (its assertions held)"
+    bounded = {}
+    _judge_stat({"lo": 0.2, "hi": 0.3}, {"value": [0.25]}, bounded)
+    assert bounded["message"] == "0.25 within [0.2, 0.3]"
