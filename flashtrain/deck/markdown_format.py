@@ -16,7 +16,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning, notes, split_tags
-from flashtrain.deck.text import LINE_BREAK, clean_block
+from flashtrain.deck.text import LINE_BREAK, clean_block, name_from_path
 
 MARKER = re.compile(r"^(Q|A|C):(?:[ \t]+|$)(.*)$")
 FIELD = re.compile(r"^(id|tags|hint|snippet|reversed)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
@@ -89,7 +89,7 @@ def parse_markdown_deck(text: str, path: str | Path = "<string>", deck_name: str
         else:
             parser.block(start, end, kind)
     parser.finish()
-    name = deck_name or meta.get("name") or _name_from_path(path)
+    name = deck_name or meta.get("name") or name_from_path(path)
     return DeckSpec(
         name=name,
         description=meta.get("description", ""),
@@ -99,12 +99,6 @@ def parse_markdown_deck(text: str, path: str | Path = "<string>", deck_name: str
         format="markdown",
         warnings=tuple(parser.warnings),
     )
-
-
-def _name_from_path(path: str) -> str:
-    stem = Path(path).stem
-    name = re.sub(r"[-_]+", " ", re.sub(r"^\d+[-_ ]*", "", stem)).strip() or stem
-    return name[:1].upper() + name[1:]
 
 
 class _DeckParser:

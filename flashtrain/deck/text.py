@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -28,3 +29,10 @@ def clean_block(lines: Iterable[str]) -> str:
     while body and not body[-1]:
         body.pop()
     return "\n".join(body)
+
+
+def name_from_path(path: str) -> str:
+    """'003_batch-norm notes.txt' -> 'Batch norm notes': the deck name a file gets when it names none."""
+    stem = Path(path).stem
+    name = re.sub(r"[-_]+", " ", re.sub(r"^\d+[-_ ]*", "", stem)).strip() or stem
+    return name[:1].upper() + name[1:]

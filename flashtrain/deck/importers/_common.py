@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from flashtrain.deck.model import CardSpec, DeckSpec, ParseWarning
-from flashtrain.deck.text import clean_block, split_lines  # noqa: F401 - re-exported for the importers
+from flashtrain.deck.text import clean_block, name_from_path, split_lines  # noqa: F401 - re-exported for the importers
 
 
 def clean_text(text: str) -> str:
     """The form every importer stores a field in (exporters' round trips compare against this)."""
-    return clean_block(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-
-
-def name_from_path(path: str) -> str:
-    """'003_batch-norm notes.txt' -> 'Batch norm notes' (same rule as our Markdown decks)."""
-    stem = Path(path).stem
-    name = re.sub(r"[-_]+", " ", re.sub(r"^\d+[-_ ]*", "", stem)).strip() or stem
-    return name[:1].upper() + name[1:]
+    return clean_block(split_lines(text))
 
 
 def duplicate_warnings(path: str, cards: list[CardSpec]) -> list[ParseWarning]:
@@ -29,7 +19,7 @@ def duplicate_warnings(path: str, cards: list[CardSpec]) -> list[ParseWarning]:
         key = card.key
         if key in first_line:
             warnings.append(ParseWarning(path, card.line, f"same question as the card at line {first_line[key]} "
-                                         f"({_short(card.question)!r}); the two share one identity"))
+                                         f"({short(card.question)!r}); the two share one identity"))
         else:
             first_line[key] = card.line
     return warnings
@@ -42,9 +32,6 @@ def make_deck(path: str, fmt: str, name: str, cards: list[CardSpec], warnings: l
                     format=fmt, warnings=tuple(warnings))
 
 
-def _short(text: str, limit: int = 60) -> str:
+def short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-short = _short
