@@ -263,14 +263,12 @@ def replay_card(s: Session, card_id: int, logs: list[ReviewLog], config: Schedul
     """Recompute every log row's states and the card's state from its full history, oldest first."""
     state = MemoryState()
     for log in sorted(logs, key=lambda log: (log.reviewed_at, log.id or 0)):
-        if log.origin == "cram":  # drills never moved the schedule
-            after, record = core.review(state, log.rating, log.reviewed_at, config)
-            log.elapsed_days = record.elapsed_days
-            log.state_before = log.state_after = state.to_dict()
-            continue
         after, record = core.review(state, log.rating, log.reviewed_at, config)
         log.elapsed_days = record.elapsed_days
         log.state_before = state.to_dict()
+        if log.origin == "cram":  # drills never moved the schedule
+            log.state_after = log.state_before
+            continue
         log.state_after = after.to_dict()
         state = after
     write_state(s, card_id, state)
