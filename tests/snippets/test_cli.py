@@ -115,13 +115,18 @@ Hint: One, not two.
 """
 
 
-def test_imported_deck_snippets_need_trust(tmp_path, capsys, db):
+def _import_shared_deck(tmp_path, capsys, db):
+    """An imported (so untrusted) deck whose card links to its own add_one snippet."""
     deck_dir = tmp_path / "shared-deck"
     (deck_dir / "snippets").mkdir(parents=True)
     (deck_dir / "snippets" / "add_one.md").write_text(SNIPPET)
     (deck_dir / "mine.md").write_text("---\nname: Mine\n---\n\nQ: Write add_one.\nA: x + 1\n\nsnippet: add_one\n")
     assert main(db + ["import", str(deck_dir / "mine.md")]) == 0
     capsys.readouterr()
+
+
+def test_imported_deck_snippets_need_trust(tmp_path, capsys, db):
+    _import_shared_deck(tmp_path, capsys, db)
     sol = tmp_path / "sol.py"
     sol.write_text("def add_one(x):\n    return x + 1\n")
 
@@ -138,12 +143,7 @@ def test_imported_deck_snippets_need_trust(tmp_path, capsys, db):
 
 def test_verifying_one_untrusted_snippet_fails_until_trust_is_given(tmp_path, capsys, db):
     """`check ID` that checked nothing is not a success; `check ID --trust` trusts and verifies."""
-    deck_dir = tmp_path / "shared-deck"
-    (deck_dir / "snippets").mkdir(parents=True)
-    (deck_dir / "snippets" / "add_one.md").write_text(SNIPPET)
-    (deck_dir / "mine.md").write_text("---\nname: Mine\n---\n\nQ: Write add_one.\nA: x + 1\n\nsnippet: add_one\n")
-    assert main(db + ["import", str(deck_dir / "mine.md")]) == 0
-    capsys.readouterr()
+    _import_shared_deck(tmp_path, capsys, db)
 
     assert main(db + ["check", "add_one"]) == 1
     out = capsys.readouterr().out
