@@ -96,6 +96,10 @@ def _writable_markdown(source: SourceFile | None) -> Path | None:
     return source_file_path(source)
 
 
+def _can_write(path: Path | None) -> bool:
+    return path is not None and path.is_file() and os.access(path, os.W_OK)
+
+
 def _where(source: SourceFile | None, line: int, adding: bool = False) -> str:
     if is_bundled(source):
         name = source.path.split(":", 1)[1]
@@ -114,12 +118,7 @@ def _where(source: SourceFile | None, line: int, adding: bool = False) -> str:
 
 
 def source_file_path(source: SourceFile) -> Path:
-    from flashtrain.store.sync import BUNDLED_PREFIX
-
-    if source.path.startswith(BUNDLED_PREFIX):
-        from flashtrain.paths import bundled_cards_dir
-
-        return bundled_cards_dir() / source.path[len(BUNDLED_PREFIX):]
+    """The file of a non-bundled source (bundled sources are never written, so never resolved here)."""
     return Path(source.path)
 
 
@@ -207,7 +206,7 @@ def save_card(store, draft: CardDraft, card_id: int | None = None) -> SaveResult
         path = _writable_markdown(source)
         if draft.deck_id != card.deck_id:
             raise EditError("moving a card to another deck is not supported; add it there and retire this one")
-        if path is not None and path.is_file() and os.access(path, os.W_OK):
+        if _can_write(path):
             return _save_to_file(store, card_id, card, source, path, specs)
         bundled = is_bundled(source)
     if bundled:
@@ -244,9 +243,17 @@ def _validate(text: str, path: Path, deck_name: str) -> None:
         raise EditError(f"the edited file would not import: {error}") from error
 
 
-def _save_to_file(store, card_id: int, card: Card, source: SourceFile, path: Path, specs: list[CardSpec]) -> SaveResult:
+def _write_and_reimport(store, path: Path, new_text: str, bom: bool, source: SourceFile, deck_name: str) -> None:
+    """Write the (validated) file, then re-import it so the store reads exactly what the file says."""
     from flashtrain.store.sync import import_file
 
+    _write_atomic(path, new_text, bom)
+    report = import_file(store, path, fmt=source.format, deck_name=deck_name, source_key=source.path)
+    if report.error:
+        raise EditError(f"written to {path}, but the re-import failed: {report.error}")
+
+
+def _save_to_file(store, card_id: int, card: Card, source: SourceFile, path: Path, specs: list[CardSpec]) -> SaveResult:
     text, bom = _read(path)
     try:
         new_text = replace_card(text, specs, key=card.key, explicit_id=card.explicit_id, line=card.source_line,
@@ -262,10 +269,7 @@ def _save_to_file(store, card_id: int, card: Card, source: SourceFile, path: Pat
         _rekey(session, row.deck_id, siblings, specs)
         for sibling in siblings:  # the file now holds this note as the learner wants it
             sibling.edited_in_app_at = None
-    _write_atomic(path, new_text, bom)
-    report = import_file(store, path, fmt=source.format, deck_name=deck_name, source_key=source.path)
-    if report.error:
-        raise EditError(f"written to {path}, but the re-import failed: {report.error}")
+    _write_and_reimport(store, path, new_text, bom, source, deck_name)
     return SaveResult(card_id, path, f"Saved; {path.name} updated (only this card's lines).")
 
 
@@ -302,8 +306,6 @@ def _new_row(spec: CardSpec, deck_id: int, source_id: int | None, now) -> Card:
 
 
 def _add(store, draft: CardDraft) -> SaveResult:
-    from flashtrain.store.sync import import_file
-
     specs = note_specs(draft, reversed_twin=False)
     with store.sessions() as session:
         deck = session.get(Deck, draft.deck_id)
@@ -314,17 +316,14 @@ def _add(store, draft: CardDraft) -> SaveResult:
         source = _single_markdown_source(session, deck.id)
         deck_name = deck.name
     path = _writable_markdown(source)
-    if path is not None and path.is_file() and os.access(path, os.W_OK):
+    if _can_write(path):
         text, bom = _read(path)
         newline = "\r\n" if "\r\n" in text else "\n"
         body = text.rstrip("\r\n")
         note = newline.join(render_note(specs).split("\n"))
         new_text = f"{body}{newline}{newline}---{newline}{newline}{note}{newline}" if body else note + newline
         _validate(new_text, path, deck_name)
-        _write_atomic(path, new_text, bom)
-        report = import_file(store, path, fmt=source.format, deck_name=deck_name, source_key=source.path)
-        if report.error:
-            raise EditError(f"written to {path}, but the re-import failed: {report.error}")
+        _write_and_reimport(store, path, new_text, bom, source, deck_name)
         with store.sessions() as session:
             card_id = session.scalar(select(Card.id).where(Card.deck_id == draft.deck_id, Card.key == specs[0].key))
         return SaveResult(card_id, path, f"Added; appended to {path.name}.")
@@ -347,7 +346,6 @@ def retire_card(store, card_id: int) -> SaveResult:
     in the store only.
     """
     from flashtrain.deck.writeback import remove_note
-    from flashtrain.store.sync import import_file
 
     with store.sessions() as session:
         card = session.get(Card, card_id)
@@ -357,7 +355,7 @@ def retire_card(store, card_id: int) -> SaveResult:
         path = _writable_markdown(source)
         deck_name = session.get(Deck, card.deck_id).name
         key, explicit_id, line = card.key, card.explicit_id, card.source_line
-    if path is not None and path.is_file() and os.access(path, os.W_OK):
+    if _can_write(path):
         text, bom = _read(path)
         try:
             new_text = remove_note(text, key=key, explicit_id=explicit_id, line=line, path=str(path))
@@ -367,10 +365,7 @@ def retire_card(store, card_id: int) -> SaveResult:
         with store.sessions.begin() as session:  # an earlier app edit must not keep the card alive
             for sibling in _siblings(session, session.get(Card, card_id)):
                 sibling.edited_in_app_at = None
-        _write_atomic(path, new_text, bom)
-        report = import_file(store, path, fmt=source.format, deck_name=deck_name, source_key=source.path)
-        if report.error:
-            raise EditError(f"written to {path}, but the re-import failed: {report.error}")
+        _write_and_reimport(store, path, new_text, bom, source, deck_name)
         return SaveResult(card_id, path, f"Card retired and removed from {path.name}; its history is kept.")
     with store.sessions.begin() as session:
         session.get(Card, card_id).retired_at = utcnow()
