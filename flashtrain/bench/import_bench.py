@@ -8,6 +8,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from flashtrain.cli import common
+
 
 def register(bench_sub: argparse._SubParsersAction) -> None:
     parser = bench_sub.add_parser("import", help="time importing a generated 10,000-card deck")
@@ -64,9 +66,7 @@ def run(args: argparse.Namespace) -> int:
         "peak_rss_mib": round(peak_mib, 1),
     }
     if args.json:
-        import json
-
-        print(json.dumps(figures, indent=2))
+        common.print_json(figures)
     else:
         print(f"first import:        {figures['first_import_cards_per_second']:>9,} cards/s "
               f"({first_seconds:.3f} s for {args.cards:,} cards; target >= 5,000 cards/s)")

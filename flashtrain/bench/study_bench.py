@@ -17,6 +17,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from flashtrain.cli import common
+
 
 def register(bench_sub: argparse._SubParsersAction) -> None:
     parser = bench_sub.add_parser("study", help="time next card, rate and undo on a large collection")
@@ -136,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
                "build_seconds": round(build_seconds, 1), "deck_summaries_ms": round(summary_seconds * 1000, 1)}
     figures |= {name: _ms(samples) for name, samples in timings.items() if samples}
     if args.json:
-        print(json.dumps(figures, indent=2))
+        common.print_json(figures)
         return 0
     print(f"{args.cards:,} cards, {args.reviews:,} review rows, {due_total:,} reviews due; "
           f"built in {figures['build_seconds']} s")
