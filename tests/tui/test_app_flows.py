@@ -316,8 +316,7 @@ def reference_of(app, snippet_id):
 
 @pytest.fixture
 def code_store(tmp_path):
-    if not (bundled_cards_dir() / "snippets" / "adam_update.md").is_file():
-        pytest.skip("the bundled adam_update snippet is not present")
+    assert (bundled_cards_dir() / "snippets" / "adam_update.md").is_file()  # ships in cards/snippets
     path = tmp_path / "code.md"
     path.write_text(CODE_DECK, encoding="utf-8")
     store = open_store(tmp_path / "c.db")
@@ -369,8 +368,7 @@ async def test_code_card_failing_then_passing_check(code_store):
 
 async def test_untrusted_deck_snippet_asks_for_trust(tmp_path):
     source = bundled_cards_dir() / "snippets" / "adam_update.md"
-    if not source.is_file():
-        pytest.skip("the bundled adam_update snippet is not present")
+    assert source.is_file()  # the bundled snippet ships in cards/snippets
     folder = tmp_path / "imported"
     (folder / "snippets").mkdir(parents=True)
     text = source.read_text(encoding="utf-8").replace("adam_update", "adam_step_copy")
@@ -602,8 +600,7 @@ async def test_code_editor_enter_keeps_python_indentation():
 
 async def test_code_card_after_code_card(tmp_path):
     """Rating a code card when the next one is a code card too (two panels, one leaving) must not crash."""
-    if not (bundled_cards_dir() / "snippets" / "adam_update.md").is_file():
-        pytest.skip("the bundled adam_update snippet is not present")
+    assert (bundled_cards_dir() / "snippets" / "adam_update.md").is_file()  # ships in cards/snippets
     path = tmp_path / "two.md"
     path.write_text(CODE_DECK + "\n---\n\nQ: Adam once more.\nA: Again.\n\nsnippet: adam_update\n", encoding="utf-8")
     store = open_store(tmp_path / "two.db")
