@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flashtrain.cli import common
 
-ANKI_TO_CONFIDENCE = {1: 1, 2: 2, 3: 4, 4: 5}
 N_SPLITS = 5
 
 
@@ -42,7 +41,9 @@ def register(bench_sub: argparse._SubParsersAction) -> None:
 
 def read_revlog(path: Path, scale: str) -> list[list[tuple[datetime, int]]]:
     """Histories per card; raises UserError 'file:line: what' on the first bad row."""
-    mapping = ANKI_TO_CONFIDENCE if scale == "anki" else {g: g for g in range(1, 6)}
+    from flashtrain.scheduler.core import RATING_SCALES
+
+    mapping = RATING_SCALES[scale]
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as error:

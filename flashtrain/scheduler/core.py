@@ -54,6 +54,9 @@ Rating = int  # 1..5
 
 RATING_LABELS: dict[int, str] = {1: "Not at all", 2: "Barely", 3: "With effort", 4: "Well", 5: "Perfectly"}
 RATINGS: tuple[int, ...] = (1, 2, 3, 4, 5)
+# Ratings as a review log from elsewhere writes them -> ours. Anki's Again/Hard/Good/Easy become
+# 1/2/4/5 (4 is what the scheduler reads as FSRS "Good").
+RATING_SCALES: dict[str, dict[int, int]] = {"confidence": {r: r for r in RATINGS}, "anki": {1: 1, 2: 2, 3: 4, 4: 5}}
 GRADE_TO_G: dict[int, float] = {1: 1.0, 2: 2.0, 3: 2.5, 4: 3.0, 5: 4.0}
 
 # FSRS-6 medians over 10k Anki users (srs-benchmark README); w20 is the forgetting-curve decay.
@@ -392,8 +395,8 @@ def preview(state: MemoryState, now: datetime, config: SchedulerConfig = Schedul
 
 
 __all__ = [
-    "Rating", "RATING_LABELS", "RATINGS", "GRADE_TO_G", "DEFAULT_WEIGHTS", "N_WEIGHTS", "WEIGHT_BOUNDS",
-    "SchedulerConfig", "MemoryState", "ReviewRecord", "review", "retrievability", "preview",
+    "Rating", "RATING_LABELS", "RATINGS", "RATING_SCALES", "GRADE_TO_G", "DEFAULT_WEIGHTS", "N_WEIGHTS",
+    "WEIGHT_BOUNDS", "SchedulerConfig", "MemoryState", "ReviewRecord", "review", "retrievability", "preview",
     "forgetting_curve", "decay_factor", "update_memory", "interval_days", "study_day",
     "study_days_between", "day_boundary",
 ]

@@ -28,15 +28,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flashtrain.scheduler import core
-from flashtrain.scheduler.core import MemoryState, SchedulerConfig
+from flashtrain.scheduler.core import RATING_SCALES, MemoryState, SchedulerConfig
 from flashtrain.store.models import Card, Deck, ReviewLog
 from flashtrain.study.service import card_sides, write_state
 from flashtrain.study.settings import load_settings
 
 EXPORT_COLUMNS = ("card_id", "review_time", "rating", "duration_ms", "deck", "question")
-SCALES = {"confidence": {1: 1, 2: 2, 3: 3, 4: 4, 5: 5},
-          # Anki Again/Hard/Good/Easy -> our 1/2/4/5 (the scheduler reads 4 as FSRS "Good")
-          "anki": {1: 1, 2: 2, 3: 4, 4: 5}}
 UNKNOWN_LINES_SHOWN = 5
 
 
@@ -102,9 +99,9 @@ def _column(header: list[str], *names: str) -> str | None:
 
 def parse_history(text: str, path: str, scale: str = "confidence") -> list[HistoryRow]:
     """All rows of a history CSV, or HistoryError at the first bad one."""
-    if scale not in SCALES:
-        raise HistoryError(path, 1, f"unknown rating scale {scale!r}; expected one of {', '.join(SCALES)}")
-    mapping = SCALES[scale]
+    if scale not in RATING_SCALES:
+        raise HistoryError(path, 1, f"unknown rating scale {scale!r}; expected one of {', '.join(RATING_SCALES)}")
+    mapping = RATING_SCALES[scale]
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
         header = next(reader)
