@@ -166,11 +166,11 @@ def cmd_history_import(args: argparse.Namespace) -> int:
 def cmd_settings(args: argparse.Namespace) -> int:
     from flashtrain.study.settings import SETTINGS, SettingError, load_settings, save_setting
 
+    if args.name and args.name not in SETTINGS:
+        raise common.UserError(f"unknown setting {args.name!r}; known: {', '.join(SETTINGS)}")
     store = common.open_store(args, bundled=False)
     try:
         if args.value is not None:
-            if args.name not in SETTINGS:
-                raise common.UserError(f"unknown setting {args.name!r}; known: {', '.join(SETTINGS)}")
             value = None if args.value == "default" else _parse_value(args.value)
             try:
                 with store.sessions.begin() as s:
@@ -182,9 +182,6 @@ def cmd_settings(args: argparse.Namespace) -> int:
     finally:
         store.close()
     names = [args.name] if args.name else list(SETTINGS)
-    for name in names:
-        if name not in SETTINGS:
-            raise common.UserError(f"unknown setting {name!r}; known: {', '.join(SETTINGS)}")
     values = {name: getattr(current, name) for name in names}
     if args.json:
         common.print_json({k: list(v) if isinstance(v, tuple) else v for k, v in values.items()})
