@@ -41,6 +41,26 @@ def _library(args, store=None):
     return SnippetLibrary.from_store(store), store
 
 
+def _source(library, snippet_id: str):
+    from flashtrain.snippets.library import UnknownSnippetError
+
+    try:
+        return library.get(snippet_id)
+    except UnknownSnippetError as error:
+        raise UserError(f"{error} (see `flashtrain snippets`)", EXIT_USAGE) from error
+
+
+def _trusting(args, library, store, source):
+    """The library to run from: with --trust on an untrusted snippet, its decks are trusted
+    (recorded in the store) and the library is read again."""
+    from flashtrain.snippets.library import trust_decks
+
+    if not (args.trust and not source.runnable):
+        return library
+    trust_decks(store, source.deck_ids)
+    return _library(args, store)[0]
+
+
 def _linked_cards(store) -> dict[str, list[dict]]:
     from sqlalchemy import select
 
@@ -113,22 +133,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _grade_solution(args: argparse.Namespace) -> int:
     from flashtrain.snippets.grading import grade
-    from flashtrain.snippets.library import UnknownSnippetError, UntrustedSnippetError, trust_decks
+    from flashtrain.snippets.library import UntrustedSnippetError
 
     library, store = _library(args)
-    try:
-        source = library.get(args.id)
-    except UnknownSnippetError as error:
-        raise UserError(f"{error} (see `flashtrain snippets`)", EXIT_USAGE) from error
+    source = _source(library, args.id)
     try:
         code = args.solution.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(f"{args.solution}: no such file", EXIT_USAGE) from None
     except (OSError, UnicodeDecodeError) as error:
         raise UserError(f"{args.solution}: cannot read: {error}", EXIT_USAGE) from None
-    if args.trust and not source.runnable:
-        trust_decks(store, source.deck_ids)
-        library, _ = _library(args, store)
+    library = _trusting(args, library, store, source)
     try:
         result = grade(args.id, code, library=library, seed=args.seed)
     except UntrustedSnippetError as error:
@@ -160,18 +175,12 @@ def _verify_all(args: argparse.Namespace, only: str | None = None) -> int:
     """Every runnable snippet (or just `only`): the reference passes, and every mutant fails at
     least one check."""
     from flashtrain.snippets.grading import grade
-    from flashtrain.snippets.library import trust_decks
 
     library, store = _library(args)
     ids = library.ids()
     if only is not None:
-        if only not in ids:
-            raise UserError(f"unknown snippet {only!r} (see `flashtrain snippets`)", EXIT_USAGE)
         ids = [only]
-        source = library.get(only)
-        if args.trust and not source.runnable:
-            trust_decks(store, source.deck_ids)
-            library, _ = _library(args, store)
+        library = _trusting(args, library, store, _source(library, only))
     reports, ok = [], not library.errors
     for error in library.errors:
         print(error, file=sys.stderr)
