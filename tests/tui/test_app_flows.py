@@ -2,40 +2,25 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from textual.widgets import DataTable, Input, Static, TextArea
-from tui_fixtures import NOW, add_attempts, add_card, add_reviews
+from tui_fixtures import (NOW, SIZE, add_attempts, add_card, add_reviews, bundled_store_from_deck, press, running,
+                          settle, store_from_deck)
 
 from flashtrain.paths import bundled_cards_dir
 from flashtrain.store.engine import open_store
 from flashtrain.store.models import Attempt, Card, Deck, ReviewLog
 from flashtrain.store.sync import import_file
 from flashtrain.study.queue import QueueSpec
-from flashtrain.study.service import StudyService
-from flashtrain.tui.app import FlashtrainApp
 from flashtrain.tui.screens.browse import BrowseScreen
 from flashtrain.tui.screens.dialogs import KeysScreen, TrustDialog
 from flashtrain.tui.screens.edit import EditCardScreen
 from flashtrain.tui.screens.home import HomeScreen
 from flashtrain.tui.screens.stats import StatsScreen
 from flashtrain.tui.screens.study import StudyScreen
-
-SIZE = (80, 24)
-
-
-def make_app(store, **kwargs) -> FlashtrainApp:
-    return FlashtrainApp(store, StudyService(store, clock=lambda: NOW), **kwargs)
-
-
-async def settle(app, pilot, delay: float = 0.05) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause(delay)
-
 
 def review_count(store, card_id=None) -> int:
     with store.sessions() as s:
@@ -47,9 +32,7 @@ def review_count(store, card_id=None) -> int:
 
 # -- home and study ---------------------------------------------------------------------------------
 async def test_home_lists_decks_with_counts(filled_store):
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running(filled_store) as (app, pilot):
         assert isinstance(app.screen, HomeScreen)
         table = app.screen.query_one("#decks", DataTable)
         assert table.row_count == 3  # "All decks" + two decks
@@ -60,11 +43,8 @@ async def test_home_lists_decks_with_counts(filled_store):
 
 
 async def test_study_reveal_rate_logs_review_then_undo(filled_store):
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("s")
-        await settle(app, pilot)
+    async with running(filled_store) as (app, pilot):
+        await press(app, pilot, "s")
         screen = app.screen
         assert isinstance(screen, StudyScreen)
         first = screen.card
@@ -72,35 +52,29 @@ async def test_study_reveal_rate_logs_review_then_undo(filled_store):
         assert not screen.query_one("#back").display
         await pilot.press("4")  # rating before reveal does nothing
         assert review_count(filled_store) == 0
-        await pilot.press("space")
-        await settle(app, pilot)
+        await press(app, pilot, "space")
         assert screen.revealed and screen.query_one("#back").display
         label = str(screen.query_one("#rating-4", Static).render())
         assert "Well" in label and any(unit in label for unit in ("m", "h", "d", "mo", "y"))
-        await pilot.press("4")
-        await settle(app, pilot)
+        await press(app, pilot, "4")
         assert review_count(filled_store, first.card_id) == 1  # committed before the next card shows
         with filled_store.sessions() as s:
             assert s.scalar(select(ReviewLog.rating)) == 4
         assert screen.done == 1
         assert screen.card is None or screen.card.card_id != first.card_id
         assert "done 1" in str(screen.query_one("#study-progress", Static).render())
-        await pilot.press("u")
-        await settle(app, pilot)
+        await press(app, pilot, "u")
         assert review_count(filled_store) == 0
         assert screen.card.card_id == first.card_id and screen.done == 0
         assert "done 0" in str(screen.query_one("#study-progress", Static).render())
 
 
 async def test_study_finishes_and_suspend_bury_flag(filled_store):
-    app = make_app(filled_store, start=QueueSpec(deck_ids=None))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running(filled_store, start=QueueSpec(deck_ids=None)) as (app, pilot):
         screen = app.screen
         assert isinstance(screen, StudyScreen)
         card_id = screen.card.card_id
-        await pilot.press("f")
-        await settle(app, pilot)
+        await press(app, pilot, "f")
         with filled_store.sessions() as s:
             assert s.get(Card, card_id).flagged
         await pilot.press("s")  # suspend
@@ -118,11 +92,8 @@ async def test_study_finishes_and_suspend_bury_flag(filled_store):
 
 # -- add and edit -----------------------------------------------------------------------------------
 async def test_add_card_from_home(filled_store):
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
+    async with running(filled_store) as (app, pilot):
+        await press(app, pilot, "a")
         screen = app.screen
         assert isinstance(screen, EditCardScreen)
         screen.query_one("#question", TextArea).text = "What is the softmax of $z$?"
@@ -131,8 +102,7 @@ async def test_add_card_from_home(filled_store):
         screen.query_one("#hints", TextArea).text = "exponentials\nnormalise"
         await settle(app, pilot)
         assert "ᵢ" in screen.query_one("#preview").card_source or "softmax" in screen.query_one("#preview").card_source
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await press(app, pilot, "ctrl+s")
         assert isinstance(app.screen, HomeScreen)
     with filled_store.sessions() as s:
         card = s.scalar(select(Card).where(Card.question == "What is the softmax of $z$?"))
@@ -155,37 +125,29 @@ A: Divide by the root of an EWA of squared gradients.
 
 @pytest.fixture
 def file_store(tmp_path):
-    path = tmp_path / "tiny.md"
-    path.write_text(DECK, encoding="utf-8")
-    store = open_store(tmp_path / "f.db")
-    assert import_file(store, path).error is None
+    store, path = store_from_deck(tmp_path, DECK, "tiny.md")
     yield store, path
     store.close()
 
 
 async def test_edit_current_card_writes_the_deck_file_back(file_store):
     store, path = file_store
-    app = make_app(store, start=QueueSpec())
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running(store, start=QueueSpec()) as (app, pilot):
         study = app.screen
         card_id = study.card.card_id
         await pilot.press("space", "3")  # history to keep
         await settle(app, pilot)
         await pilot.press("u")
-        await pilot.press("space", "3")
-        await settle(app, pilot)
+        await press(app, pilot, "space", "3")
         study.show_card(app.service.card(card_id))
         await settle(app, pilot)
-        await pilot.press("e")
-        await settle(app, pilot)
+        await press(app, pilot, "e")
         editor = app.screen
         assert isinstance(editor, EditCardScreen)
         assert "tiny.md" in str(editor.query_one("#edit-source", Static).render())
         old_question = editor.query_one("#question", TextArea).text
         editor.query_one("#answer", TextArea).text = "Edited answer with $\\beta$."
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await press(app, pilot, "ctrl+s")
         assert app.screen is study
         assert study.card.card_id == card_id and study.card.answer == "Edited answer with $\\beta$."
     text = path.read_text()
@@ -197,11 +159,8 @@ async def test_edit_current_card_writes_the_deck_file_back(file_store):
 
 # -- browse -----------------------------------------------------------------------------------------
 async def test_browse_search_sort_suspend_and_delete(filled_store):
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("b")
-        await settle(app, pilot, 0.1)
+    async with running(filled_store) as (app, pilot):
+        await press(app, pilot, "b", delay=0.1)
         screen = app.screen
         assert isinstance(screen, BrowseScreen)
         table = screen.query_one("#cards", DataTable)
@@ -229,8 +188,7 @@ async def test_browse_search_sort_suspend_and_delete(filled_store):
         query.value = "rmsprop"
         await query.action_submit()
         await settle(app, pilot)
-        await pilot.press("x")
-        await settle(app, pilot)
+        await press(app, pilot, "x")
         await pilot.press("y")  # confirm
         await settle(app, pilot)
         assert screen.rows == []
@@ -239,9 +197,7 @@ async def test_browse_search_sort_suspend_and_delete(filled_store):
 
 
 async def test_browse_shows_query_errors(filled_store):
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running(filled_store) as (app, pilot):
         app.action_browse()
         await settle(app, pilot)
         query = app.screen.query_one("#query", Input)
@@ -257,11 +213,8 @@ async def test_stats_screen_renders_data(filled_store):
         adam = s.scalar(select(Card.id).where(Card.key == "id:adam-beta1"))
     add_reviews(filled_store, [(adam, NOW - timedelta(days=d), 4, 3.0, 12_000, "review") for d in range(3)])
     add_attempts(filled_store, [(adam, "ewa", "pass"), (adam, "ewa", "fail")])
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("t")
-        await settle(app, pilot, 0.1)
+    async with running(filled_store) as (app, pilot):
+        await press(app, pilot, "t", delay=0.1)
         screen = app.screen
         assert isinstance(screen, StatsScreen)
         assert screen.stats is not None and screen.stats.reviews_total == 3
@@ -277,19 +230,15 @@ async def test_stats_screen_renders_data(filled_store):
 async def test_keys_screen_and_command_palette_entries(filled_store):
     from flashtrain.tui.commands import FlashtrainCommands
 
-    app = make_app(filled_store, start=QueueSpec())
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running(filled_store, start=QueueSpec()) as (app, pilot):
         study = app.screen
         titles = [title for title, _, _ in FlashtrainCommands(study).commands()]
         assert any(t.startswith("Reveal") for t in titles) and "Browse cards" in titles
-        await pilot.press("question_mark")
-        await settle(app, pilot)
+        await press(app, pilot, "question_mark")
         assert isinstance(app.screen, KeysScreen)
         keys_text = str(app.screen.query_one(".keys-table", Static).render())
         assert "Reveal" in keys_text and "Undo" in keys_text
-        await pilot.press("escape")
-        await settle(app, pilot)
+        await press(app, pilot, "escape")
         assert app.screen is study
         await pilot.resize_terminal(200, 50)
         await settle(app, pilot)
@@ -317,24 +266,18 @@ def reference_of(app, snippet_id):
 @pytest.fixture
 def code_store(tmp_path):
     assert (bundled_cards_dir() / "snippets" / "adam_update.md").is_file()  # ships in cards/snippets
-    path = tmp_path / "code.md"
-    path.write_text(CODE_DECK, encoding="utf-8")
-    store = open_store(tmp_path / "c.db")
-    assert import_file(store, path).error is None
+    store, _ = store_from_deck(tmp_path, CODE_DECK, "code.md")
     yield store
     store.close()
 
 
 async def test_code_card_failing_then_passing_check(code_store):
-    app = make_app(code_store, start=QueueSpec())
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+    async with running(code_store, start=QueueSpec(), size=(100, 30)) as (app, pilot):
         screen = app.screen
         assert screen.card.snippet_id == "adam_update" and screen.code_panel is not None
         editor = screen.query_one("#code-editor", TextArea)
         assert "def adam_update" in editor.text  # the starter
-        await pilot.press("ctrl+r")
-        await settle(app, pilot, 0.2)
+        await press(app, pilot, "ctrl+r", delay=0.2)
         panel = screen.code_panel
         assert panel.last_result["status"] in ("fail", "error")
         assert not screen.revealed and screen.suggested in (1, 2)
@@ -344,22 +287,19 @@ async def test_code_card_failing_then_passing_check(code_store):
         wrong = reference_of(app, "adam_update").replace("np.sqrt(s_hat) + eps", "np.sqrt(s_hat + eps)")
         if wrong != reference_of(app, "adam_update"):
             editor.text = wrong
-            await pilot.press("ctrl+r")
-            await settle(app, pilot, 0.2)
+            await press(app, pilot, "ctrl+r", delay=0.2)
             assert panel.last_result["status"] == "fail"
             output = screen.query_one("#code-output").card_source
             assert "expected" in output and "actual" in output
             assert panel.last_result["hint"] and "Hint:" in output  # the matching mutant's hint
         editor.text = reference_of(app, "adam_update")
-        await pilot.press("ctrl+r")
-        await settle(app, pilot, 0.2)
+        await press(app, pilot, "ctrl+r", delay=0.2)
         assert panel.last_result["status"] == "pass"
         assert screen.revealed  # a pass reveals the answer and the reference
         assert screen.query_one("#reference").display
         assert screen.suggested == 4  # passed, but not on the first attempt
         assert screen.query_one("#rating-4").has_class("suggested")
-        await pilot.press("4")
-        await settle(app, pilot)
+        await press(app, pilot, "4")
     with code_store.sessions() as s:
         statuses = [a.status for a in s.scalars(select(Attempt).order_by(Attempt.id))]
         assert statuses[-1] == "pass" and statuses[0] in ("fail", "error") and len(statuses) >= 2
@@ -376,18 +316,14 @@ async def test_untrusted_deck_snippet_asks_for_trust(tmp_path):
     (folder / "deck.md").write_text(CODE_DECK.replace("adam_update", "adam_step_copy"), encoding="utf-8")
     store = open_store(tmp_path / "u.db")
     assert import_file(store, folder / "deck.md").error is None
-    app = make_app(store, start=QueueSpec())
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+    async with running(store, start=QueueSpec(), size=(100, 30)) as (app, pilot):
         screen = app.screen
         assert screen.code_panel is not None and screen.code_panel.snippet is not None
-        await pilot.press("ctrl+r")
-        await settle(app, pilot)
+        await press(app, pilot, "ctrl+r")
         assert isinstance(app.screen, TrustDialog)
         with store.sessions() as s:
             assert s.scalar(select(func.count()).select_from(Attempt)) == 0  # nothing ran
-        await pilot.press("y")
-        await settle(app, pilot, 0.2)
+        await press(app, pilot, "y", delay=0.2)
         assert app.screen is screen
         with store.sessions() as s:
             assert s.scalar(select(Deck.trusted).where(Deck.name == "Code deck"))
@@ -400,20 +336,15 @@ async def test_import_runs_in_a_worker_with_progress(tmp_path, filled_store):
 
     deck = tmp_path / "extra.md"
     deck.write_text("---\nname: Extra\n---\n\nQ: One?\nA: Two.\n", encoding="utf-8")
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("i")
-        await settle(app, pilot)
+    async with running(filled_store) as (app, pilot):
+        await press(app, pilot, "i")
         assert isinstance(app.screen, PathDialog)
         app.screen.query_one("#path", Input).value = str(deck)
-        await pilot.press("enter")
-        await settle(app, pilot, 0.1)
+        await press(app, pilot, "enter", delay=0.1)
         task = app.screen
         assert isinstance(task, TaskScreen) and task.finished and task.ok
         assert "1 added" in str(task.query_one("#task-log", Static).render())
-        await pilot.press("escape")
-        await settle(app, pilot)
+        await press(app, pilot, "escape")
         table = app.screen.query_one("#decks", DataTable)
         assert "Extra" in [table.get_row_at(i)[0] for i in range(table.row_count)]
 
@@ -421,11 +352,8 @@ async def test_import_runs_in_a_worker_with_progress(tmp_path, filled_store):
 async def test_optimize_with_too_little_history_says_so(filled_store):
     from flashtrain.tui.screens.tasks import TaskScreen
 
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("o")
-        await settle(app, pilot, 0.1)
+    async with running(filled_store) as (app, pilot):
+        await press(app, pilot, "o", delay=0.1)
         task = app.screen
         assert isinstance(task, TaskScreen) and task.finished
         assert "not enough review history" in str(task.query_one("#task-log", Static).render())
@@ -434,9 +362,7 @@ async def test_optimize_with_too_little_history_says_so(filled_store):
 async def test_code_editor_keys_do_not_rate_and_escape_leaves_editor(code_store):
     from flashtrain.tui.widgets.code_panel import make_editor
 
-    app = make_app(code_store, start=QueueSpec())
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running(code_store, start=QueueSpec()) as (app, pilot):
         screen = app.screen
         await pilot.press("ctrl+e")
         editor = screen.query_one("#code-editor", TextArea)
@@ -458,36 +384,28 @@ async def test_code_editor_keys_do_not_rate_and_escape_leaves_editor(code_store)
 async def test_browse_open_shows_the_card(filled_store):
     from flashtrain.tui.screens.card_modal import CardModal
 
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running(filled_store) as (app, pilot):
         app.action_browse()
         await settle(app, pilot)
         await pilot.press("enter")  # from the search box to the table
         await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await press(app, pilot, "enter")
         assert isinstance(app.screen, CardModal)
         await pilot.press("escape")
         assert isinstance(app.screen, BrowseScreen)
 
 
 async def test_leaving_a_command_line_session_opens_home(filled_store):
-    app = make_app(filled_store, start=QueueSpec())
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running(filled_store, start=QueueSpec()) as (app, pilot):
         assert isinstance(app.screen, StudyScreen)
-        await pilot.press("escape")
-        await settle(app, pilot)
+        await press(app, pilot, "escape")
         assert isinstance(app.screen, HomeScreen)
         assert app.screen.query_one("#decks", DataTable).row_count == 3
 
 
 async def test_browse_typing_on_open_goes_to_the_search_box(filled_store):
     """Letters are shortcuts only in the table: a query typed straight away must not suspend or edit."""
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running(filled_store) as (app, pilot):
         await pilot.press("b")
         await pilot.press(*"has:code deck:optim")  # typed at once, before the first search returns
         await settle(app, pilot, 0.4)
@@ -515,30 +433,17 @@ async def test_browse_typing_on_open_goes_to_the_search_box(filled_store):
 
 
 async def test_editing_a_bundled_card_says_store_only_and_leaves_the_file(tmp_path, monkeypatch):
-    import flashtrain.paths
-    from flashtrain.store.sync import BUNDLED_PREFIX
-
-    folder = tmp_path / "install-cards"
-    folder.mkdir()
-    path = folder / "tiny.md"
-    path.write_text(DECK, encoding="utf-8")
-    monkeypatch.setattr(flashtrain.paths, "bundled_cards_dir", lambda: folder)
-    store = open_store(tmp_path / "b.db")
-    assert import_file(store, path, origin="bundled", source_key=BUNDLED_PREFIX + "tiny.md").error is None
-    app = make_app(store, start=QueueSpec())
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    store, path = bundled_store_from_deck(tmp_path, monkeypatch, DECK, "tiny.md")
+    async with running(store, start=QueueSpec()) as (app, pilot):
         study = app.screen
         card_id = study.card.card_id
-        await pilot.press("e")
-        await settle(app, pilot)
+        await press(app, pilot, "e")
         editor = app.screen
         assert isinstance(editor, EditCardScreen)
         source_line = str(editor.query_one("#edit-source", Static).render())
         assert "Bundled deck" in source_line and "store only" in source_line
         editor.query_one("#answer", TextArea).text = "My own answer."
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await press(app, pilot, "ctrl+s")
         assert app.screen is study and study.card.answer == "My own answer."
     assert path.read_text(encoding="utf-8") == DECK
     with store.sessions() as s:
@@ -554,11 +459,8 @@ async def test_custom_session_dialog_shows_the_choice_and_arrows_choose(filled_s
     def marks(dialog) -> list[str]:
         return [str(button.render())[:3] for button in dialog.query(RadioButton)]
 
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("c")
-        await settle(app, pilot)
+    async with running(filled_store) as (app, pilot):
+        await press(app, pilot, "c")
         dialog = app.screen
         assert isinstance(dialog, CustomSessionDialog)
         assert marks(dialog) == ["(•)", "( )", "( )", "( )"]  # visible without colour
@@ -568,15 +470,12 @@ async def test_custom_session_dialog_shows_the_choice_and_arrows_choose(filled_s
         await pilot.press("enter")  # enter starts
         await settle(app, pilot)
         assert isinstance(app.screen, StudyScreen) and app.screen.spec.mode == "lapsed"
-        await pilot.press("escape")
-        await settle(app, pilot)
-        await pilot.press("c")
-        await settle(app, pilot)
+        await press(app, pilot, "escape")
+        await press(app, pilot, "c")
         await pilot.press("up")  # wraps round to the last option
         await pilot.press("tab", "tab")  # deck, then the tag box
         await pilot.press(*"adam")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await press(app, pilot, "ctrl+s")
         assert isinstance(app.screen, StudyScreen)
         assert app.screen.spec.mode == "due" and app.screen.spec.tag == "adam"
 
@@ -601,17 +500,12 @@ async def test_code_editor_enter_keeps_python_indentation():
 async def test_code_card_after_code_card(tmp_path):
     """Rating a code card when the next one is a code card too (two panels, one leaving) must not crash."""
     assert (bundled_cards_dir() / "snippets" / "adam_update.md").is_file()  # ships in cards/snippets
-    path = tmp_path / "two.md"
-    path.write_text(CODE_DECK + "\n---\n\nQ: Adam once more.\nA: Again.\n\nsnippet: adam_update\n", encoding="utf-8")
-    store = open_store(tmp_path / "two.db")
-    assert import_file(store, path).error is None
-    app = make_app(store, start=QueueSpec())
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    store, _ = store_from_deck(tmp_path, CODE_DECK + "\n---\n\nQ: Adam once more.\nA: Again.\n\nsnippet: adam_update\n",
+                               "two.md")
+    async with running(store, start=QueueSpec()) as (app, pilot):
         screen = app.screen
         first = screen.card.card_id
-        await pilot.press("space", "3")
-        await settle(app, pilot)
+        await press(app, pilot, "space", "3")
         assert screen.card is not None and screen.card.card_id != first
         assert screen.code_panel is not None and len(screen.query("CodePanel")) == 1
     store.close()
@@ -620,18 +514,12 @@ async def test_code_card_after_code_card(tmp_path):
 async def test_code_status_line_fits_80_columns_after_a_check(tmp_path):
     """The line above the editor (attempt, verdict, suggested rating) is one row high: at 80x24 it
     must not be cut off in the middle of the suggestion, even for the longest snippet id."""
-    path = tmp_path / "code.md"
-    path.write_text(CODE_DECK.replace("adam_update", "update_running_stats"), encoding="utf-8")
-    store = open_store(tmp_path / "c.db")
-    assert import_file(store, path).error is None
-    app = make_app(store, start=QueueSpec())
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    store, _ = store_from_deck(tmp_path, CODE_DECK.replace("adam_update", "update_running_stats"), "code.md")
+    async with running(store, start=QueueSpec()) as (app, pilot):
         screen = app.screen
         editor = screen.query_one("#code-editor", TextArea)
         editor.text = "def update_running_stats(running_mu, running_var, Z, beta):\n    return 0, 0\n"
-        await pilot.press("ctrl+r")
-        await settle(app, pilot, 0.2)
+        await press(app, pilot, "ctrl+r", delay=0.2)
         status = screen.code_panel.query_one("#code-status", Static)
         text = str(status.render())
         assert "attempt 1: failed" in text and "Not at all" in text
@@ -642,50 +530,37 @@ async def test_code_status_line_fits_80_columns_after_a_check(tmp_path):
 async def test_keys_from_the_browse_search_box_and_the_edit_form(filled_store):
     """? in Browse's (empty) search box shows the keys instead of searching for "?"; in the card form,
     where ? is text, f1 shows them."""
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("b")
-        await settle(app, pilot)
+    async with running(filled_store) as (app, pilot):
+        await press(app, pilot, "b")
         browse = app.screen
         assert browse.focused is browse.query_one("#query", Input)
-        await pilot.press("question_mark")
-        await settle(app, pilot)
+        await press(app, pilot, "question_mark")
         assert isinstance(app.screen, KeysScreen)
         assert browse.query_one("#query", Input).value == ""
-        await pilot.press("escape")
-        await settle(app, pilot)
+        await press(app, pilot, "escape")
         await pilot.press("w", "h", "y", "question_mark")  # inside a query, ? is text
         await settle(app, pilot)
         assert browse.query_one("#query", Input).value == "why?" and app.screen is browse
-        await pilot.press("escape", "escape")
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
+        await press(app, pilot, "escape", "escape")
+        await press(app, pilot, "a")
         assert isinstance(app.screen, EditCardScreen)
         await pilot.press("question_mark")
         assert app.screen.query_one("#question", TextArea).text == "?"
-        await pilot.press("f1")
-        await settle(app, pilot)
+        await press(app, pilot, "f1")
         assert isinstance(app.screen, KeysScreen)
 
 
 async def test_add_card_refuses_a_link_to_a_snippet_that_does_not_exist(filled_store):
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
+    async with running(filled_store) as (app, pilot):
+        await press(app, pilot, "a")
         screen = app.screen
         screen.query_one("#question", TextArea).text = "Implement softmax."
         screen.query_one("#answer", TextArea).text = "Column-wise, stable."
         screen.query_one("#snippet", Input).value = "softmaxx"  # a typo
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await press(app, pilot, "ctrl+s")
         assert app.screen is screen  # not saved: the form stays open
         screen.query_one("#snippet", Input).value = "softmax"
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await press(app, pilot, "ctrl+s")
         assert isinstance(app.screen, HomeScreen)
     with filled_store.sessions() as s:
         assert s.scalars(select(Card.snippet_id).where(Card.question == "Implement softmax.")).all() == ["softmax"]
@@ -694,17 +569,13 @@ async def test_add_card_refuses_a_link_to_a_snippet_that_does_not_exist(filled_s
 async def test_editing_a_code_card_keeps_the_answer_being_written(code_store):
     """e on a code card, then save: the card text updates, the code in the editor stays (it used to
     be replaced by the starter, losing the learner's work)."""
-    app = make_app(code_store, start=QueueSpec())
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+    async with running(code_store, start=QueueSpec(), size=(100, 30)) as (app, pilot):
         screen = app.screen
         screen.query_one("#code-editor", TextArea).text = "def adam_update(w, dw, v, s, t, lr, b1, b2, eps):\n    return 42\n"
-        await pilot.press("e")
-        await settle(app, pilot)
+        await press(app, pilot, "e")
         assert isinstance(app.screen, EditCardScreen)
         app.screen.query_one("#question", TextArea).text = "Implement one Adam step (edited)."
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await press(app, pilot, "ctrl+s")
         assert app.screen is screen and "(edited)" in screen.card.front
         assert "return 42" in screen.query_one("#code-editor", TextArea).text
 
@@ -712,9 +583,7 @@ async def test_editing_a_code_card_keeps_the_answer_being_written(code_store):
 async def test_command_palette_lists_each_home_action_once(filled_store):
     from flashtrain.tui.commands import FlashtrainCommands, bare_action
 
-    app = make_app(filled_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running(filled_store) as (app, pilot):
         assert isinstance(app.screen, HomeScreen)
         entries = FlashtrainCommands(app.screen).commands()
         actions = [bare_action(callback.args[0]) for _, callback, _ in entries]
@@ -735,9 +604,7 @@ async def test_progress_left_does_not_go_up_when_a_card_comes_back_later(tmp_pat
         session.flush()
         for n in range(4):
             add_card(session, deck, f"New question {n}")
-    app = make_app(store, start=QueueSpec())
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running(store, start=QueueSpec()) as (app, pilot):
         screen = app.screen
 
         def progress() -> str:
@@ -754,16 +621,13 @@ async def test_progress_left_does_not_go_up_when_a_card_comes_back_later(tmp_pat
         await settle(app, pilot)
         assert re.search(r"done 1 · left 3 \+1 later", progress()), progress()
         assert re.search(r"done 1 · left 3 \+1 later", await recount()), progress()
-        await pilot.press("space", "4")
-        await settle(app, pilot)
+        await press(app, pilot, "space", "4")
         assert re.search(r"done 2 · left 2 \+1 later", await recount()), progress()
 
 
 async def test_code_card_at_80_columns_stacks_editor_and_results(code_store):
     """80x24: the editor takes the full width; after a check the results do; ctrl+t switches back."""
-    app = make_app(code_store, start=QueueSpec())
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running(code_store, start=QueueSpec()) as (app, pilot):
         screen = app.screen
         panel = screen.code_panel
         editor = screen.query_one("#code-editor", TextArea)
@@ -773,8 +637,7 @@ async def test_code_card_at_80_columns_stacks_editor_and_results(code_store):
         assert editor.soft_wrap  # long docstring lines wrap
         await pilot.press("ctrl+e", "ctrl+a")  # select all, as in most editors
         assert editor.selected_text == editor.text
-        await pilot.press("ctrl+r")
-        await settle(app, pilot, 0.3)
+        await press(app, pilot, "ctrl+r", delay=0.3)
         assert panel.last_result is not None
         assert results.display and not editor.display and results.size.width >= 76
         await pilot.press("ctrl+t")

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
+from tui_fixtures import bundled_store_from_deck, store_from_deck
 
 from flashtrain.card_edit import CardDraft, EditError, load_draft, save_card
 from flashtrain.store.engine import open_store
@@ -31,11 +32,7 @@ C: Adam's $\\beta_1$ default is {{0.9}}.
 
 @pytest.fixture
 def deck_store(tmp_path):
-    path = tmp_path / "tiny.md"
-    path.write_text(DECK, encoding="utf-8")
-    store = open_store(tmp_path / "s.db")
-    report = import_file(store, path)
-    assert report.error is None
+    store, path = store_from_deck(tmp_path, DECK, "tiny.md")
     yield store, path
     store.close()
 
@@ -45,11 +42,16 @@ def card_id_for(store, fragment):
         return s.scalar(select(Card.id).where(Card.question.contains(fragment), Card.retired_at.is_(None)))
 
 
+def add_history(store, card_id, rating):
+    """One review row, so a test can check the history stays with the card."""
+    with store.sessions.begin() as s:
+        s.add(ReviewLog(card_id=card_id, reviewed_at=datetime(2026, 1, 1, tzinfo=timezone.utc), rating=rating))
+
+
 def test_edit_question_writes_file_and_keeps_history(deck_store):
     store, path = deck_store
     card_id = card_id_for(store, "momentum")
-    with store.sessions.begin() as s:
-        s.add(ReviewLog(card_id=card_id, reviewed_at=datetime(2026, 1, 1, tzinfo=timezone.utc), rating=4))
+    add_history(store, card_id, rating=4)
     draft, where = load_draft(store, card_id)
     assert "tiny.md" in where
     result = save_card(store, CardDraft(**{**draft.__dict__, "question": "What is momentum in SGD?",
@@ -123,8 +125,7 @@ def test_retire_removes_from_file_and_keeps_history(deck_store):
 
     store, path = deck_store
     card_id = card_id_for(store, "RMSprop")
-    with store.sessions.begin() as s:
-        s.add(ReviewLog(card_id=card_id, reviewed_at=datetime(2026, 1, 1, tzinfo=timezone.utc), rating=2))
+    add_history(store, card_id, rating=2)
     result = retire_card(store, card_id)
     assert result.file == path
     assert "RMSprop" not in path.read_text()
@@ -140,19 +141,7 @@ def test_retire_removes_from_file_and_keeps_history(deck_store):
 # -- bundled decks: edited in the store only, their files never written -----------------------------
 @pytest.fixture
 def bundled_store(tmp_path, monkeypatch):
-    """A deck imported the way bundled decks are (source 'bundled:tiny.md'), from a folder that
-    stands in for the install's cards/ directory."""
-    import flashtrain.paths
-    from flashtrain.store.sync import BUNDLED_PREFIX
-
-    folder = tmp_path / "install-cards"
-    folder.mkdir()
-    path = folder / "tiny.md"
-    path.write_text(DECK, encoding="utf-8")
-    monkeypatch.setattr(flashtrain.paths, "bundled_cards_dir", lambda: folder)
-    store = open_store(tmp_path / "b.db")
-    report = import_file(store, path, origin="bundled", trust=False, source_key=BUNDLED_PREFIX + "tiny.md")
-    assert report.error is None
+    store, path = bundled_store_from_deck(tmp_path, monkeypatch, DECK, "tiny.md")
     yield store, path
     store.close()
 
@@ -160,8 +149,7 @@ def bundled_store(tmp_path, monkeypatch):
 def test_bundled_card_edit_stays_in_the_store(bundled_store):
     store, path = bundled_store
     card_id = card_id_for(store, "momentum")
-    with store.sessions.begin() as s:
-        s.add(ReviewLog(card_id=card_id, reviewed_at=datetime(2026, 1, 1, tzinfo=timezone.utc), rating=4))
+    add_history(store, card_id, rating=4)
     draft, where = load_draft(store, card_id)
     assert "Bundled deck" in where and "store only" in where and "never changed" in where
     result = save_card(store, CardDraft(**{**draft.__dict__, "question": "What is momentum in SGD?"}), card_id)

@@ -6,12 +6,10 @@ import sys
 from argparse import Namespace
 
 from sqlalchemy import func, select
-from tui_fixtures import NOW
+from tui_fixtures import SIZE, make_app, settle
 
 from flashtrain.cli.study import open_store_for_app, prepare_session
 from flashtrain.store.models import Deck
-from flashtrain.study.service import StudyService
-from flashtrain.tui.app import FlashtrainApp
 
 
 def test_first_use_still_imports_the_bundled_decks(tmp_path):
@@ -44,11 +42,10 @@ async def test_collection_paused_for_start_up_resumes_with_the_first_card(filled
         first.result()
     finally:
         _store.close()
-    app = FlashtrainApp(filled_store, StudyService(filled_store, clock=lambda: NOW), start=spec)
+    app = make_app(filled_store, start=spec)
     try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause(0.05)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
             assert app.screen.card is not None
             assert gc.isenabled()
     finally:

@@ -2,11 +2,71 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
+from flashtrain.store.engine import open_store
 from flashtrain.store.models import Attempt, Card, CardState, ReviewLog
+from flashtrain.store.sync import BUNDLED_PREFIX, import_file
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+SIZE = (80, 24)
+
+
+# -- running the app under a pilot ------------------------------------------------------------------
+def make_app(store, **kwargs):
+    from flashtrain.study.service import StudyService
+    from flashtrain.tui.app import FlashtrainApp
+
+    return FlashtrainApp(store, StudyService(store, clock=lambda: NOW), **kwargs)
+
+
+async def settle(app, pilot, delay: float = 0.05) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause(delay)
+
+
+async def press(app, pilot, *keys: str, delay: float = 0.05) -> None:
+    """Press the keys, then wait for the workers they started."""
+    await pilot.press(*keys)
+    await settle(app, pilot, delay)
+
+
+@asynccontextmanager
+async def running(store, size=SIZE, **kwargs):
+    """The app on `store`, started and settled: `async with running(store) as (app, pilot)`."""
+    app = make_app(store, **kwargs)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        yield app, pilot
+
+
+# -- stores imported from deck files ----------------------------------------------------------------
+def store_from_deck(tmp_path, text: str, name: str = "deck.md"):
+    """A store holding one Markdown deck file written from `text`; returns (store, path)."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    store = open_store(tmp_path / f"{path.stem}.db")
+    assert import_file(store, path).error is None
+    return store, path
+
+
+def bundled_store_from_deck(tmp_path, monkeypatch, text: str, name: str = "tiny.md"):
+    """A deck imported the way bundled decks are (source 'bundled:<name>'), from a folder that stands
+    in for the install's cards/ directory; returns (store, path)."""
+    import flashtrain.paths
+
+    folder = tmp_path / "install-cards"
+    folder.mkdir()
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(flashtrain.paths, "bundled_cards_dir", lambda: folder)
+    store = open_store(tmp_path / "bundled.db")
+    assert import_file(store, path, origin="bundled", source_key=BUNDLED_PREFIX + name).error is None
+    return store, path
+
+
+# -- rows written through the ORM -------------------------------------------------------------------
 
 
 def add_card(session, deck, question, answer="An answer.", *, key=None, tags=(), hints=(), snippet_id=None,
@@ -28,7 +88,6 @@ def review_state(days_ago_reviewed, due_in_days, stability=10.0, lapses=0, reps=
     return dict(phase=phase, stability=stability, difficulty=5.0, due=NOW + timedelta(days=due_in_days),
                 last_review=NOW - timedelta(days=days_ago_reviewed), reps=reps, lapses=lapses, step=0,
                 last_rating=last_rating)
-
 
 
 def add_reviews(store, rows):
