@@ -11,13 +11,12 @@ import html
 import io
 import re
 
-from flashtrain.deck.markdown_format import cloze_sides
+from flashtrain.deck.markdown_format import CLOZE, cloze_sides
 from flashtrain.deck.model import CardSpec, DeckSpec, notes
 
 ANKI_BASIC = "Basic"
 ANKI_REVERSED = "Basic (and reversed card)"
 ANKI_CLOZE = "Cloze"
-OUR_CLOZE = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
 
 
 def export_anki_txt(deck: DeckSpec) -> str:
@@ -85,4 +84,4 @@ def _anki_cloze(text: str) -> str:
         counter += 1
         return "{{c%d::%s}}" % (counter, match.group(1))
 
-    return OUR_CLOZE.sub(numbered, text)
+    return CLOZE.sub(numbered, text)
