@@ -16,9 +16,6 @@ from flashtrain.snippets.format import Snippet
 from flashtrain.snippets.library import SnippetLibrary
 from flashtrain.snippets.runner import Runner, WorkerError, shared_runner
 
-STATUSES = ("pass", "fail", "error")
-
-
 @dataclass(frozen=True)
 class CheckResult:
     name: str
