@@ -36,17 +36,28 @@ def db_path(args: argparse.Namespace):
 
 
 def open_store(args: argparse.Namespace, bundled: bool = True):
-    """Open the store named by --db/FLASHTRAIN_DB; on first use, import the bundled decks."""
+    """Open the store named by --db/FLASHTRAIN_DB; on first use, import the bundled decks.
+
+    First use is a store with no deck at all, which one small query tells: the deck importers are
+    loaded only then, not on every start."""
+    from sqlalchemy import select
+
     from flashtrain.store.engine import open_store as _open
-    from flashtrain.store.sync import ensure_bundled_decks
+    from flashtrain.store.models import Deck
 
     path = db_path(args)
+    first_use = False
     try:
         store = _open(path)
+        if bundled:
+            with store.sessions() as session:
+                first_use = session.scalar(select(Deck.id).limit(1)) is None
     except Exception as error:  # a corrupt or foreign file must not produce a traceback
         reason = getattr(error, "orig", None) or error
         raise UserError(f"{path}: cannot open the store: {reason}") from error
-    if bundled:
+    if first_use:
+        from flashtrain.store.sync import ensure_bundled_decks
+
         ensure_bundled_decks(store)
     return store
 

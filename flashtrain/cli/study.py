@@ -78,26 +78,8 @@ def pause_gc_for_startup() -> None:
 
 
 def open_store_for_app(args: argparse.Namespace):
-    """common.open_store, minus importing the deck importers on every start: the bundled decks are
-    imported only when the store has no deck at all (first use), which one small query tells."""
-    from sqlalchemy import select
-
-    from flashtrain.store.engine import open_store as _open
-    from flashtrain.store.models import Deck
-
-    path = common.db_path(args)
-    try:
-        store = _open(path)
-        with store.sessions() as session:
-            has_decks = session.scalar(select(Deck.id).limit(1)) is not None
-    except Exception as error:  # a corrupt or foreign file must not produce a traceback
-        reason = getattr(error, "orig", None) or error
-        raise common.UserError(f"{path}: cannot open the store: {reason}") from error
-    if not has_decks:
-        from flashtrain.store.sync import ensure_bundled_decks
-
-        ensure_bundled_decks(store)
-    return store
+    """The store the app opens: common.open_store, which loads the deck importers only on first use."""
+    return common.open_store(args)
 
 
 def prepare_session(args: argparse.Namespace):
