@@ -114,12 +114,6 @@ def write_state(s: Session, card_id: int, state: MemoryState) -> None:
         setattr(row, name, getattr(state, name))
 
 
-def _undoable_log(s: Session) -> ReviewLog | None:
-    """The newest log row, unless it is imported history (which ends the undo chain)."""
-    log = s.scalars(select(ReviewLog).order_by(ReviewLog.id.desc()).limit(1)).first()
-    return None if log is None or log.origin == "imported" else log
-
-
 def is_leech_event(before: MemoryState, after: MemoryState, threshold: int) -> bool:
     if after.lapses <= before.lapses or after.lapses < threshold:
         return False
@@ -334,12 +328,6 @@ class StudyService:
         # One settings row per leech event, so undo can delete exactly what this rating added.
         s.add(Setting(key=f"{LEECH_UNDO_PREFIX}{log_id}", value=memo, updated_at=utcnow()))
 
-    def last_undoable(self) -> int | None:
-        """Card id the next undo_last would restore (None when nothing can be undone)."""
-        with self.store.sessions.begin() as s:
-            log = _undoable_log(s)
-            return None if log is None else log.card_id
-
     def undo_last(self) -> int | None:
         """Undo the newest rating: its log row goes, the card's state and leech changes are restored.
 
@@ -347,8 +335,8 @@ class StudyService:
         newest row being an imported one ends the undo chain).
         """
         with self.store.sessions.begin() as s:
-            log = _undoable_log(s)
-            if log is None:
+            log = s.scalars(select(ReviewLog).order_by(ReviewLog.id.desc()).limit(1)).first()
+            if log is None or log.origin == "imported":
                 return None
             card_id, origin = log.card_id, log.origin
             print_before = q.fingerprint(s) if self._queues else None
