@@ -98,9 +98,7 @@ class CodeRun:
             if "load_error" in header:
                 error = header["load_error"]
                 base = self._base(frame["output"], frame["output_truncated"], frame["ms"])
-                for i in range(self.next, len(self.cases)):
-                    self.results[i] = dict(base, load_error=error, error=error["message"])
-                self.next = len(self.cases)
+                self._end_all(dict(base, load_error=error, error=error["message"]))
             else:
                 child.set_deadline(self.budget(self.cases[self.next]))
             return
@@ -133,19 +131,21 @@ class CodeRun:
         text, truncated = child.tail_output
         base = self._base(text, truncated, child.tail_ms)
         if not self.loaded:  # died while loading: every check would die the same way
-            for i in range(self.next, len(self.cases)):
-                self.results[i] = dict(base, load_error={"message": problem}, error=problem)
-            self.next = len(self.cases)
+            self._end_all(dict(base, load_error={"message": problem}, error=problem))
             return
         self.results[self.next] = dict(base, error=problem)
         self.next += 1
         if problem.startswith(("timed out", "import of")):
             self.timeouts += 1
             if self.timeouts >= self.MAX_TIMEOUTS:
-                for i in range(self.next, len(self.cases)):
-                    self.results[i] = self._base("", False, 0.0) | {
-                        "error": f"not run: {self.timeouts} earlier checks timed out"}
-                self.next = len(self.cases)
+                self._end_all(dict(self._base("", False, 0.0),
+                                   error=f"not run: {self.timeouts} earlier checks timed out"))
+
+    def _end_all(self, result: dict) -> None:
+        """Every check not yet run gets (a copy of) this result; the run is then finished."""
+        for i in range(self.next, len(self.cases)):
+            self.results[i] = dict(result)
+        self.next = len(self.cases)
 
 
 def run_code(runs: list[CodeRun], concurrency: int = 1) -> None:
