@@ -84,9 +84,7 @@ def parse_snippet(text: str, path: str | Path = "<string>") -> Snippet:
     seen_heading_or_fence = False
     in_hints_section = False
     hints_done = False
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
+    for i, tok in enumerate(tokens):
         line = (tok.map[0] + 1) if tok.map else 0
         if tok.type == "front_matter":
             meta, meta_line = _front_matter(tok.content, path), line
@@ -130,7 +128,6 @@ def parse_snippet(text: str, path: str | Path = "<string>") -> Snippet:
                         raise SnippetError(path, line, f"second 'python {role}' block (first at line "
                                                        f"{blocks[role][1]})")
                     blocks[role] = (tok.content, line)
-        i += 1
     if awaiting_hint is not None:
         raise SnippetError(path, mutants[awaiting_hint][2], f"mutant {mutants[awaiting_hint][0]!r} must be "
                                                             "followed by a paragraph starting with 'Hint:'")
