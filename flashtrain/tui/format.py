@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flashtrain.timetext import interval_text
 
@@ -37,7 +37,3 @@ def duration_text(ms: int | float) -> str:
     if minutes:
         return f"{minutes}m"
     return f"{seconds}s"
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)

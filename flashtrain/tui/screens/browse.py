@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from rich.markup import escape
 from rich.text import Text
@@ -123,9 +123,9 @@ class BrowseScreen(Screen):
     @work(thread=True, exclusive=True, group="browse", exit_on_error=False)
     def search_worker(self, query: str, sort: str, descending: bool, serial: int) -> None:
         try:
-            config = self.app.service.scheduler_config() if hasattr(self.app.service, "scheduler_config") else None
-            rows, total = search(self.app.store, query, now=datetime.now(timezone.utc), sort=sort,
-                                 descending=descending, limit=SHOW_AT_MOST, config=config)
+            service = self.app.service
+            rows, total = search(self.app.store, query, now=service.now(), sort=sort, descending=descending,
+                                 limit=SHOW_AT_MOST, config=service.scheduler_config())
         except QueryError as error:
             self.app.call_from_thread(self.show_error, str(error), serial)
             return
@@ -144,7 +144,7 @@ class BrowseScreen(Screen):
         table = self.query_one("#cards", DataTable)
         keep = self.current_card_id()
         table.clear()
-        now = datetime.now(timezone.utc)
+        now = self.app.service.now()
         table.add_rows([self.cells(row, now) for row in rows])  # row i of the table is self.rows[i]
         arrow = "↓" if self.descending else "↑"
         shown = f"{len(rows)} of {total}" if total > len(rows) else str(total)

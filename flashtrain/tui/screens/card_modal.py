@@ -22,13 +22,13 @@ class CardModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         from flashtrain.scheduler.core import retrievability
-        from flashtrain.tui.format import utcnow
 
-        card = self.app.service.card(self.card_id)
-        now = utcnow()
+        service = self.app.service
+        card = service.card(self.card_id)
+        now = service.now()
         state = card.state
-        recall = retrievability(state, now, self.app.service.scheduler_config()) if state.last_review else None
-        facts = (f"{card.deck_name} · {state.phase} · due {relative_due(state.due, now) if state.due else 'new'}"
+        recall = retrievability(state, now, service.scheduler_config()) if state.last_review else None
+        facts = (f"{card.deck_name} · {state.phase} · due {relative_due(state.due, now)}"  # no due: 'new'
                  f" · recall {percent(recall)} · {state.reps} reviews · {state.lapses} lapses")
         hints = "".join(f"\n\n*Hint {i}:* {h}" for i, h in enumerate(card.hints, 1))
         where = f"\n\n*{card.source_path}:{card.source_line}*" if card.source_path else ""

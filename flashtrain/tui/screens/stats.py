@@ -53,9 +53,9 @@ class StatsScreen(Screen):
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def load(self) -> None:
-        settings = self.app.service.settings() if hasattr(self.app.service, "settings") else None
-        day_start = getattr(settings, "day_start_hour", 4) if settings is not None else 4
-        stats = collect(self.app.store, day_start_hour=day_start, heatmap_weeks=52)
+        service = self.app.service
+        stats = collect(self.app.store, now=service.now(), day_start_hour=service.settings().day_start_hour,
+                        heatmap_weeks=52)
         self.app.call_from_thread(self.show, stats)
 
     def on_resize(self, event: Resize) -> None:
