@@ -14,7 +14,6 @@ from textual.widgets import Footer, Header, Rule, Static
 
 from flashtrain.scheduler.core import RATING_LABELS
 from flashtrain.study.queue import QueueSpec
-from flashtrain.tui.format import short_interval
 from flashtrain.tui.progress import SessionProgress
 from flashtrain.tui.widgets.card_view import CardMarkdown
 from flashtrain.tui.widgets.rating_bar import RatingBar
@@ -306,8 +305,7 @@ class StudyScreen(Screen):
         self.progress.rated(card_id, int(rating), after.phase, after.due)  # as the recount will see it
         self.paint_progress()
         guess = self.prefetched[1] if self.prefetched and self.prefetched[0] == card_id else None
-        due = record.state_after.due
-        if guess is not None and (due is None or due > service.now()):
+        if guess is not None and (after.due is None or after.due > service.now()):
             # The card fetched while this one was on screen; checked against the queue right after.
             self.app.prefetch_hits += 1
             self.show_card(guess)
@@ -367,19 +365,19 @@ class StudyScreen(Screen):
         self.app.edit_card(card_id, edited)
 
     def action_suspend(self) -> None:
-        if self.card is None:
-            return
-        self.app.service.suspend(self.card.card_id, True)
-        self.progress.removed(self.card.card_id)
-        self.notify("Card suspended: it will not come up until you unsuspend it in Browse.")
-        self.next_card()
+        self.set_card_aside(lambda card_id: self.app.service.suspend(card_id, True),
+                            "Card suspended: it will not come up until you unsuspend it in Browse.")
 
     def action_bury(self) -> None:
+        self.set_card_aside(self.app.service.bury, "Card buried until tomorrow.")
+
+    def set_card_aside(self, take_out, message: str) -> None:
+        """Suspend or bury: the card leaves this session and the next one shows."""
         if self.card is None:
             return
-        self.app.service.bury(self.card.card_id)
+        take_out(self.card.card_id)
         self.progress.removed(self.card.card_id)
-        self.notify("Card buried until tomorrow.")
+        self.notify(message)
         self.next_card()
 
     def action_flag(self) -> None:
