@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from flashtrain.deck.markdown_format import CLOZE, parse_markdown_deck
 from flashtrain.deck.model import CardSpec, DeckError, split_tags
-from flashtrain.deck.writeback import WritebackError, render_note, replace_card
+from flashtrain.deck.writeback import WritebackError, append_note, note_key, replace_card
 from flashtrain.store.models import Card, Deck, SourceFile, utcnow
 
 
@@ -153,9 +153,9 @@ def note_specs(draft: CardDraft, reversed_twin: bool) -> list[CardSpec]:
 
 def _siblings(session, card: Card) -> list[Card]:
     """Every stored card of the same note: cloze siblings, or the basic card and its reversed twin."""
-    base = card.key.split("#", 1)[0]
+    base = note_key(card.key)
     rows = session.scalars(select(Card).where(Card.deck_id == card.deck_id, Card.retired_at.is_(None)))
-    return [row for row in rows if row.key.split("#", 1)[0] == base and row.source_id == card.source_id]
+    return [row for row in rows if note_key(row.key) == base and row.source_id == card.source_id]
 
 
 def _spec_for_row(row: Card, specs: list[CardSpec]) -> CardSpec | None:
@@ -318,10 +318,7 @@ def _add(store, draft: CardDraft) -> SaveResult:
     path = _writable_markdown(source)
     if _can_write(path):
         text, bom = _read(path)
-        newline = "\r\n" if "\r\n" in text else "\n"
-        body = text.rstrip("\r\n")
-        note = newline.join(render_note(specs).split("\n"))
-        new_text = f"{body}{newline}{newline}---{newline}{newline}{note}{newline}" if body else note + newline
+        new_text = append_note(text, specs)
         _validate(new_text, path, deck_name)
         _write_and_reimport(store, path, new_text, bom, source, deck_name)
         with store.sessions() as session:

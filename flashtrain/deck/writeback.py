@@ -19,9 +19,18 @@ class WritebackError(ValueError):
     """The card cannot be located in the file (it changed on disk since it was imported)."""
 
 
-def _note_key(card: CardSpec) -> str:
+def note_key(key: str) -> str:
     """The key shared by every card of one note (cloze siblings, the reversed twin)."""
-    return card.key.split("#", 1)[0]
+    return key.split("#", 1)[0]
+
+
+def _starts_card(line: str) -> bool:
+    return bool(MARKER.match(line)) and line[0] in "QC"
+
+
+def _newline(text: str) -> str:
+    """The file's own line ending, so written lines match the rest."""
+    return "\r\n" if "\r\n" in text else "\n"
 
 
 def find_note(text: str, *, key: str | None = None, explicit_id: str | None = None, line: int | None = None,
@@ -34,9 +43,9 @@ def find_note(text: str, *, key: str | None = None, explicit_id: str | None = No
             if card.explicit_id == explicit_id:
                 return card
     if key:
-        base = key.split("#", 1)[0]
+        base = note_key(key)
         for card in notes:
-            if _note_key(card) == base:
+            if note_key(card.key) == base:
                 return card
     if line:
         for card in notes:
@@ -54,7 +63,7 @@ def note_span(text: str, start_line: int) -> tuple[int, int]:
     """
     lines = text.splitlines()
     start = start_line - 1
-    if not (0 <= start < len(lines)) or not MARKER.match(lines[start]) or lines[start][0] not in "QC":
+    if not (0 <= start < len(lines)) or not _starts_card(lines[start]):
         raise WritebackError(f"line {start_line} does not start a card")
     end = len(lines)
     for token in _MD.parse(text):
@@ -65,7 +74,7 @@ def note_span(text: str, start_line: int) -> tuple[int, int]:
             if token.type == "paragraph_open" and t_end > start + 1:
                 # the paragraph holding the marker may hold the next card's marker too
                 for i in range(start + 1, t_end):
-                    if MARKER.match(lines[i]) and lines[i][0] in "QC":
+                    if _starts_card(lines[i]):
                         end = min(end, i)
                         break
             continue
@@ -76,7 +85,7 @@ def note_span(text: str, start_line: int) -> tuple[int, int]:
                 end = min(end, t_start)
             break
         if token.type == "paragraph_open":
-            hit = next((i for i in range(t_start, t_end) if MARKER.match(lines[i]) and lines[i][0] in "QC"), None)
+            hit = next((i for i in range(t_start, t_end) if _starts_card(lines[i])), None)
             if hit is not None:
                 end = min(end, hit)
                 break
@@ -103,13 +112,24 @@ def replace_card(text: str, new_cards: list[CardSpec], *, key: str | None = None
     except DeckError as error:
         raise WritebackError(str(error)) from error
     start, end = note_span(text, note.line)
-    newline = "\r\n" if "\r\n" in text else "\n"
+    newline = _newline(text)
     kept = text.splitlines(keepends=True)
-    rendered = render_note([replace(card, line=0) for card in new_cards])
-    block = newline.join(rendered.split("\n")) + newline
+    block = _rendered(new_cards, newline) + newline
     if end == len(kept) and not kept[-1].endswith(("\n", "\r")):
         block = block[: -len(newline)]  # the file ended without a newline; keep it that way
     return "".join(kept[:start]) + block + "".join(kept[end:])
+
+
+def append_note(text: str, new_cards: list[CardSpec]) -> str:
+    """`text` with one more note at the end, after a `---` separator (if the file has any content)."""
+    newline = _newline(text)
+    body = text.rstrip("\r\n")
+    note = _rendered(new_cards, newline)
+    return f"{body}{newline}{newline}---{newline}{newline}{note}{newline}" if body else note + newline
+
+
+def _rendered(cards: list[CardSpec], newline: str) -> str:
+    return newline.join(render_note([replace(card, line=0) for card in cards]).split("\n"))
 
 
 def remove_note(text: str, *, key: str | None = None, explicit_id: str | None = None, line: int | None = None,
@@ -135,8 +155,7 @@ def remove_note(text: str, *, key: str | None = None, explicit_id: str | None = 
         while before > 0 and not kept[before - 1].strip():
             before -= 1
         tail = "".join(kept[end:]).lstrip("\r\n")
-        newline = "\r\n" if "\r\n" in text else "\n"
-        return "".join(kept[:before]) + (newline + tail if tail else "")
+        return "".join(kept[:before]) + (_newline(text) + tail if tail else "")
     return "".join(kept[:start]) + "".join(kept[after:])
 
 
