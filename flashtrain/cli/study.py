@@ -21,6 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_study)
 
 
+def _session_spec(store, args: argparse.Namespace):
+    """The QueueSpec of `flashtrain study [--deck NAME]`."""
+    from flashtrain.study.queue import QueueSpec
+
+    return QueueSpec(deck_ids=_deck_ids(store, getattr(args, "deck", None)))
+
+
 def _deck_ids(store, name: str | None) -> tuple[int, ...] | None:
     if not name:
         return None
@@ -39,13 +46,11 @@ def _deck_ids(store, name: str | None) -> tuple[int, ...] | None:
 def run_study(args: argparse.Namespace) -> int:
     if args.plain:
         from flashtrain.study.plain import run_plain_session
-        from flashtrain.study.queue import QueueSpec
         from flashtrain.study.service import StudyService
 
         store = common.open_store(args)
         try:
-            spec = QueueSpec(deck_ids=_deck_ids(store, getattr(args, "deck", None)))
-            return run_plain_session(StudyService(store), spec, sys.stdin, sys.stdout) or 0
+            return run_plain_session(StudyService(store), _session_spec(store, args), sys.stdin, sys.stdout) or 0
         finally:
             store.close()
     _require_terminal()
@@ -86,11 +91,9 @@ def prepare_session(args: argparse.Namespace):
     """`flashtrain study` up to the app: the store, the session spec, and the first card already
     being fetched in a thread (before Textual is imported). Also the benchmark's path."""
     pause_gc_for_startup()
-    from flashtrain.study.queue import QueueSpec
-
     store = open_store_for_app(args)
     try:
-        spec = QueueSpec(deck_ids=_deck_ids(store, getattr(args, "deck", None)))
+        spec = _session_spec(store, args)
     except BaseException:
         store.close()
         raise
@@ -108,8 +111,6 @@ def start_first_card(store, spec):
     from flashtrain.study.service import StudyService
 
     service = StudyService(store)
-    if spec is None:
-        return service, None
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="first-card")
     future = pool.submit(service.next_card, spec)
     pool.shutdown(wait=False)
