@@ -12,16 +12,15 @@ Retired cards are hidden unless the query says `is:retired`.
 
 from __future__ import annotations
 
-import math
 import re
 import shlex
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import and_, func, not_, or_, select, true
 from sqlalchemy.sql import ColumnElement
 
-from flashtrain.scheduler.core import SchedulerConfig, decay_factor
+from flashtrain.scheduler.core import SchedulerConfig, forgetting_curve, study_day
 from flashtrain.store.models import Card, CardState, Deck
 
 LEECH_LAPSES = 8  # Anki's default leech threshold; the study service tags leeches at the same count
@@ -184,19 +183,11 @@ def build_select(terms: list[Term], now: datetime):
     )
 
 
-def _recall(stability: float | None, last_review: datetime | None, now: datetime, config: SchedulerConfig) -> float | None:
+def _recall(stability: float | None, last_review: datetime | None, today: date, config: SchedulerConfig) -> float | None:
+    """The scheduler's retrievability, with `today` (the study day of now) worked out once per search."""
     if stability is None or last_review is None:
         return None
-    # Whole study days, as the scheduler counts them (day boundary at day_start_hour local time).
-    offset = now.astimezone(config.tz).utcoffset() if config.tz else now.astimezone().utcoffset()
-    shift = (offset.total_seconds() if offset else 0.0) - config.day_start_hour * 3600
-
-    def day(moment: datetime) -> int:
-        return math.floor((moment.timestamp() + shift) / 86400)
-
-    days = max(day(now) - day(last_review), 0)
-    w = config.weights
-    return (1.0 + decay_factor(w) * days / stability) ** (-w[20])
+    return forgetting_curve((today - study_day(last_review, config)).days, stability, config.weights)
 
 
 def search(store, query: str, now: datetime | None = None, sort: str = "due", descending: bool = False,
@@ -211,9 +202,10 @@ def search(store, query: str, now: datetime | None = None, sort: str = "due", de
     statement = build_select(parse_query(query), now)
     with store.sessions() as session:
         raw = session.execute(statement).all()
+    today = study_day(now, config)
     rows = [
         BrowseRow(card_id=r[0], deck_name=r[1], question=r[2], kind=r[3], phase=r[4] or "new", due=r[5],
-                  lapses=r[6] or 0, reps=r[7] or 0, recall=_recall(r[8], r[9], now, config), suspended=bool(r[10]),
+                  lapses=r[6] or 0, reps=r[7] or 0, recall=_recall(r[8], r[9], today, config), suspended=bool(r[10]),
                   flagged=bool(r[11]), retired=r[12] is not None, snippet_id=r[13], tags=tuple(r[14] or ()))
         for r in raw
     ]
