@@ -118,10 +118,11 @@ class FlashtrainApp(App):
     def action_study_all(self) -> None:
         self.start_session(QueueSpec())
 
-    def action_custom_session(self, deck_id: int | None = None) -> None:
+    def action_custom_session(self, deck_id: int | None = None, summaries=None) -> None:
+        """`summaries`: the deck list a screen already has (home), so it is not queried again."""
         from flashtrain.tui.screens.dialogs import CustomSessionDialog
 
-        decks = [(s.name, s.deck_id) for s in self.service.deck_summaries()]
+        decks = [(s.name, s.deck_id) for s in summaries or self.service.deck_summaries()]
 
         def chosen(spec: QueueSpec | None) -> None:
             if spec is not None:

@@ -104,7 +104,7 @@ class HomeScreen(Screen):
         self.app.start_session(QueueSpec())
 
     def action_custom_session(self) -> None:
-        self.app.action_custom_session(self.selected_deck_id())
+        self.app.action_custom_session(self.selected_deck_id(), self.summaries)
 
     def action_add_card(self) -> None:
         self.app.action_add_card(self.selected_deck_id())
