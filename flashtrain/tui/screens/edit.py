@@ -101,13 +101,11 @@ class EditCardScreen(Screen[bool]):
     def update_preview(self) -> None:
         question = self.query_one("#question", TextArea).text
         answer = self.query_one("#answer", TextArea).text
-        hints = [h for h in self.query_one("#hints", TextArea).text.splitlines() if h.strip()]
+        hints = parse_hints(self.query_one("#hints", TextArea).text)  # as they will be saved
         if "{{" in question and not answer.strip():
             from flashtrain.deck.markdown_format import cloze_sides
 
-            front, back = cloze_sides(question, 1)
-            answer = back
-            question = front
+            question, answer = cloze_sides(question, 1)
         parts = ["**Question**", "", question or "*empty*", "", "---", "", "**Answer**", "", answer or "*empty*"]
         if hints:
             parts += ["", "**Hints**", ""] + [f"{i}. {h}" for i, h in enumerate(hints, 1)]
