@@ -112,16 +112,15 @@ def due_forecast(session, clock: DayClock, today: date, days: int = 30) -> list[
 def true_retention(session) -> list[RetentionRow]:
     """Share of reviews of cards in review (not learning) that were recalled (rating >= 2)."""
     phase = func.json_extract(ReviewLog.state_before, "$.phase")
-    out = []
-    for label, lo, hi in INTERVAL_RANGES:
-        condition = (ReviewLog.elapsed_days >= lo) & (phase == "review")
+    columns = []
+    for _label, lo, hi in INTERVAL_RANGES:  # one pass over the log: a count and a recalled sum per range
+        in_range = ReviewLog.elapsed_days >= lo
         if hi != float("inf"):
-            condition &= ReviewLog.elapsed_days < hi
-        total, recalled = session.execute(
-            select(func.count(), func.coalesce(func.sum(case((ReviewLog.rating >= 2, 1), else_=0)), 0))
-            .where(condition, ReviewLog.origin != "cram")).one()
-        out.append(RetentionRow(label, total, recalled))
-    return out
+            in_range &= ReviewLog.elapsed_days < hi
+        columns += [func.coalesce(func.sum(case((in_range, 1), else_=0)), 0),
+                    func.coalesce(func.sum(case((in_range & (ReviewLog.rating >= 2), 1), else_=0)), 0)]
+    sums = session.execute(select(*columns).where(phase == "review", ReviewLog.origin != "cram")).one()
+    return [RetentionRow(label, sums[2 * i], sums[2 * i + 1]) for i, (label, _lo, _hi) in enumerate(INTERVAL_RANGES)]
 
 
 def mastery(session) -> list[MasteryRow]:
