@@ -161,9 +161,6 @@ class CodePanel(Vertical):
     def on_resize(self) -> None:
         self.apply_width()
 
-    def showing_results(self) -> bool:
-        return not self.stacked or self.has_class("-show-results")
-
     def show_results(self, results: bool) -> None:
         """Narrow terminals: the results (and reference) in place of the editor, or the editor back."""
         if self.snippet is None:
