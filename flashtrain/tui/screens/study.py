@@ -69,10 +69,6 @@ class StudyScreen(Screen):
     def done(self) -> int:
         return self.progress.done
 
-    @property
-    def left(self) -> int | None:
-        return self.progress.total
-
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header()
@@ -177,7 +173,7 @@ class StudyScreen(Screen):
             self.app.record_latency(time.perf_counter() - self.rate_started)
             self.rate_started = None
         self.app.first_card_shown()
-        if self.left is None and not self.progress_started:
+        if self.progress.total is None and not self.progress_started:  # first count, once
             self.progress_started = True
             self.refresh_progress()
         if self.pending_prefetch is not None:
