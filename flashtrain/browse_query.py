@@ -22,8 +22,9 @@ from sqlalchemy.sql import ColumnElement
 
 from flashtrain.scheduler.core import SchedulerConfig, forgetting_curve, study_day
 from flashtrain.store.models import Card, CardState, Deck
+from flashtrain.study.service import LEECH_TAG
+from flashtrain.study.settings import load_settings
 
-LEECH_LAPSES = 8  # Anki's default leech threshold; the study service tags leeches at the same count
 IS_WORDS = ("due", "new", "learning", "review", "suspended", "buried", "flagged", "leech", "retired")
 HAS_WORDS = ("code", "hints")
 SORT_KEYS = ("due", "recall", "lapses", "deck", "reps")
@@ -97,7 +98,7 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _condition(term: Term, now: datetime) -> ColumnElement[bool]:
+def _condition(term: Term, now: datetime, leech_lapses: int) -> ColumnElement[bool]:
     value = term.value
     if term.field == "deck":
         pattern = _like_escape(value.lower()).replace("*", "%")
@@ -127,7 +128,10 @@ def _condition(term: Term, now: datetime) -> ColumnElement[bool]:
         if value == "flagged":
             return Card.flagged.is_(True)
         if value == "leech":
-            return func.coalesce(CardState.lapses, 0) >= LEECH_LAPSES
+            # The study service's own mark (tag "leech"), or the learner's threshold for cards whose
+            # lapses came from imported history, which is replayed without leech detection.
+            return or_(_condition(Term("tag", LEECH_TAG), now, leech_lapses),
+                       func.coalesce(CardState.lapses, 0) >= leech_lapses)
         if value == "retired":
             return Card.retired_at.is_not(None)
     matches = []
@@ -165,13 +169,13 @@ def _text_forms(value: str) -> list[str]:
     return list(dict.fromkeys([value, *forms]))
 
 
-def build_select(terms: list[Term], now: datetime):
+def build_select(terms: list[Term], now: datetime, leech_lapses: int = 8):
     conditions = []
     wants_retired = any(t.field == "is" and t.value == "retired" and not t.negated for t in terms)
     if not wants_retired:
         conditions.append(Card.retired_at.is_(None))
     for term in terms:
-        condition = _condition(term, now)
+        condition = _condition(term, now, leech_lapses)
         conditions.append(not_(condition) if term.negated else condition)
     return (
         select(Card.id, Deck.name, Card.question, Card.kind, CardState.phase, CardState.due, CardState.lapses,
@@ -199,9 +203,9 @@ def search(store, query: str, now: datetime | None = None, sort: str = "due", de
     if sort not in SORT_KEYS:
         raise QueryError(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_KEYS)}")
     config = config or SchedulerConfig()
-    statement = build_select(parse_query(query), now)
+    terms = parse_query(query)
     with store.sessions() as session:
-        raw = session.execute(statement).all()
+        raw = session.execute(build_select(terms, now, load_settings(session).leech_threshold)).all()
     today = study_day(now, config)
     rows = [
         BrowseRow(card_id=r[0], deck_name=r[1], question=r[2], kind=r[3], phase=r[4] or "new", due=r[5],

@@ -95,3 +95,18 @@ def test_unicode_math_as_the_app_shows_it_finds_the_latex(filled_store):
     assert questions(filled_store, "β") == ["What does $\\beta_1$ control in Adam?"]
     assert questions(filled_store, "-β deck:optim") and "What does $\\beta_1$ control in Adam?" not in \
         questions(filled_store, "-β")
+
+
+def test_is_leech_follows_the_leech_setting_and_the_leech_tag(filled_store):
+    from sqlalchemy import select
+
+    from flashtrain.store.models import Card
+    from flashtrain.study.settings import save_setting
+
+    with filled_store.sessions.begin() as session:
+        save_setting(session, "leech_threshold", 20)
+    assert questions(filled_store, "is:leech") == []  # 9 lapses is no longer a leech
+    with filled_store.sessions.begin() as session:
+        card = session.scalar(select(Card).where(Card.question == "Write the EWA"))
+        card.tags = [*card.tags, "leech"]
+    assert questions(filled_store, "is:leech") == ["Write the EWA"]  # the study service's mark
