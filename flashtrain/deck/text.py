@@ -21,6 +21,11 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+def split_lines_keepends(text: str) -> list[str]:
+    """`split_lines` with each line's own ending kept, so joining them gives `text` back exactly."""
+    return [line for line in re.split(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)", text) if line]
+
+
 def clean_block(lines: Iterable[str]) -> str:
     """Drop leading/trailing blank lines and trailing spaces; keep the inner layout exactly."""
     body = [line.rstrip() for line in lines]

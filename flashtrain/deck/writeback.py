@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from flashtrain.deck.markdown_format import MARKER, make_parser, parse_markdown_deck, write_markdown_deck
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec
+from flashtrain.deck.text import split_lines, split_lines_keepends
 
 _MD = make_parser()
 
@@ -61,7 +62,7 @@ def note_span(text: str, start_line: int) -> tuple[int, int]:
     The note ends where the next top-level separator, heading or card marker begins; trailing blank
     lines stay outside the span so the spacing between cards is kept.
     """
-    lines = text.splitlines()
+    lines = split_lines(text)
     start = start_line - 1
     if not (0 <= start < len(lines)) or not _starts_card(lines[start]):
         raise WritebackError(f"line {start_line} does not start a card")
@@ -113,7 +114,7 @@ def replace_card(text: str, new_cards: list[CardSpec], *, key: str | None = None
         raise WritebackError(str(error)) from error
     start, end = note_span(text, note.line)
     newline = _newline(text)
-    kept = text.splitlines(keepends=True)
+    kept = split_lines_keepends(text)
     block = _rendered(new_cards, newline) + newline
     if end == len(kept) and not kept[-1].endswith(("\n", "\r")):
         block = block[: -len(newline)]  # the file ended without a newline; keep it that way
@@ -137,7 +138,7 @@ def remove_note(text: str, *, key: str | None = None, explicit_id: str | None = 
     """`text` without the note that holds the card (and one separator next to it); all else unchanged."""
     note = find_note(text, key=key, explicit_id=explicit_id, line=line, path=path)
     start, end = note_span(text, note.line)
-    kept = text.splitlines(keepends=True)
+    kept = split_lines_keepends(text)
     # take the blank lines and one '---' separator after the note, or else the separator before it
     after = end
     while after < len(kept) and not kept[after].strip():

@@ -129,3 +129,12 @@ def test_remove_note_takes_one_separator():
     last = cards_of(DECK)[-1]
     out = remove_note(DECK, key=last.key, path="d.md")
     assert out.endswith("{{0.999}}.\n") and len(cards_of(out)) == len(cards_of(DECK)) - 1
+
+
+def test_unicode_line_separator_before_the_card_does_not_shift_lines():
+    from flashtrain.deck.model import CardSpec
+    from flashtrain.deck.writeback import remove_note, replace_card
+
+    text = "Q: one\u2028more\nA: a\n\n---\n\nQ: two\nA: b\n"
+    assert replace_card(text, [CardSpec("two", "B")], line=6) == text.replace("A: b", "A: B")
+    assert remove_note(text, line=6) == "Q: one\u2028more\nA: a\n"
