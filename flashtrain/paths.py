@@ -1,4 +1,4 @@
-"""Where flashtrain keeps its data: platformdirs by default, FLASHTRAIN_DB or --db to override."""
+"""Where flashtrain keeps its data: platformdirs by default, FLASHTRAIN_DB or --db (a path or URL) to override."""
 
 from __future__ import annotations
 
@@ -19,13 +19,14 @@ def default_db_path() -> Path:
     return data_dir() / "flashtrain.db"
 
 
-def resolve_db_path(cli_value: str | None = None) -> Path:
-    """--db wins, then FLASHTRAIN_DB, then the user data dir."""
+def resolve_db(cli_value: str | None = None) -> str | Path:
+    """--db wins, then FLASHTRAIN_DB, then the user data dir: a path or a store URL, as given
+    (flashtrain.store.location tells them apart; a URL must never be treated as a path here)."""
     if cli_value:
-        return Path(cli_value).expanduser()
+        return cli_value
     env = os.environ.get("FLASHTRAIN_DB")
     if env:
-        return Path(env).expanduser()
+        return env
     return default_db_path()
 
 

@@ -9,7 +9,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
-from flashtrain.paths import resolve_db_path
+from flashtrain.paths import resolve_db
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -23,16 +23,23 @@ class UserError(Exception):
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
-                        help="store file (default: FLASHTRAIN_DB, else the user data dir)")
+    parser.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS,
+                        help="store: a SQLite file or a URL such as postgresql+psycopg://USER@HOST/DB "
+                             "(default: FLASHTRAIN_DB, else the user data dir)")
 
 
 def add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
 
-def db_path(args: argparse.Namespace):
-    return resolve_db_path(getattr(args, "db", None))
+def store_location(args: argparse.Namespace):
+    """The store named by --db / FLASHTRAIN_DB / the default, parsed (a bad URL is a UserError)."""
+    from flashtrain.store.location import StoreLocationError, store_location as parse
+
+    try:
+        return parse(resolve_db(getattr(args, "db", None)))
+    except StoreLocationError as error:
+        raise UserError(str(error), EXIT_USAGE) from None
 
 
 def open_store(args: argparse.Namespace, bundled: bool = True):
@@ -45,16 +52,20 @@ def open_store(args: argparse.Namespace, bundled: bool = True):
     from flashtrain.store.engine import open_store as _open
     from flashtrain.store.models import Deck
 
-    path = db_path(args)
+    from flashtrain.store.location import StoreLocationError, mask_password
+
+    location = store_location(args)
     first_use = False
     try:
-        store = _open(path)
+        store = _open(location)
         if bundled:
             with store.sessions() as session:
                 first_use = session.scalar(select(Deck.id).limit(1)) is None
-    except Exception as error:  # a corrupt or foreign file must not produce a traceback
-        reason = getattr(error, "orig", None) or error
-        raise UserError(f"{path}: cannot open the store: {reason}") from error
+    except StoreLocationError as error:  # e.g. the PostgreSQL driver is not installed
+        raise UserError(str(error)) from None
+    except Exception as error:  # a corrupt or foreign file, a server that is down: no traceback
+        reason = str(getattr(error, "orig", None) or error).strip()
+        raise UserError(f"{location.shown}: cannot open the store: {mask_password(reason)}") from None
     if first_use:
         from flashtrain.store.sync import ensure_bundled_decks
 

@@ -181,9 +181,9 @@ def cmd_decks(args: argparse.Namespace) -> int:
 def cmd_locate(args: argparse.Namespace) -> int:
     from flashtrain.paths import bundled_cards_dir, data_dir
 
-    db = common.db_path(args)
+    location = common.store_location(args)
     source = "--db" if getattr(args, "db", None) else ("FLASHTRAIN_DB" if _env_db() else "default")
-    paths = {"db": str(db), "db_source": source, "data_dir": str(data_dir()),
+    paths = {"db": location.shown, "db_source": source, "db_dialect": location.dialect, "data_dir": str(data_dir()),
              "bundled_cards": str(bundled_cards_dir())}
     if args.json:
         common.print_json(paths)

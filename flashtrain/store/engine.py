@@ -8,13 +8,21 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from flashtrain.store.location import CONNECT_TIMEOUT_SECONDS, StoreLocation, require_driver, store_location
 
-def make_engine(path: str | Path) -> Engine:
-    """A SQLite engine with the pragmas flashtrain relies on set on every new connection."""
-    path = Path(path)
-    if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{path}")
+
+def make_engine(where: str | Path | StoreLocation) -> Engine:
+    """An engine for a path or URL: SQLite with flashtrain's pragmas, or PostgreSQL through psycopg."""
+    location = where if isinstance(where, StoreLocation) else store_location(where)
+    if location.is_server:
+        return _postgres_engine(location)
+    return _sqlite_engine(location)
+
+
+def _sqlite_engine(location: StoreLocation) -> Engine:
+    if location.path is not None:
+        location.path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(location.url)
 
     @event.listens_for(engine, "connect")
     def _set_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects are untyped
@@ -29,23 +37,48 @@ def make_engine(path: str | Path) -> Engine:
     return engine
 
 
+def _postgres_engine(location: StoreLocation) -> Engine:
+    require_driver(location)
+    connect_args = {}
+    if "connect_timeout" not in location.url.query:
+        # libpq waits for the OS (minutes) on an unreachable host unless told otherwise.
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    # pre_ping: a server restarted since the last query costs one reconnect, not an error.
+    return create_engine(location.url, connect_args=connect_args, pool_pre_ping=True)
+
+
 @dataclass
 class Store:
     """The opened store: one engine and its sessionmaker, passed to every service."""
 
-    path: Path
+    location: StoreLocation
     engine: Engine
     sessions: sessionmaker[Session]
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None for a store on a server."""
+        return self.location.path
+
+    @property
+    def shown(self) -> str:
+        """The store as messages name it (password masked)."""
+        return self.location.shown
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     def close(self) -> None:
         self.engine.dispose()
 
 
-def open_store(path: str | Path, migrate: bool = True) -> Store:
-    """Open (creating if needed) the store at `path` and bring its schema up to date."""
-    engine = make_engine(path)
+def open_store(where: str | Path | StoreLocation, migrate: bool = True) -> Store:
+    """Open (creating if needed) the store at a path or URL and bring its schema up to date."""
+    location = where if isinstance(where, StoreLocation) else store_location(where)
+    engine = make_engine(location)
     if migrate:
         from flashtrain.store.migrate import upgrade_to_head
 
         upgrade_to_head(engine)
-    return Store(Path(path), engine, sessionmaker(engine, expire_on_commit=False))
+    return Store(location, engine, sessionmaker(engine, expire_on_commit=False))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 HEAD_REVISION = "0003"
@@ -29,7 +29,7 @@ def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         try:
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except OperationalError:
+        except (OperationalError, ProgrammingError):  # SQLite says the former, PostgreSQL the latter
             return None  # a new, empty store
 
 

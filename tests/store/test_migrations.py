@@ -1,6 +1,11 @@
-"""Alembic: a fresh store equals the models; upgrading from the first revision keeps data."""
+"""Alembic: a fresh store equals the models; upgrading from the first revision keeps data.
+
+Both on SQLite and on PostgreSQL (see tests/conftest.py): batch mode and pragmas are SQLite's only.
+"""
 
 from __future__ import annotations
+
+import pytest
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -13,24 +18,28 @@ from flashtrain.store.models import Base
 FIRST_REVISION = "0001"
 
 
-def test_fresh_store_matches_the_models(tmp_path):
-    store = open_store(tmp_path / "fresh.db")
+@pytest.mark.both_dialects
+def test_fresh_store_matches_the_models(store_target):
+    store = open_store(store_target("fresh", blank=True))
     with store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
     assert current_revision(store.engine) == head_revision(store.engine)
+    store.close()
 
 
-def test_upgrade_from_first_revision_keeps_reviews(tmp_path):
-    engine = make_engine(tmp_path / "old.db")
+@pytest.mark.both_dialects
+def test_upgrade_from_first_revision_keeps_reviews(store_target):
+    engine = make_engine(store_target("old", blank=True))
+    assert current_revision(engine) is None
     upgrade_to(engine, FIRST_REVISION)
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO decks (id, name, description, tags, origin, trusted, created_at) "
-                                "VALUES (1, 'd', '', '[]', 'imported', 0, '2026-01-01 00:00:00')"))
+                                "VALUES (1, 'd', '', '[]', 'imported', FALSE, '2026-01-01 00:00:00')"))
         connection.execute(text(
             "INSERT INTO cards (id, deck_id, source_line, key, kind, cloze_index, question, answer, tags, hints, "
             "content_hash, created_at, updated_at, suspended, flagged) VALUES (1, 1, 1, 'q:x', 'basic', 0, 'q', "
-            "'a', '[]', '[]', 'h', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 0, 0)"))
+            "'a', '[]', '[]', 'h', '2026-01-01 00:00:00', '2026-01-01 00:00:00', FALSE, FALSE)"))
         connection.execute(text("INSERT INTO review_log (card_id, reviewed_at, rating, origin) "
                                 "VALUES (1, '2026-01-02 00:00:00', 4, 'study')"))
     upgrade_to_head(engine)
@@ -39,6 +48,7 @@ def test_upgrade_from_first_revision_keeps_reviews(tmp_path):
         assert connection.execute(text("SELECT rating FROM review_log")).scalars().all() == [4]
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+    engine.dispose()
 
 
 def test_pragmas_are_set_on_every_connection(tmp_path):
