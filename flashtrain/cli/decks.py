@@ -65,6 +65,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                 continue
             changes = (f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
                        f"{report.retired} retired" + (f", {report.restored} restored" if report.restored else ""))
+            if report.format == "apkg":
+                changes += (f"; reviews {report.reviews_added} added, {report.reviews_duplicate} already stored, "
+                            f"{report.reviews_skipped} skipped; {report.media_stored} media")
             note = " (file unchanged, skipped)" if report.status == "unchanged" else ""
             print(f"{report.deck}: {changes}{note}  [{report.path}, {report.format}]")
         if args.dry_run:

@@ -23,7 +23,8 @@ class ParseWarning:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: warning: {self.message}"
+        where = f"{self.path}:{self.line}" if self.line else self.path  # a package has no lines
+        return f"{where}: warning: {self.message}"
 
 
 class DeckError(Exception):

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 
 def alembic_config(engine: Engine):

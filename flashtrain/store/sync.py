@@ -29,6 +29,7 @@ from flashtrain.store.models import Card, Deck, SourceFile, utcnow
 KEPT_APP_EDIT = ("this card was edited in the app since the last import; your edit is kept and the file's "
                  "version was not applied (import with --prefer-file to take the file's version)")
 DECK_SUFFIXES = {".md", ".markdown", ".txt", ".csv", ".tsv"}
+ANKI_SUFFIXES = {".apkg", ".colpkg", ".anki2", ".anki21", ".anki21b"}
 BUNDLED_PREFIX = "bundled:"
 
 
@@ -43,6 +44,11 @@ class ImportReport:
     unchanged: int = 0
     retired: int = 0
     restored: int = 0
+    # Anki packages also bring review history and media (0 for other formats).
+    reviews_added: int = 0
+    reviews_skipped: int = 0
+    reviews_duplicate: int = 0
+    media_stored: int = 0
     warnings: list[ParseWarning] = field(default_factory=list)
     error: str | None = None
 
@@ -58,8 +64,8 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[ImportReport]]:
     missing: list[ImportReport] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DECK_SUFFIXES
-                            and p.name.lower() != "readme.md" and "snippets" not in p.relative_to(path).parts)
+            files += sorted(p for p in path.rglob("*") if p.is_file()
+                            and p.suffix.lower() in DECK_SUFFIXES | ANKI_SUFFIXES and p.name.lower() != "readme.md" and "snippets" not in p.relative_to(path).parts)
         elif path.is_file():
             files.append(path)
         else:
@@ -72,9 +78,21 @@ def import_paths(store: Store, paths: list[Path], fmt: str | None = None, deck_n
                  prefer_file: bool = False) -> list[ImportReport]:
     files, reports = expand_paths(paths)
     for path in files:
+        if fmt in (None, "apkg") and _is_anki_file(path):
+            from flashtrain.study.anki_import import import_anki_file
+
+            reports += import_anki_file(store, path, deck_name=deck_name, dry_run=dry_run, origin=origin,
+                                        trust=trust, prefer_file=prefer_file)
+            continue
         reports.append(import_file(store, path, fmt=fmt, deck_name=deck_name, dry_run=dry_run,
                                    origin=origin, trust=trust, prefer_file=prefer_file))
     return reports
+
+
+def _is_anki_file(path: Path) -> bool:
+    from flashtrain.deck.anki.package import is_anki_file
+
+    return is_anki_file(path)
 
 
 def import_file(store: Store, path: Path, fmt: str | None = None, deck_name: str | None = None,

@@ -1,0 +1,178 @@
+"""An Anki collection as our decks: cards, their Anki status and review history, and media.
+
+Each Anki card becomes one of our cards whose identity is the note's GUID and the card's ordinal
+(`explicit_id` `anki:<guid>` for the first card of a note, `anki:<guid>/<n>` for card n), so a newer
+export of the same collection updates the same cards. Its front and back are rendered from the
+notetype's templates (see `render`). Cards of a notetype that is not one of Anki's stock ones are
+imported the same way, with one warning naming the notetype.
+
+Review rows: time from the row id (epoch ms), Anki's ease 1–4 mapped like `--scale anki`, duration
+from `time`. Manual rows (ease 0: reschedules, "set due date", resets) and rows whose card no longer
+exists are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from flashtrain.deck.anki.package import Collection, Notetype
+from flashtrain.deck.anki.render import card_sides
+from flashtrain.deck.model import CardSpec, ParseWarning
+from flashtrain.scheduler.core import RATING_SCALES
+
+ANKI_EASE_TO_RATING = RATING_SCALES["anki"]
+STOCK_NAMES = {"basic", "basic (and reversed card)", "basic (optional reversed card)", "basic (type in the answer)",
+               "cloze", "image occlusion"}
+FLASHTRAIN_NOTETYPE_PREFIX = "flashtrain"
+
+
+@dataclass(frozen=True)
+class Review:
+    reviewed_at: datetime
+    rating: int
+    duration_ms: int | None
+
+
+@dataclass
+class ImportedCard:
+    spec: CardSpec
+    anki_card_id: int
+    suspended: bool
+    buried: bool
+    flagged: bool
+    reviews: list[Review]
+    media: list[str]
+    anki_state: tuple[int, int, int, int]  # (type, due, interval days, lapses) for cards without history
+
+
+@dataclass
+class ImportedDeck:
+    name: str
+    cards: list[ImportedCard] = field(default_factory=list)
+    reviews_skipped: int = 0
+    media: set[str] = field(default_factory=set)
+
+
+@dataclass
+class ImportPlan:
+    decks: dict[str, ImportedDeck]
+    warnings: list[ParseWarning]
+    media: dict[str, bytes]
+    manual_reviews_skipped: int = 0
+    orphan_reviews_skipped: int = 0
+
+
+def note_identity(guid: str, ordinal: int) -> str:
+    """Our explicit id for card `ordinal` of the note with this GUID (stable across exports)."""
+    token = guid if re.fullmatch(r"[\w.:-]+", guid) else hashlib.sha1(guid.encode()).hexdigest()[:16]
+    return f"anki:{token}" if ordinal == 0 else f"anki:{token}/{ordinal + 1}"
+
+
+def plan_import(collection: Collection) -> ImportPlan:
+    path = collection.path
+    warnings = [ParseWarning(path, 0, message) for message in collection.media_errors]
+    plan = ImportPlan({}, warnings, collection.media)
+    reviews_by_card: dict[int, list] = {}
+    card_ids = {card.id for card in collection.cards}
+    for row in collection.revlog:
+        if row.card_id not in card_ids:
+            plan.orphan_reviews_skipped += 1
+        else:
+            reviews_by_card.setdefault(row.card_id, []).append(row)
+    warned_notetypes: set[int] = set()
+    missing_media: set[str] = set()
+    for card in collection.cards:
+        note = collection.notes.get(card.note_id)
+        notetype = collection.notetypes.get(note.notetype_id) if note else None
+        deck_name = collection.decks.get(card.deck_id) or "Default"
+        deck = plan.decks.setdefault(deck_name, ImportedDeck(deck_name))
+        rows = reviews_by_card.get(card.id, [])
+        if note is None or notetype is None:
+            plan.warnings.append(ParseWarning(path, 0, f"card {card.id} has no note or notetype in the collection; "
+                                                       "skipped"))
+            deck.reviews_skipped += len(rows)
+            continue
+        if notetype.id not in warned_notetypes and not _is_known(notetype):
+            warned_notetypes.add(notetype.id)
+            plan.warnings.append(ParseWarning(path, 0, f"notetype {notetype.name!r} is not one of Anki's stock "
+                                                       "notetypes: its cards were imported as front/back rendered "
+                                                       "from its templates"))
+        spec, media = _card_spec(card.ord, note, notetype, deck_name)
+        if spec is None:
+            plan.warnings.append(ParseWarning(path, 0, f"note {note.guid!r} ({notetype.name}) card {card.ord + 1} "
+                                                       "renders an empty question; skipped"))
+            deck.reviews_skipped += len(rows)
+            continue
+        for name in media:
+            if name in collection.media:
+                deck.media.add(name)
+            elif name not in missing_media and collection.media_errors == [] and not collection.path.endswith(
+                    (".anki2", ".anki21", ".anki21b")):
+                missing_media.add(name)
+                plan.warnings.append(ParseWarning(path, 0, f"media file {name!r} (note {note.guid!r}) is not in the "
+                                                           "package; the card refers to it but it will not show"))
+        reviews = []
+        for row in rows:
+            if row.ease not in ANKI_EASE_TO_RATING:
+                plan.manual_reviews_skipped += 1
+                deck.reviews_skipped += 1
+                continue
+            reviews.append(Review(datetime.fromtimestamp(row.id / 1000, timezone.utc), ANKI_EASE_TO_RATING[row.ease],
+                                  row.time_ms if row.time_ms > 0 else None))
+        deck.cards.append(ImportedCard(spec=spec, anki_card_id=card.id, suspended=card.queue == -1,
+                                       buried=card.queue in (-2, -3), flagged=bool(card.flags & 7),
+                                       reviews=reviews, media=media,
+                                       anki_state=(card.type, card.due, card.interval, card.lapses)))
+    plan.decks = {name: deck for name, deck in plan.decks.items() if deck.cards or deck.reviews_skipped}
+    return plan
+
+
+def _is_known(notetype: Notetype) -> bool:
+    # A renamed copy of a stock notetype is the learner's own: it may have other fields and templates.
+    return (notetype.name.casefold() in STOCK_NAMES
+            or notetype.name.casefold().startswith(FLASHTRAIN_NOTETYPE_PREFIX))
+
+
+def _card_spec(ordinal: int, note, notetype: Notetype, deck_name: str) -> tuple[CardSpec | None, list[str]]:
+    fields = dict(zip(notetype.fields, note.fields))
+    tags = tuple(dict.fromkeys(note.tags))
+    explicit_id = note_identity(note.guid, ordinal)
+    if notetype.name.casefold().startswith(FLASHTRAIN_NOTETYPE_PREFIX) and "Hints" in fields:
+        return _flashtrain_card(ordinal, fields, notetype, tags, explicit_id)
+    if notetype.is_cloze:
+        template = notetype.templates[0] if notetype.templates else ("", "{{cloze:Text}}", "{{cloze:Text}}")
+        cloze_number = ordinal + 1
+    elif ordinal < len(notetype.templates):
+        template, cloze_number = notetype.templates[ordinal], 0
+    else:
+        return None, []
+    front, back, media = card_sides(template[1], template[2], fields, cloze_number)
+    if not front.strip():
+        return None, media
+    return CardSpec(question=front, answer=back or " ", tags=tags, explicit_id=explicit_id), media
+
+
+def _flashtrain_card(ordinal: int, fields: dict[str, str], notetype: Notetype, tags, explicit_id):
+    """A note we exported: fields hold our Markdown, hints and snippet id (see deck/anki/export.py)."""
+    from flashtrain.deck.anki.markup import html_to_markdown
+
+    if notetype.is_cloze:
+        template = notetype.templates[0]
+        front, back, media = card_sides(template[1], "{{cloze:Text}}<br>{{Back Extra}}", fields, ordinal + 1)
+    else:
+        side = ("Front", "Back") if ordinal == 0 else ("Back", "Front")
+        front, media = html_to_markdown(fields.get(side[0], ""))
+        back, more = html_to_markdown(fields.get(side[1], ""))
+        media += more
+    hints = tuple(h for h in (html_to_markdown(x)[0] for x in re.split(r"<br\s*/?>|\n", fields.get("Hints", ""))) if h)
+    snippet = html_to_markdown(fields.get("Snippet", ""))[0].strip() or None
+    own_id = html_to_markdown(fields.get("Id", ""))[0].strip()
+    if own_id:
+        explicit_id = own_id if ordinal == 0 or notetype.is_cloze is False and False else f"{own_id}/{ordinal + 1}"
+    if not front.strip():
+        return None, media
+    return CardSpec(question=front, answer=back or " ", tags=tags, explicit_id=explicit_id, hints=hints,
+                    snippet=snippet), media

@@ -1,0 +1,185 @@
+"""Anki field HTML <-> our Markdown.
+
+In: line breaks, paragraphs and divs become line breaks; lists become `-`/`1.` items; bold, italic,
+strike-through and code become Markdown; `<pre>` becomes a fenced code block; `<img src>` becomes
+`![alt](file)`; entities are decoded; MathJax `\\(…\\)` / `\\[…\\]` become `$…$` / `$$…$$`. Scripts and
+styles are dropped. The media files a field refers to (images, `[sound:…]`) are returned with it.
+
+Out: our Markdown rendered to HTML by markdown-it, with math written back as MathJax (Anki does
+not render `$…$`) and code blocks as `<pre><code>`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from urllib.parse import unquote
+
+INLINE_MATH = re.compile(r"\\\((.+?)\\\)", re.DOTALL)
+DISPLAY_MATH = re.compile(r"\\\[(.+?)\\\]", re.DOTALL)
+SOUND = re.compile(r"\[sound:([^\]]+)\]")
+BLOCKS = {"div", "p", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section", "article",
+          "header", "footer", "dl", "dt", "dd", "figure", "hr"}
+INLINE = {"b": "**", "strong": "**", "i": "*", "em": "*", "s": "~~", "strike": "~~", "del": "~~"}
+SKIPPED = {"script", "style", "head", "title"}
+
+
+class _ToMarkdown(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.media: list[str] = []
+        self.skipping = 0
+        self.pre = 0
+        self.pre_text: list[str] = []
+        self.code = 0
+        self.lists: list[list] = []  # [kind, counter]
+
+    # -- helpers
+    def text_so_far(self) -> str:
+        return "".join(self.out[-4:])
+
+    def newline(self) -> None:
+        if self.out and not self.text_so_far().endswith("\n"):
+            self.out.append("\n")
+
+    # -- parser callbacks
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in SKIPPED:
+            self.skipping += 1
+            return
+        if self.pre:
+            if tag == "br":
+                self.pre_text.append("\n")
+            return
+        if tag == "br":
+            self.out.append("\n")
+        elif tag == "pre":
+            self.newline()
+            self.pre, self.pre_text = 1, []
+        elif tag == "code":
+            self.code += 1
+            self.out.append("`")
+        elif tag in ("ul", "ol"):
+            self.newline()
+            self.lists.append([tag, 0])
+        elif tag == "li":
+            self.newline()
+            depth = max(len(self.lists) - 1, 0)
+            if self.lists and self.lists[-1][0] == "ol":
+                self.lists[-1][1] += 1
+                marker = f"{self.lists[-1][1]}. "
+            else:
+                marker = "- "
+            self.out.append("  " * depth + marker)
+        elif tag in BLOCKS:
+            self.newline()
+        elif tag in INLINE:
+            self.out.append(INLINE[tag])
+        elif tag == "img":
+            attributes = dict(attrs)
+            source = unquote(attributes.get("src") or "")
+            if source:
+                if "://" not in source and not source.startswith("data:"):
+                    self.media.append(source)
+                self.out.append(f"![{attributes.get('alt') or ''}]({source.replace(' ', '%20')})")
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in ("br", "img", "hr"):
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIPPED:
+            self.skipping = max(0, self.skipping - 1)
+            return
+        if tag == "pre" and self.pre:
+            code = "".join(self.pre_text).strip("\n")
+            fence = "````" if "```" in code else "```"
+            self.newline()
+            self.out.append(f"{fence}\n{code}\n{fence}\n")
+            self.pre = 0
+            return
+        if self.pre:
+            return
+        if tag == "code" and self.code:
+            self.code -= 1
+            self.out.append("`")
+        elif tag in ("ul", "ol"):
+            if self.lists:
+                self.lists.pop()
+            self.newline()
+        elif tag in BLOCKS or tag == "li":
+            self.newline()
+        elif tag in INLINE:
+            self.out.append(INLINE[tag])
+
+    def handle_data(self, data: str) -> None:
+        if self.skipping:
+            return
+        if self.pre:
+            self.pre_text.append(data)
+            return
+        data = data.replace("\xa0", " ")
+        for name in SOUND.findall(data):
+            self.media.append(name)
+        data = re.sub(r"[ \t\r\n]+", " ", data)
+        if not self.out or self.text_so_far().endswith("\n"):
+            data = data.lstrip(" ")
+        self.out.append(data)
+
+
+def html_to_markdown(fragment: str) -> tuple[str, list[str]]:
+    """(Markdown, media file names referred to) for one rendered Anki field or card side."""
+    parser = _ToMarkdown()
+    parser.feed(fragment)
+    parser.close()
+    if parser.pre:  # unclosed <pre>
+        parser.handle_endtag("pre")
+    text = "".join(parser.out)
+    text = DISPLAY_MATH.sub(lambda m: f"$${m.group(1).strip()}$$", text)
+    text = INLINE_MATH.sub(lambda m: f"${m.group(1).strip()}$", text)
+    lines = [line.rstrip() for line in text.split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    # A bold/italic marker around nothing ("<b></b>" or one around a line break) is noise.
+    text = re.sub(r"(\*\*|~~)\s*\1", "", text)
+    return text.strip(), list(dict.fromkeys(parser.media))
+
+
+# -- Markdown -> Anki HTML ---------------------------------------------------------------------------
+_renderer = None
+
+
+def _markdown_renderer():
+    global _renderer
+    if _renderer is None:
+        from markdown_it import MarkdownIt
+        from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+        md = MarkdownIt("commonmark", {"breaks": True, "html": False}).use(dollarmath_plugin, double_inline=True)
+        md.enable("table").enable("strikethrough")
+
+        def inline_math(self, tokens, idx, options, env):
+            return "\\(" + html.escape(tokens[idx].content, quote=False) + "\\)"
+
+        def block_math(self, tokens, idx, options, env):
+            return "\\[" + html.escape(tokens[idx].content.strip(), quote=False) + "\\]"
+
+        md.add_render_rule("math_inline", inline_math)
+        md.add_render_rule("math_inline_double", block_math)
+        md.add_render_rule("math_block", lambda self, t, i, o, e: block_math(self, t, i, o, e) + "\n")
+        md.add_render_rule("math_block_label", lambda self, t, i, o, e: block_math(self, t, i, o, e) + "\n")
+        _renderer = md
+    return _renderer
+
+
+def markdown_to_html(text: str) -> str:
+    """Our Markdown as the HTML an Anki field holds (math as MathJax, code as <pre><code>)."""
+    if not text.strip():
+        return ""
+    rendered = _markdown_renderer().render(text).strip()
+    # A lone paragraph needs no <p>: Anki's own editor writes plain text with <br>.
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        rendered = rendered[3:-4]
+    return rendered

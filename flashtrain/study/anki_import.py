@@ -1,0 +1,243 @@
+"""Applying an Anki collection to the store: cards, status, review history, states and media.
+
+One package is one transaction: a package that cannot be read, or a store that refuses the write,
+changes nothing. Re-importing a newer export of the same collection updates cards in place (identity
+is the note GUID + card ordinal, see deck/anki/convert.py), keeps flashtrain's own reviews, and adds
+only reviews that are not stored yet: a review matches a stored one of the same card at the same
+millisecond (Anki keeps review times in ms), so a review that exists on both sides counts once.
+Each touched card's state is rebuilt by replaying its whole history through our scheduler. Cards
+that a package no longer holds are left alone: an `.apkg` usually holds only some decks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from flashtrain.deck.anki.convert import ImportedCard, ImportPlan, plan_import
+from flashtrain.deck.anki.package import AnkiPackageError, read_collection
+from flashtrain.deck.model import ParseWarning
+from flashtrain.scheduler import core
+from flashtrain.scheduler.core import MemoryState, SchedulerConfig
+from flashtrain.store.models import Card, CardState, Deck, MediaFile, ReviewLog, utcnow
+from flashtrain.store.sync import KEPT_APP_EDIT, ImportReport, card_values
+
+FORMAT = "apkg"
+
+
+def import_anki_file(store, path: Path, deck_name: str | None = None, dry_run: bool = False,
+                     origin: str = "imported", trust: bool = False, prefer_file: bool = False,
+                     now: datetime | None = None) -> list[ImportReport]:
+    """Import one Anki package or collection; one report per Anki deck (or one rejected report)."""
+    try:
+        collection = read_collection(path)
+        if collection.placeholder_only:
+            raise AnkiPackageError(path, "the package holds only Anki's placeholder collection (\"Please update "
+                                         "to the latest Anki version\"); its real collection is missing")
+        plan = plan_import(collection)
+    except AnkiPackageError as error:
+        return [ImportReport(str(path), format=FORMAT, status="rejected", error=str(error))]
+    except MemoryError:
+        return [ImportReport(str(path), format=FORMAT, status="rejected",
+                             error=f"{path}: error: the collection is too large to read in memory")]
+    if deck_name:
+        wanted = deck_name.casefold()
+        plan.decks = {name: deck for name, deck in plan.decks.items()
+                      if name.casefold() == wanted or name.casefold().startswith(wanted + "::")}
+        if not plan.decks:
+            return [ImportReport(str(path), format=FORMAT, status="rejected",
+                                 error=f"{path}: error: the package has no deck named {deck_name!r}")]
+    if not plan.decks:
+        return [ImportReport(str(path), format=FORMAT, status="rejected",
+                             error=f"{path}: error: the package holds no cards")]
+    reports = {name: ImportReport(str(path), deck=name, format=FORMAT) for name in plan.decks}
+    first = reports[next(iter(reports))]
+    first.warnings = list(plan.warnings)
+    if plan.orphan_reviews_skipped:
+        first.warnings.append(ParseWarning(str(path), 0, f"{plan.orphan_reviews_skipped} review(s) of cards deleted "
+                                                         "in Anki were skipped"))
+    try:
+        with store.sessions() as session:
+            with session.begin():
+                _apply(session, plan, reports, origin, trust, prefer_file, now or utcnow())
+                if dry_run:
+                    session.rollback()
+    except SQLAlchemyError as error:
+        return [ImportReport(str(path), format=FORMAT, status="rejected",
+                             error=f"{path}: error: the store refused the import: {getattr(error, 'orig', None) or error}")]
+    return list(reports.values())
+
+
+def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: str, trust: bool,
+           prefer_file: bool, now: datetime) -> None:
+    from flashtrain.study.settings import load_settings
+
+    config = load_settings(session).scheduler_config()
+    tomorrow = core.day_boundary(core.study_day(now, config) + timedelta(days=1), config)
+    stored_media = _store_media(session, plan, now)
+    decks = {deck.name: deck for deck in session.scalars(select(Deck).where(Deck.name.in_(list(plan.decks))))}
+    for name in plan.decks:
+        if name not in decks:
+            decks[name] = Deck(name=name, description="", tags=[], origin=origin, trusted=trust, created_at=now)
+            session.add(decks[name])
+        elif trust:
+            decks[name].trusted = True
+    session.flush()
+    # Anki identities are unique across decks: a card moved to another deck in Anki moves here too.
+    keys = [card.spec.key for deck in plan.decks.values() for card in deck.cards]
+    existing: dict[str, Card] = {}
+    for start in range(0, len(keys), 500):
+        for row in session.scalars(select(Card).where(Card.key.in_(keys[start:start + 500]))):
+            existing.setdefault(row.key, row)
+    touched: list[tuple[int, ImportedCard]] = []
+    for name, deck_plan in plan.decks.items():
+        report, deck = reports[name], decks[name]
+        report.media_stored = len(deck_plan.media & stored_media)
+        report.reviews_skipped = deck_plan.reviews_skipped
+        new_rows, new_cards = [], []
+        for card in deck_plan.cards:
+            row = existing.get(card.spec.key)
+            status = dict(suspended=card.suspended, flagged=card.flagged,
+                          buried_until=tomorrow if card.buried else None)
+            if row is None:
+                values = card_values(card.spec, deck.id, None, now)
+                values.update(status)
+                new_rows.append(values)
+                new_cards.append(card)
+                report.added += 1
+                continue
+            if row.retired_at is not None:
+                row.retired_at = None
+                report.restored += 1
+            changed = row.content_hash != card.spec.content_hash or row.deck_id != deck.id
+            if changed and row.edited_in_app_at and not prefer_file:
+                report.warnings.append(ParseWarning(report.path, 0, f"{card.spec.explicit_id}: {KEPT_APP_EDIT}"))
+                report.unchanged += 1
+            elif changed:
+                for column, value in card_values(card.spec, deck.id, None, now).items():
+                    if column not in ("created_at", "source_id", "source_line"):
+                        setattr(row, column, value)
+                row.edited_in_app_at = None
+                report.updated += 1
+            else:
+                report.unchanged += 1
+            for column, value in status.items():
+                setattr(row, column, value)
+            touched.append((row.id, card))
+        if new_rows:
+            session.connection().execute(insert(Card.__table__), new_rows)
+            new_keys = [c.spec.key for c in new_cards]
+            ids: dict[str, int] = {}
+            for start in range(0, len(new_keys), 500):
+                ids.update(session.execute(select(Card.key, Card.id).where(
+                    Card.deck_id == deck.id, Card.key.in_(new_keys[start:start + 500]))).all())
+            touched += [(ids[card.spec.key], card) for card in new_cards]
+    session.flush()
+    _apply_reviews(session, touched, reports, plan, config, now)
+
+
+def _store_media(session, plan: ImportPlan, now: datetime) -> set[str]:
+    """Store the package's media files by name; a different file under a stored name is kept apart."""
+    if not plan.media:
+        return set()
+    names = list(plan.media)
+    stored: dict[str, str] = {}
+    for start in range(0, len(names), 500):
+        stored.update(session.execute(select(MediaFile.name, MediaFile.sha1).where(
+            MediaFile.name.in_(names[start:start + 500]))).all())
+    rows = []
+    for name, data in plan.media.items():
+        digest = hashlib.sha1(data).hexdigest()
+        if name in stored:
+            if stored[name] != digest:
+                plan.warnings.append(ParseWarning(plan.warnings[0].path if plan.warnings else "", 0,
+                                                  f"media file {name!r} differs from the stored file of that name; "
+                                                  "the stored one is kept"))
+            continue
+        rows.append(dict(name=name, sha1=digest, size=len(data), data=data, created_at=now))
+    if rows:
+        session.connection().execute(insert(MediaFile.__table__), rows)
+    return set(plan.media)
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _apply_reviews(session, touched: list[tuple[int, ImportedCard]], reports: dict[str, ImportReport],
+                   plan: ImportPlan, config: SchedulerConfig, now: datetime) -> None:
+    deck_of_card = {id(card): name for name, deck in plan.decks.items() for card in deck.cards}
+    with_reviews = [(card_id, card) for card_id, card in touched if card.reviews]
+    stored: dict[int, list] = defaultdict(list)
+    ids = [card_id for card_id, _ in with_reviews]
+    for start in range(0, len(ids), 500):
+        for row in session.execute(select(ReviewLog.card_id, ReviewLog.id, ReviewLog.reviewed_at, ReviewLog.rating,
+                                          ReviewLog.origin).where(ReviewLog.card_id.in_(ids[start:start + 500]))):
+            stored[row.card_id].append(row)
+    new_logs: list[dict] = []
+    states: dict[int, MemoryState] = {}
+    for card_id, card in with_reviews:
+        report = reports[deck_of_card[id(card)]]
+        known = {_ms(row.reviewed_at) for row in stored[card_id]}
+        fresh = []
+        for review in card.reviews:
+            stamp = _ms(review.reviewed_at)
+            if stamp in known:
+                report.reviews_duplicate += 1
+                continue
+            known.add(stamp)
+            fresh.append(review)
+        if not fresh:
+            continue
+        report.reviews_added += len(fresh)
+        if stored[card_id]:
+            _replay_existing(session, card_id, stored[card_id], fresh, config, new_logs, states)
+            continue
+        state = MemoryState()
+        for review in sorted(fresh, key=lambda r: r.reviewed_at):
+            after, record = core.review(state, review.rating, review.reviewed_at, config)
+            new_logs.append(dict(card_id=card_id, reviewed_at=review.reviewed_at, rating=review.rating,
+                                 elapsed_days=record.elapsed_days, duration_ms=review.duration_ms,
+                                 state_before=state.to_dict(), state_after=after.to_dict(), origin="imported"))
+            state = after
+        states[card_id] = state
+    if new_logs:
+        session.connection().execute(insert(ReviewLog.__table__), new_logs)
+    _write_states(session, states)
+
+
+def _replay_existing(session, card_id: int, stored_rows, fresh, config: SchedulerConfig, new_logs: list[dict],
+                     states: dict[int, MemoryState]) -> None:
+    """Merge new reviews into a card that already has history: replay everything, oldest first."""
+    events = [(row.reviewed_at, 0, row) for row in stored_rows] + [(r.reviewed_at, 1, r) for r in fresh]
+    state = MemoryState()
+    for when, is_new, item in sorted(events, key=lambda e: (e[0], e[1])):
+        after, record = core.review(state, item.rating, when, config)
+        if is_new:
+            new_logs.append(dict(card_id=card_id, reviewed_at=when, rating=item.rating,
+                                 elapsed_days=record.elapsed_days, duration_ms=item.duration_ms,
+                                 state_before=state.to_dict(), state_after=after.to_dict(), origin="imported"))
+        else:
+            if item.origin == "cram":  # drills never moved the schedule
+                after = state
+            session.execute(update(ReviewLog).where(ReviewLog.id == item.id).values(
+                elapsed_days=record.elapsed_days, state_before=state.to_dict(), state_after=after.to_dict()))
+        state = after
+    states[card_id] = state
+
+
+def _write_states(session, states: dict[int, MemoryState]) -> None:
+    if not states:
+        return
+    ids = list(states)
+    for start in range(0, len(ids), 500):
+        session.execute(CardState.__table__.delete().where(CardState.card_id.in_(ids[start:start + 500])))
+    session.connection().execute(insert(CardState.__table__), [
+        dict(card_id=card_id, phase=s.phase, stability=s.stability, difficulty=s.difficulty, due=s.due,
+             last_review=s.last_review, reps=s.reps, lapses=s.lapses, step=s.step, last_rating=s.last_rating)
+        for card_id, s in states.items()])

@@ -1,0 +1,224 @@
+"""Importing real Anki packages (made by Anki's own library) and comparing row by row."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from anki_builders import build_collection, export, open_collection
+from flashtrain.deck.anki.convert import note_identity
+from flashtrain.store.models import Card, CardState, Deck, MediaFile, ReviewLog
+from flashtrain.store.sync import import_paths
+
+ANKI_TO_OURS = {1: 1, 2: 2, 3: 4, 4: 5}
+
+
+@pytest.fixture(scope="module")
+def anki_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("anki")
+    built = build_collection(folder / "col")
+    return {
+        "built": built,
+        "apkg": export(built, folder / "deck.apkg"),
+        "legacy": export(built, folder / "legacy.apkg", legacy=True),
+        "colpkg": export(built, folder / "all.colpkg", colpkg=True),
+    }
+
+
+def anki_truth(built) -> dict:
+    """Every card of the collection as Anki sees it: identity, deck, tags, status, reviews."""
+    col = open_collection(built.path)
+    try:
+        truth = {}
+        for card_id in col.find_cards(""):
+            card = col.get_card(card_id)
+            note = card.note()
+            reviews = [(row_id, ease, time_ms) for row_id, ease, time_ms in col.db.all(
+                "SELECT id, ease, time FROM revlog WHERE cid = ? AND ease > 0 ORDER BY id", card_id)]
+            truth[note_identity(note.guid, card.ord)] = dict(
+                deck=col.decks.name(card.did), tags=sorted(note.tags), queue=card.queue, flags=card.flags,
+                reviews=reviews, question=card.question(), answer=card.answer())
+        return truth
+    finally:
+        col.close()
+
+
+def our_cards(store) -> dict:
+    with store.sessions() as s:
+        rows = s.execute(select(Card, Deck.name).join(Deck, Deck.id == Card.deck_id)
+                         .where(Card.explicit_id.like("anki:%"))).all()
+        out = {}
+        for card, deck in rows:
+            logs = s.scalars(select(ReviewLog).where(ReviewLog.card_id == card.id).order_by(ReviewLog.reviewed_at)).all()
+            out[card.explicit_id] = dict(card=card, deck=deck, state=s.get(CardState, card.id),
+                                        reviews=[(int(log.reviewed_at.timestamp() * 1000), log.rating, log.duration_ms)
+                                                 for log in logs])
+        return out
+
+
+@pytest.mark.parametrize("kind", ["apkg", "legacy", "colpkg"])
+def test_every_card_status_and_review_arrives(store, anki_files, kind):
+    reports = import_paths(store, [anki_files[kind]])
+    assert all(r.status == "imported" for r in reports), [r.error for r in reports]
+    truth, ours = anki_truth(anki_files["built"]), our_cards(store)
+    assert set(ours) == set(truth)
+    for identity, expected in truth.items():
+        got = ours[identity]
+        assert got["deck"] == expected["deck"]
+        assert sorted(got["card"].tags) == expected["tags"]
+        assert got["card"].suspended == (expected["queue"] == -1)
+        assert (got["card"].buried_until is not None) == (expected["queue"] in (-2, -3))
+        assert got["card"].flagged == bool(expected["flags"] & 7)
+        assert got["reviews"] == [(row_id, ANKI_TO_OURS[ease], time_ms or None)
+                                  for row_id, ease, time_ms in expected["reviews"]]
+        if expected["reviews"]:
+            state = got["state"]
+            assert state is not None and state.reps == len(expected["reviews"])
+            assert state.last_review == datetime.fromtimestamp(expected["reviews"][-1][0] / 1000, timezone.utc)
+        else:
+            assert got["state"] is None
+    by_deck = {r.deck: r for r in reports}
+    assert set(by_deck) == {"Math", "Languages::French"}
+    assert by_deck["Math"].reviews_skipped > 0  # the manual "set due date" rows
+
+
+def test_fields_become_markdown(store, anki_files):
+    import_paths(store, [anki_files["apkg"]])
+    built, ours = anki_files["built"], our_cards(store)
+    col = open_collection(built.path)
+    try:
+        guid = {label: col.get_note(note_id).guid for label, note_id in built.notes.items() if label != "deleted"}
+    finally:
+        col.close()
+    basic = ours[note_identity(guid["basic"], 0)]["card"]
+    assert basic.question == "What is **2** + 2?\nShow $x^2$ too"
+    assert basic.answer == "Four\n<four> & *cuatro*\n![](dot.png)"
+    cloze1 = ours[note_identity(guid["cloze"], 0)]["card"]
+    cloze2 = ours[note_identity(guid["cloze"], 1)]["card"]
+    # c1 appears twice but is one card; c2's hint shows in its gap; display math and Back Extra kept
+    assert cloze1.question.startswith("[…] descent moves against the […];")
+    assert "$$\\theta \\leftarrow \\theta - \\eta \\nabla L$$" in cloze1.question
+    assert cloze2.question.startswith("Gradient descent moves [direction] the gradient")
+    assert cloze2.answer.endswith("See `optimizer.step()`")
+    code = ours[note_identity(guid["code"], 0)]["card"]
+    assert code.answer == "```\ndef relu(x):\n    return np.maximum(x, 0)\n```"
+    reversed_card = ours[note_identity(guid["reversed"], 1)]["card"]
+    assert (reversed_card.question, reversed_card.answer) == ("cat", "chat")
+    assert note_identity(guid["optional_without"], 1) not in ours
+    assert ours[note_identity(guid["optional_with"], 1)]["card"].question == "dog"
+    typing = ours[note_identity(guid["typing"], 0)]["card"]
+    assert (typing.question, typing.answer) == ("fish?", "poisson")
+    with store.sessions() as s:
+        assert s.scalar(select(MediaFile.name)) == "dot.png"
+
+
+def test_warnings_name_the_custom_notetype_and_missing_media(store, anki_files):
+    reports = import_paths(store, [anki_files["colpkg"]])
+    warnings = [str(w) for r in reports for w in r.warnings]
+    assert any("'Vocab'" in w and "not one of Anki's stock notetypes" in w for w in warnings)
+    assert any("nowhere.png" in w for w in warnings)
+    assert any("cards deleted in Anki were skipped" in w for w in warnings)  # the colpkg keeps their revlog
+
+
+def test_reimport_updates_in_place_and_adds_only_new_reviews(store, anki_files, tmp_path):
+    import_paths(store, [anki_files["apkg"]])
+    with store.sessions() as s:
+        before = s.scalar(select(func.count()).select_from(ReviewLog))
+        card_count = s.scalar(select(func.count()).select_from(Card))
+    built = anki_files["built"]
+    copy = tmp_path / "col"
+    shutil.copytree(built.path.parent, copy, ignore=shutil.ignore_patterns("*.apkg", "*.colpkg"))
+    col = open_collection(copy / "collection.anki2")
+    try:
+        note = col.get_note(built.notes["basic"])
+        note["Front"] = "What is <b>2</b> + 2, edited?"
+        col.update_note(note)
+        from anki_builders import answer
+
+        col.sched.set_due_date([note.card_ids()[0]], "0")
+        answer(col, note.card_ids()[0], 3)
+    finally:
+        col.close()
+    from anki_builders import Built
+
+    newer = export(Built(copy / "collection.anki2"), tmp_path / "newer.apkg")
+    reports = import_paths(store, [newer])
+    with store.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Card)) == card_count
+        assert s.scalar(select(func.count()).select_from(ReviewLog)) == before + 1
+    assert sum(r.updated for r in reports) == 1
+    assert sum(r.reviews_added for r in reports) == 1
+
+
+def test_legacy_and_current_layouts_agree(store, tmp_path, anki_files):
+    from flashtrain.store.engine import open_store
+
+    other = open_store(tmp_path / "other.db")
+    import_paths(store, [anki_files["apkg"]])
+    import_paths(other, [anki_files["legacy"]])
+
+    def snapshot(target):
+        return {k: (v["card"].question, v["card"].answer, v["deck"], v["reviews"]) for k, v in our_cards(target).items()}
+
+    assert snapshot(store) == snapshot(other)
+    other.close()
+
+
+def test_bare_collection_file_is_read_without_touching_it(store, anki_files, tmp_path):
+    bare = tmp_path / "copy.anki2"
+    shutil.copy(anki_files["built"].path, bare)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    reports = import_paths(store, [bare])
+    assert all(r.status == "imported" for r in reports)
+    assert sum(r.added for r in reports) == len(anki_truth(anki_files["built"]))
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no -wal/-shm next to it
+
+
+def _card_count(store) -> int:
+    with store.sessions() as s:
+        return s.scalar(select(func.count()).select_from(Card))
+
+
+def test_unreadable_packages_give_one_error_and_change_nothing(store, anki_files, tmp_path):
+    data = anki_files["apkg"].read_bytes()
+    truncated = tmp_path / "truncated.apkg"
+    truncated.write_bytes(data[: len(data) // 2])
+    not_sqlite = tmp_path / "junk.colpkg"
+    with zipfile.ZipFile(not_sqlite, "w") as archive:
+        archive.writestr("collection.anki21", b"this is not a database")
+    placeholder_only = tmp_path / "placeholder.apkg"
+    with zipfile.ZipFile(anki_files["apkg"]) as source, zipfile.ZipFile(placeholder_only, "w") as archive:
+        archive.writestr("collection.anki2", source.read("collection.anki2"))
+    garbage = tmp_path / "garbage.anki2"
+    garbage.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    for bad in (truncated, not_sqlite, placeholder_only, garbage):
+        reports = import_paths(store, [bad])
+        assert len(reports) == 1 and reports[0].status == "rejected", bad
+        assert reports[0].error.startswith(f"{bad}: error: "), reports[0].error
+        assert "\n" not in reports[0].error
+    assert _card_count(store) == 0
+
+
+def test_folder_of_packages_imports_them(store, anki_files, tmp_path):
+    folder = tmp_path / "packages"
+    folder.mkdir()
+    shutil.copy(anki_files["apkg"], folder / "a.apkg")
+    reports = import_paths(store, [folder])
+    assert reports and all(r.status == "imported" for r in reports)
+    assert _card_count(store) > 0
+
+
+def test_cli_prints_per_deck_summary_and_error_line(anki_files, tmp_path, capsys):
+    from flashtrain.cli import main
+
+    assert main(["--db", str(tmp_path / "cli.db"), "import", str(anki_files["apkg"])]) == 0
+    out = capsys.readouterr().out
+    assert "Languages::French: 7 added" in out and "reviews" in out and "media" in out
+    bad = tmp_path / "bad.apkg"
+    bad.write_bytes(b"PK\x03\x04 broken")
+    assert main(["--db", str(tmp_path / "cli.db"), "import", str(bad)]) == 1
+    assert f"{bad}: error:" in capsys.readouterr().err
