@@ -21,6 +21,9 @@ class SessionProgress:
         self.done = 0
         self.total: int | None = None  # the service's last count (includes learning cards due later)
         self.coming_back: dict[int, datetime] = {}  # card rated this session -> when it is due again
+        # per rating, what it changed: (card, taken off `total`, its `coming_back` entry before) so an
+        # undo puts the counts back at once instead of showing stale ones until the next recount
+        self._steps: list[tuple[int, int, datetime | None]] = []
 
     def counted(self, total: int | None) -> None:
         self.total = total
@@ -37,21 +40,32 @@ class SessionProgress:
     def rated(self, card_id: int, rating: int, phase_after: str, due_after: datetime | None) -> None:
         """Update the counts at once, the way the next recount will see them, so nothing jumps."""
         self.done += 1
-        self.coming_back.pop(card_id, None)
+        before = self.coming_back.pop(card_id, None)
+        taken = 0
         if not self.changes_schedule:
             # cram-like drills: a card rated 1 stays in the drill, any other rating takes it out
-            if rating != 1 and self.total is not None:
-                self.total = max(self.total - 1, 0)
-            return
-        stays = phase_after in LEARNING_PHASES and due_after is not None
-        if stays:
+            taken = int(rating != 1)
+        elif phase_after in LEARNING_PHASES and due_after is not None:
             self.coming_back[card_id] = due_after
-        elif self.total is not None:
-            self.total = max(self.total - 1, 0)
+        else:
+            taken = 1
+        if self.total is not None and taken:
+            taken = min(taken, self.total)
+            self.total -= taken
+        self._steps.append((card_id, taken, before))
 
     def undone(self, card_id: int) -> None:
+        """The newest rating of `card_id` is taken back: the counts as they were before it."""
         self.done = max(self.done - 1, 0)
-        self.coming_back.pop(card_id, None)  # it is on screen again; the recount fixes `total`
+        self.coming_back.pop(card_id, None)
+        for i in range(len(self._steps) - 1, -1, -1):
+            if self._steps[i][0] == card_id:
+                _, taken, before = self._steps.pop(i)
+                if self.total is not None:
+                    self.total += taken
+                if before is not None:
+                    self.coming_back[card_id] = before
+                return
 
     def removed(self, card_id: int) -> None:
         """Suspended or buried: out of the session."""

@@ -626,7 +626,8 @@ async def test_progress_left_does_not_go_up_when_a_card_comes_back_later(tmp_pat
 
 
 async def test_code_card_at_80_columns_stacks_editor_and_results(code_store):
-    """80x24: the editor takes the full width; after a check the results do; ctrl+t switches back."""
+    """80x24: the editor takes the full width; after a check the results open below it (the editor
+    keeps the focus); ctrl+t gives the results the whole panel and back."""
     async with running(code_store, start=QueueSpec()) as (app, pilot):
         screen = app.screen
         panel = screen.code_panel
@@ -639,13 +640,14 @@ async def test_code_card_at_80_columns_stacks_editor_and_results(code_store):
         assert editor.selected_text == editor.text
         await press(app, pilot, "ctrl+r", delay=0.3)
         assert panel.last_result is not None
-        assert results.display and not editor.display and results.size.width >= 76
+        assert results.display and editor.display and app.focused is editor
+        assert results.size.width >= 76 and results.region.y > editor.region.y  # below, full width
         await pilot.press("ctrl+t")
         await pilot.pause()
-        assert editor.display and not results.display and app.focused is editor
+        assert results.display and not editor.display and app.focused is results
         await pilot.press("ctrl+t")
         await pilot.pause()
-        assert results.display and not editor.display
+        assert editor.display and results.display and app.focused is editor
         await pilot.resize_terminal(160, 40)  # wide: side by side again
         await settle(app, pilot)
         assert not panel.has_class("-stacked") and editor.display and results.display and not editor.soft_wrap

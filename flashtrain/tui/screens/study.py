@@ -25,9 +25,11 @@ MODE_TITLES = {"due": "Review", "cram": "Cram", "lapsed": "Lapsed cards", "code"
 
 class StudyScreen(Screen):
     TITLE_TEXT = "Study"
-    KEYS_HELP = ("[b]In the code editor[/b]: ctrl+a (or f7) select all · home line start · "
-                 "ctrl+z undo · esc leaves the editor\n"
-                 "Under 120 columns the editor and the results take turns: ctrl+t switches.")
+    KEYS_HELP = ("[b]Code cards[/b]: ctrl+e enters the editor; every key then types code (a check run "
+                 "leaves you there) until [b]esc[/b] leaves it, after which space, 1-5, u, e … act on the card.\n"
+                 "[b]In the code editor[/b]: ctrl+r run checks · ctrl+a (or f7) select all · home line start · "
+                 "ctrl+z undo · ctrl+o reference\n"
+                 "Under 120 columns the results open below the editor; ctrl+t gives them the whole panel and back.")
     BINDINGS = [
         Binding("space", "reveal", "Reveal"),
         *(Binding(str(r), f"rate({r})", f"{r} {label}", show=False) for r, label in RATING_LABELS.items()),
@@ -42,6 +44,7 @@ class StudyScreen(Screen):
         Binding("ctrl+e", "focus_editor", "Code editor", show=False),
         Binding("ctrl+t", "toggle_results", "Code / results", priority=True, show=False,
                 tooltip="Code editor ⇄ check results (narrow)"),
+        Binding("escape", "leave_code", "Leave editor"),  # while in the code panel (then the one below)
         Binding("escape", "leave", "Back"),
     ]
 
@@ -55,6 +58,7 @@ class StudyScreen(Screen):
         self.shown_at = 0.0
         self.hints_shown = 0
         self.code_panel = None
+        self.codes: dict[int, str] = {}  # card -> the learner's code when it was rated
         self.suggested: int | None = None
         self.rate_started: float | None = None
         # The card that follows the one on screen, fetched in the background while the learner thinks
@@ -160,6 +164,8 @@ class StudyScreen(Screen):
         return " · ".join([escape(card.deck_name), *flags])  # shown in a Static: markup is parsed
 
     def reveal_hint(self, card) -> str:
+        if self.code_in_use():
+            return "[b]esc[/b] leave the editor (then [b]space[/b] shows the answer) · [b]ctrl+r[/b] run checks"
         parts = ["[b]space[/b] show the answer"]
         if card.hints or card.snippet_id:
             parts.append("[b]h[/b] hint")
@@ -256,7 +262,17 @@ class StudyScreen(Screen):
         self.query_one("#study-progress", Static).update(self.progress.text(self.app.service.now()))
 
     # -- actions --------------------------------------------------------------------------------
+    # keys that act on the card; inactive while the learner is in the code panel (esc leaves it)
+    CARD_ACTIONS = frozenset({"reveal", "rate", "undo", "edit", "hint", "suspend", "bury", "flag"})
+
+    def code_in_use(self) -> bool:
+        return self.code_panel is not None and self.code_panel.in_use
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.CARD_ACTIONS and self.code_in_use():
+            return False
+        if action == "leave_code":
+            return self.code_in_use()
         has_card = self.card is not None
         if action == "rate":
             return has_card and self.revealed
@@ -296,8 +312,14 @@ class StudyScreen(Screen):
         duration = min(int((self.rate_started - self.shown_at) * 1000), MAX_DURATION_MS)
         service = self.app.service
         card_id = self.card.card_id
-        record = service.rate(card_id, int(rating), duration_ms=duration, origin=self.spec.origin)  # committed
-        after = record.state_after
+        if self.code_panel is not None and self.code_panel.snippet is not None:
+            self.codes[card_id] = self.code_panel.code  # an undo brings the card back with this code
+        outcome = service.rate_detailed(card_id, int(rating), duration_ms=duration, origin=self.spec.origin)
+        after = outcome.record.state_after
+        if outcome.leech:
+            self.notify(f"This card is a leech ({after.lapses} lapses): tagged 'leech' and suspended. "
+                        "Rewrite or split it, then unsuspend it in Browse (u undoes).",
+                        title="Leech", severity="warning", timeout=10)
         self.progress.rated(card_id, int(rating), after.phase, after.due)  # as the recount will see it
         self.paint_progress()
         guess = self.prefetched[1] if self.prefetched and self.prefetched[0] == card_id else None
@@ -315,9 +337,10 @@ class StudyScreen(Screen):
             self.notify("Nothing to undo.", severity="warning")
             return
         self.progress.undone(card_id)
-        self.paint_progress()  # "done" at once; what is left is recounted shortly
+        self.paint_progress()  # the counts as before that rating, at once; recounted shortly
         self.notify("Last rating undone.")
-        self.next_card(self.app.service.card(card_id))
+        self.show_card(self.app.service.card(card_id), code=self.codes.get(card_id))
+        self.pending_prefetch = False
 
     def all_hints(self) -> tuple[str, ...]:
         """The card's hints, then the linked snippet's (without repeats), revealed one at a time."""
@@ -385,11 +408,27 @@ class StudyScreen(Screen):
         self.query_one("#study-deck", Static).update(self.card_caption(self.card))
         self.notify("Card flagged." if on else "Flag removed.")
 
+    def action_leave_code(self) -> None:
+        if self.code_panel is not None:
+            self.code_panel.leave()
+
     def action_leave(self) -> None:
-        if self.code_panel is not None and self.code_panel.editor_has_focus():
-            self.set_focus(None)
+        if self.code_in_use():  # (the binding above takes escape first; kept for direct calls)
+            self.code_panel.leave()
             return
         self.app.leave_screen(self)
+
+    def on_descendant_focus(self) -> None:
+        self.focus_moved()
+
+    def on_descendant_blur(self) -> None:
+        self.focus_moved()
+
+    def focus_moved(self) -> None:
+        """In the code panel or out of it: the footer and the hint line show the keys that act now."""
+        self.refresh_bindings()
+        if self.card is not None and not self.revealed:
+            self.query_one("#reveal-hint", Static).update(self.reveal_hint(self.card))
 
     # -- code-backed cards ----------------------------------------------------------------------
     def mount_code_panel(self, card, code: str | None = None) -> None:
@@ -426,8 +465,7 @@ class StudyScreen(Screen):
         """A check finished: suggest a rating; after a pass, show the answer so it can be confirmed."""
         self.suggested = message.suggested
         if message.passed:
-            self.set_focus(None)
-            self.revealed = True
+            self.revealed = True  # the focus stays where it was: keys typed next go on into the editor
         if self.revealed:
             self.query_one("#rating-bar", RatingBar).show_preview(
                 self.app.service.preview(self.card.card_id), self.suggested)

@@ -31,6 +31,11 @@ class PythonEditor(TextArea):
     ]
 
     async def _on_key(self, event) -> None:
+        if event.key == "escape":
+            # Textual's TextArea moves the focus to the next widget (the results), where the study
+            # keys would act on the card; the screen's escape leaves the code panel as a whole.
+            event.prevent_default()  # not TextArea's handler; the key goes on to the screen's binding
+            return
         if event.key == "enter" and not self.read_only:
             row, column = self.cursor_location
             before = self.document.get_line(row)[:column]
@@ -119,6 +124,7 @@ class CodePanel(Vertical):
         self.reference_seen = False
         self.hints_used = 0
         self.last_result: dict | None = None
+        self.has_results = False  # a check ran or the reference was shown: the results pane has content
         self.load_error: str | None = None
         try:
             self.snippet = bridge.snippet(card.snippet_id, card.deck_id)
@@ -161,21 +167,28 @@ class CodePanel(Vertical):
     def on_resize(self) -> None:
         self.apply_width()
 
-    def show_results(self, results: bool) -> None:
-        """Narrow terminals: the results (and reference) in place of the editor, or the editor back."""
+    def show_results(self, results: bool = True) -> None:
+        """Results (and reference) in view after a check; never moves the focus.
+
+        Narrow terminals: the editor keeps its place and the results open below it (the learner goes
+        on typing); ctrl+t (`toggle_results`) gives the results the whole panel on request."""
         if self.snippet is None:
             return
-        self.set_class(results, "-show-results")
-        if not self.stacked:
-            return
-        if results:
-            if self.editor_has_focus():
-                self.query_one("#code-results").focus()  # keys scroll the results; ctrl+t goes back
-        elif self.app.focused is not None and self.app.focused.id == "code-results":
-            self.query_one("#code-editor", TextArea).focus()
+        self.has_results = self.has_results or results
+        self.set_class(self.has_results, "-split")
 
     def toggle_results(self) -> None:
-        self.show_results(not self.has_class("-show-results"))
+        """ctrl+t: the results in focus (narrow: the whole panel) or back to the editor."""
+        if self.snippet is None:
+            return
+        results = self.query_one("#code-results")
+        if self.has_class("-show-results") or (not self.stacked and results.has_focus):
+            self.remove_class("-show-results")
+            self.query_one("#code-editor", TextArea).focus()
+            return
+        if self.stacked:
+            self.add_class("-show-results")
+        results.focus()  # keys scroll the results; ctrl+t goes back to the editor
 
     def on_mount(self) -> None:
         self.apply_width()
@@ -188,10 +201,20 @@ class CodePanel(Vertical):
         focused = self.app.focused
         return focused is not None and focused.id == "code-editor"
 
+    @property
+    def in_use(self) -> bool:
+        """The learner is in the panel (editor or results): keys belong to the code, not the card."""
+        return self.has_focus_within
+
     def focus_editor(self) -> None:
         if self.snippet is not None:
-            self.show_results(False)
+            self.remove_class("-show-results")
             self.query_one("#code-editor", TextArea).focus()
+
+    def leave(self) -> None:
+        """esc: out of the code panel (the study keys act again); the results stay as they are."""
+        self.remove_class("-show-results")
+        self.screen.set_focus(None)
 
     @property
     def code(self) -> str:
@@ -232,6 +255,8 @@ class CodePanel(Vertical):
             return
         self.running = True
         self.query_one("#code-status", Static).update(f"[b]{self.snippet.id}[/b] · running the checks…")
+        # the last attempt's verdict goes at once: a new status beside old results read as a contradiction
+        self.query_one("#code-output", CardMarkdown).show(f"*Running the checks (attempt {self.attempts + 1})…*")
         self.grade(self.code)
 
     @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
@@ -258,8 +283,7 @@ class CodePanel(Vertical):
         except Exception:  # a result the grader could not even produce (the checker failed)
             base = 1
         suggested = adjust_suggestion(base, passed_all, self.attempts, self.reference_seen)
-        back = "*ctrl+t: back to the code*\n\n" if self.stacked else ""
-        self.query_one("#code-output", CardMarkdown).show(back + results_markdown(result))
+        self.query_one("#code-output", CardMarkdown).show(results_markdown(result))
         self.show_results(True)
         from flashtrain.scheduler.core import RATING_LABELS
 
