@@ -21,6 +21,7 @@ from sqlalchemy import and_, func, not_, or_, select, true
 from sqlalchemy.sql import ColumnElement
 
 from flashtrain.scheduler.core import SchedulerConfig, forgetting_curve, study_day
+from flashtrain.store.dialect import dialect_of, json_list_has
 from flashtrain.store.models import Card, CardState, Deck
 from flashtrain.study.service import LEECH_TAG
 from flashtrain.study.settings import load_settings
@@ -98,7 +99,7 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _condition(term: Term, now: datetime, leech_lapses: int) -> ColumnElement[bool]:
+def _condition(term: Term, now: datetime, leech_lapses: int, dialect: str) -> ColumnElement[bool]:
     value = term.value
     if term.field == "deck":
         pattern = _like_escape(value.lower()).replace("*", "%")
@@ -106,9 +107,8 @@ def _condition(term: Term, now: datetime, leech_lapses: int) -> ColumnElement[bo
             pattern += "%"  # a name's start is enough: people type the first letters of a deck
         return func.lower(Deck.name).like(pattern, escape="\\")
     if term.field == "tag":
-        # tags are a JSON list; json_each keeps the match exact (no substring surprises)
-        tag_table = func.json_each(Card.tags).table_valued("value")
-        return select(tag_table.c.value).where(func.lower(tag_table.c.value) == value).exists()
+        # tags are a JSON list (lower case since import); matching elements keeps the match exact
+        return json_list_has(dialect, Card.tags, value)
     if term.field == "has":
         if value == "code":
             return and_(Card.snippet_id.is_not(None), Card.snippet_id != "")
@@ -130,7 +130,7 @@ def _condition(term: Term, now: datetime, leech_lapses: int) -> ColumnElement[bo
         if value == "leech":
             # The study service's own mark (tag "leech"), or the learner's threshold for cards whose
             # lapses came from imported history, which is replayed without leech detection.
-            return or_(_condition(Term("tag", LEECH_TAG), now, leech_lapses),
+            return or_(_condition(Term("tag", LEECH_TAG), now, leech_lapses, dialect),
                        func.coalesce(CardState.lapses, 0) >= leech_lapses)
         if value == "retired":
             return Card.retired_at.is_not(None)
@@ -169,13 +169,13 @@ def _text_forms(value: str) -> list[str]:
     return list(dict.fromkeys([value, *forms]))
 
 
-def build_select(terms: list[Term], now: datetime, leech_lapses: int = 8):
+def build_select(terms: list[Term], now: datetime, leech_lapses: int = 8, dialect: str = "sqlite"):
     conditions = []
     wants_retired = any(t.field == "is" and t.value == "retired" and not t.negated for t in terms)
     if not wants_retired:
         conditions.append(Card.retired_at.is_(None))
     for term in terms:
-        condition = _condition(term, now, leech_lapses)
+        condition = _condition(term, now, leech_lapses, dialect)
         conditions.append(not_(condition) if term.negated else condition)
     return (
         select(Card.id, Deck.name, Card.question, Card.kind, CardState.phase, CardState.due, CardState.lapses,
@@ -205,7 +205,8 @@ def search(store, query: str, now: datetime | None = None, sort: str = "due", de
     config = config or SchedulerConfig()
     terms = parse_query(query)
     with store.sessions() as session:
-        raw = session.execute(build_select(terms, now, load_settings(session).leech_threshold)).all()
+        raw = session.execute(build_select(terms, now, load_settings(session).leech_threshold,
+                                           dialect_of(session))).all()
     today = study_day(now, config)
     rows = [
         BrowseRow(card_id=r[0], deck_name=r[1], question=r[2], kind=r[3], phase=r[4] or "new", due=r[5],

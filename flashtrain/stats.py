@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import case, func, select
 
+from flashtrain.store.dialect import dialect_of, json_field, study_date_text
 from flashtrain.store.models import Attempt, Card, CardState, Deck, ReviewLog
 
 # Interval ranges for true retention, in days since the previous review (Anki shows similar buckets).
@@ -34,9 +35,9 @@ class DayClock:
     def day(self, moment: datetime) -> date:
         return (moment.astimezone(timezone.utc) + timedelta(seconds=self.shift_seconds)).date()
 
-    def sql_day(self, column):
-        """SQLite expression for the study day of a stored (naive UTC) datetime column."""
-        return func.date(column, f"{self.shift_seconds:+.0f} seconds")
+    def sql_day(self, column, dialect: str):
+        """SQL for the study day of a stored (naive UTC) datetime column, as 'YYYY-MM-DD' text."""
+        return study_date_text(dialect, column, self.shift_seconds)
 
 
 @dataclass(frozen=True)
@@ -90,14 +91,14 @@ class Stats:
 
 
 def reviews_per_day(session, clock: DayClock, since: date) -> dict[date, int]:
-    day = clock.sql_day(ReviewLog.reviewed_at)
+    day = clock.sql_day(ReviewLog.reviewed_at, dialect_of(session))
     rows = session.execute(select(day, func.count()).group_by(day).having(day >= since.isoformat())).all()
     return {date.fromisoformat(d): n for d, n in rows if d}
 
 
 def due_forecast(session, clock: DayClock, today: date, days: int = 30) -> list[int]:
     active = (Card.retired_at.is_(None)) & (Card.suspended.is_(False))
-    day = clock.sql_day(CardState.due)
+    day = clock.sql_day(CardState.due, dialect_of(session))
     rows = session.execute(select(day, func.count()).join(Card, Card.id == CardState.card_id)
                            .where(active, CardState.due.is_not(None), CardState.phase != "new")
                            .group_by(day)).all()
@@ -111,7 +112,7 @@ def due_forecast(session, clock: DayClock, today: date, days: int = 30) -> list[
 
 def true_retention(session) -> list[RetentionRow]:
     """Share of reviews of cards in review (not learning) that were recalled (rating >= 2)."""
-    phase = func.json_extract(ReviewLog.state_before, "$.phase")
+    phase = json_field(ReviewLog.state_before, "phase")
     columns = []
     for _label, lo, hi in INTERVAL_RANGES:  # one pass over the log: a count and a recalled sum per range
         in_range = ReviewLog.elapsed_days >= lo
@@ -167,7 +168,7 @@ def collect(store, now: datetime | None = None, day_start_hour: int = 4, tz=None
         all_days = reviews_per_day(session, clock, date.min)
         heatmap = {d: n for d, n in all_days.items() if d >= since}
         current, longest = streaks(set(all_days), today)
-        day = clock.sql_day(ReviewLog.reviewed_at)
+        day = clock.sql_day(ReviewLog.reviewed_at, dialect_of(session))
         total_ms, reviews_total = session.execute(
             select(func.coalesce(func.sum(ReviewLog.duration_ms), 0), func.count())).one()
         today_ms = session.scalar(select(func.coalesce(func.sum(ReviewLog.duration_ms), 0))

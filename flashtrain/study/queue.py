@@ -24,16 +24,17 @@ logged with origin "cram" and do not change the schedule (see service.py).
 
 from __future__ import annotations
 
-import json
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from flashtrain.scheduler.core import MemoryState, decay_factor
+from flashtrain.store.dialect import dialect_of, json_elements_sql, json_field_sql, stored_time
 
 MODES = ("due", "cram", "lapsed", "code")
 DRILL_MODES = ("cram", "lapsed")  # these do not move due dates
@@ -105,19 +106,29 @@ class Clock:
                 "ahead": sql_time(self.learn_ahead_until), "shift": self.day_shift}
 
 
-def card_filter(spec: QueueSpec, params: dict, eligibility: bool = True) -> str:
+def run(s: Session, sql: str, params: dict):
+    """Executes hand-written SQL; list and tuple parameters expand (`c.id IN :ids`) on either dialect."""
+    statement = text(sql)
+    lists = [name for name, value in params.items() if isinstance(value, (list, tuple))
+             and re.search(rf":{name}\b", sql)]
+    if lists:
+        statement = statement.bindparams(*(bindparam(name, expanding=True) for name in lists))
+    return s.execute(statement, params)
+
+
+def card_filter(spec: QueueSpec, params: dict, dialect: str, eligibility: bool = True) -> str:
     """WHERE clause over `c` (cards) for the spec's decks, tag and mode; optionally the flags too."""
     clauses = ["c.retired_at IS NULL"]
     if eligibility:
-        clauses += ["c.suspended = 0", "(c.buried_until IS NULL OR c.buried_until <= :now)"]
+        clauses += ["c.suspended = FALSE", "(c.buried_until IS NULL OR c.buried_until <= :now)"]
     if spec.deck_ids is not None:
-        params["deck_ids"] = json.dumps(list(spec.deck_ids))
-        clauses.append("c.deck_id IN (SELECT value FROM json_each(:deck_ids))")
+        params["deck_ids"] = list(spec.deck_ids)
+        clauses.append("c.deck_id IN :deck_ids")
     if spec.tag:
         params["tag"] = spec.tag
-        clauses.append("(EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = :tag)"
-                       " OR EXISTS (SELECT 1 FROM decks d2, json_each(d2.tags) WHERE d2.id = c.deck_id"
-                       " AND value = :tag))")
+        clauses.append(f"(EXISTS (SELECT 1 FROM {json_elements_sql(dialect, 'c.tags')} WHERE value = :tag)"
+                       f" OR EXISTS (SELECT 1 FROM decks d2, {json_elements_sql(dialect, 'd2.tags')}"
+                       " WHERE d2.id = c.deck_id AND value = :tag))")
     if spec.mode == "code":
         clauses.append("c.snippet_id IS NOT NULL")
     return " AND ".join(clauses)
@@ -126,16 +137,16 @@ def card_filter(spec: QueueSpec, params: dict, eligibility: bool = True) -> str:
 def exclude_clause(exclude, params: dict, column: str = "c.id") -> str:
     if not exclude:
         return ""
-    params["exclude"] = json.dumps(sorted(int(i) for i in exclude))
-    return f" AND {column} NOT IN (SELECT value FROM json_each(:exclude))"
-
+    params["exclude"] = sorted(int(i) for i in exclude)
+    return f" AND {column} NOT IN :exclude"
 
 
 def new_introduced_today(s: Session, clock: Clock) -> int:
     """New cards first rated (in normal study) since the start of this study day, all decks."""
+    phase = json_field_sql(dialect_of(s), "state_before", "phase")
     return s.execute(text(
         "SELECT COUNT(DISTINCT card_id) FROM review_log WHERE reviewed_at >= :day_start AND origin = 'study'"
-        " AND json_extract(state_before, '$.phase') = 'new'"), clock.params()).scalar_one()
+        f" AND {phase} = 'new'"), clock.params()).scalar_one()
 
 
 REBUILD_AFTER = 30 * 60  # seconds; a backstop for changes made outside this service
@@ -199,7 +210,7 @@ class SpecQueue:
               print_: tuple) -> SpecQueue:
         queue = cls(spec, key, print_)
         params = clock.params() | {"horizon": sql_time(clock.day_end + LEARN_AHEAD)}
-        where = _static_filter(spec, params)
+        where = card_filter(spec, params, dialect_of(s), eligibility=False)  # flags are checked on every pick
         if spec.changes_schedule:
             queue._build_due(s, clock, weights, where, params)
         else:
@@ -207,10 +218,10 @@ class SpecQueue:
         return queue
 
     def _build_due(self, s: Session, clock: Clock, weights, where: str, params: dict) -> None:
-        rows = s.execute(text(
-            "SELECT cs.card_id, cs.phase, cs.due, cs.last_review, cs.stability, c.suspended, c.buried_until"
+        rows = [(r[0], r[1], stored_time(r[2]), stored_time(r[3]), r[4], r[5], stored_time(r[6])) for r in run(
+            s, "SELECT cs.card_id, cs.phase, cs.due, cs.last_review, cs.stability, c.suspended, c.buried_until"
             " FROM card_states cs JOIN cards c ON c.id = cs.card_id"
-            f" WHERE cs.due < :horizon AND {where}"), params).all()
+            f" WHERE cs.due < :horizon AND {where}", params)]
         now, day_end = params["now"], params["day_end"]
         reviews = [r for r in rows if r[1] == "review" and r[2] < day_end]
         self.learning = {r[0] for r in rows if r[1] in ("learning", "relearning")}
@@ -218,20 +229,20 @@ class SpecQueue:
                                       [r[2] for r in reviews], clock, weights)
         self.review_index = {c: i for i, c in enumerate(self.review)}
         self.review_ok = {r[0] for r in reviews if not r[5] and (r[6] is None or r[6] <= now)}
-        new_rows = s.execute(text(
-            f"SELECT c.id, c.suspended, c.buried_until FROM cards c WHERE {where}"
-            " AND NOT EXISTS (SELECT 1 FROM card_states cs WHERE cs.card_id = c.id) ORDER BY c.id"), params).all()
+        new_rows = [(r[0], r[1], stored_time(r[2])) for r in run(
+            s, f"SELECT c.id, c.suspended, c.buried_until FROM cards c WHERE {where}"
+            " AND NOT EXISTS (SELECT 1 FROM card_states cs WHERE cs.card_id = c.id) ORDER BY c.id", params)]
         self.new = [r[0] for r in new_rows]
         self.new_index = {c: i for i, c in enumerate(self.new)}
         self.new_ok = {r[0] for r in new_rows if not r[1] and (r[2] is None or r[2] <= now)}
 
     def _build_drill(self, s: Session, clock: Clock, weights, where: str, params: dict) -> None:
-        where = card_filter(self.spec, params)  # suspended or buried cards stay out of this drill
+        where = card_filter(self.spec, params, dialect_of(s))  # suspended or buried cards stay out of this drill
         if self.spec.mode == "lapsed":
             where += " AND (cs.last_rating = 1 OR cs.lapses > 0)"
-        rows = s.execute(text(
-            "SELECT c.id, cs.last_review, cs.stability FROM cards c LEFT JOIN card_states cs ON cs.card_id = c.id"
-            f" WHERE {where}"), params).all()
+        rows = [(r[0], stored_time(r[1]), r[2]) for r in run(
+            s, "SELECT c.id, cs.last_review, cs.stability FROM cards c LEFT JOIN card_states cs ON cs.card_id = c.id"
+            f" WHERE {where}", params)]
         ids = [r[0] for r in rows]
         self.review, _ = recall_order(ids, [r[1] for r in rows], [r[2] for r in rows], ids, clock, weights)
         self.review_index = {c: i for i, c in enumerate(self.review)}
@@ -251,7 +262,7 @@ class SpecQueue:
         position = cursor
         while position < len(items):
             batch = items[position:position + BATCH]
-            flags = {card_id: bool(ok) for card_id, ok in s.execute(text(query), params | {"ids": json.dumps(batch)})}
+            flags = {card_id: bool(ok) for card_id, ok in run(s, query, params | {"ids": batch})}
             for offset, card_id in enumerate(batch):
                 if card_id not in flags:
                     seen_invalid.add(card_id)
@@ -270,7 +281,7 @@ class SpecQueue:
 
     def pick_review(self, s: Session, clock: Clock, exclude) -> int | None:
         query = (f"SELECT cs.card_id, {_eligible()} FROM card_states cs JOIN cards c ON c.id = cs.card_id"
-                 " WHERE cs.card_id IN (SELECT value FROM json_each(:ids)) AND cs.phase = 'review'"
+                 " WHERE cs.card_id IN :ids AND cs.phase = 'review'"
                  " AND cs.due < :day_end")
         card_id, self.review_cursor, valid, invalid = self._scan(s, self.review, self.review_cursor, query,
                                                                  clock.params(), exclude)
@@ -278,7 +289,7 @@ class SpecQueue:
         return card_id
 
     def pick_new(self, s: Session, clock: Clock, exclude) -> int | None:
-        query = (f"SELECT c.id, {_eligible()} FROM cards c WHERE c.id IN (SELECT value FROM json_each(:ids))"
+        query = (f"SELECT c.id, {_eligible()} FROM cards c WHERE c.id IN :ids"
                  " AND NOT EXISTS (SELECT 1 FROM card_states cs WHERE cs.card_id = c.id)")
         card_id, self.new_cursor, valid, invalid = self._scan(s, self.new, self.new_cursor, query, clock.params(),
                                                               exclude)
@@ -288,29 +299,29 @@ class SpecQueue:
     def pick_learning(self, s: Session, clock: Clock, exclude, ahead: bool) -> int | None:
         if not self.learning:
             return None
-        params = clock.params() | {"ids": json.dumps(sorted(self.learning))}
-        row = s.execute(text(
-            "SELECT cs.card_id FROM card_states cs JOIN cards c ON c.id = cs.card_id"
-            " WHERE cs.card_id IN (SELECT value FROM json_each(:ids)) AND cs.phase IN ('learning', 'relearning')"
+        params = clock.params() | {"ids": sorted(self.learning)}
+        row = run(
+            s, "SELECT cs.card_id FROM card_states cs JOIN cards c ON c.id = cs.card_id"
+            " WHERE cs.card_id IN :ids AND cs.phase IN ('learning', 'relearning')"
             f" AND cs.due <= {':ahead' if ahead else ':now'} AND {_eligible()}"
-            + exclude_clause(exclude, params, "cs.card_id") + " ORDER BY cs.due, cs.card_id LIMIT 1"),
+            + exclude_clause(exclude, params, "cs.card_id") + " ORDER BY cs.due, cs.card_id LIMIT 1",
             params).first()
         return None if row is None else row[0]
 
     def count_learning(self, s: Session, clock: Clock, exclude) -> int:
         if not self.learning:
             return 0
-        params = clock.params() | {"ids": json.dumps(sorted(self.learning))}
-        return s.execute(text(
-            "SELECT COUNT(*) FROM card_states cs JOIN cards c ON c.id = cs.card_id"
-            " WHERE cs.card_id IN (SELECT value FROM json_each(:ids)) AND cs.phase IN ('learning', 'relearning')"
-            f" AND cs.due <= :ahead AND {_eligible()}" + exclude_clause(exclude, params, "cs.card_id")),
+        params = clock.params() | {"ids": sorted(self.learning)}
+        return run(
+            s, "SELECT COUNT(*) FROM card_states cs JOIN cards c ON c.id = cs.card_id"
+            " WHERE cs.card_id IN :ids AND cs.phase IN ('learning', 'relearning')"
+            f" AND cs.due <= :ahead AND {_eligible()}" + exclude_clause(exclude, params, "cs.card_id"),
             params).scalar_one()
 
     def pick_drill(self, s: Session, clock: Clock, items: list[int], exclude) -> int | None:
         """First of `items` still in the drill (drill lists keep no cursor: 'done' changes both ways)."""
         query = (f"SELECT c.id, {_eligible()} FROM cards c LEFT JOIN card_states cs ON cs.card_id = c.id"
-                 " WHERE c.id IN (SELECT value FROM json_each(:ids))")
+                 " WHERE c.id IN :ids")
         if self.spec.mode == "lapsed":
             query += " AND (cs.last_rating = 1 OR cs.lapses > 0)"
         return self._scan(s, items, 0, query, clock.params(), exclude)[0]
@@ -343,10 +354,5 @@ class SpecQueue:
                 self.stale = True
 
 
-def _static_filter(spec: QueueSpec, params: dict) -> str:
-    """Deck/tag/mode filter without the eligibility flags (those are checked on every pick)."""
-    return card_filter(spec, params, eligibility=False)
-
-
 def _eligible() -> str:
-    return "(c.retired_at IS NULL AND c.suspended = 0 AND (c.buried_until IS NULL OR c.buried_until <= :now))"
+    return "(c.retired_at IS NULL AND c.suspended = FALSE AND (c.buried_until IS NULL OR c.buried_until <= :now))"

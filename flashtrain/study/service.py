@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from flashtrain.deck.markdown_format import cloze_sides
 from flashtrain.scheduler import core
 from flashtrain.scheduler.core import MemoryState, ReviewRecord, SchedulerConfig
+from flashtrain.store.dialect import day_number_sql, dialect_of
 from flashtrain.store.models import Attempt, Card, CardState, Deck, ReviewLog, Setting, SourceFile, utcnow
 from flashtrain.study import queue as q
 from flashtrain.study.queue import QueueSpec
@@ -167,18 +168,20 @@ class StudyService:
             clock = self._clock_for(config, self.now())
             params = clock.params() | {"F": core.decay_factor(config.weights), "decay": config.weights[20]}
             names = dict(s.execute(select(Deck.id, Deck.name)).all())
-            eligible = "c.suspended = 0 AND (c.buried_until IS NULL OR c.buried_until <= :now)"
-            elapsed = ("MAX(CAST(julianday(:now) + :shift + 0.5 AS INTEGER)"
-                       " - CAST(julianday(cs.last_review) + :shift + 0.5 AS INTEGER), 0)")
+            dialect = dialect_of(s)
+            eligible = "c.suspended = FALSE AND (c.buried_until IS NULL OR c.buried_until <= :now)"
+            days = (f"{day_number_sql(dialect, ':now', ':shift')}"
+                    f" - {day_number_sql(dialect, 'cs.last_review', ':shift')}")
+            elapsed = f"(CASE WHEN {days} > 0 THEN {days} ELSE 0 END)"
             rows = s.execute(text(
                 "SELECT c.deck_id,"
-                f" SUM(cs.phase = 'review' AND cs.due < :day_end AND {eligible}),"
-                f" SUM(cs.phase IN ('learning', 'relearning') AND cs.due <= :ahead AND {eligible}),"
-                f" SUM(cs.card_id IS NULL AND {eligible}),"
+                f" {_count(f'cs.phase = {REVIEW!r} AND cs.due < :day_end AND {eligible}')},"
+                f" {_count(f'cs.phase IN {LEARNING!r} AND cs.due <= :ahead AND {eligible}')},"
+                f" {_count(f'cs.card_id IS NULL AND {eligible}')},"
                 " COUNT(*),"
                 f" SUM(CASE WHEN cs.stability > 0 AND cs.last_review IS NOT NULL"
                 f"     THEN pow(1.0 + :F * {elapsed} / cs.stability, -:decay) END),"
-                " SUM(cs.stability > 0 AND cs.last_review IS NOT NULL)"
+                f" {_count('cs.stability > 0 AND cs.last_review IS NOT NULL')}"
                 " FROM cards c LEFT JOIN card_states cs ON cs.card_id = c.id"
                 " WHERE c.retired_at IS NULL GROUP BY c.deck_id"), params).all()
         summaries = [DeckSummary(deck_id=r[0], name=names[r[0]], due=int(r[1] or 0), learning=int(r[2] or 0),
@@ -406,3 +409,11 @@ class StudyService:
             s.add(Attempt(card_id=card_id, snippet_id=snippet_id, created_at=self.now(), status=status,
                           passed=int(result.get("passed", 0) or 0), total=int(result.get("total", 0) or 0),
                           duration_ms=int(result.get("duration_ms", 0) or 0), code=code, result=result))
+
+
+REVIEW, LEARNING = "review", ("learning", "relearning")
+
+
+def _count(condition: str) -> str:
+    """Rows meeting `condition` (PostgreSQL cannot SUM a boolean as SQLite does)."""
+    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"

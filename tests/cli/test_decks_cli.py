@@ -8,6 +8,8 @@ import pytest
 
 from flashtrain.cli import main
 
+pytestmark = pytest.mark.both_dialects  # import and export also run on PostgreSQL (tests/conftest.py)
+
 DECK = "---\nname: CLI deck\n---\nQ: What is $\\beta_1$ in Adam?\nA: 0.9\ntags: adam\n\nQ: Why dropout?\nA: Regularises.\n"
 
 
@@ -24,25 +26,25 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_import_reports_counts_then_skips_unchanged(tmp_path, deck_file, capsys):
-    db = str(tmp_path / "cli.db")
+def test_import_reports_counts_then_skips_unchanged(store_target, tmp_path, deck_file, capsys):
+    db = str(store_target("cli"))
     code, out, _ = run(capsys, "--db", db, "import", str(deck_file))
     assert code == 0 and "CLI deck: 2 added, 0 updated, 0 unchanged, 0 retired" in out
     code, out, _ = run(capsys, "--db", db, "import", str(deck_file))
     assert code == 0 and "file unchanged, skipped" in out
 
 
-def test_bad_file_is_one_line_error_and_exit_1_others_import(tmp_path, deck_file, capsys):
+def test_bad_file_is_one_line_error_and_exit_1_others_import(store_target, tmp_path, deck_file, capsys):
     bad = tmp_path / "bad.md"
     bad.write_text("Q: lonely\n")
-    code, out, err = run(capsys, "--db", str(tmp_path / "x.db"), "import", str(bad), str(deck_file))
+    code, out, err = run(capsys, "--db", str(store_target("x")), "import", str(bad), str(deck_file))
     assert code == 1
     assert f"{bad}:1: error: the card has a question but no 'A:' answer" in err
     assert "Traceback" not in err and "CLI deck: 2 added" in out
 
 
-def test_import_json_and_dry_run(tmp_path, deck_file, capsys):
-    db = str(tmp_path / "j.db")
+def test_import_json_and_dry_run(store_target, tmp_path, deck_file, capsys):
+    db = str(store_target("j"))
     code, out, _ = run(capsys, "--db", db, "import", "--dry-run", "--json", str(deck_file))
     data = json.loads(out)
     assert code == 0 and data["dry_run"] is True and data["files"][0]["added"] == 2
@@ -56,26 +58,26 @@ def test_usage_error_exits_2(capsys):
     assert exited.value.code == 2
 
 
-def test_first_use_imports_bundled_decks(tmp_path, capsys):
-    code, out, _ = run(capsys, "--db", str(tmp_path / "new.db"), "decks", "--json")
+def test_first_use_imports_bundled_decks(store_target, tmp_path, capsys):
+    code, out, _ = run(capsys, "--db", str(store_target("new")), "decks", "--json")
     decks = json.loads(out)["decks"]
     assert code == 0 and len(decks) >= 6 and sum(d["cards"] for d in decks) >= 120
     assert {d["origin"] for d in decks} == {"bundled"}
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "anki", "csv"])
-def test_export_then_reimport_round_trips(tmp_path, deck_file, capsys, fmt):
-    db = str(tmp_path / "e.db")
+def test_export_then_reimport_round_trips(store_target, tmp_path, deck_file, capsys, fmt):
+    db = str(store_target("e"))
     run(capsys, "--db", db, "import", str(deck_file))
     out_file = tmp_path / f"out.{fmt}"
     code, _, _ = run(capsys, "--db", db, "export", "--deck", "CLI deck", "--format", fmt, "--out", str(out_file))
     assert code == 0 and out_file.exists()
-    code, out, _ = run(capsys, "--db", str(tmp_path / "other.db"), "import", "--deck", "Again", str(out_file))
+    code, out, _ = run(capsys, "--db", str(store_target("other")), "import", "--deck", "Again", str(out_file))
     assert code == 0 and "Again: 2 added" in out
 
 
-def test_export_unknown_deck_is_an_error(tmp_path, capsys):
-    code, _, err = run(capsys, "--db", str(tmp_path / "u.db"), "export", "--deck", "Nope")
+def test_export_unknown_deck_is_an_error(store_target, tmp_path, capsys):
+    code, _, err = run(capsys, "--db", str(store_target("u")), "export", "--deck", "Nope")
     assert code == 1 and "no deck named 'Nope'" in err
 
 
@@ -127,18 +129,23 @@ def test_building_the_parser_imports_no_heavy_module():
 
 
 def _active_cards(db, deck):
-    import sqlite3
+    from sqlalchemy import select
 
-    with sqlite3.connect(db) as connection:
-        return sorted(connection.execute(
-            "select question, answer from cards join decks on decks.id = cards.deck_id "
-            "where decks.name = ? and retired_at is null", (deck,)).fetchall())
+    from flashtrain.store.engine import open_store
+    from flashtrain.store.models import Card, Deck
+
+    store = open_store(db)
+    with store.sessions() as session:
+        rows = session.execute(select(Card.question, Card.answer).join(Deck, Deck.id == Card.deck_id)
+                               .where(Deck.name == deck, Card.retired_at.is_(None))).all()
+    store.close()
+    return sorted(tuple(r) for r in rows)
 
 
-def test_markdown_export_of_an_answer_with_comment_and_separator_lines_imports_back(tmp_path, capsys):
+def test_markdown_export_of_an_answer_with_comment_and_separator_lines_imports_back(store_target, tmp_path, capsys):
     source = tmp_path / "code.csv"
     source.write_text('"How to scale?","x = np.ones(3)\n# scale it\nx = x * 2\n---\ndone"\nSecond card,plain\n')
-    first, second = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    first, second = str(store_target("a")), str(store_target("b"))
     assert run(capsys, "--db", first, "import", str(source))[0] == 0
     out_file = tmp_path / "code.md"
     assert run(capsys, "--db", first, "export", "--deck", "Code", "--out", str(out_file))[0] == 0
@@ -148,14 +155,14 @@ def test_markdown_export_of_an_answer_with_comment_and_separator_lines_imports_b
         ("How to scale?", "x = np.ones(3)\n# scale it\nx = x * 2\n---\ndone"), ("Second card", "plain")]
 
 
-def test_csv_export_of_every_deck_to_stdout_is_one_csv_that_imports_back(tmp_path, deck_file, capsys):
-    db = str(tmp_path / "all.db")
+def test_csv_export_of_every_deck_to_stdout_is_one_csv_that_imports_back(store_target, tmp_path, deck_file, capsys):
+    db = str(store_target("all"))
     run(capsys, "--db", db, "import", str(deck_file))
     code, out, _ = run(capsys, "--db", db, "export", "--format", "csv")
     assert code == 0 and out.count("question,answer") == 1
     every = tmp_path / "every.csv"
     every.write_text(out, encoding="utf-8")
-    code, out, err = run(capsys, "--db", str(tmp_path / "fresh.db"), "import", "--deck", "Everything", str(every))
+    code, out, err = run(capsys, "--db", str(store_target("fresh")), "import", "--deck", "Everything", str(every))
     import csv
     import io
 
@@ -165,8 +172,8 @@ def test_csv_export_of_every_deck_to_stdout_is_one_csv_that_imports_back(tmp_pat
     assert code == 0 and f"Everything: {len(questions)} added" in out, err
 
 
-def test_export_of_several_decks_to_a_file_name_is_a_usage_error(tmp_path, deck_file, capsys):
-    db = str(tmp_path / "f.db")
+def test_export_of_several_decks_to_a_file_name_is_a_usage_error(store_target, tmp_path, deck_file, capsys):
+    db = str(store_target("f"))
     run(capsys, "--db", db, "import", str(deck_file))
     target = tmp_path / "everything.md"
     code, _, err = run(capsys, "--db", db, "export", "--out", str(target))
@@ -175,15 +182,15 @@ def test_export_of_several_decks_to_a_file_name_is_a_usage_error(tmp_path, deck_
     assert code == 0 and (tmp_path / "folder" / "cli-deck.md").is_file()
 
 
-def test_a_lone_rejected_file_does_not_claim_others_were_imported(tmp_path, capsys):
+def test_a_lone_rejected_file_does_not_claim_others_were_imported(store_target, tmp_path, capsys):
     bad = tmp_path / "bad.md"
     bad.write_text("Q: lonely\n")
-    code, _, err = run(capsys, "--db", str(tmp_path / "r.db"), "import", str(bad))
+    code, _, err = run(capsys, "--db", str(store_target("r")), "import", str(bad))
     assert code == 1 and err.strip().endswith("1 of 1 file(s) rejected") and "the others" not in err
 
 
-def test_dry_run_on_a_new_store_imports_no_bundled_decks(tmp_path, deck_file, capsys):
-    db = str(tmp_path / "dry.db")
+def test_dry_run_on_a_new_store_imports_no_bundled_decks(store_target, tmp_path, deck_file, capsys):
+    db = str(store_target("dry"))
     code, out, _ = run(capsys, "--db", db, "import", "--dry-run", str(deck_file))
     assert code == 0 and "CLI deck: 2 added" in out
     from flashtrain.store.engine import open_store

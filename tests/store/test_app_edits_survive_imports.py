@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from flashtrain.card_edit import CardDraft, save_card
 from flashtrain.store.models import Card
 from flashtrain.store.sync import import_file
+
+pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
 
 CSV = 'What is ReLU?,"max(0, z)"\nWhat is tanh?,a rescaled sigmoid\n'
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import func, select
 
 from flashtrain.store.models import Card, CardState, Deck, ReviewLog
 from flashtrain.store.sync import import_file, import_paths
+
+pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
 
 DECK = """---
 name: Identity

@@ -10,10 +10,12 @@ from flashtrain.store.engine import open_store
 from flashtrain.store.models import ReviewLog
 from flashtrain.study.settings import load_settings
 
+pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
+
 
 @pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "cli.db"
+def db(store_target):
+    path = store_target("cli")
     store = open_store(path)
     ids = add_deck(store, "A", 3)
     store.close()
@@ -87,8 +89,8 @@ def simulated_history(ids, days=120, seed=3):
     return rows
 
 
-def test_optimize_fits_reports_and_saves(tmp_path, capsys):
-    path = tmp_path / "opt.db"
+def test_optimize_fits_reports_and_saves(store_target, tmp_path, capsys):
+    path = store_target("opt")
     store = open_store(path)
     ids = add_deck(store, "Big", 150)
     store.close()

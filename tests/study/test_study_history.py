@@ -7,6 +7,8 @@ from flashtrain.store.models import Card, CardState, ReviewLog
 from flashtrain.study.history import HistoryError, export_history, import_history, parse_history
 from flashtrain.study.service import StudyService
 
+pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
+
 
 def study_some(store, clock, ids):
     service = StudyService(store, clock=clock, tz=UTC)
@@ -34,8 +36,8 @@ def states(store):
                                           .join(CardState, CardState.card_id == Card.id))}
 
 
-def test_export_import_round_trip_into_fresh_store(tmp_path):
-    source = open_store(tmp_path / "a.db")
+def test_export_import_round_trip_into_fresh_store(store_target, tmp_path):
+    source = open_store(store_target("a"))
     add_deck(source, "Other", 2)  # shifts card ids: the fresh store numbers cards differently
     ids = add_deck(source, "A", 3) + add_deck(source, "Cloze", 2, kind="cloze")
     with source.sessions.begin() as s:  # two cloze siblings share the raw question text
@@ -52,7 +54,7 @@ def test_export_import_round_trip_into_fresh_store(tmp_path):
     assert header == "card_id,review_time,rating,duration_ms,deck,question"
     assert "+00:00" in out.read_text().splitlines()[1]
 
-    fresh = open_store(tmp_path / "b.db")
+    fresh = open_store(store_target("b"))
     fresh_ids = add_deck(fresh, "A", 3) + add_deck(fresh, "Cloze", 2, kind="cloze")
     with fresh.sessions.begin() as s:
         for index, card_id in enumerate(fresh_ids[3:], start=1):

@@ -1,12 +1,15 @@
 import io
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from study_factories import START, add_deck, set_state
 
 from flashtrain.store.models import Card, CardState, ReviewLog
 from flashtrain.study.plain import run_plain_session
 from flashtrain.study.service import QueueSpec
+
+pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
 
 
 def run(service, keys: str, spec=QueueSpec()):

@@ -6,6 +6,8 @@ from study_factories import START, UTC, add_deck, set_state
 from flashtrain.scheduler import core
 from flashtrain.study.service import QueueSpec, StudyService
 
+pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
+
 
 def drain(service, spec=QueueSpec(), rating=4, limit=200):
     """Rate every card the queue offers (without moving the clock); returns the ids in order."""

@@ -3,10 +3,14 @@
 import random
 from datetime import timedelta
 
+import pytest
+
 from study_factories import START, UTC, add_deck, set_state
 
 from flashtrain.scheduler import core
 from flashtrain.study.service import QueueSpec, StudyService
+
+pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
 
 
 def test_order_by_recall_across_many_batches(store, service, clock):

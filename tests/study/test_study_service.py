@@ -1,9 +1,12 @@
+import pytest
 from sqlalchemy import select
 
 from flashtrain.scheduler.core import MemoryState
 from flashtrain.store.models import CardState, ReviewLog
 from flashtrain.study.service import StudyService
 from study_factories import UTC, add_deck
+
+pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
 
 
 def test_rate_writes_log_row_and_state(store, service, clock):

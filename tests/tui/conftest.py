@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from tui_fixtures import NOW, add_card, review_state
@@ -17,9 +16,9 @@ def now():
 
 
 @pytest.fixture
-def filled_store(tmp_path: Path):
+def filled_store(store_target):
     """Two decks: 'Optimizers' (due, new, leech, suspended, code card) and 'Regularization'."""
-    s = open_store(tmp_path / "t.db")
+    s = open_store(store_target("t"))
     with s.sessions.begin() as session:
         opt = Deck(name="Optimizers", description="Momentum and Adam", origin="bundled", trusted=True)
         reg = Deck(name="Regularization", origin="imported")

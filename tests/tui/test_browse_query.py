@@ -6,6 +6,8 @@ import pytest
 
 from flashtrain.browse_query import QueryError, first_line, parse_query, search
 
+pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
+
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)  # the fixtures' clock (conftest.NOW)
 

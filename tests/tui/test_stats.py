@@ -2,12 +2,15 @@
 
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from flashtrain.stats import DayClock, collect, streaks
 from flashtrain.store.models import Card
 
 from tui_fixtures import NOW, add_attempts, add_reviews
+
+pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
 
 UTC = timezone.utc
 
@@ -57,10 +60,10 @@ def test_stats_with_data(filled_store):
     assert rates["ewa"].pass_rate == 0.5 and rates["adam_update"].attempts == 1
 
 
-def test_empty_store_has_zero_stats(tmp_path):
+def test_empty_store_has_zero_stats(store_target):
     from flashtrain.store.engine import open_store
 
-    store = open_store(tmp_path / "e.db")
+    store = open_store(store_target("e"))
     stats = collect(store, now=NOW)
     assert stats.heatmap == {} and stats.streak == 0 and sum(stats.forecast) == 0 and stats.snippets == []
     store.close()
