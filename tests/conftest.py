@@ -22,7 +22,6 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 BACKENDS = tuple(os.environ.get("FLASHTRAIN_TEST_BACKENDS", "sqlite,postgresql").split(","))
-TABLES = "decks, source_files, cards, card_states, review_log, attempts, settings"
 
 
 def pytest_configure(config):
@@ -71,8 +70,11 @@ class PgDatabases:
                                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
             if blank:
                 connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-            elif connection.execute("SELECT to_regclass('public.review_log')").fetchone()[0]:
-                connection.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+            else:
+                tables = [row[0] for row in connection.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'")]
+                if tables:
+                    connection.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         return self.server.url(database)
 
 
