@@ -14,11 +14,14 @@ from flashtrain.snippets.wire import Rng, Unencodable, decode, encode
 
 class Case:
     """Compare with the reference. no_warnings=True (or a string: the advice to show) also fails
-    the check when the call emits a warning, e.g. np.exp overflowing in a naive sigmoid."""
+    the check when the call emits a warning, e.g. np.exp overflowing in a naive sigmoid.
+    items=(0,) compares only those positions of the returned tuple (its length is still checked):
+    the other positions are the learner's to fill, e.g. a forward pass's cache."""
 
-    def __init__(self, name, args, *, rtol=None, atol=None, no_warnings=False):
+    def __init__(self, name, args, *, rtol=None, atol=None, no_warnings=False, items=None):
         self.name, self.args, self.rtol, self.atol = str(name), args, rtol, atol
         self.no_warnings = no_warnings if isinstance(no_warnings, str) else bool(no_warnings)
+        self.items = None if items is None else [int(i) for i in items]
 
 
 class Stat:
@@ -81,6 +84,8 @@ def case_entries(items: list, namespace: dict):
         entry = {"name": item.name, "args": encode(item.args, blobs)}
         if isinstance(item, Case):
             entry.update(kind="case", rtol=item.rtol, atol=item.atol, no_warnings=item.no_warnings)
+            if item.items is not None:
+                entry["items"] = item.items
         elif isinstance(item, Determinism):
             seeds = rng_seeds(item.args)
             if not seeds:

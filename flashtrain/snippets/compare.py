@@ -130,6 +130,23 @@ def compare(expected, actual, rtol: float, atol: float, where: str = "result") -
     return {"message": f"{where}: cannot compare a reference value of type {type(expected).__name__}"}
 
 
+def compare_items(expected, actual, items: list[int], rtol: float, atol: float) -> dict | None:
+    """Like compare() for a returned tuple of which only the positions `items` are compared (the
+    others are the learner's own, e.g. a cache); its type and length are still checked."""
+    if not isinstance(expected, (tuple, list)):
+        return compare(expected, actual, rtol, atol)
+    if not isinstance(actual, (tuple, list)):
+        return {"message": f"result: expected a {type(expected).__name__} of {len(expected)} values, "
+                           f"got {describe(actual)}"}
+    if len(actual) != len(expected):
+        return {"message": f"result: expected {len(expected)} values, got {len(actual)}"}
+    for i in items:
+        diff = compare(expected[i], actual[i], rtol, atol, f"result[{i}]")
+        if diff:
+            return diff
+    return None
+
+
 def _compare_number_sequences(expected, actual, rtol, atol, where):
     """Two equally long sequences of plain numbers compared in one vectorised step, with the same
     verdict and message as element by element; False when either holds anything else."""

@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from flashtrain.snippets.compare import compare, preview
+from flashtrain.snippets.compare import compare, compare_items, preview
 from flashtrain.snippets.wire import Unencodable
 
 
@@ -26,7 +26,7 @@ def judge_checks(snippet, cases, results, expected, stats) -> list[dict]:
             check.update(status="pass", message="not compared")  # diagnosing a mutant: values only
         elif case["kind"] == "case":
             rtol, atol = _tolerances(snippet, case)
-            diff = compare(expected[i], r["output"], rtol, atol)
+            diff = _compare_case(case, expected[i], r["output"], rtol, atol)
             check.update(rtol=rtol, atol=atol, expected=preview(expected[i]), actual=preview(r["output"]))
             if diff:
                 check.update(status="fail", **{k: v for k, v in diff.items() if k not in ("expected", "actual")})
@@ -42,6 +42,12 @@ def judge_checks(snippet, cases, results, expected, stats) -> list[dict]:
             _add_failure(check, f"modified its argument(s) in place: {', '.join(r['mutated'])}")
         checks.append(check)
     return checks
+
+
+def _compare_case(case: dict, expected, actual, rtol: float, atol: float) -> dict | None:
+    if case.get("items") is not None:
+        return compare_items(expected, actual, case["items"], rtol, atol)
+    return compare(expected, actual, rtol, atol)
 
 
 def _tolerances(snippet, case: dict) -> tuple[float, float]:
@@ -115,7 +121,7 @@ def likeness(snippet, cases, learner, checks, results, m_checks) -> str | None:
         compared += 1
         rtol, atol = _tolerances(snippet, case)
         rtol, atol = max(rtol, 1e-6), max(atol, 1e-9)
-        if compare(theirs["output"], mine["output"], rtol, atol) is None:
+        if _compare_case(case, theirs["output"], mine["output"], rtol, atol) is None:
             continue
         if case["kind"] == "case":
             return None
