@@ -53,7 +53,9 @@ def test_every_answered_exercise_exists_and_has_both_kinds():
 
 ISSUE_13_EXERCISES = (
     "relu_backward", "sigmoid_backward", "linear_backward", "softmax_cross_entropy", "dropout_backward",
-    "l_layer_forward",
+    "l_layer_forward", "adamw_update", "cosine_lr", "layernorm_forward", "zero_pad", "conv_forward",
+    "pool_forward", "rnn_cell_forward", "lstm_cell_forward", "scaled_dot_product_attention",
+    "positional_encoding", "cosine_similarity",
 )
 
 

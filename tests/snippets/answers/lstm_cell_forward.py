@@ -1,0 +1,75 @@
+CORRECT = [
+    # the course's style, with np.zeros + slicing for the stack
+    "import numpy as np\n"
+    "def sigmoid(x):\n"
+    "    return 1 / (1 + np.exp(-x))\n"
+    "def softmax(x):\n"
+    "    e_x = np.exp(x - np.max(x))\n"
+    "    return e_x / e_x.sum(axis=0)\n"
+    "def lstm_cell_forward(xt, a_prev, c_prev, parameters):\n"
+    "    Wf = parameters['Wf']; bf = parameters['bf']\n"
+    "    Wi = parameters['Wi']; bi = parameters['bi']\n"
+    "    Wc = parameters['Wc']; bc = parameters['bc']\n"
+    "    Wo = parameters['Wo']; bo = parameters['bo']\n"
+    "    Wy = parameters['Wy']; by = parameters['by']\n"
+    "    n_x, m = xt.shape\n"
+    "    n_y, n_a = Wy.shape\n"
+    "    concat = np.zeros((n_a + n_x, m))\n"
+    "    concat[:n_a, :] = a_prev\n"
+    "    concat[n_a:, :] = xt\n"
+    "    ft = sigmoid(np.dot(Wf, concat) + bf)\n"
+    "    it = sigmoid(np.dot(Wi, concat) + bi)\n"
+    "    cct = np.tanh(np.dot(Wc, concat) + bc)\n"
+    "    c_next = ft * c_prev + it * cct\n"
+    "    ot = sigmoid(np.dot(Wo, concat) + bo)\n"
+    "    a_next = ot * np.tanh(c_next)\n"
+    "    yt_pred = softmax(np.dot(Wy, a_next) + by)\n"
+    "    return a_next, c_next, yt_pred\n",
+    # split weights instead of stacking the input
+    "import numpy as np\n"
+    "def lstm_cell_forward(xt, a_prev, c_prev, parameters):\n"
+    "    n_a = a_prev.shape[0]\n"
+    "    def gate(name):\n"
+    "        W = parameters['W' + name]\n"
+    "        return W[:, :n_a] @ a_prev + W[:, n_a:] @ xt + parameters['b' + name]\n"
+    "    sig = lambda z: np.where(z >= 0, 1 / (1 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))))\n"
+    "    c = sig(gate('f')) * c_prev + sig(gate('i')) * np.tanh(gate('c'))\n"
+    "    a = sig(gate('o')) * np.tanh(c)\n"
+    "    z = parameters['Wy'] @ a + parameters['by']\n"
+    "    z = z - z.max(axis=0)\n"
+    "    return a, c, np.exp(z) / np.exp(z).sum(axis=0)\n",
+]
+WRONG = [
+    ("input-on-top",
+     "import numpy as np\n"
+     "def lstm_cell_forward(xt, a_prev, c_prev, parameters):\n"
+     "    s = lambda z: 1 / (1 + np.exp(-z))\n"
+     "    x = np.vstack((xt, a_prev))\n"
+     "    P = parameters\n"
+     "    c = s(P['Wf'] @ x + P['bf']) * c_prev + s(P['Wi'] @ x + P['bi']) * np.tanh(P['Wc'] @ x + P['bc'])\n"
+     "    a = s(P['Wo'] @ x + P['bo']) * np.tanh(c)\n"
+     "    y = np.exp(P['Wy'] @ a + P['by'])\n"
+     "    return a, c, y / y.sum(0)\n"),
+    ("returns-cache",
+     "import numpy as np\n"
+     "def lstm_cell_forward(xt, a_prev, c_prev, parameters):\n"
+     "    s = lambda z: 1 / (1 + np.exp(-z))\n"
+     "    x = np.vstack((a_prev, xt))\n"
+     "    P = parameters\n"
+     "    ft, it, ot = s(P['Wf'] @ x + P['bf']), s(P['Wi'] @ x + P['bi']), s(P['Wo'] @ x + P['bo'])\n"
+     "    cct = np.tanh(P['Wc'] @ x + P['bc'])\n"
+     "    c = ft * c_prev + it * cct\n"
+     "    a = ot * np.tanh(c)\n"
+     "    y = np.exp(P['Wy'] @ a + P['by'])\n"
+     "    return a, c, y / y.sum(0), (a, c, a_prev, c_prev, ft, it, cct, ot, xt, parameters)\n"),
+    ("no-tanh-on-memory",
+     "import numpy as np\n"
+     "def lstm_cell_forward(xt, a_prev, c_prev, parameters):\n"
+     "    s = lambda z: 1 / (1 + np.exp(-z))\n"
+     "    x = np.vstack((a_prev, xt))\n"
+     "    P = parameters\n"
+     "    c = s(P['Wf'] @ x + P['bf']) * c_prev + s(P['Wi'] @ x + P['bi']) * np.tanh(P['Wc'] @ x + P['bc'])\n"
+     "    a = s(P['Wo'] @ x + P['bo']) * c\n"
+     "    y = np.exp(P['Wy'] @ a + P['by'])\n"
+     "    return a, c, y / y.sum(0)\n"),
+]
