@@ -18,7 +18,8 @@ _MD = MarkdownIt("commonmark").use(front_matter_plugin)
 MUTANT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ROLES = ("starter", "reference", "checks", "mutant")
-META_KEYS = {"id", "title", "tags", "rtol", "atol", "timeout"}
+META_KEYS = {"id", "kind", "title", "tags", "rtol", "atol", "timeout"}
+DEMO_PREFIX = "demo_"  # a demonstration's id starts with it, an exercise's never (demo_format.py)
 DEFAULT_RTOL, DEFAULT_ATOL, DEFAULT_TIMEOUT = 1e-6, 1e-9, 2.0
 
 
@@ -55,6 +56,8 @@ class Snippet:
     timeout: float = DEFAULT_TIMEOUT
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)  # role -> fence line
 
+    kind = "exercise"  # a demonstration (demo_format.Demonstration) says "demonstration"
+
     def mutant(self, name: str) -> Mutant:
         for m in self.mutants:
             if m.name == name:
@@ -75,6 +78,7 @@ def parse_snippet(text: str, path: str | Path = "<string>") -> Snippet:
     tokens = _MD.parse(text)
     meta: dict = {}
     meta_line = 1
+    key_lines: dict[str, int] = {}
     description: list[str] = []
     hints: list[str] = []
     blocks: dict[str, tuple[str, int]] = {}
@@ -87,7 +91,7 @@ def parse_snippet(text: str, path: str | Path = "<string>") -> Snippet:
     for i, tok in enumerate(tokens):
         line = (tok.map[0] + 1) if tok.map else 0
         if tok.type == "front_matter":
-            meta, meta_line = _front_matter(tok.content, path), line
+            meta, meta_line = _front_matter(tok.content, path, key_lines=key_lines), line
         elif tok.level == 0 and tok.type == "heading_open":
             seen_heading_or_fence = True
             title = tokens[i + 1].content.strip().lower()
@@ -134,6 +138,11 @@ def parse_snippet(text: str, path: str | Path = "<string>") -> Snippet:
     if "id" not in meta:
         raise SnippetError(path, meta_line, "front matter must give 'id:' (the function name)")
     sid = meta["id"]
+    kind = meta.get("kind", "exercise")
+    if kind != "exercise" or sid.startswith(DEMO_PREFIX):
+        raise SnippetError(path, key_lines.get("kind", key_lines["id"]), f"{sid!r} is read as an exercise, so its kind must be 'exercise' and "
+                                            f"its id must not start with {DEMO_PREFIX!r}; a demonstration is a "
+                                            f"file named {DEMO_PREFIX}<name>.md with 'kind: demonstration'")
     if not IDENTIFIER.match(sid):
         raise SnippetError(path, meta_line, f"id {sid!r} is not a Python function name")
     stem = Path(path).stem
@@ -165,6 +174,13 @@ def load_snippet_file(path: Path) -> Snippet:
 
 
 def snippet_files(folder: Path) -> list[Path]:
+    """The exercise files in a snippets folder (demonstrations, `demo_*.md`, are listed by
+    demo_format.demo_files)."""
+    return [p for p in markdown_files(folder) if not p.stem.startswith(DEMO_PREFIX)]
+
+
+def markdown_files(folder: Path) -> list[Path]:
+    """Every snippet file of either kind in a folder (README.md is not one)."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
@@ -189,7 +205,8 @@ def load_snippets(dirs, errors: list[SnippetError] | None = None) -> dict[str, S
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def _front_matter(content: str, path: str) -> dict:
+def _front_matter(content: str, path: str, keys: set[str] = META_KEYS, key_lines: dict | None = None) -> dict:
+    """The front matter's values by key; `key_lines`, if given, receives each key's file line."""
     meta: dict = {}
     for k, raw in enumerate(content.splitlines()):
         line0 = k + 2  # line 1 is the opening '---'
@@ -200,8 +217,10 @@ def _front_matter(content: str, path: str) -> dict:
         key, value = key.strip().lower(), value.strip()
         if not sep:
             raise SnippetError(path, line0, f"expected 'key: value' in the front matter, found {stripped!r}")
-        if key not in META_KEYS:
-            raise SnippetError(path, line0, f"unknown front-matter key {key!r} (known: {', '.join(sorted(META_KEYS))})")
+        if key not in keys:
+            raise SnippetError(path, line0, f"unknown front-matter key {key!r} (known: {', '.join(sorted(keys))})")
+        if key_lines is not None:
+            key_lines[key] = line0
         if key == "tags":
             value = value.strip("[]")
             meta[key] = tuple(t.strip().strip("'\"") for t in value.split(",") if t.strip())
