@@ -80,10 +80,27 @@ def test_every_required_snippet_is_linked_by_a_card(decks):
 
 
 def test_code_cards_state_the_signature(decks):
-    # A card that asks for an implementation must name the function it asks for.
-    for card in all_cards(decks):
-        if card.snippet:
-            assert f"{card.snippet}(" in card.question, f"line {card.line}: question lacks `{card.snippet}(...)`"
+    # A card that asks for an implementation must name the function it asks for (a card linked to a
+    # demonstration, demo_*, asks about an idea the experiment shows, not for code).
+    exercise_cards = [card for card in all_cards(decks) if card.snippet and not card.snippet.startswith("demo_")]
+    assert exercise_cards
+    for card in exercise_cards:
+        assert f"{card.snippet}(" in card.question, f"line {card.line}: question lacks `{card.snippet}(...)`"
+
+
+def test_at_least_half_of_all_bundled_cards_link_to_runnable_code(decks):
+    # Issue 13: code is the way every idea is learned. Counted over cards (a cloze note gives one
+    # card per gap, a reversed note two), over every bundled deck.
+    cards = all_cards(decks)
+    linked = [card for card in cards if card.snippet]
+    assert len(linked) / len(cards) >= 0.5, f"{len(linked)} of {len(cards)} cards link to a snippet"
+    assert any(c.snippet.startswith("demo_") for c in linked) and any(not c.snippet.startswith("demo_") for c in linked)
+
+
+def test_every_demonstration_is_linked_by_a_card(decks):
+    linked = {card.snippet for card in all_cards(decks) if card.snippet}
+    demos = sorted(p.stem for p in SNIPPETS_DIR.glob("demo_*.md"))
+    assert demos and [d for d in demos if d not in linked] == []
 
 
 def test_linked_snippets_exist_when_the_snippet_folder_ships(decks):

@@ -140,7 +140,7 @@ BUNDLED = demo_files(bundled_snippets_dir())
 
 
 def test_there_are_bundled_demonstrations():
-    assert len(BUNDLED) >= 7
+    assert len(BUNDLED) >= 40
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
