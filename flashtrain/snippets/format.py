@@ -64,11 +64,13 @@ class Snippet:
                 return m
         raise KeyError(name)
 
-    def to_request(self) -> dict:
-        """The plain data the worker needs (code travels as text, run only in sandboxed children)."""
-        return {"id": self.id, "reference": self.reference, "checks": self.checks, "rtol": self.rtol,
-                "atol": self.atol, "timeout": self.timeout,
-                "mutants": [{"name": m.name, "code": m.code, "hint": m.hint} for m in self.mutants]}
+    def to_request(self):
+        """What the worker needs (protocol.SnippetSpec: code travels as text, runs only in children)."""
+        from flashtrain.snippets.protocol import MutantSpec, SnippetSpec
+
+        return SnippetSpec(id=self.id, reference=self.reference, checks=self.checks, rtol=self.rtol,
+                           atol=self.atol, timeout=self.timeout,
+                           mutants=tuple(MutantSpec(m.name, m.code, m.hint) for m in self.mutants))
 
 
 def parse_snippet(text: str, path: str | Path = "<string>") -> Snippet:

@@ -7,17 +7,18 @@ Thread-safe: one request at a time under a lock, so the TUI may grade from a wor
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import select
-import struct
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-WORKER_PATH = Path(__file__).with_name("worker.py")
+from flashtrain.snippets.protocol import (PingReply, PingRequest, ProtocolError, decode_body,
+                                          encode_frame, frame_size)
+
+WORKER_MAIN = Path(__file__).with_name("worker") / "main.py"
 DEFAULT_REQUEST_TIMEOUT = 120.0
 
 
@@ -26,7 +27,8 @@ class WorkerError(RuntimeError):
 
 
 class Runner:
-    def __init__(self, start_timeout: float = 30.0) -> None:
+    def __init__(self, start_timeout: float = 30.0, worker_args: tuple[str, ...] = ()) -> None:
+        self.worker_args = tuple(worker_args)  # e.g. ("--keep-root",): see worker/main.py
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
         self.start_timeout = start_timeout
@@ -42,18 +44,17 @@ class Runner:
         if self._proc is not None and self._proc.poll() is None:
             return
         self._stop_locked()
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                   PYTHONDONTWRITEBYTECODE="1")
         log = os.environ.get("FLASHTRAIN_WORKER_LOG")
         stderr = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - lives with the worker
-        self._proc = subprocess.Popen([sys.executable, "-I", str(WORKER_PATH)], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=stderr, env=env, close_fds=True,
-                                      start_new_session=True)
+        self._proc = subprocess.Popen([sys.executable, "-I", str(WORKER_MAIN), *self.worker_args],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                                      env=worker_environment(), close_fds=True, start_new_session=True,
+                                      cwd="/")
         if log:
             stderr.close()
         self.starts += 1
-        reply = self._exchange({"op": "ping"}, self.start_timeout)
-        if not reply.get("ok"):
+        reply = self._exchange(PingRequest(), self.start_timeout)
+        if not isinstance(reply, PingReply):
             self._stop_locked()
             raise WorkerError(f"the check worker did not start: {reply}")
 
@@ -81,34 +82,34 @@ class Runner:
         proc.stdout.close()
 
     # -- requests --------------------------------------------------------------------------------
-    def request(self, payload: dict, timeout: float = DEFAULT_REQUEST_TIMEOUT, retry: bool = True) -> dict:
-        """Send one request; if the worker has died, restart it and try once more."""
+    def request(self, message, timeout: float = DEFAULT_REQUEST_TIMEOUT, retry: bool = True):
+        """Send one request (a protocol dataclass) and return the typed reply; if the worker has
+        died, restart it and try once more. An ErrorReply is returned as it is."""
         with self._lock:
             for attempt in (1, 2):
                 try:
                     self._ensure_started()
-                    return self._exchange(payload, timeout)
+                    return self._exchange(message, timeout)
                 except WorkerError:
                     self._stop_locked()
                     if attempt == 2 or not retry:
                         raise
         raise AssertionError("unreachable")
 
-    def _exchange(self, payload: dict, timeout: float) -> dict:
+    def _exchange(self, message, timeout: float):
         proc = self._proc
         assert proc is not None
-        data = json.dumps(payload).encode()
         try:
-            proc.stdin.write(struct.pack(">I", len(data)) + data)
+            proc.stdin.write(encode_frame(message))
             proc.stdin.flush()
         except (BrokenPipeError, OSError) as error:
             raise WorkerError(f"the check worker is gone ({error})") from error
         deadline = time.monotonic() + timeout
-        head = self._read(proc, 4, deadline)
-        (n,) = struct.unpack(">I", head)
         try:
-            return json.loads(self._read(proc, n, deadline))
-        except ValueError as error:
+            n = frame_size(self._read(proc, 4, deadline))
+            return decode_body(self._read(proc, n, deadline))
+        except ProtocolError as error:
+            proc.kill()
             raise WorkerError(f"the check worker replied garbage: {error}") from error
 
     def _read(self, proc: subprocess.Popen, n: int, deadline: float) -> bytes:
@@ -127,6 +128,18 @@ class Runner:
                 raise WorkerError(f"the check worker exited (code {proc.poll()})")
             buf += chunk
         return bytes(buf)
+
+
+# What the worker (and so every child) inherits: nothing of the app's environment but locale and
+# thread counts; no FLASHTRAIN_* (e.g. the store's path), no HOME.
+_KEPT = ("LANG", "LC_ALL", "LC_CTYPE", "TZ")
+
+
+def worker_environment() -> dict[str, str]:
+    env = {k: os.environ[k] for k in _KEPT if k in os.environ}
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1",
+               PATH="/usr/bin:/bin", HOME="/nonexistent")
+    return env
 
 
 _shared: Runner | None = None

@@ -59,13 +59,13 @@ class SnippetBridge:
         trust_decks(self.store, source.deck_ids or ((deck_id,) if deck_id is not None else ()))
         self._library = None  # re-read trust from the store
 
-    def grade(self, snippet_id: str, code: str, deck_id: int | None = None) -> dict:
-        """Grade `code` against the snippet's checks (blocks; call from a worker thread)."""
+    def grade(self, snippet_id: str, code: str, deck_id: int | None = None):
+        """Grade `code` against the snippet's checks: a GradeResult (blocks; call from a worker thread)."""
         from flashtrain.snippets import grade
 
-        return grade(snippet_id, code, library=self.library, deck_id=deck_id).to_dict()
+        return grade(snippet_id, code, library=self.library, deck_id=deck_id)
 
-    def suggest(self, result: dict, hints_used: int) -> int:
-        from flashtrain.snippets import GradeResult, suggest_rating
+    def suggest(self, result, hints_used: int) -> int:
+        from flashtrain.snippets import suggest_rating
 
-        return suggest_rating(GradeResult.from_reply(result), hints_used)
+        return suggest_rating(result, hints_used)

@@ -5,6 +5,7 @@ import textwrap
 
 from flashtrain.snippets.format import parse_snippet
 from flashtrain.snippets.grading import grade
+from flashtrain.snippets.protocol import GradeRequest
 from flashtrain.snippets.runner import Runner
 
 FIVE = parse_snippet(textwrap.dedent('''\
@@ -43,31 +44,31 @@ FIVE = parse_snippet(textwrap.dedent('''\
 
 
 def _request(code, **extra):
-    return {"op": "grade", "snippet": FIVE.to_request(), "code": code, "diagnose": False, **extra}
+    return GradeRequest(snippet=FIVE.to_request(), code=code, diagnose=False, **extra)
 
 
 def test_an_attempt_forks_one_checks_child_and_one_learner_child_per_check(runner):
     reply = runner.request(_request(FIVE.reference, seed=5))
-    assert reply["status"] == "pass" and reply["total"] == 5
-    assert reply["forks"] == 1 + 5
+    assert reply.status == "pass" and reply.total == 5
+    assert reply.forks == 1 + 5
     runner.request(_request(FIVE.reference))  # the next attempt's checks child is started in advance
     reply = runner.request(_request(FIVE.reference))
-    assert reply["status"] == "pass" and reply["forks"] == 5
+    assert reply.status == "pass" and reply.forks == 5
 
 
 def test_a_load_error_is_reported_for_every_check_without_forking_again(runner):
     reply = runner.request(_request("def double(x)\n    return 2 * x\n", seed=5))
-    assert reply["status"] == "error" and reply["forks"] == 2
-    assert all("SyntaxError" in c["message"] or "line 1" in c["message"] for c in reply["checks"])
+    assert reply.status == "error" and reply.forks == 2
+    assert all("SyntaxError" in c.message or "line 1" in c.message for c in reply.checks)
 
 
 def test_a_check_that_kills_its_child_costs_only_that_check(runner):
     code = "import os\ndef double(x):\n    if x.size == 2:\n        os._exit(0)\n    return 2 * x\n"
     reply = runner.request(_request(code, seed=5))
-    statuses = [c["status"] for c in reply["checks"]]
-    assert statuses == ["pass", "error", "pass", "pass", "pass"], reply["checks"]
-    assert "exited before returning" in reply["checks"][1]["message"]
-    assert reply["forks"] == 6  # the checks child and one learner child per check
+    statuses = [c.status for c in reply.checks]
+    assert statuses == ["pass", "error", "pass", "pass", "pass"], reply.checks
+    assert "exited before returning" in reply.checks[1].message
+    assert reply.forks == 6  # the checks child and one learner child per check
 
 
 def test_endless_loops_stop_after_two_timeouts(runner):

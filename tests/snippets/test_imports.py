@@ -6,12 +6,14 @@ import importlib.util
 import pytest
 
 from flashtrain.snippets.grading import GradeResult, grade
+from flashtrain.snippets.protocol import GradeRequest
 
 
 def _grade(runner, snippet, code, **extra):
-    request = {"op": "grade", "snippet": snippet.to_request(), "code": code, "seed": 1, "diagnose": False,
-               **extra}
-    return GradeResult.from_reply(runner.request(request))
+    request = GradeRequest(snippet=snippet.to_request(), code=code, seed=1, diagnose=False, **extra)
+    reply = runner.request(request)
+    assert isinstance(reply, GradeResult), reply
+    return reply
 
 
 def _slow_module(tmp_path, name, seconds):

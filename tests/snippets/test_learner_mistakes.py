@@ -57,7 +57,7 @@ def test_an_exception_with_a_message_keeps_it(runner):
 
 
 def test_assert_only_statistic_reads_passed_not_an_empty_range():
-    from flashtrain.snippets.judging import _judge_stat
+    from flashtrain.snippets.worker.judging import _judge_stat
 
     check = {}
     _judge_stat({"lo": None, "hi": None}, {"value": [0.0]}, check)

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from flashtrain.snippets.grading import grade
+from flashtrain.snippets.protocol import ProbeRequest
 
 GOOD = "def scale_rows(X, f):\n    return X * f\n"
 
@@ -59,14 +60,14 @@ def test_bad_code_gets_a_clear_status_and_the_worker_keeps_working(case, scale_s
 
 
 def test_fork_and_os_system_are_contained(scale_snippet, runner, tmp_path):
-    probe = runner.request({"op": "probe"})
+    probe = runner.request(ProbeRequest()).layers
     target = tmp_path / "written-by-shell"
     code = ("import os\ndef scale_rows(X, f):\n"
             f"    os.system('echo hi > {target}')\n"
             "    return X * f\n")
     result = _grade(scale_snippet, code, runner)
     assert len(result.checks) == 2
-    if probe.get("seccomp"):
+    if probe.seccomp:
         assert not target.exists(), "exec is blocked in the child"
         assert result.status == "pass"  # os.system just failed; the value is still right
         forked = _grade(scale_snippet, "import os\ndef scale_rows(X, f):\n    os.fork()\n    return X * f\n", runner)
@@ -75,10 +76,9 @@ def test_fork_and_os_system_are_contained(scale_snippet, runner, tmp_path):
 
 
 def test_network_is_unavailable_where_the_kernel_allows(runner):
-    probe = runner.request({"op": "probe"})
-    assert probe["ok"]
-    if probe.get("seccomp") or probe.get("netns"):
-        assert probe["socket"] is True or probe.get("netns")
+    probe = runner.request(ProbeRequest())
+    if probe.layers.seccomp or probe.layers.netns:
+        assert probe.blocked["socket"] is True or probe.layers.netns
 
 
 def test_output_is_captured_and_capped(scale_snippet, runner):
@@ -118,8 +118,8 @@ def test_learner_cannot_kill_the_worker(scale_snippet, runner):
     pid = runner.pid
     code = "import os, signal\ndef scale_rows(X, f):\n    os.kill(os.getppid(), signal.SIGKILL)\n    return X * f\n"
     _grade(scale_snippet, code, runner)
-    probe = runner.request({"op": "probe"}, retry=False)
-    if probe.get("seccomp"):
+    probe = runner.request(ProbeRequest(), retry=False).layers
+    if probe.seccomp:
         assert runner.pid == pid
     _assert_worker_still_fine(scale_snippet, runner)
 

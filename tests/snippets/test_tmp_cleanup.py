@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from flashtrain.snippets.protocol import PingRequest
 from flashtrain.snippets.runner import Runner
 
 
@@ -29,7 +30,7 @@ def test_stale_folders_are_removed_at_start_and_live_ones_kept():
     first = Runner()
     made = []
     try:
-        tmp1 = first.request({"op": "ping"})["tmp"]
+        tmp1 = first.request(PingRequest()).tmp
         parent = os.path.dirname(tmp1)
         dead = subprocess.Popen(["true"])
         dead.wait()
@@ -46,7 +47,7 @@ def test_stale_folders_are_removed_at_start_and_live_ones_kept():
 
         second = Runner()
         try:
-            tmp2 = second.request({"op": "ping"})["tmp"]
+            tmp2 = second.request(PingRequest()).tmp
             assert not os.path.exists(tmp1), "the killed worker's folder is removed"
             assert not os.path.exists(stale) and not os.path.exists(reused)
             assert os.path.isdir(live) and os.path.isdir(legacy), "folders of live owners are kept"
@@ -63,7 +64,7 @@ def test_stale_folders_are_removed_at_start_and_live_ones_kept():
 def test_sigterm_is_a_normal_shutdown():
     runner = Runner()
     try:
-        tmp = runner.request({"op": "ping"})["tmp"]
+        tmp = runner.request(PingRequest()).tmp
         os.kill(runner.pid, signal.SIGTERM)
         assert _gone(tmp)
     finally:

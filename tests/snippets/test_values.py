@@ -5,15 +5,16 @@ import textwrap
 import numpy as np
 import pytest
 
-from flashtrain.snippets import worker
+from flashtrain.snippets.worker import compare as compare_module
+from flashtrain.snippets.worker import wire
 from flashtrain.snippets.format import parse_snippet
 from flashtrain.snippets.grading import grade
 
 
 def _roundtrip(value):
     blobs = []
-    header, blobs = worker.unpack(worker.pack({"v": worker.encode(value, blobs)}, blobs))
-    return worker.decode(header["v"], blobs), blobs
+    header, blobs = wire.unpack(wire.pack({"v": wire.encode(value, blobs)}, blobs))
+    return wire.decode(header["v"], blobs), blobs
 
 
 def test_a_long_list_of_numpy_scalars_travels_as_one_array():
@@ -38,11 +39,11 @@ def test_sequences_keep_container_and_element_types(value):
 def test_vectorised_comparison_reports_like_element_by_element():
     expected = list(np.arange(20.0))
     actual = [float(v) for v in expected]
-    assert worker.compare(expected, actual, 1e-6, 1e-9) is None
+    assert compare_module.compare(expected, actual, 1e-6, 1e-9) is None
     actual[13] += 1
-    diff = worker.compare(expected, actual, 1e-6, 1e-9)
+    diff = compare_module.compare(expected, actual, 1e-6, 1e-9)
     assert diff["message"].startswith("result[13]: expected 13, got 14")
-    assert "got ndarray" in worker.compare(expected, np.arange(20.0), 1e-6, 1e-9)["message"]
+    assert "got ndarray" in compare_module.compare(expected, np.arange(20.0), 1e-6, 1e-9)["message"]
 
 
 LIST_SNIPPET = parse_snippet(textwrap.dedent('''\
@@ -97,9 +98,9 @@ def test_max_difference_is_measured_over_the_mismatched_values_only():
     expected = np.array([[0.25, 0.5], [0.75, 1.0]])
     actual = expected.copy()
     actual[0, 1] = np.nan
-    message = worker.compare(expected, actual, 1e-6, 1e-9)["message"]
+    message = compare_module.compare(expected, actual, 1e-6, 1e-9)["message"]
     assert "1 of 4 values differ, a nan or inf" in message and "max |Δ| = 0" not in message
     actual[1, 0] = 0.5
-    diff = worker.compare(expected, actual, 1e-6, 1e-9)
+    diff = compare_module.compare(expected, actual, 1e-6, 1e-9)
     assert "max |Δ| = 0.25 (1 more nan or inf)" in diff["message"]
     assert diff["max_abs_diff"] == pytest.approx(0.25)

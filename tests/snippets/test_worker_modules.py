@@ -1,15 +1,15 @@
-"""The worker is split into modules under flashtrain/snippets/, yet it still starts as one script
-(`python -I worker.py`) that preloads only numpy, the standard library and its own modules into the
-children, and the names the old single-file worker had stay importable from it."""
+"""The snippets package is split by process: the app side (flashtrain/snippets/*.py) and the worker
+package (flashtrain/snippets/worker/), which starts as one script (`python -I worker/main.py`) that
+preloads only numpy, the standard library, protocol.py and its own modules into the children."""
 
 import ast
 import json
 from pathlib import Path
 
-from flashtrain.snippets import worker
+import flashtrain.snippets.worker as worker_package
 from flashtrain.snippets.grading import grade
 
-SNIPPETS_DIR = Path(worker.__file__).parent
+SNIPPETS_DIR = Path(worker_package.__file__).parent  # the worker package's folder
 
 REPORT_MODULES = """\
 import sys, json
@@ -17,8 +17,8 @@ print("MODULES " + json.dumps({
     "app_side": sorted(m for m in sys.modules
                        if m.startswith(("markdown_it", "textual", "sqlalchemy", "flashtrain.snippets.grading",
                                         "flashtrain.snippets.library", "flashtrain.snippets.format",
-                                        "flashtrain.snippets.runner", "flashtrain.snippets.worker"))),
-    "wire_loaded": "flashtrain.snippets.wire" in sys.modules,
+                                        "flashtrain.snippets.runner", "flashtrain.snippets.demos"))),
+    "wire_loaded": "flashtrain.snippets.worker.wire" in sys.modules,
     "builtins_is_module": type(__builtins__).__name__ == "module",
 }))
 def scale_rows(X, f):
@@ -36,22 +36,31 @@ def test_children_see_no_app_side_modules(scale_snippet, runner):
     assert report["builtins_is_module"], "the answer's __builtins__ is the builtins module, as before"
 
 
-OLD_PUBLIC_NAMES = [
-    "OUTPUT_KEEP", "OUTPUT_KILL", "RESULT_MAX", "DEFAULT_MEMORY", "FUNC_FILE", "IMPORT_ALLOWANCE", "PRELOADED",
-    "SLOW_IMPORT", "OUTPUT_SEPARATOR", "Rng", "Case", "Stat", "Determinism", "with_other_seeds", "rng_seeds",
-    "Unencodable", "encode", "SEQUENCE_MIN", "number_sequence", "decode", "materialize", "array_digests", "pack",
-    "unpack", "sandbox", "reseed_global_rngs", "IN_CHILD", "send", "wait_go", "case_calls", "MAX_WARNINGS",
-    "call_case", "stat_value", "child_run", "decode_cases", "child_prepare", "Child", "reap_finished",
-    "frame_length", "pump", "CodeRun", "run_code", "Prep", "describe", "preview", "compare", "warning_message",
-    "within", "Grader", "probe", "TMP_PREFIX", "LEGACY_TMP_AGE", "make_tmp_root", "remove_stale_tmp", "warm_up",
-    "main",
-]
+def test_the_app_side_never_imports_the_worker_package():
+    """Split by process: the app's modules reach the worker only through protocol.py and the runner."""
+    app_side = [p for p in SNIPPETS_DIR.parent.glob("*.py")]
+    for path in app_side:
+        text = path.read_text()
+        assert "snippets.worker" not in text.replace("snippets.worker package", ""), path.name
 
 
-def test_the_old_public_names_are_still_importable_from_worker():
-    missing = [name for name in OLD_PUBLIC_NAMES if not hasattr(worker, name)]
-    assert missing == []
-    assert worker.IN_CHILD is False  # read from sandbox.py, where the flag lives
+def test_the_protocol_and_the_worker_import_nothing_from_the_app_side():
+    for path in [SNIPPETS_DIR.parent / "protocol.py", *SNIPPETS_DIR.glob("*.py")]:
+        for module in _imported_modules(path):
+            assert not module.startswith(("flashtrain.snippets.format", "flashtrain.snippets.library",
+                                          "flashtrain.snippets.grading", "flashtrain.snippets.runner",
+                                          "flashtrain.snippets.demos", "markdown_it", "textual", "sqlalchemy",
+                                          "flashtrain.store", "flashtrain.study")), (path.name, module)
+
+
+def _imported_modules(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
 
 
 def _sibling_imports(path: Path) -> set[str]:
@@ -81,4 +90,4 @@ def test_the_worker_modules_import_each_other_without_cycles():
 
     for module in graph:
         visit(module)
-    assert "worker" not in set().union(*graph.values()), "nothing imports the worker script's module"
+    assert "main" not in set().union(*graph.values()), "nothing imports the worker script's module"

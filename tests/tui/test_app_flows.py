@@ -279,7 +279,7 @@ async def test_code_card_failing_then_passing_check(code_store):
         assert "def adam_update" in editor.text  # the starter
         await press(app, pilot, "ctrl+r", delay=0.2)
         panel = screen.code_panel
-        assert panel.last_result["status"] in ("fail", "error")
+        assert panel.last_result.status in ("fail", "error")
         assert not screen.revealed and screen.suggested in (1, 2)
         output = screen.query_one("#code-output").card_source
         assert "checks passed" in output or "could not be checked" in output
@@ -288,13 +288,13 @@ async def test_code_card_failing_then_passing_check(code_store):
         if wrong != reference_of(app, "adam_update"):
             editor.text = wrong
             await press(app, pilot, "ctrl+r", delay=0.2)
-            assert panel.last_result["status"] == "fail"
+            assert panel.last_result.status == "fail"
             output = screen.query_one("#code-output").card_source
             assert "expected" in output and "actual" in output
-            assert panel.last_result["hint"] and "Hint:" in output  # the matching mutant's hint
+            assert panel.last_result.hint and "Hint:" in output  # the matching mutant's hint
         editor.text = reference_of(app, "adam_update")
         await press(app, pilot, "ctrl+r", delay=0.2)
-        assert panel.last_result["status"] == "pass"
+        assert panel.last_result.status == "pass"
         assert screen.revealed  # a pass reveals the answer and the reference
         assert screen.query_one("#reference").display
         assert screen.suggested == 4  # passed, but not on the first attempt

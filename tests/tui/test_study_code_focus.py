@@ -76,7 +76,7 @@ async def test_editor_keeps_focus_after_a_check_and_study_keys_wait_for_esc(code
         editor.text = code
         editor.move_cursor(editor.document.end)
         await run_checks(app, pilot, screen)
-        assert screen.code_panel.last_result["status"] == ("pass" if passing else "fail")
+        assert screen.code_panel.last_result.status == ("pass" if passing else "fail")
         assert app.focused is editor and editor.display  # still typing into the editor
         assert screen.revealed is passing  # a pass shows the answer (to be confirmed with a number)
         await press(app, pilot, "2", "s", "e", "u", "space")

@@ -59,48 +59,49 @@ def make_editor(code: str) -> TextArea:
     return editor
 
 
-def check_message(check: dict) -> str:
+def check_message(check) -> str:
     """The grader's own message for the check (it already words assert-only statistics as passed)."""
-    return check.get("message") or ""
+    return check.message or ""
 
 
-def results_markdown(result: dict) -> str:
-    """The grader's result as Markdown: one line per check, expected vs actual, the mutant hint."""
-    status = result.get("status", "error")
-    checks = result.get("checks") or []
-    passed = sum(1 for c in checks if c.get("status") == "pass")
+def results_markdown(result) -> str:
+    """The grader's result (a GradeResult) as Markdown: one line per check, expected vs actual, the
+    mutant hint."""
+    status = result.status
+    checks = list(result.checks)
+    passed = sum(1 for c in checks if c.status == "pass")
     head = {"pass": "**All checks passed.**", "fail": f"**{passed} of {len(checks)} checks passed.**",
             "error": "**The code could not be checked.**"}.get(status, f"**{status}**")
     lines = [head, ""]
-    if result.get("hint"):
-        lines += [f"> Hint: {result['hint']}", ""]
-    messages = {c.get("message") for c in checks}
+    if result.hint:
+        lines += [f"> Hint: {result.hint}", ""]
+    messages = {c.message for c in checks}
     said = set(messages)  # the result's own message is not repeated when a check already said it
-    if status == "error" and len(checks) > 1 and len(messages) == 1 and all(c.get("status") != "pass" for c in checks):
+    if status == "error" and len(checks) > 1 and len(messages) == 1 and all(c.status != "pass" for c in checks):
         # a syntax error or a missing function fails every check the same way: say it once
-        lines.append(f"- {STATUS_MARK.get(checks[0].get('status'), '?')} every check ({len(checks)}): "
-                     f"{checks[0].get('message') or 'no message'}")
+        lines.append(f"- {STATUS_MARK.get(checks[0].status, '?')} every check ({len(checks)}): "
+                     f"{checks[0].message or 'no message'}")
         checks = []
     for check in checks:
-        mark = STATUS_MARK.get(check.get("status"), "?")
-        lines.append(f"- {mark} `{check.get('name', '?')}` {check_message(check)}".rstrip())
-        if check.get("status") != "pass":
+        mark = STATUS_MARK.get(check.status, "?")
+        lines.append(f"- {mark} `{check.name}` {check_message(check)}".rstrip())
+        if check.status != "pass":
             for label in ("expected", "actual"):
-                if check.get(label) not in (None, ""):
-                    value = " ".join(str(check[label]).split())
+                if getattr(check, label) not in (None, ""):
+                    value = " ".join(str(getattr(check, label)).split())
                     value = value if len(value) <= 300 else value[:300] + " …"
                     lines.append(f"  - {label}: `{value}`")
-            if check.get("max_abs_diff") is not None:
-                where = ", ".join(str(tuple(i)) for i in (check.get("mismatched") or [])[:3])
-                count = check.get("mismatch_count") or 0
-                lines.append(f"  - max abs diff {check['max_abs_diff']:.3g}" +
+            if check.max_abs_diff is not None:
+                where = ", ".join(str(tuple(i)) for i in check.mismatched[:3])
+                count = check.mismatch_count or 0
+                lines.append(f"  - max abs diff {check.max_abs_diff:.3g}" +
                              (f"; {count} mismatched, first at {where}" if count else ""))
-        if check.get("output"):
-            lines.append(f"  - output: `{' '.join(str(check['output']).split())[:200]}`")
-    if result.get("message") and not checks and result["message"] not in said:
-        lines.append(str(result["message"]))
-    if result.get("duration_ms") is not None:
-        lines += ["", f"*checked in {round(result['duration_ms'])} ms*"]
+        if check.output:
+            lines.append(f"  - output: `{' '.join(str(check.output).split())[:200]}`")
+    if result.message and not checks and result.message not in said:
+        lines.append(str(result.message))
+    if result.duration_ms is not None:
+        lines += ["", f"*checked in {round(result.duration_ms)} ms*"]
     return "\n".join(lines)
 
 
@@ -111,7 +112,7 @@ class CodePanel(Vertical):
     class Checked(Message):
         passed: bool
         suggested: int
-        result: dict
+        result: object  # the GradeResult
 
     def __init__(self, card, bridge, code: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -123,7 +124,7 @@ class CodePanel(Vertical):
         self.running = False
         self.reference_seen = False
         self.hints_used = 0
-        self.last_result: dict | None = None
+        self.last_result = None  # the last GradeResult
         self.has_results = False  # a check ran or the reference was shown: the results pane has content
         self.load_error: str | None = None
         try:
@@ -224,7 +225,7 @@ class CodePanel(Vertical):
         """After a pass, or on request (ctrl+o), show the reference implementation."""
         if self.snippet is None:
             return
-        passed = bool(self.last_result and self.last_result.get("status") == "pass")
+        passed = bool(self.last_result and self.last_result.status == "pass")
         if not (force or passed):
             return
         if not passed:
@@ -264,19 +265,20 @@ class CodePanel(Vertical):
         try:
             result = self.bridge.grade(self.snippet.id, code, self.card.deck_id)
         except Exception as error:  # the runner reports problems as data; anything else is shown, not raised
-            result = {"snippet": self.snippet.id, "status": "error", "checks": [],
-                      "message": f"the checker failed: {error}"}
+            from flashtrain.snippets import GradeResult
+
+            result = GradeResult(self.snippet.id, "error", (), message=f"the checker failed: {error}")
         try:
-            self.app.service.record_attempt(self.card.card_id, self.snippet.id, code, result)
+            self.app.service.record_attempt(self.card.card_id, self.snippet.id, code, result.to_dict())
         except Exception as error:
             self.app.call_from_thread(self.notify, f"attempt not saved: {error}", severity="error")
         self.app.call_from_thread(self.show_result, result)
 
-    def show_result(self, result: dict) -> None:
+    def show_result(self, result) -> None:
         self.running = False
         self.attempts += 1
         self.last_result = result
-        passed_all = result.get("status") == "pass"
+        passed_all = result.status == "pass"
         hints_used = getattr(self.screen, "hints_shown", 0)
         try:
             base = self.bridge.suggest(result, hints_used)
@@ -287,7 +289,7 @@ class CodePanel(Vertical):
         self.show_results(True)
         from flashtrain.scheduler.core import RATING_LABELS
 
-        verdict = "passed" if passed_all else ("failed" if result.get("status") == "fail" else "error")
+        verdict = "passed" if passed_all else ("failed" if result.status == "fail" else "error")
         # One row above the editor: kept under 78 columns for the longest id at 80x24 (the rating
         # bar highlights the suggestion once the answer shows; the learner confirms with a number).
         self.query_one("#code-status", Static).update(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from flashtrain.snippets.wire import SEQUENCE_MIN, Unencodable, number_sequence
+from flashtrain.snippets.worker.wire import SEQUENCE_MIN, Unencodable, number_sequence
 
 
 def describe(value) -> str:

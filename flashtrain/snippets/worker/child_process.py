@@ -19,8 +19,8 @@ import struct
 import tempfile
 import time
 
-from flashtrain.snippets.sandbox import enter_child
-from flashtrain.snippets.wire import OUTPUT_SEPARATOR, frame_length, unpack
+from flashtrain.snippets.worker.sandbox import enter_child
+from flashtrain.snippets.worker.wire import OUTPUT_SEPARATOR, frame_length, unpack
 
 OUTPUT_KEEP = 2000  # characters of captured stdout/stderr kept per check
 OUTPUT_KILL = 4 << 20  # a child printing more than this is killed
@@ -32,7 +32,8 @@ class Child:
     """One forked child as the worker sees it: the frames it sent (each with the output printed
     before it), the deadline of what it is doing now, and how it ended."""
 
-    def __init__(self, body, limits: dict, tmp_root: str, go_pipe: bool = False) -> None:
+    def __init__(self, body, limits: dict, tmp_root: str, go_pipe: bool = False, keep: int = OUTPUT_KEEP) -> None:
+        self.keep = keep  # characters of output kept per frame
         self.cwd = tempfile.mkdtemp(prefix="c", dir=tmp_root)
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
@@ -73,12 +74,15 @@ class Child:
         self.budget = seconds if seconds is not None else self.budget
         self.deadline = None if seconds is None else now + seconds
 
-    def go(self) -> None:
-        """Let a child parked in wait_go() continue (closing the pipe without this means give up)."""
+    def go(self, data: bytes) -> None:
+        """Hand a child parked in wait_go() its data and let it continue (closing the pipe without
+        data means give up). The child is reading, so the blocking write ends."""
         if self.go_w is None:
             return
+        view = memoryview(data)
         try:
-            os.write(self.go_w, b"g")
+            while view:
+                view = view[os.write(self.go_w, view):]
         except OSError:
             pass
         os.close(self.go_w)
@@ -120,14 +124,14 @@ class Child:
 
     def _append_output(self, data: bytes) -> None:
         self.output_total += len(data)
-        if len(self.output) < OUTPUT_KEEP * 4:
-            self.output += data[:OUTPUT_KEEP * 4 - len(self.output)]
+        if len(self.output) < self.keep * 4:
+            self.output += data[:self.keep * 4 - len(self.output)]
 
     def _close_segment(self) -> tuple[str, bool]:
         text = self.output.decode("utf-8", "replace")
-        truncated = self.output_total > len(self.output) or len(text) > OUTPUT_KEEP
+        truncated = self.output_total > len(self.output) or len(text) > self.keep
         self.output, self.output_total = bytearray(), 0
-        return text[:OUTPUT_KEEP], truncated
+        return text[:self.keep], truncated
 
     def _drain_output(self) -> None:
         while self.output_r in self.open_fds:

@@ -31,6 +31,18 @@ class Rng:
         return f"Rng({self.seed})"
 
 
+class FunctionRef:
+    """Argument placeholder for a function defined at the top level of the snippet's checks block
+    (e.g. the cost function a gradient check is given): each child resolves it by name in its own
+    run of the checks block, so no code object ever crosses between processes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = str(name)
+
+    def __repr__(self) -> str:
+        return f"<function {self.name} of the checks>"
+
+
 class Unencodable:
     """Stands in for a returned value that cannot cross (e.g. an object array): its description is
     what the comparison reports."""
@@ -57,6 +69,8 @@ def encode(value, blobs: list[bytes]):
         return value if math.isfinite(value) else {"$float": repr(value)}
     if isinstance(value, Rng):
         return {"$rng": value.seed}
+    if isinstance(value, FunctionRef):
+        return {"$fn": value.name}
     if isinstance(value, Unencodable):  # passed on (worker -> checks child) with its description
         return {"$bad": value.description}
     if isinstance(value, (tuple, list)):
@@ -116,6 +130,8 @@ def decode(obj, blobs: list[bytes]):
             return float(obj["$float"])
         if "$rng" in obj:
             return Rng(obj["$rng"])
+        if "$fn" in obj:
+            return FunctionRef(obj["$fn"])
         if "$tuple" in obj:
             return tuple(decode(v, blobs) for v in obj["$tuple"])
         if "$list" in obj:

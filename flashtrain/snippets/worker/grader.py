@@ -11,11 +11,13 @@ import json
 import os
 import time
 
-from flashtrain.snippets.attempt_children import CodeRun, Prep, run_code
-from flashtrain.snippets.child_process import PRELOADED
-from flashtrain.snippets.children import IMPORT_ALLOWANCE
-from flashtrain.snippets.judging import judge_checks, likeness
-from flashtrain.snippets.sandbox import DEFAULT_MEMORY
+from flashtrain.snippets.protocol import CheckResult, GradeReply, GradeRequest
+
+from flashtrain.snippets.worker.attempt_children import CodeRun, Prep, run_code
+from flashtrain.snippets.worker.child_process import PRELOADED
+from flashtrain.snippets.worker.children import IMPORT_ALLOWANCE
+from flashtrain.snippets.worker.judging import judge_checks, likeness
+from flashtrain.snippets.worker.sandbox import DEFAULT_MEMORY, layers_from
 
 
 class Grader:
@@ -23,13 +25,13 @@ class Grader:
         self.tmp_root = tmp_root
         self._prefetched: tuple[str, Prep] | None = None  # the next attempt's checks child, parked
 
-    def limits(self, snippet: dict, request: dict) -> dict:
-        allowance = request.get("import_allowance")
-        return {"timeout": float(request.get("timeout") or snippet.get("timeout") or 2.0),
+    def limits(self, snippet: dict, request: GradeRequest) -> dict:
+        allowance = request.import_allowance
+        return {"timeout": float(request.timeout or snippet.get("timeout") or 2.0),
                 "import_allowance": IMPORT_ALLOWANCE if allowance is None else float(allowance),
-                "memory": int(request.get("memory") or DEFAULT_MEMORY),
-                "network_namespace": request.get("network_namespace", True),
-                "seccomp": request.get("seccomp", True)}
+                "memory": int(request.memory or DEFAULT_MEMORY),
+                "network_namespace": request.network_namespace, "seccomp": request.seccomp,
+                "landlock": request.landlock}
 
     @staticmethod
     def _key(snippet: dict, limits: dict) -> str:
@@ -49,17 +51,17 @@ class Grader:
             self._prefetched[1].close()
             self._prefetched = None
 
-    def grade(self, request: dict) -> dict:
+    def grade(self, request: GradeRequest) -> GradeReply:
         started = time.perf_counter()
-        snippet, code = request["snippet"], request["code"]
+        snippet, code = request.snippet.as_dict(), request.code
         name = snippet["id"]
         limits = self.limits(snippet, request)
-        fixed_seed = request.get("seed") is not None
+        fixed_seed = request.seed is not None
         prep = None if fixed_seed else self._take_prefetched(self._key(snippet, limits))
         forks = 0
         if prep is None:  # not drawn in advance: the checks child runs alongside the learner's
             self.drop_prefetched()
-            seed = int(request["seed"]) if fixed_seed else int.from_bytes(os.urandom(4), "big")
+            seed = int(request.seed) if fixed_seed else int.from_bytes(os.urandom(4), "big")
             prep = Prep(snippet, seed, limits, self.tmp_root)
             forks += 1
         seed = prep.seed
@@ -68,7 +70,7 @@ class Grader:
             prep.close()
             return self._snippet_error(name, cases or "the snippet's cases() produced no checks", started, seed)
 
-        run = CodeRun(code, name, cases, limits, self.tmp_root)
+        run = CodeRun(code, name, cases, limits, self.tmp_root, checks_code=snippet["checks"])
         run_code([run])
         forks += run.forks
         learner = run.results
@@ -90,7 +92,7 @@ class Grader:
         else:
             status = "fail"
         hint = mutant = None
-        if status == "fail" and request.get("diagnose", True) and snippet.get("mutants"):
+        if status == "fail" and request.diagnose and snippet.get("mutants"):
             mutant = self._diagnose(snippet, cases, learner, checks, limits)
             if mutant:
                 hint = next(m["hint"] for m in snippet["mutants"] if m["name"] == mutant)
@@ -99,26 +101,26 @@ class Grader:
             slow = ", ".join(f"{m} {t:.1f} s" + (f" (in each of {n} checks)" if n > 1 else "")
                              for m, t, n in run.slow_imports)
             message = f"note: importing took {slow} of the grading time ({PRELOADED})"
-        return {"snippet": name, "status": status, "checks": checks, "hint": hint, "hint_mutant": mutant,
-                "passed": passed, "total": len(checks), "seed": seed, "message": message,
-                "sandbox": run.sandbox, "forks": forks, "duration_ms": (time.perf_counter() - started) * 1e3}
+        return GradeReply(snippet=name, status=status, checks=tuple(CheckResult.from_dict(c) for c in checks),
+                          hint=hint, hint_mutant=mutant, passed=passed, total=len(checks), seed=seed,
+                          message=message, sandbox=layers_from(run.sandbox) if run.sandbox else None,
+                          forks=forks, duration_ms=(time.perf_counter() - started) * 1e3)
 
-    def prefetch(self, request: dict) -> None:
+    def prefetch(self, request: GradeRequest) -> None:
         """After replying, start the next attempt's checks child for the same snippet (a re-check is
         the common next request): its inputs are drawn now and its reference runs while the learner
         edits. Its outputs stay in that child until the next attempt's learner child has ended."""
-        if request.get("op") != "grade" or request.get("seed") is not None or not request.get("prefetch", True):
+        if request.seed is not None or not request.prefetch:
             return
-        snippet = request["snippet"]
+        snippet = request.snippet.as_dict()
         limits = self.limits(snippet, request)
         prep = Prep(snippet, int.from_bytes(os.urandom(4), "big"), limits, self.tmp_root)
         self._prefetched = (self._key(snippet, limits), prep)
         prep.inputs()
 
-    def _snippet_error(self, name, message, started, seed) -> dict:
-        return {"snippet": name, "status": "error", "checks": [], "hint": None, "hint_mutant": None,
-                "passed": 0, "total": 0, "seed": seed, "message": message, "sandbox": None,
-                "duration_ms": (time.perf_counter() - started) * 1e3, "snippet_error": True}
+    def _snippet_error(self, name, message, started, seed) -> GradeReply:
+        return GradeReply(snippet=name, status="error", seed=seed, message=message, snippet_error=True,
+                          duration_ms=(time.perf_counter() - started) * 1e3)
 
     def _diagnose(self, snippet, cases, learner, checks, limits) -> str | None:
         """The mutant that behaves like the learner's answer on these same inputs: one whose

@@ -24,10 +24,10 @@ from __future__ import annotations
 import os
 from collections import deque
 
-from flashtrain.snippets.check_cases import case_calls, decode_cases
-from flashtrain.snippets.child_process import OUTPUT_KEEP, Child, pump
-from flashtrain.snippets.children import child_prepare, child_run
-from flashtrain.snippets.wire import decode, encode, pack
+from flashtrain.snippets.worker.check_cases import case_calls, decode_cases
+from flashtrain.snippets.worker.child_process import OUTPUT_KEEP, Child, pump
+from flashtrain.snippets.worker.children import child_prepare, child_run
+from flashtrain.snippets.worker.wire import decode, encode, pack
 
 SLOW_IMPORT = 0.3  # seconds: an import this slow is mentioned in the result
 
@@ -43,7 +43,8 @@ class CodeRun:
     MAX_TIMEOUTS = 2
 
     def __init__(self, code: str, name: str, cases: list, limits: dict, tmp_root: str,
-                 stats_code: str | None = None) -> None:
+                 stats_code: str | None = None, checks_code: str | None = None) -> None:
+        self.checks_code = checks_code  # resolves function arguments (see check_cases.function_refs)
         self.code, self.name, self.cases, self.limits, self.tmp_root = code, name, cases, limits, tmp_root
         self.stats_code = stats_code
         self.results: list[dict | None] = [None] * len(cases)
@@ -66,9 +67,9 @@ class CodeRun:
     def start_child(self) -> Child:
         start, timeout = self.next, self.limits["timeout"]
         cpu = timeout * (1 + len(case_calls(self.cases[start]))) + 1 + self.limits.get("import_allowance", 0.0)
-        code, name, cases, stats_code = self.code, self.name, self.cases, self.stats_code
+        code, name, cases, stats_code, checks_code = self.code, self.name, self.cases, self.stats_code, self.checks_code
         child = Child(lambda features: child_run(code, name, cases, start, timeout, stats_code, features,
-                                                 stop=start + 1),
+                                                 stop=start + 1, checks_code=checks_code),
                       dict(self.limits, cpu=cpu), self.tmp_root)
         child.on_frame = self._on_frame
         child.done_when = lambda c: self.next > start
@@ -224,10 +225,8 @@ class Prep:
             return frame["header"]["ref_error"]
         blobs: list[bytes] = []
         outputs = {str(i): encode(v, blobs) for i, v in stat_outputs.items()}
-        with open(os.path.join(self.child.cwd, "learner.bin"), "wb") as f:
-            f.write(pack({"outputs": outputs}, blobs))
         self.child.set_deadline(2 * self.limits["timeout"])  # the statistics
-        self.child.go()
+        self.child.go(pack({"outputs": outputs}, blobs))
         frame = self._wait_frames(3)
         if frame is None:
             return f"the snippet's statistic functions failed to run: {self.child.problem}"

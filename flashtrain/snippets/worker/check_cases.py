@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from flashtrain.snippets.wire import Rng, Unencodable, decode, encode
+import types
+
+from flashtrain.snippets.worker.wire import FunctionRef, Rng, Unencodable, decode, encode
 
 
 class Case:
@@ -81,6 +83,10 @@ def case_entries(items: list, namespace: dict):
         if item.name in names:
             return f"duplicate check name {item.name!r}"
         names.add(item.name)
+        args = function_refs(item.args, namespace)
+        if isinstance(args, _Refused):
+            return f"check {item.name!r}: {args}"
+        item.args = args
         entry = {"name": item.name, "args": encode(item.args, blobs)}
         if isinstance(item, Case):
             entry.update(kind="case", rtol=item.rtol, atol=item.atol, no_warnings=item.no_warnings)
@@ -102,6 +108,41 @@ def case_entries(items: list, namespace: dict):
             entry.update(kind="stat", stat=stat_name, lo=_bound(item.lo), hi=_bound(item.hi))
         entries.append(entry)
     return entries, blobs
+
+
+class _Refused(str):
+    """Why a function argument cannot be passed (a str subclass, so no argument value is taken for it)."""
+
+
+def function_refs(value, namespace: dict):
+    """`value` with every function argument replaced by a FunctionRef to it, or an error message:
+    only functions defined at the top level of the checks block can be passed (each child
+    resolves them by name in its own run of that block)."""
+    if isinstance(value, types.FunctionType):
+        name = value.__name__
+        if namespace.get(name) is not value:
+            return _Refused(f"the function {name!r} passed as an argument must be defined at the top level "
+                            f"of the checks block (not a lambda or a nested function)")
+        return FunctionRef(name)
+    if isinstance(value, (list, tuple)):
+        items = [function_refs(v, namespace) for v in value]
+        bad = next((v for v in items if isinstance(v, _Refused)), None)
+        return bad if bad is not None else type(value)(items)
+    if isinstance(value, dict):
+        items = {k: function_refs(v, namespace) for k, v in value.items()}
+        bad = next((v for v in items.values() if isinstance(v, _Refused)), None)
+        return bad if bad is not None else items
+    return value
+
+
+def has_function_refs(value) -> bool:
+    if isinstance(value, FunctionRef):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(has_function_refs(v) for v in value)
+    if isinstance(value, dict):
+        return any(has_function_refs(v) for v in value.values())
+    return False
 
 
 def _bound(value):

@@ -9,8 +9,8 @@ import re
 
 import numpy as np
 
-from flashtrain.snippets.compare import compare, compare_items, preview
-from flashtrain.snippets.wire import Unencodable
+from flashtrain.snippets.worker.compare import compare, compare_items, preview
+from flashtrain.snippets.worker.wire import Unencodable
 
 
 def judge_checks(snippet, cases, results, expected, stats) -> list[dict]:

@@ -1,11 +1,11 @@
-"""The grading worker: a separate process (started by runner.py with `python -I worker.py`) that
+"""The check worker: a separate process (started by runner.py with `python -I worker/main.py`) that
 imports numpy once and forks sandboxed children to run snippet and learner code.
 
 Self-contained on purpose (stdlib + numpy and the sibling modules below, never the flashtrain
 package's __init__ files) so it starts fast.
 
-Protocol on stdin/stdout: 4-byte big-endian length + UTF-8 JSON, one request -> one reply.
-Children report back over a pipe with the same framing plus raw `.npy` blobs (never pickle).
+Protocol on stdin/stdout: protocol.py's typed messages and framing, one request -> one reply.
+Children report back over their own pipes (wire.py: JSON headers plus raw `.npy` blobs, never pickle).
 
 Per attempt (see Grader.grade): one *checks child* draws the inputs, runs the reference and
 evaluates statistics; then every check gets its own *learner child*, forked from this worker, that
@@ -14,7 +14,8 @@ The checks child is started in advance for the likely next attempt (prefetch), s
 reference outputs are ready when the answer arrives.
 
 Where things are (the security design is described in the module it concerns):
-- wire.py: values and frames between processes (JSON + .npy blobs);
+- ../protocol.py: the app <-> worker messages (shared with the app's runner);
+- wire.py: values and frames between the worker and its children (JSON + .npy blobs);
 - check_cases.py: the checks block's Case/Stat/Determinism and how its cases are encoded;
 - sandbox.py: rlimits, seccomp, network namespace, PDEATHSIG, applied in each child;
 - children.py: what runs inside the checks child and the learner/mutant children;
@@ -23,13 +24,13 @@ Where things are (the security design is described in the module it concerns):
 - compare.py, judging.py: comparing values and turning outputs into verdicts;
 - grader.py: one attempt end to end, with prefetch and mutant diagnosis;
 - check_folders.py: the worker's temporary folders and removing stale ones;
+- demos.py, demo_helpers.py: running a demonstration's program;
 - this module: start-up, warm-up, the request loop.
 """
 
 from __future__ import annotations
 
 import gc
-import json
 import os
 import shutil
 import signal
@@ -46,9 +47,11 @@ def _register_packages_without_running_init() -> None:
     modules preloaded into every child that the learner's code could then import for free."""
     import importlib.util
 
-    snippets_dir = os.path.dirname(os.path.abspath(__file__))
+    worker_dir = os.path.dirname(os.path.abspath(__file__))
+    snippets_dir = os.path.dirname(worker_dir)
     parent = None
-    for name, folder in (("flashtrain", os.path.dirname(snippets_dir)), ("flashtrain.snippets", snippets_dir)):
+    for name, folder in (("flashtrain", os.path.dirname(snippets_dir)), ("flashtrain.snippets", snippets_dir),
+                         ("flashtrain.snippets.worker", worker_dir)):
         spec = importlib.util.spec_from_file_location(name, os.path.join(folder, "__init__.py"),
                                                       submodule_search_locations=[folder])
         package = sys.modules.setdefault(name, importlib.util.module_from_spec(spec))
@@ -60,82 +63,90 @@ def _register_packages_without_running_init() -> None:
 if __name__ == "__main__" and not __package__:
     _register_packages_without_running_init()
 
-# Re-exported names keep `flashtrain.snippets.worker.<name>` working for code written before the split.
-from flashtrain.snippets import sandbox as _sandbox  # noqa: E402
-from flashtrain.snippets.attempt_children import SLOW_IMPORT, CodeRun, Prep, run_code  # noqa: E402
-from flashtrain.snippets.check_cases import (Case, Determinism, Stat, case_calls, decode_cases,  # noqa: E402
-                                             rng_seeds, stat_value, with_other_seeds)
-from flashtrain.snippets.check_folders import (LEGACY_TMP_AGE, TMP_PREFIX, fast_tmp_parent,  # noqa: E402
-                                               make_tmp_root, remove_stale_tmp)
-from flashtrain.snippets.child_process import (OUTPUT_KEEP, OUTPUT_KILL, PRELOADED, RESULT_MAX,  # noqa: E402
-                                               Child, pump, reap_finished)
-from flashtrain.snippets.children import (FUNC_FILE, IMPORT_ALLOWANCE, MAX_WARNINGS, array_digests,  # noqa: E402
-                                          call_case, child_prepare, child_run, collecting_frames,
-                                          materialize, send, wait_go)
-from flashtrain.snippets.compare import compare, describe, preview  # noqa: E402
-from flashtrain.snippets.grader import Grader  # noqa: E402
-from flashtrain.snippets.judging import warning_message, within  # noqa: E402
-from flashtrain.snippets.sandbox import DEFAULT_MEMORY, reseed_global_rngs  # noqa: E402
-from flashtrain.snippets.sandbox import apply_sandbox as sandbox  # noqa: E402
-from flashtrain.snippets.wire import (OUTPUT_SEPARATOR, SEQUENCE_MIN, Rng, Unencodable, decode,  # noqa: E402
-                                      encode, frame_length, number_sequence, pack, read_frame, unpack,
-                                      write_frame)
-
-__all__ = ["array_digests", "call_case", "Case", "case_calls", "Child", "child_prepare", "child_run", "CodeRun",
-           "compare", "decode", "decode_cases", "DEFAULT_MEMORY", "describe", "Determinism", "encode",
-           "frame_length", "FUNC_FILE", "Grader", "IMPORT_ALLOWANCE", "LEGACY_TMP_AGE", "main",
-           "make_tmp_root", "materialize", "MAX_WARNINGS", "number_sequence", "OUTPUT_KEEP", "OUTPUT_KILL",
-           "OUTPUT_SEPARATOR", "pack", "PRELOADED", "Prep", "preview", "probe", "pump", "reap_finished",
-           "remove_stale_tmp", "reseed_global_rngs", "RESULT_MAX", "Rng", "rng_seeds", "run_code", "sandbox",
-           "send", "SEQUENCE_MIN", "SLOW_IMPORT", "Stat", "stat_value", "TMP_PREFIX", "Unencodable", "unpack",
-           "wait_go", "warm_up", "warning_message", "with_other_seeds", "within"]
+from flashtrain.snippets.protocol import (DemoRequest, ErrorReply, GradeReply, GradeRequest,  # noqa: E402
+                                          PingReply, PingRequest, ProbeReply, ProbeRequest, ProtocolError,
+                                          read_message, write_message)
+from flashtrain.snippets.worker.check_cases import decode_cases  # noqa: E402
+from flashtrain.snippets.worker.check_folders import fast_tmp_parent, make_tmp_root, remove_stale_tmp  # noqa: E402
+from flashtrain.snippets.worker.child_process import Child, pump, reap_finished  # noqa: E402
+from flashtrain.snippets.worker.children import child_prepare, child_run, collecting_frames, send  # noqa: E402
+from flashtrain.snippets.worker.compare import compare  # noqa: E402
+from flashtrain.snippets.worker.demos import run_demo  # noqa: E402
+from flashtrain.snippets.worker.grader import Grader  # noqa: E402
+from flashtrain.snippets.worker.sandbox import layers_from, reseed_global_rngs  # noqa: E402
+from flashtrain.snippets.worker.wire import Rng, decode, encode, frame_length, pack, unpack  # noqa: E402
+from flashtrain.snippets.worker.children import materialize  # noqa: E402
 
 
-def __getattr__(name: str):
-    if name == "IN_CHILD":  # state, not a constant: read it where it lives, so it is never stale
-        return _sandbox.IN_CHILD
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def probe(tmp_root: str) -> dict:
-    """Which protections the kernel grants, and that the sandbox blocks network and fork."""
+def probe(tmp_root: str) -> ProbeReply:
+    """Fork one sandboxed child that tries what the sandbox must refuse; report what held."""
     def body(features):
-        import socket
         blocked = {}
-        try:
-            socket.socket().close()
-            blocked["socket"] = False
-        except OSError:
-            blocked["socket"] = True
-        try:
-            pid = os.fork()
-            if pid == 0:
-                os._exit(0)
-            os.waitpid(pid, 0)
-            blocked["fork"] = False
-        except OSError:
-            blocked["fork"] = True
+        for name, attempt in ATTEMPTS.items():
+            try:
+                attempt()
+                blocked[name] = False
+            except OSError:
+                blocked[name] = True
+            except BaseException:  # noqa: BLE001 - refused some other way (e.g. RuntimeError)
+                blocked[name] = True
         send({"blocked": blocked, "sandbox": features})
     child = Child(body, {"timeout": 5.0}, tmp_root)
     child.done_when = lambda c: bool(c.frames)
     pump([child])
     if not child.frames:
-        return {"error": child.problem}
+        return ProbeReply(layers=layers_from({}), problems=(f"the probe child failed: {child.problem}",))
     child.end(complete=True)
     header = child.frames[0]["header"]
-    return {**header["sandbox"], **header["blocked"]}
+    features = header["sandbox"]
+    return ProbeReply(layers=layers_from(features), blocked=header["blocked"],
+                      problems=tuple(features.get("problems", ())))
 
 
-def warm_up(tmp_root: str) -> None:
+def _try_fork():
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _try_socket():
+    import socket
+    socket.socket().close()
+
+
+def _try_signal_parent():
+    os.kill(os.getppid(), 0)
+
+
+def _try_read(path):
+    def attempt():
+        with open(path, "rb") as f:
+            f.read(1)
+    return attempt
+
+
+def _try_write_outside():
+    with open(os.path.join(os.path.dirname(os.getcwd()) or "/", "flashtrain-probe"), "wb") as f:
+        f.write(b"x")
+
+
+ATTEMPTS = {"fork": _try_fork, "socket": _try_socket, "signal": _try_signal_parent,
+            "read /etc/passwd": _try_read("/etc/passwd"), "read /proc/1/status": _try_read("/proc/1/status"),
+            "write outside its folder": _try_write_outside}
+
+
+def warm_up() -> None:
     """Run every code path a child uses once here, so each forked child starts with numpy's lazy
     imports done and caches filled (the first np.save/default_rng alone costs ~8 ms)."""
     checks = ("def stat(out, args):\n    return float(np.mean(out[1]))\n"
-              "def cases(rng):\n    yield Case('a', dict(x=np.ones((2, 3)), k=2))\n"
+              "def double(v):\n    return 2 * v\n"
+              "def cases(rng):\n    yield Case('a', dict(x=np.ones((2, 3)), k=2, g=double))\n"
               "    yield Stat('b', dict(x=np.ones(3), k=1, rng=Rng(1)), stat, lo=0, hi=9)\n")
-    code = "import numpy as np\ndef f(x, k, rng=None):\n    return x * k, np.float64(k), [np.float64(k)] * 9\n"
-    learner_file = os.path.join(tmp_root, "warm.bin")
+    code = ("import numpy as np\ndef f(x, k, rng=None, g=None):\n"
+            "    return x * k, np.float64(k), [np.float64(k)] * 9\n")
     with collecting_frames() as frames:
-        child_prepare(checks, code, "f", 1, {}, learner_file)
+        child_prepare(checks, code, "f", 1, {})
         header, blobs = unpack(frames[0])
         cases = decode_cases(header["cases"], blobs)
         frames.clear()
@@ -143,10 +154,9 @@ def warm_up(tmp_root: str) -> None:
         outputs = [unpack(frame) for frame in frames[1:]]
         values = [decode(h["output"], b) for h, b in outputs]
         blobs = []
-        with open(learner_file, "wb") as f:
-            f.write(pack({"outputs": {"1": encode(values[1], blobs)}}, blobs))
-        frames.clear()
-        child_prepare(checks, code, "f", 1, {}, learner_file)
+        go = pack({"outputs": {"1": encode(values[1], blobs)}}, blobs)
+    with collecting_frames(go) as frames:
+        child_prepare(checks, code, "f", 1, {})
         unpack(frames[-1])
         frames.clear()
         child_run("def f(:\n", "f", cases, 0, 1.0, None, {})
@@ -157,6 +167,18 @@ def warm_up(tmp_root: str) -> None:
     frame_length(pack({"a": 1}, [b"x"]))
     materialize(Rng(3)).uniform(0, 1, 4)
     reseed_global_rngs()
+
+
+def serve(request, grader: Grader, tmp_root: str):
+    if isinstance(request, GradeRequest):
+        return grader.grade(request)
+    if isinstance(request, DemoRequest):
+        return run_demo(request, tmp_root)
+    if isinstance(request, PingRequest):
+        return PingReply(pid=os.getpid(), tmp=tmp_root)
+    if isinstance(request, ProbeRequest):
+        return probe(tmp_root)
+    return ErrorReply(f"unknown request {type(request).__name__}")
 
 
 def main() -> int:
@@ -171,29 +193,24 @@ def main() -> int:
     # SIGTERM (e.g. the app's session ending) is a normal shutdown: run the cleanup below.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     grader = Grader(tmp_root)
-    warm_up(tmp_root)
+    warm_up()
     gc.collect()
     gc.freeze()  # children then never touch (and copy) the worker's objects during collection
     try:
         while True:
-            body = read_frame(proto_in)
-            if body is None:
-                return 0
-            request = json.loads(body)
-            op = request.get("op")
             try:
-                if op == "ping":
-                    reply = {"ok": True, "pid": os.getpid(), "tmp": tmp_root}
-                elif op == "probe":
-                    reply = {"ok": True, **probe(tmp_root)}
-                elif op == "grade":
-                    reply = grader.grade(request)
-                else:
-                    reply = {"error": f"unknown op {op!r}"}
+                request = read_message(proto_in)
+            except ProtocolError as error:
+                write_message(proto_out, ErrorReply(f"worker: {error}"))
+                return 2  # the stream is out of step: the app restarts the worker
+            if request is None:
+                return 0
+            try:
+                reply = serve(request, grader, tmp_root)
             except Exception as error:  # noqa: BLE001 - the worker must keep serving
-                reply = {"error": f"worker: {type(error).__name__}: {error}", "traceback": traceback.format_exc()}
-            write_frame(proto_out, reply)
-            graded = op == "grade" and "status" in reply and not reply.get("snippet_error")
+                reply = ErrorReply(f"worker: {type(error).__name__}: {error}", traceback.format_exc())
+            write_message(proto_out, reply)
+            graded = isinstance(reply, GradeReply) and not reply.snippet_error
             reply = None
             reap_finished()
             gc.collect()  # drop this attempt's values now (children and runs reference each other)

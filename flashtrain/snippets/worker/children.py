@@ -17,10 +17,11 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from flashtrain.snippets import sandbox
-from flashtrain.snippets.check_cases import case_calls, case_entries, checks_namespace, decode_cases, stat_value
-from flashtrain.snippets.sandbox import allow_cpu, make_memory_unreadable
-from flashtrain.snippets.wire import OUTPUT_SEPARATOR, Rng, decode, encode, pack, unpack
+from flashtrain.snippets.worker import sandbox
+from flashtrain.snippets.worker.check_cases import (case_calls, case_entries, checks_namespace, decode_cases,
+                                                    has_function_refs, stat_value)
+from flashtrain.snippets.worker.sandbox import allow_cpu, make_memory_unreadable
+from flashtrain.snippets.worker.wire import OUTPUT_SEPARATOR, FunctionRef, Rng, decode, encode, pack, unpack
 
 FUNC_FILE = "<solution>"
 # Extra wall-clock seconds per learner child for importing modules that are not preloaded (only
@@ -28,18 +29,19 @@ FUNC_FILE = "<solution>"
 # the check that triggers it, up to this much in total.
 IMPORT_ALLOWANCE = 5.0
 _SINK: list | None = None  # warm_up() collects frames here instead of writing fd 3
+_GO: bytes = b""  # what wait_go() answers while collecting frames
 
 
 @contextmanager
-def collecting_frames():
+def collecting_frames(go: bytes = b""):
     """Frames sent in this block are appended to the yielded list instead of written to fd 3 (and
-    wait_go answers go at once): warm_up() runs the child bodies in the worker itself this way."""
-    global _SINK
-    _SINK = []
+    wait_go answers `go` at once): warm_up() runs the child bodies in the worker itself this way."""
+    global _SINK, _GO
+    _SINK, _GO = [], go
     try:
         yield _SINK
     finally:
-        _SINK = None
+        _SINK, _GO = None, b""
 
 
 def send(header: dict, blobs=(), separate: bool = True) -> None:
@@ -63,11 +65,17 @@ def send(header: dict, blobs=(), separate: bool = True) -> None:
 
 
 def wait_go() -> bytes:
-    """Block until the worker says go (b'g') or gives up (b'': it closed the pipe)."""
+    """Block until the worker sends its go frame and closes the pipe (fd 4); b"" when it gave up.
+    Data comes over the pipe, never through a file the learner's code could have planted."""
     if _SINK is not None:
-        return b"g"
+        return _GO
+    data = bytearray()
     try:
-        return os.read(4, 1)
+        while True:
+            chunk = os.read(4, 1 << 20)
+            if not chunk:
+                return bytes(data)
+            data += chunk
     except OSError:
         return b""
 
@@ -83,7 +91,7 @@ def _load_function(code: str, name: str, filename: str = FUNC_FILE):
     return fn
 
 
-def _describe_exception(error: BaseException, filename: str = FUNC_FILE) -> dict:
+def describe_exception(error: BaseException, filename: str = FUNC_FILE) -> dict:
     if isinstance(error, SystemExit):
         return {"type": "SystemExit", "message": f"the code called sys.exit({error.code!r})", "line": None}
     if isinstance(error, SyntaxError) and error.filename == filename:
@@ -137,7 +145,7 @@ def call_case(fn, case: dict, blobs: list) -> dict:
                 out = fn(**args)
             except BaseException as error:  # noqa: BLE001 - whatever the code does, report it
                 _show_warnings([_warning_entry(w) for w in caught[:MAX_WARNINGS]])
-                return {"error": _describe_exception(error), "ms": ms + (time.perf_counter() - t0) * 1e3}
+                return {"error": describe_exception(error), "ms": ms + (time.perf_counter() - t0) * 1e3}
         ms += (time.perf_counter() - t0) * 1e3
         for w in caught:
             entry = _warning_entry(w)
@@ -151,11 +159,20 @@ def call_case(fn, case: dict, blobs: list) -> dict:
     return {"output": output, "mutated": sorted(mutated), "ms": ms, "warnings": found}
 
 
+_CHECK_FUNCTIONS: dict = {}  # this child's run of the checks block, where FunctionRefs resolve
+
+
 def materialize(value):
-    """Arguments as the function sees them: Rng placeholders become fresh generators, arrays are
-    private copies (so one call can never change another call's inputs)."""
+    """Arguments as the function sees them: Rng placeholders become fresh generators, FunctionRefs
+    the checks block's functions, arrays private copies (so one call can never change another
+    call's inputs)."""
     if isinstance(value, Rng):
         return np.random.default_rng(value.seed)
+    if isinstance(value, FunctionRef):
+        fn = _CHECK_FUNCTIONS.get(value.name)
+        if not callable(fn):
+            raise LookupError(f"the checks block defines no function {value.name}()")
+        return fn
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, tuple):
@@ -205,7 +222,7 @@ def _notify_imports() -> None:
 
 
 def child_run(code: str, name: str, cases: list, start: int, timeout: float, stats_code: str | None,
-              features: dict, stop: int | None = None) -> None:
+              features: dict, stop: int | None = None, checks_code: str | None = None) -> None:
     """Load `code`, then call its function on cases[start:stop], one frame per check (the worker
     runs one check per child: stop = start + 1). Mutant children (stats_code given) also evaluate
     their own statistics; a learner's never does (its code could patch numpy), the attempt's checks
@@ -216,13 +233,19 @@ def child_run(code: str, name: str, cases: list, start: int, timeout: float, sta
     try:
         fn = _load_function(code, name)
     except BaseException as error:  # noqa: BLE001
-        send({"load_error": _describe_exception(error), "sandbox": features})
+        send({"load_error": describe_exception(error), "sandbox": features})
         return
     send({"loaded": True, "ms": (time.perf_counter() - t0) * 1e3, "sandbox": features})
     stats_ns = None
     if stats_code is not None:
         stats_ns = checks_namespace()
         exec(compile(stats_code, "<checks>", "exec"), stats_ns)
+        _CHECK_FUNCTIONS.update(stats_ns)
+    elif checks_code is not None and any(has_function_refs(c["args"]) for c in cases[start:stop]):
+        # the checks block's own functions are arguments of these checks: run it here too
+        namespace = checks_namespace()
+        exec(compile(checks_code, "<checks>", "exec"), namespace)
+        _CHECK_FUNCTIONS.update(namespace)
     for i in range(start, len(cases) if stop is None else stop):
         case = cases[i]
         allow_cpu(timeout * len(case_calls(case)) + IMPORT_ALLOWANCE + 1)
@@ -234,12 +257,11 @@ def child_run(code: str, name: str, cases: list, start: int, timeout: float, sta
         send(header, blobs)
 
 
-def child_prepare(checks_code: str, ref_code: str, name: str, seed: int, features: dict,
-                  learner_file: str = "learner.bin") -> None:
+def child_prepare(checks_code: str, ref_code: str, name: str, seed: int, features: dict) -> None:
     """The attempt's checks child, in three steps: (1) draw the inputs and send them; (2) run the
     reference on them and say whether it worked, keeping its outputs here; (3) park until the worker
     says go, which it does only after every learner child of the attempt has finished, then evaluate
-    the statistics on the learner's outputs (read from `learner_file`) and send the reference
+    the statistics on the learner's outputs (the go frame) and send the reference
     outputs. So expected values reach the worker only when no learner child can be forked from it."""
     make_memory_unreadable()
     namespace = checks_namespace()
@@ -247,8 +269,9 @@ def child_prepare(checks_code: str, ref_code: str, name: str, seed: int, feature
         exec(compile(checks_code, "<checks>", "exec"), namespace)
         items = list(namespace["cases"](np.random.default_rng(seed)))
         made = case_entries(items, namespace)
+        _CHECK_FUNCTIONS.update(namespace)
     except BaseException as error:  # noqa: BLE001
-        send({"load_error": _describe_exception(error, "<checks>")})
+        send({"load_error": describe_exception(error, "<checks>")})
         return
     if isinstance(made, str):
         send({"load_error": {"type": "ValueError", "message": made, "line": None}})
@@ -263,23 +286,20 @@ def child_prepare(checks_code: str, ref_code: str, name: str, seed: int, feature
         try:
             fn = _load_function(ref_code, name, "<reference>")
         except BaseException as error:  # noqa: BLE001
-            problem = "the snippet's reference failed to load: " + _describe_exception(error, "<reference>")["message"]
+            problem = "the snippet's reference failed to load: " + describe_exception(error, "<reference>")["message"]
         else:
             for i in compare_at:
                 try:
                     expected[i] = fn(**materialize(cases[i]["args"]))
                 except BaseException as error:  # noqa: BLE001
                     problem = (f"the snippet's reference raised on check {cases[i]['name']!r}: "
-                               + _describe_exception(error, "<reference>")["message"])
+                               + describe_exception(error, "<reference>")["message"])
                     break
     send({"ref_error": problem} if problem else {"ref_ready": True})
-    if problem or wait_go() != b"g":
+    go = b"" if problem else wait_go()
+    if not go:
         return
-    try:
-        with open(learner_file, "rb") as f:
-            header, learner_blobs = unpack(f.read())
-    except OSError:
-        header, learner_blobs = {"outputs": {}}, []
+    header, learner_blobs = unpack(go)
     stats = {key: stat_value(namespace, cases[int(key)], decode(enc, learner_blobs))
              for key, enc in header["outputs"].items()}
     blobs = []

@@ -165,3 +165,11 @@ def enter_child(body, limits: dict, cwd: str, result_w: int, output_w: int, go_r
         code = 71
     finally:
         os._exit(code)
+
+
+def layers_from(features: dict):
+    """The typed report of what held in a child (features as the child sent them)."""
+    from flashtrain.snippets.protocol import Layers
+
+    known = Layers.__dataclass_fields__
+    return Layers(**{k: v for k, v in features.items() if k in known})

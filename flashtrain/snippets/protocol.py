@@ -1,0 +1,351 @@
+"""The one protocol between the app and the check worker: typed requests and replies, and the one
+framing both ends use.
+
+A message is a frozen dataclass below. On the wire it is a 4-byte big-endian length followed by a
+UTF-8 JSON object `{"type": <class name>, <fields>...}`; nested dataclasses and tuples are encoded
+the same way, never with pickle (a reply that fails to decode is an error, never code that runs).
+Only the app (runner.py) and the worker (worker/main.py) speak it; children report to the worker
+over their own pipes (worker/wire.py).
+
+Self-contained (stdlib only) so the worker imports it without the app's side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import struct
+import sys
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_MESSAGE = 256 << 20  # a length prefix beyond this is garbage, not a message
+
+
+class ProtocolError(ValueError):
+    """A frame that is not a valid message (wrong length, bad JSON, unknown type or fields)."""
+
+
+# -- what the worker needs to know about a snippet -------------------------------------------------
+@dataclass(frozen=True)
+class MutantSpec:
+    name: str
+    code: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class SnippetSpec:
+    """The plain data the worker needs (code travels as text and runs only in sandboxed children)."""
+    id: str
+    reference: str
+    checks: str
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    timeout: float = 2.0
+    mutants: tuple[MutantSpec, ...] = ()
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self) | {"mutants": [dataclasses.asdict(m) for m in self.mutants]}
+
+
+# -- the sandbox layers a child had -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Layers:
+    """Which protections held in the child that ran the code (each is best effort; see
+    worker/sandbox.py). `root` is the private root's kind: "private" (namespaces + bind mounts),
+    "landlock" (the host's tree, access restricted by Landlock) or "none"."""
+    userns: bool = False
+    pidns: bool = False
+    mountns: bool = False
+    root: str = "none"
+    tmpfs: bool = False  # a private tmpfs with a size quota as the only writable place
+    landlock: bool = False
+    seccomp: bool = False
+    netns: bool = False
+    nobody: bool = False  # the worker dropped from root to an unprivileged uid before forking
+
+    def held(self) -> list[str]:
+        names = [name for name in ("userns", "pidns", "mountns", "tmpfs", "landlock", "seccomp", "netns", "nobody")
+                 if getattr(self, name)]
+        return ([f"root={self.root}"] if self.root != "none" else []) + names
+
+
+# -- grading ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    status: str  # pass | fail | error
+    message: str
+    kind: str = "case"  # case (compared with the reference) | stat (statistical bounds) | determinism
+    duration_ms: float = 0.0
+    output: str = ""  # captured stdout+stderr, capped
+    output_truncated: bool = False
+    expected: Any = None  # small values as lists, large ones described
+    actual: Any = None
+    max_abs_diff: float | None = None
+    mismatched: tuple[tuple[int, ...], ...] = ()  # first mismatched indices
+    mismatch_count: int = 0
+    rtol: float | None = None
+    atol: float | None = None
+    value: Any = None  # a statistic's value (stat checks)
+    lo: Any = None
+    hi: Any = None
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CheckResult:
+        """From the worker's judged check (extra keys, e.g. shapes, are dropped)."""
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        known["mismatched"] = tuple(tuple(i) for i in d.get("mismatched", ()))
+        return cls(**known)
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["mismatched"] = [list(i) for i in self.mismatched]
+        return data
+
+
+@dataclass(frozen=True)
+class GradeRequest:
+    snippet: SnippetSpec
+    code: str
+    seed: int | None = None  # None: fresh inputs each attempt (and the next one drawn in advance)
+    diagnose: bool = True  # run the mutants on a failing answer to name the mistake
+    timeout: float | None = None  # per check; None: the snippet's
+    memory: int | None = None  # bytes of address space per child; None: the default
+    import_allowance: float | None = None
+    prefetch: bool = True
+    network_namespace: bool = True  # layers a test may turn off to see the others hold
+    seccomp: bool = True
+    landlock: bool = True
+
+
+@dataclass(frozen=True)
+class GradeReply:
+    snippet: str
+    status: str  # pass | fail | error
+    checks: tuple[CheckResult, ...] = ()
+    hint: str | None = None  # the matching mutant's hint, when one behaves like the answer
+    hint_mutant: str | None = None
+    passed: int = 0
+    total: int = 0
+    seed: int | None = None
+    message: str = ""  # for errors that are not one check's (syntax error, snippet problem)
+    sandbox: Layers | None = None
+    forks: int = 0
+    duration_ms: float = 0.0
+    snippet_error: bool = False  # the snippet itself failed (its checks or reference), not the answer
+
+    @property
+    def fraction(self) -> float:
+        return self.passed / self.total if self.total else 0.0
+
+    def to_dict(self, detail: bool = True) -> dict:
+        """The CLI's JSON (and the stored attempt): snippet, status, checks[{name, status, message,
+        ...}], hint, sandbox layers, duration_ms."""
+        checks = [c.to_dict() if detail else {"name": c.name, "status": c.status, "message": c.message}
+                  for c in self.checks]
+        return {"snippet": self.snippet, "status": self.status, "checks": checks, "hint": self.hint,
+                "hint_mutant": self.hint_mutant, "passed": self.passed, "total": self.total,
+                "message": self.message, "seed": self.seed, "duration_ms": round(self.duration_ms, 3),
+                "sandbox": self.sandbox.held() if self.sandbox else []}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> GradeReply:
+        """Back from to_dict() (e.g. an attempt stored in the history)."""
+        return cls(snippet=d.get("snippet", ""), status=d.get("status", "error"),
+                   checks=tuple(CheckResult.from_dict(c) for c in d.get("checks") or ()), hint=d.get("hint"),
+                   hint_mutant=d.get("hint_mutant"), passed=d.get("passed", 0), total=d.get("total", 0),
+                   seed=d.get("seed"), message=d.get("message", ""), duration_ms=d.get("duration_ms", 0.0))
+
+
+# -- demonstrations ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Claim:
+    text: str
+    holds: bool
+    detail: str = ""
+    line: int | None = None  # line of the claim() call in the program
+
+
+@dataclass(frozen=True)
+class DemoRequest:
+    """Run a demonstration's program (params + demo block, as one string) once in a sandboxed child."""
+    code: str
+    timeout: float = 5.0
+    width: int = 60
+    id: str = ""
+    memory: int | None = None
+
+
+@dataclass(frozen=True)
+class DemoReply:
+    status: str  # ok | error | timeout | killed
+    output: str = ""  # stdout + stderr, capped (the tail is kept)
+    output_truncated: bool = False
+    claims: tuple[Claim, ...] = ()
+    error: str | None = None
+    seconds: float = 0.0
+    sandbox: Layers | None = None
+
+    @property
+    def all_hold(self) -> bool:
+        return self.status == "ok" and bool(self.claims) and all(c.holds for c in self.claims)
+
+
+# -- housekeeping --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PingRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class PingReply:
+    pid: int
+    tmp: str  # the worker's folder of per-child directories on the host ("" when it has none)
+
+
+@dataclass(frozen=True)
+class ProbeRequest:
+    """Fork one sandboxed child and report which layers held and what it could not do."""
+
+
+@dataclass(frozen=True)
+class ProbeReply:
+    layers: Layers
+    blocked: dict[str, bool] = field(default_factory=dict)  # attempt -> refused (True is good)
+    problems: tuple[str, ...] = ()  # why a layer the machine offers did not hold
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    """The worker could not serve a request (a bug or a request it does not know)."""
+    error: str
+    traceback: str = ""
+
+
+MESSAGES: dict[str, type] = {cls.__name__: cls for cls in (
+    GradeRequest, GradeReply, DemoRequest, DemoReply, PingRequest, PingReply, ProbeRequest, ProbeReply,
+    ErrorReply)}
+
+
+# -- encoding -------------------------------------------------------------------------------------------
+def to_wire(message) -> dict:
+    if type(message).__name__ not in MESSAGES:
+        raise ProtocolError(f"not a protocol message: {type(message).__name__}")
+    return {"type": type(message).__name__, **_plain(message)}
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def from_wire(data: dict):
+    if not isinstance(data, dict) or data.get("type") not in MESSAGES:
+        raise ProtocolError(f"unknown message type {data.get('type') if isinstance(data, dict) else data!r}")
+    return _build(MESSAGES[data["type"]], {k: v for k, v in data.items() if k != "type"})
+
+
+_HINTS: dict[type, dict] = {}
+
+
+def _build(cls, data):
+    if not isinstance(data, dict):
+        raise ProtocolError(f"{cls.__name__}: expected an object")
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls, vars(sys.modules[__name__]))
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ProtocolError(f"{cls.__name__}: unknown field(s) {sorted(unknown)}")
+    try:
+        return cls(**{k: _typed(hints[k], v) for k, v in data.items()})
+    except TypeError as error:
+        raise ProtocolError(f"{cls.__name__}: {error}") from error
+
+
+def _typed(hint, value):
+    """Rebuild nested dataclasses and tuples from their JSON form; other values pass as they are."""
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _typed(inner[0], value) if len(inner) == 1 else value
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        item = args[0] if args else Any
+        return tuple(_typed(item, v) for v in value)
+    return value
+
+
+# -- framing (both ends) ---------------------------------------------------------------------------------
+def encode_frame(message) -> bytes:
+    data = json.dumps(to_wire(message), default=_json_default).encode()
+    return struct.pack(">I", len(data)) + data
+
+
+def decode_body(body: bytes):
+    try:
+        return from_wire(json.loads(body))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ProtocolError(f"not a message: {error}") from error
+
+
+def frame_size(head: bytes) -> int:
+    (n,) = struct.unpack(">I", head)
+    if n > MAX_MESSAGE:
+        raise ProtocolError(f"a frame of {n} bytes is beyond the {MAX_MESSAGE >> 20} MiB limit")
+    return n
+
+
+def write_message(fd: int, message) -> None:
+    view = memoryview(encode_frame(message))
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def read_message(fd: int):
+    """The next message on a blocking descriptor, or None when the other end closed it."""
+    head = _read_exact(fd, 4)
+    if head is None:
+        return None
+    body = _read_exact(fd, frame_size(head))
+    if body is None:
+        return None
+    return decode_body(body)
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = os.read(fd, n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def _json_default(value):
+    """numpy scalars and arrays that reach a reply become plain numbers and lists."""
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "ndim", None) == 0:
+        return item()
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return tolist()
+    return repr(value)
+
+
