@@ -47,10 +47,8 @@ def open_store(args: argparse.Namespace, bundled: bool = True):
 
     First use is a store with no deck at all, which one small query tells: the deck importers are
     loaded only then, not on every start."""
-    from sqlalchemy import select
-
+    from flashtrain.services.decks import has_decks
     from flashtrain.store.engine import open_store as _open
-    from flashtrain.store.models import Deck
 
     from flashtrain.store.location import StoreLocationError, mask_password
 
@@ -58,9 +56,7 @@ def open_store(args: argparse.Namespace, bundled: bool = True):
     first_use = False
     try:
         store = _open(location)
-        if bundled:
-            with store.sessions() as session:
-                first_use = session.scalar(select(Deck.id).limit(1)) is None
+        first_use = bundled and not has_decks(store)
     except StoreLocationError as error:  # e.g. the PostgreSQL driver is not installed
         raise UserError(str(error)) from None
     except Exception as error:  # a corrupt or foreign file, a server that is down: no traceback

@@ -79,20 +79,15 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from flashtrain.store.models import Deck
-    from flashtrain.store.sync import deck_spec_from_store
+    from flashtrain.services.decks import deck_specs
 
     store = common.open_store(args)
-    with store.sessions() as session:
-        query = select(Deck).order_by(Deck.name)
-        if args.deck:
-            query = query.where(Deck.name == args.deck)
-        decks = list(session.scalars(query))
-        if not decks:
-            raise UserError(f"no deck named {args.deck!r} (see `flashtrain decks`)" if args.deck else "no decks")
-        specs = [deck_spec_from_store(session, deck) for deck in decks]
+    try:
+        specs = deck_specs(store, args.deck)
+    finally:
+        store.close()
+    if not specs:
+        raise UserError(f"no deck named {args.deck!r} (see `flashtrain decks`)" if args.deck else "no decks")
     write = _writer(args.format)
     if args.out is None:
         if len(specs) > 1 and args.format != "csv":
@@ -148,25 +143,13 @@ def _write_atomically(target: Path, text: str) -> None:
 
 
 def cmd_decks(args: argparse.Namespace) -> int:
-    from sqlalchemy import func, select
-
-    from flashtrain.store.models import Card, CardState, Deck
+    from flashtrain.services.decks import deck_counts
 
     store = common.open_store(args)
-    active = Card.retired_at.is_(None)
-    with store.sessions() as session:
-        rows = session.execute(
-            select(Deck.name, Deck.origin, Deck.trusted,
-                   func.count(Card.id).filter(active),
-                   func.count(Card.id).filter(active, CardState.card_id.is_(None)),
-                   func.count(Card.id).filter(active, Card.suspended),
-                   func.count(Card.id).filter(Card.retired_at.is_not(None)),
-                   func.count(Card.id).filter(active, Card.snippet_id.is_not(None)))
-            .outerjoin(Card, Card.deck_id == Deck.id).outerjoin(CardState, CardState.card_id == Card.id)
-            .group_by(Deck.id).order_by(Deck.name)).all()
-    decks = [dict(name=name, origin=origin, trusted=bool(trusted), cards=cards, new=new, suspended=suspended,
-                  retired=retired, code_backed=code) for name, origin, trusted, cards, new, suspended, retired, code
-             in rows]
+    try:
+        decks = [d.to_dict() for d in deck_counts(store)]
+    finally:
+        store.close()
     if args.json:
         common.print_json({"decks": decks})
         return common.EXIT_OK

@@ -62,20 +62,10 @@ def _trusting(args, library, store, source):
 
 
 def _linked_cards(store) -> dict[str, list[dict]]:
-    from sqlalchemy import select
+    from flashtrain.services.decks import cards_linked_to_snippets
 
-    from flashtrain.store.models import Card, Deck
-
-    linked: dict[str, list[dict]] = {}
-    with store.sessions() as session:
-        rows = session.execute(select(Card, Deck.name).join(Deck, Card.deck_id == Deck.id)
-                               .where(Card.snippet_id.is_not(None), Card.retired_at.is_(None))
-                               .order_by(Deck.name, Card.source_line)).all()
-        for card, deck_name in rows:
-            first_line = (card.question.strip().splitlines() or [""])[0]
-            linked.setdefault(card.snippet_id, []).append(
-                {"card_id": card.id, "deck": deck_name, "line": card.source_line, "question": first_line[:80]})
-    return linked
+    return {snippet_id: [card.to_dict() for card in cards]
+            for snippet_id, cards in cards_linked_to_snippets(store).items()}
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -31,16 +31,12 @@ def _session_spec(store, args: argparse.Namespace):
 def _deck_ids(store, name: str | None) -> tuple[int, ...] | None:
     if not name:
         return None
-    from sqlalchemy import func, select
+    from flashtrain.services.decks import decks_named
 
-    from flashtrain.store.models import Deck
-
-    with store.sessions() as session:
-        rows = session.execute(select(Deck.id, Deck.name).where(func.lower(Deck.name) == name.lower())).all()
-        if not rows:
-            known = ", ".join(sorted(session.scalars(select(Deck.name))))
-            raise common.UserError(f"no deck named {name!r} (decks: {known or 'none'})")
-    return tuple(row[0] for row in rows)
+    found = decks_named(store, name)
+    if not found.ids:
+        raise common.UserError(f"no deck named {name!r} (decks: {', '.join(found.known) or 'none'})")
+    return found.ids
 
 
 def run_study(args: argparse.Namespace) -> int:

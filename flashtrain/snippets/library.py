@@ -64,20 +64,15 @@ class SnippetLibrary:
     @classmethod
     def from_store(cls, store) -> SnippetLibrary:
         """Bundled snippets plus the `snippets/` folders beside every imported deck's files."""
-        from sqlalchemy import select
-
-        from flashtrain.store.models import Deck, SourceFile
+        from flashtrain.services.decks import imported_deck_files
 
         library = cls.bundled()
-        folders: dict[Path, list[Deck]] = {}
-        with store.sessions() as session:
-            rows = session.execute(select(SourceFile, Deck).join(Deck, SourceFile.deck_id == Deck.id)
-                                   .where(Deck.origin != "bundled")).all()
-            for source, deck in rows:
-                folder = Path(source.path).parent / "snippets"
-                if snippet_files(folder):
-                    folders.setdefault(folder, []).append(deck)
-            decks_by_folder = {f: [(d.id, d.name, bool(d.trusted)) for d in ds] for f, ds in folders.items()}
+        decks_by_folder: dict[Path, list[tuple[int, str, bool]]] = {}
+        for deck_file in imported_deck_files(store):
+            folder = deck_file.path.parent / "snippets"
+            if snippet_files(folder):
+                decks_by_folder.setdefault(folder, []).append((deck_file.deck_id, deck_file.deck_name,
+                                                               deck_file.trusted))
         for folder, decks in sorted(decks_by_folder.items()):
             found = load_snippets([folder], library.errors)
             for snippet in found.values():
@@ -110,11 +105,6 @@ class SnippetLibrary:
 
 def trust_decks(store, deck_ids) -> None:
     """Record that the learner trusts these decks' snippets (Deck.trusted)."""
-    from flashtrain.store.models import Deck
+    from flashtrain.services.decks import trust_decks as record_trust
 
-    with store.sessions() as session:
-        with session.begin():
-            for deck_id in deck_ids:
-                deck = session.get(Deck, deck_id)
-                if deck is not None:
-                    deck.trusted = True
+    record_trust(store, deck_ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from flashtrain.card_edit import CardDraft, save_card
+from flashtrain.services.card_edit import CardDraft, save_card
 from flashtrain.store.models import Card
 from flashtrain.store.sync import import_file
 

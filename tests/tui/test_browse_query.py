@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from flashtrain.browse_query import QueryError, first_line, parse_query, search
+from flashtrain.services.browse import QueryError, first_line, parse_query, search
 
 pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
 

@@ -1,4 +1,4 @@
-"""flashtrain.card_edit: edits keep history; file-backed cards are written back and re-imported."""
+"""flashtrain.services.card_edit: edits keep history; file-backed cards are written back and re-imported."""
 
 from datetime import datetime, timezone
 
@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from tui_fixtures import bundled_store_from_deck, store_from_deck
 
-from flashtrain.card_edit import CardDraft, EditError, load_draft, save_card
+from flashtrain.services.card_edit import CardDraft, EditError, load_draft, save_card
 from flashtrain.store.engine import open_store
 from flashtrain.store.models import Card, Deck, ReviewLog
 from flashtrain.store.sync import import_file
@@ -121,7 +121,7 @@ def test_store_only_card_is_updated_in_place(tmp_path):
 
 
 def test_retire_removes_from_file_and_keeps_history(deck_store):
-    from flashtrain.card_edit import retire_card
+    from flashtrain.services.card_edit import retire_card
 
     store, path = deck_store
     card_id = card_id_for(store, "RMSprop")
@@ -162,7 +162,7 @@ def test_bundled_card_edit_stays_in_the_store(bundled_store):
 
 
 def test_bundled_deck_add_and_retire_never_write_the_file(bundled_store):
-    from flashtrain.card_edit import deck_target, retire_card
+    from flashtrain.services.card_edit import deck_target, retire_card
 
     store, path = bundled_store
     with store.sessions() as s:

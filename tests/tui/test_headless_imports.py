@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-HEADLESS = ["flashtrain.mathtext", "flashtrain.browse_query", "flashtrain.stats", "flashtrain.card_edit",
+HEADLESS = ["flashtrain.mathtext", "flashtrain.services.browse", "flashtrain.services.stats", "flashtrain.services.card_edit",
             "flashtrain.deck.writeback", "flashtrain.tui.format", "flashtrain.tui.grading_hint"]
 
 

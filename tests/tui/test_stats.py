@@ -1,11 +1,11 @@
-"""flashtrain.stats against a temporary store with known reviews and attempts."""
+"""flashtrain.services.stats against a temporary store with known reviews and attempts."""
 
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
-from flashtrain.stats import DayClock, collect, streaks
+from flashtrain.services.stats import DayClock, collect, streaks
 from flashtrain.store.models import Card
 
 from tui_fixtures import NOW, add_attempts, add_reviews

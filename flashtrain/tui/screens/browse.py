@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from flashtrain.browse_query import BrowseRow, QueryError, first_line, search
+from flashtrain.services.browse import BrowseRow, QueryError, first_line, search
 from flashtrain.mathtext import plain_math
 from flashtrain.store.models import Card
 from flashtrain.tui.format import percent, relative_due
@@ -254,7 +254,7 @@ class BrowseScreen(Screen):
         row = self.current_row()
         if row is None or row.retired:
             return
-        from flashtrain.card_edit import EditError, retire_card
+        from flashtrain.services.card_edit import EditError, retire_card
         from flashtrain.tui.screens.dialogs import ConfirmDialog
 
         def answered(yes: bool | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,8 +10,8 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
 
-from flashtrain.card_edit import CardDraft, EditError, deck_target, load_draft, parse_hints, parse_tags, save_card
-from flashtrain.store.models import Deck
+from flashtrain.services.card_edit import CardDraft, EditError, deck_target, load_draft, parse_hints, parse_tags, save_card
+from flashtrain.services.decks import deck_choices
 from flashtrain.tui.widgets.card_view import CardMarkdown
 
 NARROW = 100  # below this width the preview hides; ctrl+t shows it instead of the form
@@ -36,8 +35,7 @@ class EditCardScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         store = self.app.store
-        with store.sessions() as session:
-            decks = [(name, deck_id) for deck_id, name in session.execute(select(Deck.id, Deck.name).order_by(Deck.name))]
+        decks = deck_choices(store)
         if self.card_id is not None:
             self.draft, self.where = load_draft(store, self.card_id)
             self.deck_id = self.draft.deck_id

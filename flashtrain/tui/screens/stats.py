@@ -11,7 +11,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, Static
 
-from flashtrain.stats import Stats, collect
+from flashtrain.services.stats import Stats, collect
 from flashtrain.tui.format import duration_text, percent
 from flashtrain.tui.widgets.charts import bar_chart_lines, heatmap_lines, meter
 
