@@ -51,6 +51,7 @@ class PostgresServer:
     port: int
     password: str
     run_as: str | None
+    options: str = ""
 
     def _run(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
         command = [str(self.bindir / argv[0]), *argv[1:]]
@@ -59,7 +60,8 @@ class PostgresServer:
         return subprocess.run(command, capture_output=True, text=True, check=check, timeout=120)
 
     @classmethod
-    def start(cls) -> PostgresServer:
+    def start(cls, durable: bool = False) -> PostgresServer:
+        """`durable` keeps PostgreSQL's default fsync and commit settings (for benchmarks)."""
         bindir = find_bindir()
         run_as = "postgres" if os.geteuid() == 0 else None
         folder = Path(tempfile.mkdtemp(prefix="flashtrain-pg-"))
@@ -74,15 +76,28 @@ class PostgresServer:
                         f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
         except subprocess.CalledProcessError as error:
             raise NoPostgres(f"initdb failed: {error.stderr}") from error
-        options = (f"-p {server.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c full_page_writes=off -c synchronous_commit=off -c max_connections=400 "
-                   "-c shared_buffers=64MB")
+        server.options = f"-p {server.port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=400"
+        if not durable:
+            server.options += " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+        options = server.options
         result = server._run("pg_ctl", "-D", str(folder / "data"), "-o", options, "-l", str(folder / "log"),
                              "-w", "-t", "60", "start", check=False)
         if result.returncode != 0:
             log = (folder / "log").read_text() if (folder / "log").exists() else ""
             raise NoPostgres(f"the test PostgreSQL server did not start: {result.stderr}\n{log}")
+        server._watch(os.getpid())
         return server
+
+    def _watch(self, owner: int) -> None:
+        """A test run killed before its teardown must not leave a server behind: a small detached
+        watcher stops the server and removes its folder once the owning process is gone."""
+        stop = f"{self.bindir / 'pg_ctl'} -D {self.folder / 'data'} -m immediate -w stop"
+        if self.run_as:
+            stop = f"runuser -u {self.run_as} -- {stop}"
+        script = (f"while kill -0 {owner} 2>/dev/null; do sleep 3; done; "
+                  f"{stop} >/dev/null 2>&1; rm -rf {self.folder}")
+        subprocess.Popen(["sh", "-c", script], start_new_session=True, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def url(self, database: str = "postgres", password: bool = True) -> str:
         secret = f":{self.password}" if password else ""
@@ -107,9 +122,7 @@ class PostgresServer:
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", mode, "-w", "stop", check=False)
 
     def restart(self) -> None:
-        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c full_page_writes=off -c synchronous_commit=off -c max_connections=400")
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-o", options, "-l", str(self.folder / "log"),
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-o", self.options, "-l", str(self.folder / "log"),
                   "-w", "-t", "60", "start")
 
     def remove(self) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -33,23 +33,22 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def populate(path: Path, n_cards: int, n_reviews: int, now: datetime, seed: int = 7) -> None:
-    """Bulk rows straight through sqlite3 (the ORM would take minutes for a million rows)."""
+def populate(store, n_cards: int, n_reviews: int, now: datetime, seed: int = 7) -> None:
+    """Bulk rows straight to the driver (the ORM would take minutes for a million rows)."""
+    from flashtrain.store.bulk import finish_load, load_rows
+
     rng = random.Random(seed)
-    connection = sqlite3.connect(path)
-    with connection:
-        n_decks = 10
-        connection.executemany("INSERT INTO decks (id, name, description, tags, origin, trusted, created_at)"
-                               " VALUES (?, ?, '', '[]', 'imported', 0, ?)",
-                               [(d + 1, f"Deck {d}", _stamp(now)) for d in range(n_decks)])
-        connection.executemany(
-            "INSERT INTO cards (id, deck_id, source_line, key, kind, cloze_index, question, answer, tags, hints,"
-            " content_hash, created_at, updated_at, suspended, flagged)"
-            " VALUES (?, ?, ?, ?, 'basic', 0, ?, ?, ?, '[]', 'x', ?, ?, 0, 0)",
-            [(i, i % n_decks + 1, i, f"k{i}", f"Question {i}?", f"Answer {i}.", json.dumps([f"t{i % 50}"]),
-              _stamp(now), _stamp(now)) for i in range(1, n_cards + 1)])
-        reviewed = int(n_cards * 0.9)
-        states = []
+    n_decks = 10
+    load_rows(store, "decks", ("id", "name", "description", "tags", "origin", "trusted", "created_at"),
+              [(d + 1, f"Deck {d}", "", "[]", "imported", False, _stamp(now)) for d in range(n_decks)])
+    load_rows(store, "cards", ("id", "deck_id", "source_line", "key", "kind", "cloze_index", "question", "answer",
+                               "tags", "hints", "content_hash", "created_at", "updated_at", "suspended", "flagged"),
+              ((i, i % n_decks + 1, i, f"k{i}", "basic", 0, f"Question {i}?", f"Answer {i}.",
+                json.dumps([f"t{i % 50}"]), "[]", "x", _stamp(now), _stamp(now), False, False)
+               for i in range(1, n_cards + 1)))
+    reviewed = int(n_cards * 0.9)
+
+    def states():
         for i in range(1, reviewed + 1):
             stability = rng.lognormvariate(2.5, 1.2)
             last = now - timedelta(days=rng.uniform(0.5, 3 * stability + 1))
@@ -60,26 +59,47 @@ def populate(path: Path, n_cards: int, n_reviews: int, now: datetime, seed: int 
             phase = "learning" if rng.random() < 0.02 else "review"
             if phase == "learning":
                 due = now + timedelta(minutes=rng.uniform(-30, 60))
-            states.append((i, phase, stability, rng.uniform(2, 9), _stamp(due), _stamp(last),
-                           rng.randint(1, 20), rng.randint(0, 3), 0, rng.randint(1, 5)))
-        connection.executemany("INSERT INTO card_states (card_id, phase, stability, difficulty, due, last_review,"
-                               " reps, lapses, step, last_rating) VALUES (?,?,?,?,?,?,?,?,?,?)", states)
-        start = now - timedelta(days=700)
-        batch = []
-        for k in range(n_reviews):
-            when = start + timedelta(days=700 * k / n_reviews)
-            batch.append((rng.randint(1, reviewed), _stamp(when), rng.choice((1, 3, 4, 4, 5)), 1.5, 4000,
-                          '{"phase": "review"}', '{"phase": "review"}', "study"))
-            if len(batch) == 50_000:
-                connection.executemany("INSERT INTO review_log (card_id, reviewed_at, rating, elapsed_days,"
-                                       " duration_ms, state_before, state_after, origin) VALUES (?,?,?,?,?,?,?,?)",
-                                       batch)
-                batch = []
-        if batch:
-            connection.executemany("INSERT INTO review_log (card_id, reviewed_at, rating, elapsed_days,"
-                                   " duration_ms, state_before, state_after, origin) VALUES (?,?,?,?,?,?,?,?)", batch)
-    connection.execute("ANALYZE")
-    connection.close()
+            yield (i, phase, stability, rng.uniform(2, 9), _stamp(due), _stamp(last),
+                   rng.randint(1, 20), rng.randint(0, 3), 0, rng.randint(1, 5))
+
+    load_rows(store, "card_states", ("card_id", "phase", "stability", "difficulty", "due", "last_review", "reps",
+                                     "lapses", "step", "last_rating"), states())
+    start = now - timedelta(days=700)
+    load_rows(store, "review_log", ("card_id", "reviewed_at", "rating", "elapsed_days", "duration_ms",
+                                    "state_before", "state_after", "origin"),
+              ((rng.randint(1, reviewed), _stamp(start + timedelta(days=700 * k / n_reviews)),
+                rng.choice((1, 3, 4, 4, 5)), 1.5, 4000, '{"phase": "review"}', '{"phase": "review"}', "study")
+               for k in range(n_reviews)))
+    finish_load(store)
+
+
+@contextmanager
+def _bench_store(args: argparse.Namespace):
+    """A throw-away SQLite file, or the empty database that --db names (emptied again at the end)."""
+    from flashtrain.store.engine import open_store
+
+    if not getattr(args, "db", None):  # FLASHTRAIN_DB is ignored: never fill a learner's store
+        with tempfile.TemporaryDirectory(prefix="flashtrain-bench-") as tmp:
+            store = open_store(Path(tmp) / "bench.db")
+            try:
+                yield store, "temporary SQLite file"
+            finally:
+                store.close()
+        return
+    from flashtrain.services.store_admin import empty_store, is_empty
+
+    location = common.store_location(args)
+    store = common.open_store(args, bundled=False)
+    try:
+        if not is_empty(store):
+            raise common.UserError(f"{location.shown}: the benchmark needs an empty store (it fills and then "
+                                   "empties it); this one has data")
+        try:
+            yield store, location.shown
+        finally:
+            empty_store(store)
+    finally:
+        store.close()
 
 
 def _ms(samples: list[float]) -> dict:
@@ -94,13 +114,10 @@ def run(args: argparse.Namespace) -> int:
     from flashtrain.study.service import QueueSpec, StudyService
 
     now = datetime.now(timezone.utc)
-    with tempfile.TemporaryDirectory(prefix="flashtrain-bench-") as tmp:
-        path = Path(tmp) / "bench.db"
-        open_store(path).close()  # schema via the normal migrations
+    with _bench_store(args) as (store, where):
         started = time.perf_counter()
-        populate(path, args.cards, args.reviews, now)
+        populate(store, args.cards, args.reviews, now)
         build_seconds = time.perf_counter() - started
-        store = open_store(path)
         clock_now = [now]
         service = StudyService(store, clock=lambda: clock_now[0])
         rng = random.Random(1)
@@ -133,15 +150,14 @@ def run(args: argparse.Namespace) -> int:
         summaries = service.deck_summaries()
         summary_seconds = time.perf_counter() - t0
         due_total = sum(d.due for d in summaries)
-        store.close()
-    figures = {"cards": args.cards, "reviews": args.reviews, "due_reviews_at_start": due_total,
+    figures = {"store": where, "cards": args.cards, "reviews": args.reviews, "due_reviews_at_start": due_total,
                "build_seconds": round(build_seconds, 1), "deck_summaries_ms": round(summary_seconds * 1000, 1)}
     figures |= {name: _ms(samples) for name, samples in timings.items() if samples}
     if args.json:
         common.print_json(figures)
         return 0
     print(f"{args.cards:,} cards, {args.reviews:,} review rows, {due_total:,} reviews due; "
-          f"built in {figures['build_seconds']} s")
+          f"built in {figures['build_seconds']} s; store: {where}")
     print(f"{'call':<16}{'median ms':>10}{'p95 ms':>10}{'max ms':>10}")
     for name in timings:
         if name in figures:

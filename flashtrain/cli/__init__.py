@@ -28,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_db_option(parser)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     decks.register(sub)
-    for module_name in ("flashtrain.cli.scheduling", "flashtrain.cli.snippets", "flashtrain.cli.study"):
+    for module_name in ("flashtrain.cli.scheduling", "flashtrain.cli.snippets", "flashtrain.cli.study",
+                        "flashtrain.cli.store"):
         module = common.optional_module(module_name)
         if module is not None:
             module.register(sub)
