@@ -121,8 +121,9 @@ def run(args: argparse.Namespace) -> int:
         clock_now = [now]
         service = StudyService(store, clock=lambda: clock_now[0])
         rng = random.Random(1)
-        timings: dict[str, list[float]] = {"next_card": [], "rate": [], "undo": [], "next_card_deck": [],
-                                           "next_card_cram": [], "remaining": []}
+        # answer_to_next: from the learner's rating to the next card on screen (rate + next_card).
+        timings: dict[str, list[float]] = {"answer_to_next": [], "next_card": [], "rate": [], "undo": [],
+                                           "next_card_deck": [], "next_card_cram": [], "remaining": []}
 
         def timed(name, fn, *a, **kw):
             t0 = time.perf_counter()
@@ -133,13 +134,18 @@ def run(args: argparse.Namespace) -> int:
         spec = QueueSpec()
         deck_spec = QueueSpec(deck_ids=(3,))
         cram = QueueSpec(mode="cram", deck_ids=(4,))
+        rated_in = None  # seconds the previous rating took, when nothing else ran since
         for step in range(args.steps):
             clock_now[0] += timedelta(seconds=8)
             card = timed("next_card", service.next_card, spec)
+            if rated_in is not None:
+                timings["answer_to_next"].append(rated_in + timings["next_card"][-1])
             if card is None:
                 break
             timed("rate", service.rate, card.card_id, rng.choice((1, 3, 4, 5)), 4000)
+            rated_in = timings["rate"][-1]
             if step % 10 == 0:
+                rated_in = None
                 timed("undo", service.undo_last)
                 timed("next_card_deck", service.next_card, deck_spec)
                 cram_card = timed("next_card_cram", service.next_card, cram)

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from flashtrain.store.location import CONNECT_TIMEOUT_SECONDS, StoreLocation, require_driver, store_location
+from flashtrain.store.location import CONNECTION_OPTIONS, StoreLocation, require_driver, store_location
 
 
 def make_engine(where: str | Path | StoreLocation) -> Engine:
@@ -39,10 +39,8 @@ def _sqlite_engine(location: StoreLocation) -> Engine:
 
 def _postgres_engine(location: StoreLocation) -> Engine:
     require_driver(location)
-    connect_args = {}
-    if "connect_timeout" not in location.url.query:
-        # libpq waits for the OS (minutes) on an unreachable host unless told otherwise.
-        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    # libpq would wait for the OS (minutes) on an unreachable host or a silent network otherwise.
+    connect_args = {name: value for name, value in CONNECTION_OPTIONS.items() if name not in location.url.query}
     # pre_ping: a server restarted since the last query costs one reconnect, not an error.
     return create_engine(location.url, connect_args=connect_args, pool_pre_ping=True)
 

@@ -20,6 +20,13 @@ from sqlalchemy.exc import ArgumentError
 POSTGRES_EXTRA = "flashtrain[postgres]"
 # How long opening a connection to a server may take before we say it is unreachable.
 CONNECT_TIMEOUT_SECONDS = 10
+# A server that vanishes without closing the connection (network gone, machine off) is noticed by
+# TCP keepalives (10 s idle, then 3 probes 5 s apart) and by unacknowledged sends (30 s): no
+# statement hangs for longer than about DEAD_SERVER_SECONDS. Values in the URL win.
+DEAD_SERVER_SECONDS = 30
+CONNECTION_OPTIONS = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, "keepalives": 1, "keepalives_idle": 10,
+                      "keepalives_interval": 5, "keepalives_count": 3,
+                      "tcp_user_timeout": DEAD_SERVER_SECONDS * 1000}
 
 _URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _KNOWN_SCHEME = re.compile(r"^(sqlite|postgres|postgresql|mysql|mariadb|oracle|mssql)(\+[\w.]+)?:", re.I)

@@ -138,3 +138,17 @@ def test_sslmode_in_the_url_reaches_libpq(pg_server, server_db, capsys):
     # the test server has no certificate: asking for SSL must fail, which shows the option arrived
     code, _, err = run(capsys, "--db", pg_server.url("ft_urls") + "?sslmode=require", "decks")
     assert code == 1 and "SSL" in err and pg_server.password not in err
+
+
+def test_a_silent_server_cannot_hang_a_statement_for_long(pg_server, server_db):
+    """connect timeout, TCP keepalives and tcp_user_timeout reach libpq; values in the URL win."""
+    store = open_store(pg_server.url("ft_urls") + "?connect_timeout=3")
+    connection = store.engine.raw_connection()
+    try:
+        used = connection.driver_connection.info.get_parameters()
+    finally:
+        connection.close()
+        store.close()
+    assert used["connect_timeout"] == "3"
+    assert used["keepalives_idle"] == "10" and used["keepalives_count"] == "3"
+    assert used["tcp_user_timeout"] == "30000"
