@@ -13,6 +13,9 @@ Functions named `…_sql` return SQL text for hand-written queries (`dialect` is
 
 from __future__ import annotations
 
+import json
+import re
+
 from sqlalchemy import exists, func, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -46,6 +49,29 @@ def day_number_sql(dialect: str, moment: str, shift: str) -> str:
         return f"CAST(FLOOR(EXTRACT(EPOCH FROM CAST({moment} AS TIMESTAMP)) / 86400.0 + {shift}) AS INTEGER)"
     # julianday of 1970-01-01 00:00 is 2440587.5; CAST truncates, which is floor for these positive values
     return f"(CAST(julianday({moment}) + {shift} + 0.5 AS INTEGER) - 2440588)"
+
+
+_ID_LIST = re.compile(r"(?P<column>[\w.]+) (?P<op>NOT IN|IN) :(?P<name>\w+)\b")
+
+
+def bind_id_lists(dialect: str, sql: str, params: dict) -> tuple[str, dict]:
+    """Rewrites `col IN :name` / `col NOT IN :name` for list parameters into ONE bound value each:
+    a PostgreSQL array (`= ANY`, `<> ALL`) or a JSON text read by SQLite's json_each. A list of
+    thousands of ids stays one parameter, which both planners handle in microseconds."""
+    params = dict(params)
+
+    def rewrite(match: re.Match) -> str:
+        column, op, name = match["column"], match["op"], match["name"]
+        value = params.get(name)
+        if not isinstance(value, (list, tuple)):
+            return match[0]
+        if dialect == "postgresql":
+            params[name] = [int(v) for v in value]
+            return f"{column} {'<> ALL' if op == 'NOT IN' else '= ANY'}(:{name})"
+        params[name] = json.dumps([int(v) for v in value])
+        return f"{column} {op} (SELECT value FROM json_each(:{name}))"
+
+    return _ID_LIST.sub(rewrite, sql), params
 
 
 # -- SQLAlchemy expressions ------------------------------------------------------------------------

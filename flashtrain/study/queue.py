@@ -24,17 +24,16 @@ logged with origin "cram" and do not change the schedule (see service.py).
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from flashtrain.scheduler.core import MemoryState, decay_factor
-from flashtrain.store.dialect import dialect_of, json_elements_sql, json_field_sql, stored_time
+from flashtrain.store.dialect import bind_id_lists, dialect_of, json_elements_sql, json_field_sql, stored_time
 
 MODES = ("due", "cram", "lapsed", "code")
 DRILL_MODES = ("cram", "lapsed")  # these do not move due dates
@@ -107,13 +106,9 @@ class Clock:
 
 
 def run(s: Session, sql: str, params: dict):
-    """Executes hand-written SQL; list and tuple parameters expand (`c.id IN :ids`) on either dialect."""
-    statement = text(sql)
-    lists = [name for name, value in params.items() if isinstance(value, (list, tuple))
-             and re.search(rf":{name}\b", sql)]
-    if lists:
-        statement = statement.bindparams(*(bindparam(name, expanding=True) for name in lists))
-    return s.execute(statement, params)
+    """Executes hand-written SQL; a list parameter in `col IN :ids` is bound as one value."""
+    sql, params = bind_id_lists(dialect_of(s), sql, params)
+    return s.execute(text(sql), params)
 
 
 def card_filter(spec: QueueSpec, params: dict, dialect: str, eligibility: bool = True) -> str:
