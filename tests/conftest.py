@@ -101,7 +101,8 @@ def isolated_db(store_target, tmp_path, monkeypatch):
     reach real data."""
     where = store_target("flashtrain-test")
     monkeypatch.setenv("FLASHTRAIN_DB", str(where))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    for kind in ("DATA", "STATE", "CONFIG", "CACHE"):  # journals, backups, settings: never the real ones
+        monkeypatch.setenv(f"XDG_{kind}_HOME", str(tmp_path / f"xdg-{kind.lower()}"))
     monkeypatch.setenv("FLASHTRAIN_DEBUG", "1")  # a bug in a command raises in tests instead of exit 1
     return where
 
