@@ -171,6 +171,16 @@ def run_benchmark(histories, config, progress=None) -> list[dict]:
               "skipping fsrs6-default", file=sys.stderr)
     else:
         add("fsrs6-default", fsrs_predictions, 0.0)
+    try:
+        fsrs_fitted, seconds = per_fold(lambda train: baselines.fsrs6_rs_fit(arrays, train),
+                                        lambda params: baselines.fsrs6_rs_predict(arrays, params))
+    except ModuleNotFoundError as error:
+        if error.name != "fsrs_rs_python":
+            raise
+        print("note: the optional `fsrs-rs-python` package is not installed (pip install 'flashtrain[bench]'); "
+              "skipping fsrs6-fitted", file=sys.stderr)
+    else:
+        add("fsrs6-fitted", fsrs_fitted, seconds)
     add("sm2", baselines.sm2(arrays), 0.0)
     hlr, seconds = per_fold(lambda train: baselines.hlr_fit(arrays, train),
                             lambda theta: baselines.hlr_predict(arrays, theta))

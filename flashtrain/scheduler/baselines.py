@@ -145,3 +145,51 @@ def fsrs6_default(arrays: ReviewArrays) -> np.ndarray:
             when = datetime.fromtimestamp(arrays.time[k, column], tz=timezone.utc)
             card, _ = scheduler.review_card(card, fsrs.Rating(FSRS_RATING[int(grade)]), when)
     return p
+
+
+# ---- FSRS-6 fitted by its reference optimizer (fsrs-rs, the one Anki uses) --------------------
+
+def _fsrs_rs_reviews(arrays: ReviewArrays, column: int) -> list[tuple[int, int]]:
+    """(FSRS rating 1..4, study days since the previous review) for one card, in order."""
+    out = []
+    for k in range(arrays.grade.shape[0]):
+        grade = int(arrays.grade[k, column])
+        if grade == 0:
+            break
+        out.append((FSRS_RATING[grade], int(arrays.t_days[k, column])))
+    return out
+
+
+def fsrs6_rs_fit(arrays: ReviewArrays, train_mask: np.ndarray) -> list[float]:
+    """FSRS-6 weights fitted by fsrs-rs on the training reviews (raises ModuleNotFoundError without
+    the optional `fsrs-rs-python` package). One training item per scored review: the card's
+    history up to and including it, as Anki builds them."""
+    import fsrs_rs_python as rs
+
+    items = []
+    for k, column in zip(*np.nonzero(train_mask)):
+        reviews = _fsrs_rs_reviews(arrays, int(column))[: k + 1]
+        items.append(rs.FSRSItem([rs.FSRSReview(rating, delta) for rating, delta in reviews]))
+    if not items:
+        return list(rs.DEFAULT_PARAMETERS)
+    return list(rs.FSRS(rs.DEFAULT_PARAMETERS).compute_parameters(items))
+
+
+def fsrs6_rs_predict(arrays: ReviewArrays, parameters) -> np.ndarray:
+    """Predicted recall before every review with FSRS-6 `parameters`, states from fsrs-rs."""
+    import fsrs_rs_python as rs
+
+    model = rs.FSRS(list(parameters))
+    decay = float(parameters[20])
+    factor = 0.9 ** (-1.0 / decay) - 1.0
+    p = np.full(arrays.grade.shape, np.nan)
+    for column in range(arrays.grade.shape[1]):
+        reviews = _fsrs_rs_reviews(arrays, column)
+        if len(reviews) < 2:
+            continue
+        item = rs.FSRSItem([rs.FSRSReview(rating, delta) for rating, delta in reviews])
+        states = model.historical_memory_states(item)
+        for k in range(1, len(reviews)):
+            stability = states[k - 1].stability
+            p[k, column] = (1.0 + factor * arrays.t_days[k, column] / stability) ** (-decay)
+    return p

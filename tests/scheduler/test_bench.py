@@ -123,7 +123,8 @@ def test_json_output_and_model_ranking(small_log, capsys):
     assert main(["bench", "scheduler", "--revlog", str(small_log), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     names = [row["name"] for row in data["models"]]
-    assert names == ["flashtrain-default", "flashtrain-fitted", "fsrs6-default", "sm2", "hlr", "leitner", "avg"]
+    assert names == ["flashtrain-default", "flashtrain-fitted", "fsrs6-default", "fsrs6-fitted", "sm2", "hlr",
+                     "leitner", "avg"]
     for row in data["models"]:
         assert set(row) == {"name", "logloss", "rmse_bins", "auc", "n", "fit_seconds"}
         assert row["n"] == data["models"][0]["n"] > 100
@@ -134,10 +135,11 @@ def test_json_output_and_model_ranking(small_log, capsys):
 
 def test_table_output_and_missing_fsrs(small_log, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "fsrs", None)  # `import fsrs` now fails like a missing package
+    monkeypatch.setitem(sys.modules, "fsrs_rs_python", None)
     assert main(["bench", "scheduler", "--revlog", str(small_log)]) == 0
     captured = capsys.readouterr()
-    assert "skipping fsrs6-default" in captured.err
-    assert "fsrs6-default" not in captured.out
+    assert "skipping fsrs6-default" in captured.err and "skipping fsrs6-fitted" in captured.err
+    assert "fsrs6-default" not in captured.out and "fsrs6-fitted" not in captured.out
     assert "flashtrain-fitted" in captured.out and "leitner" in captured.out
 
 
@@ -156,3 +158,20 @@ def test_targets_on_the_shared_real_log(capsys):
     assert loss["flashtrain-fitted"] <= loss["fsrs6-default"]
     assert loss["flashtrain-fitted"] < min(loss["avg"], loss["sm2"], loss["hlr"], loss["leitner"])
     assert loss["flashtrain-default"] <= 1.03 * loss["fsrs6-default"]
+
+
+def test_fsrs_rs_baseline_agrees_with_our_model_on_the_same_weights(tmp_path):
+    """fsrs6-fitted predicts with fsrs-rs's own memory states; with FSRS-6 weights our vectorised
+    model must give the same predictions (Anki's Again/Hard/Good/Easy are our 1/2/4/5)."""
+    from flashtrain.bench.scheduler_bench import read_revlog
+
+    histories = simulate_histories(DEFAULT_WEIGHTS, 3000, seed=5, reviews_per_card=10)
+    log = write_csv(tmp_path / "anki.csv", histories, anki=True)
+    arrays = optimizer.prepare(read_revlog(log, "anki"), CONFIG)
+    assert not (arrays.grade == 3).any()
+    train, _ = optimizer.time_split(arrays, 0.3)
+    weights = baselines.fsrs6_rs_fit(arrays, train)
+    assert len(weights) == 21 and weights != list(DEFAULT_WEIGHTS)
+    ours = optimizer.predict(arrays, weights)[arrays.scored]
+    theirs = baselines.fsrs6_rs_predict(arrays, weights)[arrays.scored]
+    assert np.allclose(ours, theirs, atol=1e-4)
