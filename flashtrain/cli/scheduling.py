@@ -43,22 +43,30 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 # -- optimize -----------------------------------------------------------------------------------
 class _Progress:
-    """Progress on stderr, only once a fit has run for a second, at most twice a second."""
+    """Progress on stderr, only once the command has run for a second, at most twice a second."""
 
     def __init__(self) -> None:
         self.started = time.monotonic()
         self.last = 0.0
         self.shown = False
 
-    def __call__(self, iteration: int, total: int, loss: float) -> None:
+    def _show(self, text: str, force: bool = False) -> None:
         now = time.monotonic()
-        if now - self.started < 1.0 or now - self.last < 0.5:
+        if now - self.started < 1.0 or (now - self.last < 0.5 and not force):
             return
         self.last = now
         self.shown = True
         end = "\r" if sys.stderr.isatty() else "\n"
-        print(f"optimizing: iteration {iteration}/{total} (at most), training loss {loss:.4f}",
-              end=end, file=sys.stderr, flush=True)
+        print(f"{text:<72}", end=end, file=sys.stderr, flush=True)
+
+    def __call__(self, iteration: int, total: int, loss: float) -> None:
+        self._show(f"optimizing: iteration {iteration}/{total} (at most), training loss {loss:.4f}")
+
+    def recompute(self, stage: str, done: int, total: int) -> None:
+        width = 24
+        filled = int(width * done / total) if total else width
+        self._show(f"updating cards: {stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+                   force=done == total)
 
     def finish(self) -> None:
         if self.shown and sys.stderr.isatty():
@@ -72,29 +80,47 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     store = common.open_store(args)
     progress = _Progress()
     try:
-        outcome = optimize(store, progress=progress, min_reviews=args.min_reviews)
+        outcome = optimize(store, progress=progress, min_reviews=args.min_reviews,
+                           recompute_progress=progress.recompute)
     except NotEnoughReviews as error:
         raise common.UserError(f"{error}. Keep studying and run `flashtrain optimize` again later.") from None
     finally:
         progress.finish()
         store.close()
-    result = outcome.result
+    result, recompute = outcome.result, outcome.recompute
     baseline = "default weights" if outcome.started_from_defaults else "current weights"
     if args.json:
         common.print_json({"reviews": result.n_reviews, "scored": result.n_scored, "train": result.n_train,
                            "test": result.n_test, "before": result.before, "after": result.after,
                            "baseline": baseline, "saved": outcome.saved,
-                           "weights": list(result.weights), "seconds": round(result.seconds, 3)})
+                           "refitted_on_all": result.refitted_on_all,
+                           "weights": list(result.weights), "seconds": round(result.seconds, 3),
+                           "recompute": None if recompute is None else {
+                               "cards": recompute.cards, "memory_updated": recompute.memory_updated,
+                               "rescheduled": recompute.rescheduled, "reschedule": recompute.reschedule,
+                               "seconds": round(recompute.seconds, 3)}})
         return common.EXIT_OK
-    print(f"Fitted on {result.n_reviews} reviews: {result.n_train} scored reviews for training, "
-          f"{result.n_test} later ones held out ({result.seconds:.1f} s).")
-    print(f"{'held-out slice':<18}{'log loss':>10}{'RMSE(bins)':>12}")
-    print(f"{'  ' + baseline:<18}{result.before['logloss']:>10.4f}{result.before['rmse_bins']:>12.4f}")
-    print(f"{'  fitted weights':<18}{result.after['logloss']:>10.4f}{result.after['rmse_bins']:>12.4f}")
     if outcome.saved:
-        print("Saved the fitted weights: the scheduler uses them from now on.")
+        verdict = (f"changed: better on the held-out reviews, refitted on all {result.n_scored} scored "
+                   "reviews and saved")
     else:
-        print(f"The fit was not better on the held-out reviews, so the {baseline} are kept.")
+        verdict = f"kept: the fit was not better on the held-out reviews, so the {baseline} stay"
+    rows = [
+        ("reviews used", f"{result.n_reviews} ({result.n_scored} scored: {result.n_train} to fit, "
+                         f"{result.n_test} later ones held out)"),
+        ("", f"{baseline:>16}   fitted"),
+        ("held-out log loss", f"{result.before['logloss']:>16.4f}   {result.after['logloss']:.4f}"),
+        ("held-out RMSE(bins)", f"{result.before['rmse_bins']:>16.4f}   {result.after['rmse_bins']:.4f}"),
+        ("parameters", verdict),
+    ]
+    if recompute is not None:
+        rows.append(("card states", f"{recompute.cards} cards replayed with the new weights, "
+                                    f"{recompute.memory_updated} updated, {recompute.rescheduled} due dates moved "
+                                    f"(reschedule_on_optimize = {recompute.reschedule})"))
+    seconds = result.seconds + (recompute.seconds if recompute else 0.0)
+    rows.append(("time", f"{seconds:.1f} s"))
+    for label, value in rows:
+        print(f"{label:<21}{value}")
     return common.EXIT_OK
 
 

@@ -104,14 +104,24 @@ def prepare(histories: Sequence[Sequence[tuple]], config: SchedulerConfig = Sche
 def study_day_numbers(stamps: np.ndarray, config: SchedulerConfig) -> np.ndarray:
     """`core.study_day(...).toordinal()` for many POSIX times at once.
 
-    The zone's UTC offset is looked up once per quarter hour that occurs (offsets change on such
-    boundaries), so a million reviews cost a few thousand zone look-ups, not a million."""
+    The zone's UTC offset is looked up at both ends of each UTC day that occurs, and per quarter
+    hour (offsets change on such boundaries) only inside the few days where those two differ, so a
+    million reviews cost a few thousand zone look-ups, not a million."""
+    stamps = np.asarray(stamps, dtype=float)
     if stamps.size == 0:
         return np.zeros(0, dtype=np.int64)
-    quarter = np.floor(stamps / 900.0).astype(np.int64)
-    unique, inverse = np.unique(quarter, return_inverse=True)
-    offsets = np.array([_utc_offset_seconds(q * 900, config) for q in unique.tolist()])
-    local = stamps + offsets[inverse] - config.day_start_hour * 3600
+    day = np.floor(stamps / 86400.0).astype(np.int64)
+    unique_days, day_index = np.unique(day, return_inverse=True)
+    starts = [_utc_offset_seconds(d * 86400, config) for d in unique_days.tolist()]
+    ends = [_utc_offset_seconds(d * 86400 + 86399, config) for d in unique_days.tolist()]
+    offsets = np.array(starts)[day_index]
+    changing = np.flatnonzero(np.array(starts) != np.array(ends))
+    if changing.size:
+        inside = np.isin(day_index, changing)
+        quarter = np.floor(stamps[inside] / 900.0).astype(np.int64)
+        unique_q, q_index = np.unique(quarter, return_inverse=True)
+        offsets[inside] = np.array([_utc_offset_seconds(q * 900, config) for q in unique_q.tolist()])[q_index]
+    local = stamps + offsets - config.day_start_hour * 3600
     epoch_ordinal = 719163  # date(1970, 1, 1).toordinal()
     return np.floor(local / 86400.0).astype(np.int64) + epoch_ordinal
 
@@ -173,10 +183,13 @@ def pack(card: np.ndarray, stamps: np.ndarray, ratings: np.ndarray,
 
 
 def _run(arrays: ReviewArrays, weights: np.ndarray, mask: np.ndarray | None = None,
-         keep_predictions: bool = False, sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+         keep_predictions: bool = False, sample_weight: np.ndarray | None = None,
+         final: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Run the recurrence for P weight vectors (weights [P, 21]).
 
     Returns (sum of log-likelihood over `mask` for each P, predicted R [L, N] for P=1 or None).
+    `final`, when given, is a pair of [N] arrays that receive each card's stability and difficulty
+    after its last review (for P=1).
     """
     w = np.atleast_2d(np.asarray(weights, dtype=float))
     col = [w[:, i:i + 1] for i in range(N_WEIGHTS)]
@@ -204,6 +217,9 @@ def _run(arrays: ReviewArrays, weights: np.ndarray, mask: np.ndarray | None = No
     exp_w8 = np.exp(col[8])
     for k in range(1, len(arrays.active)):
         a = arrays.active[k]
+        if final is not None:  # cards whose last review was at k - 1
+            final[0][a:stability.shape[1]] = stability[0, a:]
+            final[1][a:stability.shape[1]] = difficulty[0, a:]
         if a == 0:
             break
         stability = stability[:, :a]
@@ -247,12 +263,23 @@ def _run(arrays: ReviewArrays, weights: np.ndarray, mask: np.ndarray | None = No
         damped = difficulty - col[6] * (g - 3.0) * (10.0 - difficulty) / 9.0
         difficulty = np.clip(col[7] * d0_easy + (1.0 - col[7]) * damped, 1.0, 10.0)
         stability = np.clip(new_s, S_MIN, S_MAX)
+    if final is not None:
+        final[0][:stability.shape[1]] = stability[0]
+        final[1][:stability.shape[1]] = difficulty[0]
     return total, predictions
 
 
 def predict(arrays: ReviewArrays, weights: Sequence[float]) -> np.ndarray:
     """Predicted recall before every review ([L, N]; nan for first reviews and empty cells)."""
     return _run(arrays, np.asarray(weights, dtype=float)[None, :], keep_predictions=True)[1]
+
+
+def final_memory(arrays: ReviewArrays, weights: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """(stability, difficulty) of every card (column) after its last review."""
+    n_cards = arrays.grade.shape[1]
+    final = (np.full(n_cards, np.nan), np.full(n_cards, np.nan))
+    _run(arrays, np.asarray(weights, dtype=float)[None, :], final=final)
+    return final
 
 
 def evaluate(arrays: ReviewArrays, predictions: np.ndarray, mask: np.ndarray) -> dict:
@@ -354,15 +381,17 @@ def _trim(arrays: ReviewArrays, mask: np.ndarray,
 
 @dataclass(frozen=True)
 class FitResult:
-    weights: tuple[float, ...]
+    weights: tuple[float, ...]  # what to use from now on: refitted on the whole history when accepted
     before: dict  # {"logloss", "rmse_bins"} of the starting weights on the held-out slice
-    after: dict  # the same for the fitted weights
-    used_default: bool  # True when the fit was not better on the held-out slice
+    after: dict  # the same for the weights fitted on the earlier reviews only
+    used_default: bool  # True when the fit was not better on the held-out slice (weights = the start)
     n_reviews: int  # all reviews given
     n_scored: int
     n_train: int
     n_test: int
     seconds: float
+    holdout_weights: tuple[float, ...] = ()  # fitted on the training slice (what the held-out check judged)
+    refitted_on_all: bool = False  # weights were fitted again on every scored review after the check
 
 
 def time_split(arrays: ReviewArrays, holdout_fraction: float) -> tuple[np.ndarray, np.ndarray]:
@@ -377,10 +406,21 @@ def fit_weights(histories: Sequence[Sequence[tuple]], config: SchedulerConfig = 
                 progress: ProgressCallback | None = None, *, min_reviews: int = MIN_REVIEWS,
                 holdout_fraction: float = 0.2, max_iterations: int = MAX_ITERATIONS) -> FitResult:
     """Fit weights to review histories; see the module docstring."""
-    started = _time.perf_counter()
     if not any(histories):
         raise NotEnoughReviews(0, min_reviews)
-    arrays = prepare(histories, config)
+    return fit_packed(prepare(histories, config), config, progress, min_reviews=min_reviews,
+                      holdout_fraction=holdout_fraction, max_iterations=max_iterations)
+
+
+def fit_packed(arrays: ReviewArrays, config: SchedulerConfig = SchedulerConfig(),
+               progress: ProgressCallback | None = None, *, min_reviews: int = MIN_REVIEWS,
+               holdout_fraction: float = 0.2, max_iterations: int = MAX_ITERATIONS) -> FitResult:
+    """`fit_weights` on histories already packed with `prepare` or `pack`.
+
+    The held-out check judges weights fitted on the earlier reviews; once it accepts them, the
+    weights are fitted again on every scored review (starting from the accepted ones, so this
+    second fit is short) and those are the ones returned for use."""
+    started = _time.perf_counter()
     if arrays.n_scored < min_reviews:
         raise NotEnoughReviews(arrays.n_scored, min_reviews)
     train, test = time_split(arrays, holdout_fraction)
@@ -388,9 +428,10 @@ def fit_weights(histories: Sequence[Sequence[tuple]], config: SchedulerConfig = 
     before = evaluate(arrays, predict(arrays, config.weights), test)
     after = evaluate(arrays, predict(arrays, fitted), test)
     worse = not (math.isfinite(after["logloss"]) and after["logloss"] < before["logloss"])
+    final = tuple(config.weights) if worse else fit_arrays(arrays, arrays.scored, fitted, None, max_iterations)
     summary = {key: before[key] for key in ("logloss", "rmse_bins")}
     fitted_summary = {key: after[key] for key in ("logloss", "rmse_bins")}
-    return FitResult(weights=tuple(config.weights) if worse else fitted, before=summary,
-                     after=fitted_summary, used_default=worse, n_reviews=arrays.n_reviews,
-                     n_scored=arrays.n_scored, n_train=int(train.sum()), n_test=int(test.sum()),
-                     seconds=_time.perf_counter() - started)
+    return FitResult(weights=final, before=summary, after=fitted_summary, used_default=worse,
+                     n_reviews=arrays.n_reviews, n_scored=arrays.n_scored, n_train=int(train.sum()),
+                     n_test=int(test.sum()), seconds=_time.perf_counter() - started,
+                     holdout_weights=fitted, refitted_on_all=not worse)

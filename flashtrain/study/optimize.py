@@ -1,21 +1,21 @@
-"""Fit the scheduler to this learner's own review log and keep the weights only if they help.
+"""Fit the scheduler to this learner's own review log, keep the weights only if they help, and
+bring every card's memory state in line with them.
 
-Histories are the study and imported ratings per card (drill/cram ratings never moved the schedule,
-so they are left out). The scheduler helper's `fit_weights` holds out the latest 20 % of scored
-reviews and reports log loss / RMSE(bins) on them before and after; the fitted weights are stored in
-the settings only when the held-out log loss improved.
+Histories are the study and imported ratings per card (cram ratings never moved the schedule, so
+they are left out). `fit_packed` holds out the latest 20 % of scored reviews and reports log loss /
+RMSE(bins) on them before and after; when the fit is better there it is refitted on the whole
+history, the weights are stored in the settings, and every card's state is recomputed by replaying
+its history with them (recompute.py; the `reschedule_on_optimize` setting says whether due dates
+move).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
 from typing import Callable
 
-from sqlalchemy import text
-
 from flashtrain.scheduler.core import DEFAULT_WEIGHTS
+from flashtrain.study.recompute import RecomputeProgress, RecomputeSummary, load_review_columns, recompute_states
 from flashtrain.study.settings import load_settings, save_setting
 
 
@@ -24,35 +24,31 @@ class OptimizeOutcome:
     result: object  # flashtrain.scheduler.optimizer.FitResult
     saved: bool  # fitted weights stored in the settings
     started_from_defaults: bool  # the comparison baseline was the default weights
-
-
-def load_histories(store) -> list[list[tuple[datetime, int]]]:
-    """(UTC time, rating) per card, oldest first, from the study and imported log rows."""
-    by_card: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    with store.engine.connect() as connection:  # plain rows: a million ORM objects would be slow
-        rows = connection.execute(text(
-            "SELECT card_id, reviewed_at, rating FROM review_log WHERE origin != 'cram' ORDER BY card_id, reviewed_at"))
-        for card_id, when, rating in rows:
-            stamp = datetime.fromisoformat(when) if isinstance(when, str) else when
-            by_card[card_id].append((stamp.replace(tzinfo=timezone.utc), int(rating)))
-    return list(by_card.values())
+    recompute: RecomputeSummary | None = None  # card states replayed with the new weights (when saved)
 
 
 def optimize(store, progress: Callable[[int, int, float], None] | None = None, min_reviews: int | None = None,
-             tz=None) -> OptimizeOutcome:
-    """Fit, compare on the held-out slice, store the weights if better. Raises NotEnoughReviews."""
+             tz=None, recompute_progress: RecomputeProgress | None = None) -> OptimizeOutcome:
+    """Fit, compare on the held-out slice, store the weights and recompute states if better.
+    Raises NotEnoughReviews."""
     from flashtrain.scheduler import optimizer  # scipy is loaded only when someone optimizes
 
     with store.sessions.begin() as s:
         settings = load_settings(s)
     config = settings.scheduler_config(tz)
-    options = {} if min_reviews is None else {"min_reviews": min_reviews}
-    histories = load_histories(store)
-    if not histories:  # nothing to pack: say "too few" rather than ask the optimizer
-        raise optimizer.NotEnoughReviews(0, optimizer.MIN_REVIEWS if min_reviews is None else min_reviews)
-    result = optimizer.fit_weights(histories, config, progress, **options)
+    columns = load_review_columns(store)
+    need = optimizer.MIN_REVIEWS if min_reviews is None else min_reviews
+    if not len(columns):  # nothing to pack: say "too few" rather than ask the optimizer
+        raise optimizer.NotEnoughReviews(0, need)
+    arrays = optimizer.pack(columns.card_id, columns.stamp, columns.rating, config)
+    result = optimizer.fit_packed(arrays, config, progress, min_reviews=need)
     saved = not result.used_default
+    summary = None
     if saved:
         with store.sessions.begin() as s:
             save_setting(s, "weights", list(result.weights))
-    return OptimizeOutcome(result=result, saved=saved, started_from_defaults=config.weights == DEFAULT_WEIGHTS)
+        new_config = replace(settings, weights=result.weights).scheduler_config(tz)
+        summary = recompute_states(store, new_config, settings.reschedule_on_optimize, recompute_progress,
+                                   columns=columns)
+    return OptimizeOutcome(result=result, saved=saved, started_from_defaults=config.weights == DEFAULT_WEIGHTS,
+                           recompute=summary)

@@ -57,6 +57,12 @@ def _weights(value: Any) -> tuple[float, ...] | None:
     return weights
 
 
+def _reschedule(value: Any) -> str:
+    if value not in ("changed", "all", "none"):
+        raise SettingError(f"reschedule_on_optimize must be 'changed', 'all' or 'none', got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class SettingDef:
     key: str
@@ -71,6 +77,8 @@ SETTINGS: dict[str, SettingDef] = {d.key: d for d in (
     SettingDef("day_start_hour", 4, _non_negative_int("day_start_hour", 23), "local hour at which a study day starts"),
     SettingDef("leech_threshold", 8, _positive_int("leech_threshold"), "lapses that make a card a leech"),
     SettingDef("weights", None, _weights, "fitted scheduler weights (None = defaults)"),
+    SettingDef("reschedule_on_optimize", "changed", _reschedule,
+               "after optimize: move due dates of 'changed' intervals (beyond the fuzz), 'all', or 'none'"),
 )}
 
 SETTING_PREFIX = "study."  # keys in the table are namespaced; other areas may keep their own
@@ -83,6 +91,7 @@ class StudySettings:
     day_start_hour: int = 4
     leech_threshold: int = 8
     weights: tuple[float, ...] | None = None
+    reschedule_on_optimize: str = "changed"
 
     def scheduler_config(self, tz: tzinfo | None = None) -> SchedulerConfig:
         return SchedulerConfig(weights=self.weights or DEFAULT_WEIGHTS, desired_retention=self.desired_retention,

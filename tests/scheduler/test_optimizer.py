@@ -98,3 +98,47 @@ def test_empty_history_is_not_enough_reviews_not_a_crash():
     with pytest.raises(optimizer.NotEnoughReviews) as caught:
         optimizer.fit_weights([])
     assert (caught.value.have, caught.value.need) == (0, 400)
+
+
+def test_final_memory_matches_replaying_the_core(simulated):
+    """The vectorised replay used to recompute states after optimizing ends where the core ends."""
+    histories = simulated[:400]
+    arrays = optimizer.prepare(histories, CONFIG)
+    stability, difficulty = optimizer.final_memory(arrays, TRUE)
+    config = SchedulerConfig(weights=TRUE, tz=timezone.utc)
+    for column, index in enumerate(arrays.card_order):
+        state = MemoryState()
+        for when, rating in sorted(histories[index]):
+            state, _ = review(state, rating, when, config)
+        assert stability[column] == pytest.approx(state.stability, rel=1e-9)
+        assert difficulty[column] == pytest.approx(state.difficulty, rel=1e-9)
+
+
+def test_pack_matches_prepare_and_orders_columns_longest_first():
+    t0 = datetime(2024, 5, 1, 9, tzinfo=timezone.utc)
+    histories = [[(t0, 3)], [(t0 + timedelta(days=2), 4), (t0, 1), (t0 + timedelta(days=1), 2)], [],
+                 [(t0, 5), (t0 + timedelta(days=9), 1)]]
+    arrays = optimizer.prepare(histories, CONFIG)
+    assert arrays.card_order.tolist() == [1, 3, 0]
+    assert arrays.grade[:, 0].tolist() == [1, 2, 4]  # sorted by time inside the card
+    assert arrays.t_days[:, 1].tolist() == [0, 9, 0]
+    assert arrays.active == (3, 2, 1)
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"])
+def test_vectorised_study_days_agree_with_the_core_across_dst(zone):
+    from zoneinfo import ZoneInfo
+
+    from flashtrain.scheduler.core import study_day
+
+    config = SchedulerConfig(tz=ZoneInfo(zone), day_start_hour=4)
+    rng = np.random.default_rng(3)
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp()
+    stamps = np.sort(start + rng.uniform(0, 730 * 86400, 5000))
+    # and every minute around the 2024 DST changes, where offsets jump
+    for change in ("2024-03-10T06:00:00+00:00", "2024-11-03T05:00:00+00:00", "2024-04-06T14:00:00+00:00"):
+        base = datetime.fromisoformat(change).timestamp()
+        stamps = np.concatenate([stamps, base + np.arange(-180, 180) * 60.0])
+    days = optimizer.study_day_numbers(stamps, config)
+    expected = [study_day(datetime.fromtimestamp(s, tz=timezone.utc), config).toordinal() for s in stamps]
+    assert days.tolist() == expected
