@@ -20,6 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fewest scored reviews to attempt a fit (default: the optimizer's minimum)")
     p.set_defaults(handler=cmd_optimize)
 
+    p = sub.add_parser("simulate", help="what each desired retention costs and buys, simulated on your own cards")
+    p.add_argument("--retention", default="0.70..0.97", metavar="R|LOW..HIGH|R,R,...",
+                   help="retentions to simulate: one value, a range (steps of 0.03) or a list (default: 0.70..0.97)")
+    p.add_argument("--days", type=int, default=365, help="days to simulate (default: 365)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same figures")
+    common.add_json_option(p)
+    p.set_defaults(handler=cmd_simulate)
+
     history = sub.add_parser("history", help="import or export review history as CSV")
     history_sub = history.add_subparsers(dest="history_command", metavar="ACTION", required=True,
                                          parser_class=type(history))
@@ -121,6 +129,68 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     rows.append(("time", f"{seconds:.1f} s"))
     for label, value in rows:
         print(f"{label:<21}{value}")
+    return common.EXIT_OK
+
+
+# -- simulate -----------------------------------------------------------------------------------
+def parse_retentions(text: str) -> tuple[float, ...]:
+    """'0.9', '0.70..0.97' (steps of 0.03, both ends included) or '0.8,0.85,0.9'."""
+    try:
+        if ".." in text:
+            low, high = (float(part) for part in text.split("..", 1))
+            count = int(round((high - low) / 0.03))
+            values = [round(low + 0.03 * i, 2) for i in range(count + 1) if low + 0.03 * i <= high + 1e-9]
+            if not values or values[-1] != round(high, 2):
+                values.append(round(high, 2))
+        else:
+            values = [float(part) for part in text.split(",")]
+    except ValueError:
+        raise common.UserError(f"--retention: {text!r} is not a number, a range LOW..HIGH or a list") from None
+    bad = [v for v in values if not 0.5 <= v <= 0.99]
+    if bad or not values:
+        raise common.UserError(f"--retention: values must be between 0.50 and 0.99, got {text!r}")
+    return tuple(sorted(set(values)))
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from flashtrain.study.workload import forecast
+
+    retentions = parse_retentions(args.retention)
+    if not 1 <= args.days <= 3650:
+        raise common.UserError("--days must be between 1 and 3650")
+    store = common.open_store(args)
+    try:
+        started = time.perf_counter()
+        result = forecast(store, retentions, args.days, args.seed)
+        seconds = time.perf_counter() - started
+    finally:
+        store.close()
+    inputs, sweep = result.inputs, result.sweep
+    rows = [{"retention": r.retention, "reviews_per_day": round(r.reviews_per_day, 1),
+             "minutes_per_day": round(r.minutes_per_day, 1), "remembered": round(r.remembered, 1),
+             "minutes_per_remembered": round(r.minutes_per_remembered, 3)} for r in sweep.results]
+    if args.json:
+        common.print_json({"days": args.days, "seed": args.seed, "studied": inputs.studied,
+                           "new": inputs.new_cards, "new_per_day": inputs.new_per_day,
+                           "seconds_per_answer": inputs.seconds, "from_log": list(result.from_log),
+                           "results": rows, "best_retention": sweep.best.retention,
+                           "seconds": round(seconds, 2)})
+        return common.EXIT_OK
+    habits = ", ".join(result.from_log) if result.from_log else "none yet"
+    print(f"Simulated {args.days} days of your {inputs.studied + inputs.new_cards} cards ({inputs.studied} studied, "
+          f"{inputs.new_cards} new at {inputs.new_per_day} a day) with your scheduler weights.")
+    print(f"From your review log: {habits}; defaults for the rest. Seed {args.seed}.")
+    print(f"{'retention':>9}  {'reviews/day':>11}  {'minutes/day':>11}  {'remembered':>10}  {'min per card':>12}")
+    for row in rows:
+        mark = "  <- least time per card remembered" if row["retention"] == sweep.best.retention else ""
+        print(f"{row['retention']:>9.2f}  {row['reviews_per_day']:>11.1f}  {row['minutes_per_day']:>11.1f}  "
+              f"{row['remembered']:>10.0f}  {row['minutes_per_remembered']:>12.3f}{mark}")
+    best = sweep.best
+    if best.retention not in retentions:
+        print(f"{best.retention:>9.2f}  {best.reviews_per_day:>11.1f}  {best.minutes_per_day:>11.1f}  "
+              f"{best.remembered:>10.0f}  {best.minutes_per_remembered:>12.3f}  <- least time per card remembered")
+    print(f"Least study time per card remembered at {best.retention:.2f} desired retention "
+          f"(set it with `flashtrain settings desired_retention {best.retention:.2f}`). {seconds:.1f} s.")
     return common.EXIT_OK
 
 

@@ -63,11 +63,12 @@ class RecomputeSummary:
 _EPOCH_SQL = {"sqlite": "(julianday({0}) - 2440587.5) * 86400.0", "postgresql": "EXTRACT(EPOCH FROM {0})"}
 
 
-def _epoch(store, column: str) -> str:
+def epoch_sql(store, column: str) -> str:
+    """SQL for the POSIX seconds of a stored UTC time column, on this store's dialect."""
     return _EPOCH_SQL.get(store.engine.dialect.name, _EPOCH_SQL["postgresql"]).format(column)
 
 
-def _plain_rows(store, sql: str) -> list[tuple]:
+def plain_rows(store, sql: str) -> list[tuple]:
     """Rows as the driver returns them (plain tuples: numpy reads those a hundred times faster than
     SQLAlchemy Row objects)."""
     with store.engine.connect() as connection:
@@ -81,7 +82,7 @@ def _plain_rows(store, sql: str) -> list[tuple]:
 
 def load_review_columns(store) -> ReviewColumns:
     """Every study and imported rating, in storage order (pack sorts), as flat arrays."""
-    rows = _plain_rows(store, f"SELECT card_id, {_epoch(store, 'reviewed_at')}, rating FROM review_log "
+    rows = plain_rows(store, f"SELECT card_id, {epoch_sql(store, 'reviewed_at')}, rating FROM review_log "
                               "WHERE origin != 'cram'")
     if not rows:
         return ReviewColumns(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))
@@ -110,8 +111,8 @@ def recompute_states(store, config: SchedulerConfig, reschedule: str = "changed"
     report = progress or (lambda stage, done, total: None)
     report("reading", 0, 1)
     columns = load_review_columns(store) if columns is None else columns
-    states = _plain_rows(store, f"SELECT card_id, CASE WHEN phase = 'review' THEN 1 ELSE 0 END, stability, "
-                                f"difficulty, {_epoch(store, 'due')}, {_epoch(store, 'last_review')}, "
+    states = plain_rows(store, f"SELECT card_id, CASE WHEN phase = 'review' THEN 1 ELSE 0 END, stability, "
+                                f"difficulty, {epoch_sql(store, 'due')}, {epoch_sql(store, 'last_review')}, "
                                 "COALESCE(last_rating, 0) FROM card_states WHERE last_review IS NOT NULL")
     report("reading", 1, 1)
     if not len(columns) or not states:
@@ -194,4 +195,5 @@ def _write_states(store, ids, stability, difficulty, move, due_day, boundaries: 
             progress(done)
 
 
-__all__ = ["RESCHEDULE_CHOICES", "RecomputeSummary", "ReviewColumns", "load_review_columns", "recompute_states"]
+__all__ = ["RESCHEDULE_CHOICES", "RecomputeSummary", "ReviewColumns", "epoch_sql", "load_review_columns",
+           "plain_rows", "recompute_states"]
