@@ -118,7 +118,24 @@ def time_series_folds(n: int, n_splits: int = N_SPLITS) -> list[tuple[int, int]]
     return [(first + i * test_size, first + (i + 1) * test_size) for i in range(n_splits)]
 
 
-def run_benchmark(histories, config, progress=None) -> list[dict]:
+def grade_calibration(arrays, predictions, mask) -> list[dict]:
+    """Per grade of the previous review: how many scored reviews followed it, the mean predicted
+    recall and the recall observed (a well-calibrated model has the two close for every grade)."""
+    import numpy as np
+
+    previous = np.zeros_like(arrays.grade)
+    previous[1:] = arrays.grade[:-1]
+    rows = []
+    for grade in range(1, 6):
+        cells = mask & (previous == grade)
+        n = int(cells.sum())
+        rows.append({"grade": grade, "n": n,
+                     "predicted": float(predictions[cells].mean()) if n else None,
+                     "observed": float(arrays.label[cells].mean()) if n else None})
+    return rows
+
+
+def run_benchmark(histories, config, progress=None, calibration: list | None = None) -> list[dict]:
     import numpy as np
 
     from flashtrain.scheduler import baselines, optimizer
@@ -162,6 +179,8 @@ def run_benchmark(histories, config, progress=None) -> list[dict]:
     fitted, seconds = per_fold(lambda train: optimizer.fit_arrays(arrays, train, DEFAULT_WEIGHTS),
                                lambda w: optimizer.predict(arrays, w))
     add("flashtrain-fitted", fitted, seconds)
+    if calibration is not None:
+        calibration.extend(grade_calibration(arrays, fitted, test_all))
     try:
         fsrs_predictions = baselines.fsrs6_default(arrays)
     except ModuleNotFoundError as error:
@@ -238,9 +257,10 @@ def run(args: argparse.Namespace) -> int:
 
     path = Path(args.revlog)
     histories = read_revlog(path, args.scale)
-    results = run_benchmark(histories, config)
+    calibration: list[dict] = []
+    results = run_benchmark(histories, config, calibration=calibration)
     if args.json:
-        common.print_json({"models": results})
+        common.print_json({"models": results, "calibration_by_previous_grade": calibration})
         return 0
     n_reviews = sum(len(h) for h in histories)
     print(f"{path.name}: {n_reviews} reviews, {len(histories)} cards, scale {args.scale}, "
@@ -249,4 +269,11 @@ def run(args: argparse.Namespace) -> int:
     for row in results:
         print(f"{row['name']:<20}{row['logloss']:>10.4f}{row['rmse_bins']:>12.4f}{row['auc']:>8.4f}"
               f"{row['n']:>8}{row['fit_seconds']:>9.2f}")
+    print("\nflashtrain-fitted calibration by the grade of the previous review (test blocks):")
+    print(f"{'grade':<8}{'n':>8}{'predicted':>11}{'observed':>10}")
+    for row in calibration:
+        if row["n"]:
+            print(f"{row['grade']:<8}{row['n']:>8}{row['predicted']:>11.3f}{row['observed']:>10.3f}")
+        else:
+            print(f"{row['grade']:<8}{0:>8}{'-':>11}{'-':>10}")
     return 0

@@ -17,9 +17,15 @@ SUCCESS_GRADES = (2, 3, 4, 5)
 SUCCESS_WEIGHTS = (0.1, 0.2, 0.5, 0.2)
 
 
+FIRST_GRADE_WEIGHTS = (0.3, 0.1, 0.1, 0.4, 0.1)
+
+
 def simulate_histories(weights, n_reviews: int, seed: int = 0, reviews_per_card: int = 20,
-                       start: datetime = START) -> list[list[tuple[datetime, int]]]:
-    """About `n_reviews` reviews spread over cards of ~`reviews_per_card` reviews each."""
+                       start: datetime = START, first_weights=FIRST_GRADE_WEIGHTS,
+                       success_weights=SUCCESS_WEIGHTS) -> list[list[tuple[datetime, int]]]:
+    """About `n_reviews` reviews spread over cards of ~`reviews_per_card` reviews each; grades of a
+    first review and of a recalled card are drawn with `first_weights` (1..5) and `success_weights`
+    (2..5)."""
     rng = random.Random(seed)
     histories, total = [], 0
     while total < n_reviews:
@@ -30,10 +36,10 @@ def simulate_histories(weights, n_reviews: int, seed: int = 0, reviews_per_card:
         state, history = MemoryState(), []
         for _ in range(length):
             if state.stability is None:
-                rating = rng.choices((1,) + SUCCESS_GRADES, (0.3, 0.1, 0.1, 0.4, 0.1))[0]
+                rating = rng.choices((1,) + SUCCESS_GRADES, first_weights)[0]
             else:
                 recalled = rng.random() < retrievability(state, when, config)
-                rating = rng.choices(SUCCESS_GRADES, SUCCESS_WEIGHTS)[0] if recalled else 1
+                rating = rng.choices(SUCCESS_GRADES, success_weights)[0] if recalled else 1
             history.append((when, rating))
             state, _ = review(state, rating, when, config)
             # come back when due, late by up to half the interval (real learners are irregular)

@@ -128,6 +128,12 @@ def test_json_output_and_model_ranking(small_log, capsys):
     for row in data["models"]:
         assert set(row) == {"name", "logloss", "rmse_bins", "auc", "n", "fit_seconds"}
         assert row["n"] == data["models"][0]["n"] > 100
+    calibration = data["calibration_by_previous_grade"]
+    assert [row["grade"] for row in calibration] == [1, 2, 3, 4, 5]
+    assert sum(row["n"] for row in calibration) == data["models"][0]["n"]
+    for row in calibration:
+        if row["n"] >= 100:  # simulated from the model itself: predictions match what happened
+            assert abs(row["predicted"] - row["observed"]) < 0.08
     loss = {row["name"]: row["logloss"] for row in data["models"]}
     # the log was simulated from the default weights, so the default model must beat the baselines
     assert loss["flashtrain-default"] < min(loss["avg"], loss["sm2"], loss["leitner"], loss["hlr"])
