@@ -168,16 +168,23 @@ def run_benchmark(histories, config, progress=None, calibration: list | None = N
         out = np.full(arrays.grade.shape, np.nan)
         seconds = 0.0
         for start, end in folds:
-            began = time.perf_counter()
+            began = time.process_time()  # CPU seconds: the figure the issue sets a goal for
             params = fit(mask_of(0, start))
-            seconds += time.perf_counter() - began
+            seconds += time.process_time() - began
             test = mask_of(start, end)
             out[test] = predict(params)[test]
         return out, seconds
 
     add("flashtrain-default", optimizer.predict(arrays, DEFAULT_WEIGHTS), 0.0)
-    fitted, seconds = per_fold(lambda train: optimizer.fit_arrays(arrays, train, DEFAULT_WEIGHTS),
-                               lambda w: optimizer.predict(arrays, w))
+    # each fold starts from the previous fold's weights, as the app starts from the learner's current
+    # ones (they were fitted on reviews before this fold's test block, so nothing leaks)
+    latest = [DEFAULT_WEIGHTS]
+
+    def fit_from_latest(train):
+        latest[0] = optimizer.fit_arrays(arrays, train, latest[0])
+        return latest[0]
+
+    fitted, seconds = per_fold(fit_from_latest, lambda w: optimizer.predict(arrays, w))
     add("flashtrain-fitted", fitted, seconds)
     if calibration is not None:
         calibration.extend(grade_calibration(arrays, fitted, test_all))
@@ -265,10 +272,14 @@ def run(args: argparse.Namespace) -> int:
     n_reviews = sum(len(h) for h in histories)
     print(f"{path.name}: {n_reviews} reviews, {len(histories)} cards, scale {args.scale}, "
           f"{N_SPLITS}-fold time-series split")
-    print(f"{'model':<20}{'log loss':>10}{'RMSE(bins)':>12}{'AUC':>8}{'n':>8}{'fit s':>9}")
+    print(f"{'model':<20}{'log loss':>10}{'RMSE(bins)':>12}{'AUC':>8}{'n':>8}{'fit CPU s':>10}")
     for row in results:
         print(f"{row['name']:<20}{row['logloss']:>10.4f}{row['rmse_bins']:>12.4f}{row['auc']:>8.4f}"
-              f"{row['n']:>8}{row['fit_seconds']:>9.2f}")
+              f"{row['n']:>8}{row['fit_seconds']:>10.2f}")
+    loss = {row["name"]: row["logloss"] for row in results}
+    if "fsrs6-fitted" in loss:
+        gain = 100.0 * (1.0 - loss["flashtrain-fitted"] / loss["fsrs6-fitted"])
+        print(f"flashtrain-fitted log loss is {gain:.2f} % below fsrs6-fitted (goal: at least 1 %)")
     print("\nflashtrain-fitted calibration by the grade of the previous review (test blocks):")
     print(f"{'grade':<8}{'n':>8}{'predicted':>11}{'observed':>10}")
     for row in calibration:
