@@ -125,6 +125,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         rows.append(("card states", f"{recompute.cards} cards replayed with the new weights, "
                                     f"{recompute.memory_updated} updated, {recompute.rescheduled} due dates moved "
                                     f"(reschedule_on_optimize = {recompute.reschedule})"))
+    else:
+        rows.append(("card states", "unchanged (the weights did not change)"))
     seconds = result.seconds + (recompute.seconds if recompute else 0.0)
     rows.append(("time", f"{seconds:.1f} s"))
     for label, value in rows:
