@@ -144,12 +144,19 @@ def optimize_job(store) -> Callable[[Report], str]:
         def progress(iteration: int, total: int, loss: float) -> None:
             report(iteration, total, f"iteration {iteration}: log loss {loss:.4f}" if iteration % 10 == 0 else "")
 
+        def recompute_progress(stage: str, done: int, total: int) -> None:
+            report(done, total, f"updating card states: {stage}")
+
         try:
-            outcome = optimize(store, progress=progress)
+            outcome = optimize(store, progress=progress, recompute_progress=recompute_progress)
         except NotEnoughReviews as error:
             return str(error)
         r = outcome.result
         verdict = "saved: the scheduler now uses them" if outcome.saved else "not better than the current ones; kept those"
-        return (f"Fitted on {r.n_train} reviews, tested on the latest {r.n_test}.\n"
-                f"Held-out log loss {r.before['logloss']:.4f} → {r.after['logloss']:.4f}; weights {verdict}.")
+        lines = [f"Fitted on {r.n_train} reviews, tested on the latest {r.n_test}.",
+                 f"Held-out log loss {r.before['logloss']:.4f} → {r.after['logloss']:.4f}; weights {verdict}."]
+        if outcome.recompute is not None:
+            c = outcome.recompute
+            lines.append(f"{c.cards} cards replayed with the new weights; {c.rescheduled} due dates moved.")
+        return "\n".join(lines)
     return job
