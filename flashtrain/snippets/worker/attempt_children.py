@@ -115,6 +115,7 @@ class CodeRun:
             result = dict(base, error=header["error"]["message"])
         else:
             result = dict(base, output=decode(header["output"], frame["blobs"]), mutated=header["mutated"],
+                          aliased=header.get("aliased") or [],
                           warnings=header.get("warnings") or [])
             if "stat" in header:
                 result["stat"] = header["stat"]

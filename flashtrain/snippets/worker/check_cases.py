@@ -18,10 +18,13 @@ class Case:
     """Compare with the reference. no_warnings=True (or a string: the advice to show) also fails
     the check when the call emits a warning, e.g. np.exp overflowing in a naive sigmoid.
     items=(0,) compares only those positions of the returned tuple (its length is still checked):
-    the other positions are the learner's to fill, e.g. a forward pass's cache."""
+    the other positions are the learner's to fill, e.g. a forward pass's cache.
+    new_arrays=True also fails the check when a returned array is (a view of) an argument: the
+    caller's array handed back instead of a new one."""
 
-    def __init__(self, name, args, *, rtol=None, atol=None, no_warnings=False, items=None):
+    def __init__(self, name, args, *, rtol=None, atol=None, no_warnings=False, items=None, new_arrays=False):
         self.name, self.args, self.rtol, self.atol = str(name), args, rtol, atol
+        self.new_arrays = bool(new_arrays)
         self.no_warnings = no_warnings if isinstance(no_warnings, str) else bool(no_warnings)
         self.items = None if items is None else [int(i) for i in items]
 
@@ -92,6 +95,8 @@ def case_entries(items: list, namespace: dict):
             entry.update(kind="case", rtol=item.rtol, atol=item.atol, no_warnings=item.no_warnings)
             if item.items is not None:
                 entry["items"] = item.items
+            if item.new_arrays:
+                entry["new_arrays"] = True
         elif isinstance(item, Determinism):
             seeds = rng_seeds(item.args)
             if not seeds:

@@ -134,7 +134,7 @@ def call_case(fn, case: dict, blobs: list) -> dict:
     """Call `fn` for one check; each output is encoded right after its call (a later call must not
     be able to change an earlier output); in-place changes to arguments are recorded, and so are
     the warnings the calls emit (every one, not only the first per place: filter "always")."""
-    encoded, mutated, ms, found = [], set(), 0.0, []
+    encoded, mutated, aliased, ms, found = [], set(), set(), 0.0, []
     for args_in in case_calls(case):
         args = materialize(args_in)
         before = array_digests(args)
@@ -153,10 +153,12 @@ def call_case(fn, case: dict, blobs: list) -> dict:
                 found.append(entry)
         after = array_digests(args)
         mutated.update(k for k in before if after.get(k) != before[k])
+        if case.get("new_arrays"):
+            aliased.update(shared_with_arguments(out, args))
         encoded.append(encode(out, blobs))
     output = encoded[0] if len(encoded) == 1 else {"$list": encoded}
     _show_warnings(found)
-    return {"output": output, "mutated": sorted(mutated), "ms": ms, "warnings": found}
+    return {"output": output, "mutated": sorted(mutated), "aliased": sorted(aliased), "ms": ms, "warnings": found}
 
 
 _CHECK_FUNCTIONS: dict = {}  # this child's run of the checks block, where FunctionRefs resolve
@@ -184,17 +186,29 @@ def materialize(value):
     return value
 
 
-def array_digests(value, prefix="", out=None) -> dict[str, int]:
-    out = {} if out is None else out
+def named_arrays(value, prefix=""):
+    """(name, array) for every array in a value of arrays, tuples, lists and dicts, named the way
+    the learner reads them: `grads[0]`, `parameters.W1`."""
     if isinstance(value, np.ndarray):
-        out[prefix] = zlib.crc32(np.ascontiguousarray(value).view(np.uint8).tobytes()) ^ hash(value.shape)
+        yield prefix, value
     elif isinstance(value, (tuple, list)):
         for i, v in enumerate(value):
-            array_digests(v, f"{prefix}[{i}]", out)
+            yield from named_arrays(v, f"{prefix}[{i}]")
     elif isinstance(value, dict):
         for k, v in value.items():
-            array_digests(v, f"{prefix}.{k}" if prefix else str(k), out)
-    return out
+            yield from named_arrays(v, f"{prefix}.{k}" if prefix else str(k))
+
+
+def array_digests(value) -> dict[str, int]:
+    return {name: zlib.crc32(np.ascontiguousarray(a).view(np.uint8).tobytes()) ^ hash(a.shape)
+            for name, a in named_arrays(value)}
+
+
+def shared_with_arguments(out, args: dict) -> list[str]:
+    """The array arguments that a returned array is, or is a view of (every argument is a private
+    copy, so sharing memory with one means the function handed the caller's array back)."""
+    returned = [a for _, a in named_arrays(out)]
+    return [name for name, a in named_arrays(args) if any(np.may_share_memory(a, r) for r in returned)]
 
 
 def _notify_imports() -> None:

@@ -40,6 +40,9 @@ def judge_checks(snippet, cases, results, expected, stats) -> list[dict]:
             _judge_stat(case, stats.get(i) if stats is not None else r.get("stat"), check)
         if "output" in r and r.get("mutated"):
             _add_failure(check, f"modified its argument(s) in place: {', '.join(r['mutated'])}")
+        if "output" in r and r.get("aliased"):
+            _add_failure(check, f"returned the caller's array(s) {', '.join(r['aliased'])} (or a view of them) "
+                                f"instead of new ones: copy them (`.copy()`)")
         checks.append(check)
     return checks
 
@@ -115,6 +118,8 @@ def likeness(snippet, cases, learner, checks, results, m_checks) -> str | None:
                 return None
             continue
         if sorted(mine["mutated"]) != sorted(theirs["mutated"]):
+            return None
+        if sorted(mine.get("aliased", [])) != sorted(theirs.get("aliased", [])):
             return None
         if case.get("no_warnings") and bool(mine.get("warnings")) != bool(theirs.get("warnings")):
             return None

@@ -59,3 +59,13 @@ WRONG = [
      "    ang = pos * freqs\n"
      "    return np.hstack([np.sin(ang), np.cos(ang)])[:, :d_model]\n"),
 ]
+WRONG.append(
+    ("batch-axis",
+     "import numpy as np\n"
+     "def positional_encoding(max_len, d_model):\n"
+     "    i = np.arange(d_model)\n"
+     "    rates = 1 / np.power(10000, (2 * (i // 2)) / np.float64(d_model))\n"
+     "    a = np.arange(max_len)[:, np.newaxis] * rates[np.newaxis, :]\n"
+     "    a[:, 0::2] = np.sin(a[:, 0::2])\n"
+     "    a[:, 1::2] = np.cos(a[:, 1::2])\n"
+     "    return a[np.newaxis, ...]\n"))
