@@ -55,7 +55,7 @@ ISSUE_13_EXERCISES = (
     "relu_backward", "sigmoid_backward", "linear_backward", "softmax_cross_entropy", "dropout_backward",
     "l_layer_forward", "adamw_update", "cosine_lr", "layernorm_forward", "zero_pad", "conv_forward",
     "pool_forward", "rnn_cell_forward", "lstm_cell_forward", "scaled_dot_product_attention",
-    "positional_encoding", "cosine_similarity", "clip_by_global_norm",
+    "positional_encoding", "cosine_similarity", "clip_by_global_norm", "gradient_check",
 )
 
 
