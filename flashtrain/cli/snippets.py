@@ -30,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--solution", type=Path, metavar="FILE", help="a Python file defining the function")
     p.add_argument("--trust", action="store_true", help="trust the deck this snippet comes from (recorded)")
     p.add_argument("--seed", type=int, help="seed for the random checks (default: fresh each run)")
+    p.add_argument("--doctor", action="store_true",
+                   help="print what this machine offers the code sandbox and which layers hold")
     common.add_json_option(p)
     p.set_defaults(handler=cmd_check)
 
@@ -110,6 +112,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    if args.doctor:
+        from flashtrain.cli.check_doctor import doctor
+
+        return doctor(args)
     if args.id is None:
         if args.solution is not None:
             raise UserError("--solution needs a snippet ID", EXIT_USAGE)

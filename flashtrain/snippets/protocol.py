@@ -66,10 +66,10 @@ class Layers:
     landlock: bool = False
     seccomp: bool = False
     netns: bool = False
-    nobody: bool = False  # the worker dropped from root to an unprivileged uid before forking
+    unprivileged: bool = False  # the worker (and so the child) ran as a uid other than root
 
     def held(self) -> list[str]:
-        names = [name for name in ("userns", "pidns", "mountns", "tmpfs", "landlock", "seccomp", "netns", "nobody")
+        names = [name for name in ("userns", "pidns", "mountns", "tmpfs", "landlock", "seccomp", "netns", "unprivileged")
                  if getattr(self, name)]
         return ([f"root={self.root}"] if self.root != "none" else []) + names
 
@@ -218,6 +218,7 @@ class ProbeReply:
     layers: Layers
     blocked: dict[str, bool] = field(default_factory=dict)  # attempt -> refused (True is good)
     problems: tuple[str, ...] = ()  # why a layer the machine offers did not hold
+    machine: dict[str, str] = field(default_factory=dict)  # kernel, user, Landlock ABI, userns sysctls
 
 
 @dataclass(frozen=True)

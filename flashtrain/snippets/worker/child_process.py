@@ -19,7 +19,7 @@ import struct
 import tempfile
 import time
 
-from flashtrain.snippets.worker.sandbox import enter_child
+from flashtrain.snippets.worker.sandbox import CONFINEMENT, enter_child
 from flashtrain.snippets.worker.wire import OUTPUT_SEPARATOR, frame_length, unpack
 
 OUTPUT_KEEP = 2000  # characters of captured stdout/stderr kept per check
@@ -34,7 +34,8 @@ class Child:
 
     def __init__(self, body, limits: dict, tmp_root: str, go_pipe: bool = False, keep: int = OUTPUT_KEEP) -> None:
         self.keep = keep  # characters of output kept per frame
-        self.cwd = tempfile.mkdtemp(prefix="c", dir=tmp_root)
+        # With a private root each child mounts its own tmpfs (sandbox.py); else a fresh host folder.
+        self.cwd = None if CONFINEMENT.private_root else tempfile.mkdtemp(prefix="c", dir=tmp_root)
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
         go_r, go_w = os.pipe() if go_pipe else (None, None)
@@ -212,7 +213,8 @@ class Child:
         else:
             _, status = os.waitpid(self.pid, 0)
             self._drain_output()
-            shutil.rmtree(self.cwd, ignore_errors=True)
+            if self.cwd:
+                shutil.rmtree(self.cwd, ignore_errors=True)
         for fd in list(self.open_fds):
             os.close(fd)
         self.open_fds.clear()
@@ -268,11 +270,21 @@ def reap_finished() -> None:
             os.waitpid(pid, 0)
         except ChildProcessError:
             pass
-        shutil.rmtree(cwd, ignore_errors=True)
+        if cwd:
+            shutil.rmtree(cwd, ignore_errors=True)
+
+
+class AppGone(SystemExit):
+    """The app closed its end of the protocol while children ran: stop everything now."""
+
+
+APP_PIPE: list[int] = []  # the app's request pipe, watched while children run (set by main)
 
 
 def pump(children: list[Child], wait_all: bool = True) -> None:
-    """Serve the children's pipes until each (or, with wait_all=False, any) is done or ended."""
+    """Serve the children's pipes until each (or, with wait_all=False, any) is done or ended. A
+    hang-up on the app's pipe (it exited or was killed) ends the worker at once (AppGone), so
+    stopping the app stops a check that is still running."""
     def settled(c: Child) -> bool:
         return c.ended or c.done_when(c)
 
@@ -285,8 +297,15 @@ def pump(children: list[Child], wait_all: bool = True) -> None:
         deadlines = [c.deadline for c in live if c.deadline is not None]
         timeout = max(0.0, min(deadlines) - now) if deadlines else None
         if fd_owner:
-            readable, _, _ = select.select(list(fd_owner), [], [], timeout)
-            for fd in readable:
+            poller = select.poll()
+            for fd in fd_owner:
+                poller.register(fd, select.POLLIN)
+            for fd in APP_PIPE:
+                poller.register(fd, 0)  # only hang-up: a next request may already be waiting there
+            events = poller.poll(None if timeout is None else math.ceil(timeout * 1000))
+            if any(fd in APP_PIPE for fd, _ in events):
+                raise AppGone(0)
+            for fd, _ in events:
                 owner = fd_owner[fd]
                 if not owner.ended and fd in owner.open_fds:
                     owner.on_readable(fd)

@@ -68,14 +68,18 @@ from flashtrain.snippets.protocol import (DemoRequest, ErrorReply, GradeReply, G
                                           read_message, write_message)
 from flashtrain.snippets.worker.check_cases import decode_cases  # noqa: E402
 from flashtrain.snippets.worker.check_folders import fast_tmp_parent, make_tmp_root, remove_stale_tmp  # noqa: E402
-from flashtrain.snippets.worker.child_process import Child, pump, reap_finished  # noqa: E402
+from flashtrain.snippets.worker.child_process import APP_PIPE, Child, pump, reap_finished  # noqa: E402
 from flashtrain.snippets.worker.children import child_prepare, child_run, collecting_frames, send  # noqa: E402
 from flashtrain.snippets.worker.compare import compare  # noqa: E402
 from flashtrain.snippets.worker.demos import run_demo  # noqa: E402
 from flashtrain.snippets.worker.grader import Grader  # noqa: E402
-from flashtrain.snippets.worker.sandbox import layers_from, reseed_global_rngs  # noqa: E402
+from flashtrain.snippets.worker import isolation  # noqa: E402
+from flashtrain.snippets.worker.sandbox import layers_from, reseed_global_rngs, set_confinement  # noqa: E402
 from flashtrain.snippets.worker.wire import Rng, decode, encode, frame_length, pack, unpack  # noqa: E402
 from flashtrain.snippets.worker.children import materialize  # noqa: E402
+
+
+MACHINE: dict[str, str] = {}  # isolation.machine_report(), taken at start-up
 
 
 def probe(tmp_root: str) -> ProbeReply:
@@ -95,12 +99,14 @@ def probe(tmp_root: str) -> ProbeReply:
     child.done_when = lambda c: bool(c.frames)
     pump([child])
     if not child.frames:
-        return ProbeReply(layers=layers_from({}), problems=(f"the probe child failed: {child.problem}",))
+        detail = child.tail_output[0].strip().splitlines()[-1:] if child.tail_output[0].strip() else []
+        return ProbeReply(layers=layers_from({}), machine=MACHINE,
+                          problems=(f"the probe child failed: {child.problem}", *detail))
     child.end(complete=True)
     header = child.frames[0]["header"]
     features = header["sandbox"]
     return ProbeReply(layers=layers_from(features), blocked=header["blocked"],
-                      problems=tuple(features.get("problems", ())))
+                      problems=tuple(features.get("problems", ())), machine=MACHINE)
 
 
 def _try_fork():
@@ -181,6 +187,19 @@ def serve(request, grader: Grader, tmp_root: str):
     return ErrorReply(f"unknown request {type(request).__name__}")
 
 
+def worker_options(argv: list[str]) -> dict:
+    """--as-user UID: started as root, run as UID (what an ordinary user's worker is);
+    --no-namespaces: skip the namespaces (to see the fallback layers hold on their own)."""
+    options = {"as_user": None, "namespaces": True}
+    args = iter(argv)
+    for arg in args:
+        if arg == "--as-user":
+            options["as_user"] = int(next(args))
+        elif arg == "--no-namespaces":
+            options["namespaces"] = False
+    return options
+
+
 def main() -> int:
     proto_in = os.dup(0)
     proto_out = os.dup(1)
@@ -190,10 +209,25 @@ def main() -> int:
     tmp_parent = fast_tmp_parent()
     remove_stale_tmp(tmp_parent)
     tmp_root = make_tmp_root(tmp_parent)
+    warm_up()
+    MACHINE.update(isolation.machine_report())
+    options = worker_options(sys.argv[1:])
+    handles = {}
+    if options["as_user"] is not None and os.geteuid() == 0:
+        handles = isolation.drop_privileges(options["as_user"], tmp_root)
+    if options["namespaces"]:
+        confinement = isolation.enter(tmp_root, keep_fds=(proto_in, proto_out), handles=handles)
+    else:
+        for fd in handles.values():
+            os.close(fd)
+        confinement = isolation.Isolation(problems=["namespaces: turned off (--no-namespaces)"],
+                                          read_only=tuple(isolation.read_only_sources()),
+                                          unprivileged=os.geteuid() != 0)
+    set_confinement(confinement)
     # SIGTERM (e.g. the app's session ending) is a normal shutdown: run the cleanup below.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     grader = Grader(tmp_root)
-    warm_up()
+    APP_PIPE.append(proto_in)
     gc.collect()
     gc.freeze()  # children then never touch (and copy) the worker's objects during collection
     try:
@@ -223,7 +257,7 @@ def main() -> int:
     finally:
         grader.drop_prefetched()
         reap_finished()
-        shutil.rmtree(tmp_root, ignore_errors=True)
+        shutil.rmtree(tmp_root, ignore_errors=True)  # in the namespaces, the supervisor removes it
 
 
 if __name__ == "__main__":

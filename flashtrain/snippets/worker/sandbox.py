@@ -1,12 +1,18 @@
 """The sandbox every forked child enters before it runs any snippet or learner code.
 
-Applied in the child right after the fork (see `enter_child`), in this order: die with the worker
-(PR_SET_PDEATHSIG), own process group (so the worker can kill everything the child left), pipes on
-fixed descriptors and everything else closed, then resource limits (CPU, file size, open files, no
-core dumps, no new processes), a private network namespace, the address-space limit, and last a
-seccomp filter that refuses process creation, exec, networking, signals to others and reading other
-processes' memory. Each protection is best effort: what the kernel granted is reported back
-(`{"netns": ..., "seccomp": ...}`) and shown with the result.
+The worker itself already lives in user + mount + PID + network namespaces with a private,
+read-only root (isolation.py). Applied in the child right after the fork (see `enter_child`), in
+this order: die with the worker (PR_SET_PDEATHSIG), own process group (so the worker can kill
+everything the child left), pipes on fixed descriptors and everything else closed; resource limits
+(CPU, file size, open files, no core dumps, no new processes); its own mount and network namespace
+with a fresh tmpfs of TMP_QUOTA bytes on /tmp as its only writable place (gone when the child ends,
+so nothing survives into the next check), all capabilities dropped; a scrubbed environment (HOME
+and TMPDIR are that folder); Landlock (read only what isolation.py bound, write only its folder, no
+TCP, no signals outside itself); the address-space limit; not dumpable (no process may read its
+memory); and last a seccomp filter that refuses process creation, exec, networking, every way to
+signal or trace another process, mounts and namespaces. Where the kernel refuses namespaces, the
+child gets a fresh folder in the worker's host folder instead, and Landlock is the filesystem wall.
+Each layer is best effort and what held is reported back (protocol.Layers) with every result.
 
 Self-contained (stdlib + numpy) so the worker starts fast.
 """
@@ -24,13 +30,56 @@ import sys
 
 import numpy as np
 
+from flashtrain.snippets.worker import landlock
+
 DEFAULT_MEMORY = 1 << 30
 IN_CHILD = False  # True in a forked child (rlimit changes are only ever made there)
 
-_SECCOMP_DENY = {  # syscalls a check never needs: processes, exec, network, signals, other processes' memory
-    "x86_64": (0xC000003E, [41, 42, 49, 50, 56, 57, 58, 59, 62, 101, 165, 272, 308, 310, 311, 322, 424, 435]),
-    "aarch64": (0xC00000B7, [198, 200, 201, 203, 220, 221, 129, 117, 40, 97, 268, 270, 271, 281, 424, 435]),
+# Syscalls a check never needs. Processes: clone, fork, vfork, clone3, execve, execveat. Network:
+# socket, connect, accept, bind, listen, socketpair, accept4. Signals to any process and tracing:
+# kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open, pidfd_send_signal,
+# pidfd_getfd, ptrace, process_vm_readv/writev, process_madvise, kcmp. Filesystem views and
+# namespaces: mount, umount2, pivot_root, chroot, unshare, setns, open_tree, move_mount, fsopen,
+# fsconfig, fsmount, fspick, mount_setattr. Kernel surfaces a check has no use for: bpf,
+# perf_event_open, userfaultfd, keyctl, add_key, request_key, io_uring_* (which would do socket and
+# file work out of seccomp's sight), personality. (A deny-list, not an allow-list: NumPy and the
+# standard library use a wide, kernel-dependent set of syscalls, and an allow-list that misses one
+# turns a correct answer into a failure; what is denied here is exactly what an attack needs.)
+_SECCOMP_DENY = {
+    "x86_64": (0xC000003E, [56, 57, 58, 435, 59, 322, 41, 42, 43, 49, 50, 53, 288, 62, 200, 234, 129, 297, 434,
+                            424, 438, 101, 310, 311, 440, 312, 165, 166, 155, 161, 272, 308, 428, 429, 430, 431,
+                            432, 433, 442, 321, 298, 323, 250, 248, 249, 425, 426, 427, 135]),
+    "aarch64": (0xC00000B7, [220, 435, 221, 281, 198, 203, 202, 200, 201, 199, 242, 129, 130, 131, 138, 240,
+                             434, 424, 438, 117, 270, 271, 440, 272, 40, 39, 41, 51, 97, 268, 428, 429, 430,
+                             431, 432, 433, 442, 280, 241, 282, 219, 217, 218, 425, 426, 427, 92]),
 }
+TMP_QUOTA = 16 << 20  # bytes a child may write in total (its tmpfs); RLIMIT_FSIZE caps each file
+TMP_INODES = 2048
+CHILD_ENV = {"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+             "MKL_NUM_THREADS": "1"}
+CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+
+
+class _Confinement:
+    """What the worker got at start (isolation.py) and so what each child builds on."""
+    private_root = False
+    unprivileged = False
+    userns = False
+    pidns = False
+    read_only: tuple[str, ...] = ()  # what Landlock lets a child read
+    problems: tuple[str, ...] = ()
+
+
+CONFINEMENT = _Confinement()
+
+
+def set_confinement(isolation) -> None:
+    CONFINEMENT.private_root = isolation.private_root
+    CONFINEMENT.unprivileged = isolation.unprivileged
+    CONFINEMENT.userns = isolation.userns
+    CONFINEMENT.pidns = isolation.pidns
+    CONFINEMENT.read_only = tuple(isolation.read_only)
+    CONFINEMENT.problems = tuple(isolation.problems)
 
 
 class _SockFilter(ctypes.Structure):
@@ -78,6 +127,42 @@ def _unshare_network() -> bool:
     return _LIBC.unshare(clone_newuser | clone_newnet) == 0
 
 
+def _private_tmp(network: bool) -> tuple[bool, bool, str | None]:
+    """Own mount (and network) namespace and a fresh size-limited tmpfs on /tmp, the child's only
+    writable place: (mount namespace, network namespace, problem)."""
+    flags = CLONE_NEWNS | (CLONE_NEWNET if network else 0)
+    if _LIBC.unshare(flags) != 0:
+        return False, False, f"unshare: {os.strerror(ctypes.get_errno())}"
+    data = f"size={TMP_QUOTA},nr_inodes={TMP_INODES},mode=0700".encode()
+    if _LIBC.mount(b"tmpfs", b"/tmp", b"tmpfs", ctypes.c_ulong(2 | 4), data) != 0:  # MS_NOSUID|MS_NODEV
+        return True, network, f"tmpfs: {os.strerror(ctypes.get_errno())}"
+    return True, network, None
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _drop_capabilities() -> bool:
+    """The child is root of the worker's user namespace: give up every capability it has there."""
+    nr = {"x86_64": 126, "aarch64": 91}.get(os.uname().machine)
+    if nr is None or _LIBC is None:
+        return False
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_CapData * 2)()
+    return _LIBC.syscall(nr, ctypes.byref(header), ctypes.byref(data)) == 0
+
+
+def _scrub_environment(home: str) -> None:
+    """Nothing of the app's environment (no FLASHTRAIN_*, no HOME): just what a check needs."""
+    os.environ.clear()
+    os.environ.update(CHILD_ENV, HOME=home, TMPDIR=home)
+
+
 def _set_limit(which, soft, hard) -> None:
     try:
         resource.setrlimit(which, (soft, hard))
@@ -85,7 +170,7 @@ def _set_limit(which, soft, hard) -> None:
         pass  # cannot raise a limit above the current hard one; the lower existing limit stays
 
 
-def apply_sandbox(cwd: str, limits: dict) -> dict:
+def apply_sandbox(cwd: str | None, limits: dict) -> dict:
     # The hard limit bounds the whole child (all its checks); the soft one covers the first step and
     # is raised per check (see allow_cpu). soft < hard: SIGXCPU first, SIGKILL after.
     hard = max(1, math.ceil(limits.get("cpu", limits["timeout"]))) + 1
@@ -97,12 +182,40 @@ def apply_sandbox(cwd: str, limits: dict) -> dict:
     if os.getuid() != 0:
         _set_limit(resource.RLIMIT_NPROC, 0, 0)  # counts per uid; has no effect for root
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-big write raises OSError instead
+    network = limits.get("network_namespace", True)
+    features = {"userns": CONFINEMENT.userns, "pidns": CONFINEMENT.pidns, "root": "none",
+                "unprivileged": CONFINEMENT.unprivileged}
+    problems = list(CONFINEMENT.problems)
+    if CONFINEMENT.private_root:
+        features["root"] = "private"
+        mountns, net, problem = _private_tmp(network)
+        features.update(mountns=mountns, netns=net, tmpfs=problem is None)
+        if problem:
+            problems.append(problem)
+        cwd = "/tmp"
+        if not _drop_capabilities():
+            problems.append("could not drop capabilities")
+        read = ["/"]  # everything in the private root is read-only and chosen
+    else:
+        features["netns"] = _unshare_network() if network else False
+        read = list(CONFINEMENT.read_only)
     os.chdir(cwd)
-    net = _unshare_network() if limits.get("network_namespace", True) else False
+    _scrub_environment(cwd)
+    if limits.get("landlock", True):
+        problem = landlock.restrict(read, [cwd])
+        features["landlock"] = problem is None
+        if problem:
+            problems.append(problem)
+        elif features["root"] == "none":
+            features["root"] = "landlock"
     # numpy is already imported, so the address-space limit cannot break its import
     _set_limit(resource.RLIMIT_AS, limits.get("memory", DEFAULT_MEMORY), limits.get("memory", DEFAULT_MEMORY))
-    sec = _install_seccomp() if limits.get("seccomp", True) else False
-    return {"netns": net, "seccomp": sec}
+    if _LIBC is not None:
+        _LIBC.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no same-user process may read this one's memory
+    features["seccomp"] = _install_seccomp() if limits.get("seccomp", True) else False
+    if problems:
+        features["problems"] = problems
+    return features
 
 
 def reseed_global_rngs() -> None:
@@ -115,7 +228,8 @@ def reseed_global_rngs() -> None:
 
 
 def make_memory_unreadable() -> None:
-    """PR_SET_DUMPABLE 0: a same-user process (a learner child) cannot read this child's memory."""
+    """PR_SET_DUMPABLE 0: a same-user process (a learner child) cannot read this child's memory.
+    (Every child is made so in apply_sandbox; kept for the checks child's explicit call.)"""
     if IN_CHILD and _LIBC is not None:
         _LIBC.prctl(4, 0, 0, 0, 0)
 
@@ -163,6 +277,11 @@ def enter_child(body, limits: dict, cwd: str, result_w: int, output_w: int, go_r
         code = 0
     except BaseException:  # noqa: BLE001
         code = 71
+        try:  # on the child's output pipe: shown with the check
+            import traceback
+            traceback.print_exc()
+        except BaseException:  # noqa: BLE001
+            pass
     finally:
         os._exit(code)
 

@@ -1,0 +1,498 @@
+"""Attacks on the check sandbox, tried as a learner's answer would (issue 9): one per way the old
+sandbox could be escaped or fooled, plus the classics. Each runs against a worker as root and a
+worker running as an ordinary user (as root we start it with --as-user 65534; as an ordinary user
+the default worker already is one), and a few also against the fallback layers alone
+(--no-namespaces: Landlock + seccomp + rlimits). Each attack must be contained, and the next
+correct answer must still pass on the same worker.
+
+No test here depends on timing: limits are generous and only the outcome is asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sysconfig
+import textwrap
+
+import numpy as np
+import pytest
+
+import flashtrain
+from flashtrain.snippets.format import parse_snippet
+from flashtrain.snippets.grading import grade
+from flashtrain.snippets.library import bundled_snippets_dir
+from flashtrain.snippets.protocol import ProbeRequest
+from flashtrain.snippets.runner import Runner
+
+TARGET_TEXT = textwrap.dedent('''\
+    ---
+    id: add_one
+    title: Add one
+    timeout: 3
+    ---
+
+    ```python starter
+    def add_one(x):
+        """x: (n,) array. Returns x + 1."""
+    ```
+
+    ```python reference
+    def add_one(x):
+        return x + 1
+    ```
+
+    ```python checks
+    def cases(rng):
+        yield Case("three values", dict(x=np.array([1.0, 2.0, 3.0])))
+    ```
+    ''')
+TARGET = parse_snippet(TARGET_TEXT)
+CORRECT = "def add_one(x):\n    return x + 1\n"
+WRONG = "def add_one(x):\n    return x + 2\n"
+
+MODES = ["root", "ordinary user"]
+
+
+@pytest.fixture(scope="module", params=MODES)
+def worker(request):
+    if request.param == "root":
+        if os.geteuid() != 0:
+            pytest.skip("the tests do not run as root here: only the ordinary-user worker can be tried")
+        runner = Runner()
+    else:
+        runner = Runner(worker_args=("--as-user", "65534") if os.geteuid() == 0 else ())
+    yield runner
+    runner.close()
+
+
+@pytest.fixture(scope="module")
+def fallback():
+    """Only the layers that need no namespaces."""
+    runner = Runner(worker_args=("--no-namespaces",))
+    yield runner
+    runner.close()
+
+
+def attack(runner, body: str, result: str = "x + 1"):
+    """Grade an answer whose function runs `body` (indented into it), then returns `result`."""
+    code = "import os, sys, ctypes\nimport numpy as np\ndef add_one(x):\n" + textwrap.indent(
+        textwrap.dedent(body), "    ") + f"\n    return {result}\n"
+    return grade(TARGET, code, runner=runner, diagnose=False)
+
+
+def still_fine(runner):
+    assert grade(TARGET, CORRECT, runner=runner, diagnose=False).status == "pass"
+    assert grade(TARGET, WRONG, runner=runner, diagnose=False).status == "fail"
+
+
+def output(result) -> str:
+    return "".join(c.output for c in result.checks) + result.message
+
+
+@pytest.fixture()
+def secret(tmp_path):
+    """A file the user can read (and a folder an ordinary user can reach, as a home folder is)."""
+    tmp_path.chmod(0o755)
+    path = tmp_path / "secret.txt"
+    path.write_text("TOP-SECRET-TOKEN\n")
+    path.chmod(0o644)
+    return path
+
+
+TRY_READ = """
+for path in {paths!r}:
+    try:
+        with open(path, "rb") as f:
+            print("READ", path, f.read(200))
+    except Exception as error:
+        print("refused", path, type(error).__name__)
+"""
+
+
+def test_the_layers_hold(worker):
+    layers = worker.request(ProbeRequest()).layers
+    assert layers.root == "private" and layers.userns and layers.pidns and layers.mountns and layers.tmpfs
+    assert layers.seccomp and layers.landlock
+    assert layers.unprivileged == (worker.worker_args != () or os.geteuid() != 0)
+
+
+def test_files_outside_are_invisible(worker, secret):
+    reference_file = bundled_snippets_dir() / "softmax.md"
+    paths = [str(secret), "/etc/shadow", "/etc/passwd", str(reference_file), os.path.expanduser("~/.ssh/id_rsa"),
+             "/proc/self/status", "/proc/1/environ", "/work"]
+    result = attack(worker, TRY_READ.format(paths=paths))
+    text = output(result)
+    assert "READ" not in text, text
+    assert text.count("refused") == len(paths)
+    assert result.status == "pass"
+    still_fine(worker)
+
+
+def test_fallback_layers_alone_keep_files_out(fallback, secret):
+    result = attack(fallback, TRY_READ.format(paths=[str(secret), str(bundled_snippets_dir() / "softmax.md")]))
+    assert "READ" not in output(result) and output(result).count("refused") == 2
+    target = secret.parent / "planted.txt"
+    attack(fallback, f"open({str(target)!r}, 'w').write('x')")
+    assert not target.exists()
+    still_fine(fallback)
+
+
+def test_the_environment_is_scrubbed_and_home_is_the_private_folder(worker, monkeypatch):
+    result = attack(worker, """
+print("ENV", sorted(k for k in os.environ if k.startswith("FLASHTRAIN")), os.environ.get("HOME"), os.getcwd())
+""")
+    line = next(x for x in output(result).splitlines() if x.startswith("ENV"))
+    assert line == "ENV [] /tmp /tmp"
+
+
+def test_only_its_own_pipes_are_open(worker):
+    result = attack(worker, """
+import resource
+open_fds = []
+for fd in range(resource.getrlimit(resource.RLIMIT_NOFILE)[0]):
+    try:
+        os.fstat(fd)
+        open_fds.append(fd)
+    except OSError:
+        pass
+print("OPEN", open_fds)
+""")
+    line = next(x for x in output(result).splitlines() if x.startswith("OPEN"))
+    assert line == "OPEN [0, 1, 2, 3]"  # /dev/null, the output pipe (twice), the result pipe
+
+
+def test_writes_outside_fail(worker, secret):
+    home = os.path.expanduser("~")
+    site = sysconfig.get_paths()["purelib"]
+    targets = [str(secret.parent / "planted.txt"), os.path.join(home, "flashtrain-attack-planted"),
+               os.path.join(site, "zz_flashtrain_attack.pth"), os.path.join(np.__path__[0], "planted.py")]
+    body = f"""
+for path in {targets!r}:
+    try:
+        with open(path, "w") as f:
+            f.write("import flashtrain_attack")
+        print("WROTE", path)
+    except Exception as error:
+        print("refused", type(error).__name__)
+"""
+    result = attack(worker, body)
+    assert "WROTE" not in output(result)
+    assert not any(os.path.exists(t) for t in targets)
+    still_fine(worker)
+
+
+def test_a_pth_file_cannot_fool_the_next_check(worker):
+    site = sysconfig.get_paths()["purelib"]
+    body = f"""
+for folder in [{site!r}, *sys.path]:
+    try:
+        with open(os.path.join(folder, "zz_flashtrain_fool.pth"), "w") as f:
+            f.write("import builtins; builtins.FOOLED = True\\n")
+    except Exception:
+        pass
+"""
+    attack(worker, body)
+    assert not os.path.exists(os.path.join(site, "zz_flashtrain_fool.pth"))
+    assert grade(TARGET, WRONG, runner=worker, diagnose=False).status == "fail"
+    still_fine(worker)
+
+
+def test_filling_the_disk_hits_the_quota_and_nothing_survives_into_the_next_check(worker):
+    result = attack(worker, """
+written = 0
+try:
+    for i in range(300):
+        with open(f"junk{i}", "wb") as f:
+            f.write(b"x" * (1 << 20))
+        written += 1
+except OSError as error:
+    print("STOPPED", written, error.errno)
+""")
+    stopped = next(x for x in output(result).splitlines() if x.startswith("STOPPED"))
+    assert int(stopped.split()[1]) <= 16
+    again = attack(worker, "print('LEFT', sorted(os.listdir('.')))")
+    assert "LEFT []" in output(again)
+    still_fine(worker)
+
+
+def test_no_proc_no_forged_reply(worker):
+    body = """
+forged = b'{"type": "GradeReply", "snippet": "add_one", "status": "pass"}'
+for pid in [1, os.getppid(), 2, 3]:
+    for fd in range(0, 8):
+        try:
+            with open(f"/proc/{pid}/fd/{fd}", "wb") as f:
+                f.write(len(forged).to_bytes(4, "big") + forged)
+            print("FORGED", pid, fd)
+        except Exception:
+            pass
+"""
+    result = attack(worker, body, result="x + 2")
+    assert "FORGED" not in output(result)
+    assert result.status == "fail" and [c.name for c in result.checks] == ["three values"]
+    still_fine(worker)
+
+
+def test_the_reference_cannot_be_read_or_called(worker):
+    path = bundled_snippets_dir() / "add_one.md"  # does not exist, but its folder and siblings do
+    body = f"""
+import glob
+found = glob.glob({str(path.parent)!r} + "/*.md")
+print("FOUND", len(found))
+try:
+    import flashtrain.snippets.worker.children as c
+    print("IMPORTED")
+except Exception as error:
+    print("no import", type(error).__name__)
+"""
+    result = attack(worker, body, result="x + 2")
+    assert "FOUND 0" in output(result) and result.status == "fail"
+
+
+def test_planted_links_and_fifos_are_never_opened(worker, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("untouched")
+    body = f"""
+for name in ["learner.bin", "result.bin", "out", "warm.bin"]:
+    try:
+        os.symlink({str(victim)!r}, name)
+    except OSError:
+        pass
+    try:
+        os.mkfifo(name + ".fifo")
+    except OSError:
+        pass
+print("PLANTED", sorted(os.listdir(".")))
+"""
+    result = attack(worker, body)
+    assert result.status == "pass"
+    assert victim.read_text() == "untouched"
+    still_fine(worker)
+
+
+@pytest.fixture()
+def bystander():
+    proc = subprocess.Popen(["sleep", "600"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def test_no_signal_reaches_another_process(worker, bystander):
+    starts, pid = worker.starts, worker.pid
+    body = f"""
+libc = ctypes.CDLL(None, use_errno=True)
+for target in [1, os.getppid(), {bystander.pid}, {worker.pid}, {os.getpid()}]:
+    print("kill", target, libc.syscall(62, target, 9), ctypes.get_errno())      # kill
+    print("tgkill", target, libc.syscall(234, target, target, 9), ctypes.get_errno())
+    print("tkill", target, libc.syscall(200, target, 9), ctypes.get_errno())
+    print("sigqueue", target, libc.syscall(129, target, 9, None), ctypes.get_errno())
+    print("pidfd", target, libc.syscall(434, target, 0), ctypes.get_errno())
+libc.syscall(62, -1, 9)  # every process it may signal
+"""
+    attack(worker, body)
+    assert bystander.poll() is None, "an unrelated process was killed"
+    assert worker.pid == pid and worker.starts == starts, "the worker was killed"
+    still_fine(worker)
+
+
+def test_no_process_memory_can_be_read(worker):
+    body = """
+libc = ctypes.CDLL(None, use_errno=True)
+class IoVec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+buf = ctypes.create_string_buffer(64)
+local, remote = IoVec(ctypes.addressof(buf), 64), IoVec(0x400000, 64)
+for pid in range(1, 40):
+    if pid == os.getpid():
+        continue
+    n = libc.syscall(310, pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+    if n > 0:
+        print("READMEM", pid)
+    if libc.syscall(101, 16, pid, 0, 0) == 0:  # PTRACE_ATTACH
+        print("TRACED", pid)
+    try:
+        open(f"/proc/{pid}/mem", "rb").read(1)
+        print("PROCMEM", pid)
+    except Exception:
+        pass
+"""
+    result = attack(worker, body)
+    text = output(result)
+    assert "READMEM" not in text and "TRACED" not in text and "PROCMEM" not in text
+    still_fine(worker)
+
+
+@pytest.mark.parametrize("body, words", [
+    ("while True:\n    pass", ("timed out", "CPU")),
+    ("import time\ntime.sleep(600)", ("timed out",)),
+    ("big = np.ones(1 << 29)", ("MemoryError", "memory")),
+    ("sys.exit(0)", ("sys.exit",)),
+    ("os._exit(0)", ("exited",)),
+])
+def test_classic_runaways_are_stopped(worker, body, words):
+    result = attack(worker, body)
+    assert result.status == "error"
+    text = " ".join(c.message for c in result.checks)
+    assert any(w in text for w in words), text
+    still_fine(worker)
+
+
+def test_a_fork_bomb_cannot_fork(worker):
+    result = attack(worker, """
+for _ in range(100):
+    try:
+        os.fork()
+    except OSError as error:
+        print("NOFORK", error.errno)
+        break
+""")
+    assert "NOFORK" in output(result) and result.status == "pass"
+    still_fine(worker)
+
+
+def test_an_output_flood_is_cut(worker):
+    result = attack(worker, "while True:\n    sys.stdout.write('y' * 65536)")
+    assert result.status == "error" and "output" in result.checks[0].message
+    still_fine(worker)
+
+
+def test_no_connection_to_a_local_listener(worker):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    try:
+        result = attack(worker, f"""
+import socket
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=2).sendall(b"leak")
+    print("CONNECTED")
+except OSError as error:
+    print("refused", error.errno)
+""")
+        assert "CONNECTED" not in output(result)
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    finally:
+        listener.close()
+    still_fine(worker)
+
+
+def test_a_thread_cannot_outlive_its_check(worker):
+    result = attack(worker, """
+import threading, time
+def later():
+    time.sleep(0.5)
+    open("marker", "w").write("x")
+try:
+    threading.Thread(target=later, daemon=True).start()
+    print("STARTED")
+except RuntimeError as error:
+    print("NOTHREAD", error)
+""")
+    assert result.status == "pass"
+    assert "LEFT []" in output(attack(worker, "import time\ntime.sleep(1)\nprint('LEFT', sorted(os.listdir('.')))"))
+    still_fine(worker)
+
+
+def test_descriptor_exhaustion_is_contained(worker):
+    result = attack(worker, """
+held = []
+try:
+    while True:
+        held.append(os.pipe())
+except OSError as error:
+    print("EXHAUSTED", len(held), error.errno)
+""")
+    assert "EXHAUSTED" in output(result) and result.status == "pass"
+    still_fine(worker)
+
+
+def test_monkeypatching_numpy_fools_nothing(worker):
+    body = """
+np.allclose = lambda *a, **k: True
+np.array_equal = lambda *a, **k: True
+np.isclose = lambda *a, **k: np.True_
+np.testing.assert_allclose = lambda *a, **k: None
+"""
+    result = attack(worker, body, result="x + 2")
+    assert result.status == "fail"
+    still_fine(worker)
+
+
+def test_an_object_equal_to_everything_fails(worker):
+    code = ("class Liar:\n    def __eq__(self, other):\n        return True\n    __array_priority__ = 1000\n"
+            "def add_one(x):\n    return Liar()\n")
+    result = grade(TARGET, code, runner=worker, diagnose=False)
+    assert result.status == "fail" and "Liar" in result.checks[0].message
+    still_fine(worker)
+
+
+def test_frames_and_gc_hold_no_expected_values(worker):
+    body = """
+import gc
+best = None
+for obj in gc.get_objects():
+    if isinstance(obj, dict):
+        for v in list(obj.values()):
+            if isinstance(v, np.ndarray) and v.shape == x.shape and not np.array_equal(v, x):
+                best = v
+frame = sys._getframe()
+while frame is not None:
+    for v in frame.f_locals.values():
+        if isinstance(v, np.ndarray) and v.shape == x.shape and np.allclose(v, x + 1):
+            print("FOUND EXPECTED")
+    frame = frame.f_back
+"""
+    result = attack(worker, body, result="x + 2")
+    assert "FOUND EXPECTED" not in output(result) and result.status == "fail"
+    still_fine(worker)
+
+
+def test_stopping_the_app_stops_the_worker_and_its_children(tmp_path):
+    """The app killed outright (SIGKILL: no cleanup runs) while a check is running."""
+    script = tmp_path / "app.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = {[os.path.dirname(os.path.dirname(os.path.abspath(flashtrain.__file__)))]!r}
+        from flashtrain.snippets.runner import Runner
+        from flashtrain.snippets.grading import grade
+        from flashtrain.snippets.format import parse_snippet
+        snippet = parse_snippet({TARGET_TEXT!r})
+        runner = Runner()
+        runner.start()
+        print(runner.pid, flush=True)
+        grade(snippet, "import time\\ndef add_one(x):\\n    time.sleep(600)\\n", runner=runner)
+    """))
+    app = subprocess.Popen([os.sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    session = int(app.stdout.readline())  # the worker leads its own session; its children stay in it
+    while len(_in_session(session)) < 3:  # supervisor, worker, and the child running the check
+        subprocess.run(["sleep", "0.1"])
+    app.send_signal(signal.SIGKILL)
+    app.wait()
+    for _ in range(600):  # the worker notices at once; allow a minute on a loaded machine
+        if not _in_session(session):
+            break
+        subprocess.run(["sleep", "0.1"])
+    assert _in_session(session) == [], "the worker or a child outlived the app"
+
+
+def _in_session(session: int) -> list[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] != "Z":
+                found.append(int(name))
+    return found
+
+
