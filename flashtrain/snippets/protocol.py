@@ -51,6 +51,12 @@ class SnippetSpec:
     def as_dict(self) -> dict:
         return dataclasses.asdict(self) | {"mutants": [dataclasses.asdict(m) for m in self.mutants]}
 
+    def key(self) -> str:
+        """A digest of everything the worker does with the snippet: equal keys, same snippet."""
+        import hashlib
+
+        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()
+
 
 # -- the sandbox layers a child had -------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class GradeRequest:
-    snippet: SnippetSpec
+    snippet: SnippetSpec | None  # None: the worker already has it under snippet_key (sent once)
     code: str
     seed: int | None = None  # None: fresh inputs each attempt (and the next one drawn in advance)
     diagnose: bool = True  # run the mutants on a failing answer to name the mistake
@@ -121,6 +127,7 @@ class GradeRequest:
     network_namespace: bool = True  # layers a test may turn off to see the others hold
     seccomp: bool = True
     landlock: bool = True
+    snippet_key: str = ""  # SnippetSpec.key(): lets the runner send each snippet to a worker once
 
 
 @dataclass(frozen=True)
@@ -226,6 +233,7 @@ class ErrorReply:
     """The worker could not serve a request (a bug or a request it does not know)."""
     error: str
     traceback: str = ""
+    unknown_snippet: bool = False  # a GradeRequest named a snippet_key the worker does not hold
 
 
 MESSAGES: dict[str, type] = {cls.__name__: cls for cls in (

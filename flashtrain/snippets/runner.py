@@ -7,6 +7,7 @@ Thread-safe: one request at a time under a lock, so the TUI may grade from a wor
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import os
 import select
 import subprocess
@@ -15,8 +16,8 @@ import threading
 import time
 from pathlib import Path
 
-from flashtrain.snippets.protocol import (PingReply, PingRequest, ProtocolError, decode_body,
-                                          encode_frame, frame_size)
+from flashtrain.snippets.protocol import (ErrorReply, GradeRequest, PingReply, PingRequest, ProtocolError,
+                                          decode_body, encode_frame, frame_size)
 
 WORKER_MAIN = Path(__file__).with_name("worker") / "main.py"
 DEFAULT_REQUEST_TIMEOUT = 120.0
@@ -33,6 +34,7 @@ class Runner:
         self._proc: subprocess.Popen | None = None
         self.start_timeout = start_timeout
         self.starts = 0  # how many times a worker process was started (restarts included)
+        self._sent_snippets: set[str] = set()  # keys of snippets the running worker holds
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -68,6 +70,7 @@ class Runner:
 
     def _stop_locked(self) -> None:
         proc, self._proc = self._proc, None
+        self._sent_snippets.clear()
         if proc is None:
             return
         try:
@@ -89,12 +92,25 @@ class Runner:
             for attempt in (1, 2):
                 try:
                     self._ensure_started()
-                    return self._exchange(message, timeout)
+                    return self._send(message, timeout)
                 except WorkerError:
                     self._stop_locked()
                     if attempt == 2 or not retry:
                         raise
         raise AssertionError("unreachable")
+
+    def _send(self, message, timeout: float):
+        """Send each snippet to a worker once: later requests name it by its key."""
+        if not isinstance(message, GradeRequest) or message.snippet is None:
+            return self._exchange(message, timeout)
+        key = message.snippet_key or message.snippet.key()
+        if key in self._sent_snippets:
+            reply = self._exchange(dataclasses.replace(message, snippet=None, snippet_key=key), timeout)
+            if not (isinstance(reply, ErrorReply) and reply.unknown_snippet):
+                return reply
+        reply = self._exchange(dataclasses.replace(message, snippet_key=key), timeout)
+        self._sent_snippets.add(key)
+        return reply
 
     def _exchange(self, message, timeout: float):
         proc = self._proc

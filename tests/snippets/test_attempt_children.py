@@ -128,3 +128,31 @@ def test_reference_outputs_are_not_in_the_learners_memory():
                 assert "answer not seen" in check.output, check.output
     finally:
         runner.close()
+
+
+def test_each_snippet_is_sent_to_the_worker_once_and_again_after_a_restart():
+    import os
+    import signal
+
+    from flashtrain.snippets.protocol import encode_frame
+
+    runner = Runner()
+    sent = []
+    exchange = runner._exchange
+
+    def spy(message, timeout):
+        if isinstance(message, GradeRequest):
+            sent.append(len(encode_frame(message)))
+        return exchange(message, timeout)
+
+    runner._exchange = spy
+    try:
+        first = runner.request(_request(FIVE.reference, seed=5))
+        second = runner.request(_request(FIVE.reference, seed=6))
+        assert first.status == second.status == "pass"
+        assert sent[1] < sent[0] - len(FIVE.reference), "the second request names the snippet by its key"
+        os.kill(runner.pid, signal.SIGKILL)  # a new worker knows no snippet: it is sent again
+        assert runner.request(_request(FIVE.reference, seed=7)).status == "pass"
+        assert sent[-1] == sent[0]
+    finally:
+        runner.close()

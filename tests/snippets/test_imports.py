@@ -16,10 +16,16 @@ def _grade(runner, snippet, code, **extra):
     return reply
 
 
+def _plant(name, seconds):
+    """Module-level code that writes a slow module into the child's own folder (the only place a
+    child can write, and nothing outside its sandbox is visible) and puts that folder on sys.path."""
+    return (f"import os, sys\nwith open({name + '.py'!r}, 'w') as f:\n"
+            f"    f.write('import time\\ntime.sleep({seconds})\\n')\n"
+            "sys.path.insert(0, os.getcwd())\n")
+
+
 def _slow_module(tmp_path, name, seconds):
-    (tmp_path / f"{name}.py").write_text(f"import time\ntime.sleep({seconds})\n")
-    return (f"import sys\nsys.path.insert(0, {str(tmp_path)!r})\nimport {name}\n"
-            "def scale_rows(X, f):\n    return X * f\n")
+    return _plant(name, seconds) + f"import {name}\ndef scale_rows(X, f):\n    return X * f\n"
 
 
 def test_an_import_that_never_finishes_is_named_in_the_message(scale_snippet, runner, tmp_path):
@@ -38,9 +44,7 @@ def test_import_time_is_not_charged_to_the_check(scale_snippet, runner, tmp_path
 
 
 def test_an_import_inside_the_function_is_named_when_it_times_out(scale_snippet, runner, tmp_path):
-    (tmp_path / "slowpkg_inner.py").write_text("import time\ntime.sleep(60)\n")
-    code = (f"import sys\nsys.path.insert(0, {str(tmp_path)!r})\n"
-            "def scale_rows(X, f):\n    import slowpkg_inner\n    return X * f\n")
+    code = _plant("slowpkg_inner", 60) + "def scale_rows(X, f):\n    import slowpkg_inner\n    return X * f\n"
     result = _grade(runner, scale_snippet, code, import_allowance=0.5)
     assert "import of slowpkg_inner took too long" in result.checks[0].message
 

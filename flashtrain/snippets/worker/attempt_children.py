@@ -26,8 +26,8 @@ from collections import deque
 
 from flashtrain.snippets.worker.check_cases import case_calls, decode_cases
 from flashtrain.snippets.worker.child_process import OUTPUT_KEEP, Child, pump
-from flashtrain.snippets.worker.children import child_prepare, child_run
-from flashtrain.snippets.worker.wire import decode, encode, pack
+from flashtrain.snippets.worker.children import child_prepare, child_run, wait_go
+from flashtrain.snippets.worker.wire import decode, encode, pack, unpack
 
 SLOW_IMPORT = 0.3  # seconds: an import this slow is mentioned in the result
 
@@ -43,8 +43,10 @@ class CodeRun:
     MAX_TIMEOUTS = 2
 
     def __init__(self, code: str, name: str, cases: list, limits: dict, tmp_root: str,
-                 stats_code: str | None = None, checks_code: str | None = None) -> None:
+                 stats_code: str | None = None, checks_code: str | None = None,
+                 spares: dict[int, Child] | None = None) -> None:
         self.checks_code = checks_code  # resolves function arguments (see check_cases.function_refs)
+        self.spares = spares or {}  # check index -> a child forked and sandboxed in advance (Spares)
         self.code, self.name, self.cases, self.limits, self.tmp_root = code, name, cases, limits, tmp_root
         self.stats_code = stats_code
         self.results: list[dict | None] = [None] * len(cases)
@@ -66,11 +68,19 @@ class CodeRun:
 
     def start_child(self) -> Child:
         start, timeout = self.next, self.limits["timeout"]
-        cpu = timeout * (1 + len(case_calls(self.cases[start]))) + 1 + self.limits.get("import_allowance", 0.0)
-        code, name, cases, stats_code, checks_code = self.code, self.name, self.cases, self.stats_code, self.checks_code
-        child = Child(lambda features: child_run(code, name, cases, start, timeout, stats_code, features,
-                                                 stop=start + 1, checks_code=checks_code),
-                      dict(self.limits, cpu=cpu), self.tmp_root)
+        spare = self.spares.pop(start, None)
+        if spare is not None and not spare.ended:
+            child = spare
+            child.go(pack({"code": self.code}, []))  # the code is all it still needs
+            child.set_deadline(timeout)  # loading the file, as for a child forked now
+        else:
+            if spare is not None:
+                spare.end(complete=True)
+            code, name, cases, stats_code, checks_code = (self.code, self.name, self.cases, self.stats_code,
+                                                          self.checks_code)
+            child = Child(lambda features: child_run(code, name, cases, start, timeout, stats_code, features,
+                                                     stop=start + 1, checks_code=checks_code),
+                          learner_limits(self.limits, self.cases[start]), self.tmp_root)
         child.on_frame = self._on_frame
         child.done_when = lambda c: self.next > start
         self.child, self.loaded = child, False
@@ -148,6 +158,47 @@ class CodeRun:
         for i in range(self.next, len(self.cases)):
             self.results[i] = dict(result)
         self.next = len(self.cases)
+
+
+def learner_limits(limits: dict, case: dict) -> dict:
+    """A learner child's limits for one check: its CPU allowance covers loading, every call of
+    the check and the import allowance."""
+    timeout = limits["timeout"]
+    return dict(limits, cpu=timeout * (1 + len(case_calls(case))) + 1 + limits.get("import_allowance", 0.0))
+
+
+def _spare_body(name: str, cases: list, start: int, timeout: float, checks_code: str | None, features: dict) -> None:
+    data = wait_go()
+    if not data:
+        return  # not needed after all (another snippet, the worker stopping)
+    header, _ = unpack(data)
+    child_run(header["code"], name, cases, start, timeout, None, features, stop=start + 1, checks_code=checks_code)
+
+
+class Spares:
+    """Learner children forked and sandboxed in advance, one per check of the next attempt, parked
+    until the answer arrives (the learner's pause pays for fork + sandbox, not the check). Forked
+    only once the next attempt's inputs are drawn and while its reference outputs stay in the
+    checks child, exactly like the children forked at grading time; each gets only the code."""
+
+    MAX = 12
+
+    def __init__(self, name: str, cases: list, limits: dict, tmp_root: str, checks_code: str | None) -> None:
+        self.children: dict[int, Child] = {}
+        timeout = limits["timeout"]
+        for i, case in enumerate(cases[:self.MAX]):
+            child = Child(lambda features, i=i: _spare_body(name, cases, i, timeout, checks_code, features),
+                          learner_limits(limits, case), tmp_root, go_pipe=True)
+            child.set_deadline(None)  # parked: no clock runs until the code arrives
+            self.children[i] = child
+
+    def take(self) -> dict[int, Child]:
+        children, self.children = self.children, {}
+        return children
+
+    def close(self) -> None:
+        for child in self.take().values():
+            child.end(complete=True)
 
 
 def run_code(runs: list[CodeRun], concurrency: int = 1) -> None:

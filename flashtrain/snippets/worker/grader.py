@@ -13,7 +13,7 @@ import time
 
 from flashtrain.snippets.protocol import CheckResult, GradeReply, GradeRequest
 
-from flashtrain.snippets.worker.attempt_children import CodeRun, Prep, run_code
+from flashtrain.snippets.worker.attempt_children import CodeRun, Prep, Spares, run_code
 from flashtrain.snippets.worker.child_process import PRELOADED
 from flashtrain.snippets.worker.children import IMPORT_ALLOWANCE
 from flashtrain.snippets.worker.judging import judge_checks, likeness
@@ -24,6 +24,7 @@ class Grader:
     def __init__(self, tmp_root: str) -> None:
         self.tmp_root = tmp_root
         self._prefetched: tuple[str, Prep] | None = None  # the next attempt's checks child, parked
+        self._spares: Spares | None = None  # and its learner children, parked until the code arrives
 
     def limits(self, snippet: dict, request: GradeRequest) -> dict:
         allowance = request.import_allowance
@@ -37,19 +38,24 @@ class Grader:
     def _key(snippet: dict, limits: dict) -> str:
         return json.dumps([snippet["id"], snippet["checks"], snippet["reference"], limits], sort_keys=True)
 
-    def _take_prefetched(self, key: str) -> Prep | None:
+    def _take_prefetched(self, key: str) -> tuple[Prep | None, dict]:
         found, self._prefetched = self._prefetched, None
-        if found is None:
-            return None
-        if found[0] == key and not found[1].child.ended:
-            return found[1]
-        found[1].close()
-        return None
+        spares, self._spares = self._spares, None
+        if found is not None and found[0] == key and not found[1].child.ended:
+            return found[1], spares.take() if spares is not None else {}
+        if found is not None:
+            found[1].close()
+        if spares is not None:
+            spares.close()
+        return None, {}
 
     def drop_prefetched(self) -> None:
         if self._prefetched is not None:
             self._prefetched[1].close()
             self._prefetched = None
+        if self._spares is not None:
+            self._spares.close()
+            self._spares = None
 
     def grade(self, request: GradeRequest) -> GradeReply:
         started = time.perf_counter()
@@ -57,7 +63,7 @@ class Grader:
         name = snippet["id"]
         limits = self.limits(snippet, request)
         fixed_seed = request.seed is not None
-        prep = None if fixed_seed else self._take_prefetched(self._key(snippet, limits))
+        prep, spares = (None, {}) if fixed_seed else self._take_prefetched(self._key(snippet, limits))
         forks = 0
         if prep is None:  # not drawn in advance: the checks child runs alongside the learner's
             self.drop_prefetched()
@@ -70,8 +76,10 @@ class Grader:
             prep.close()
             return self._snippet_error(name, cases or "the snippet's cases() produced no checks", started, seed)
 
-        run = CodeRun(code, name, cases, limits, self.tmp_root, checks_code=snippet["checks"])
+        run = CodeRun(code, name, cases, limits, self.tmp_root, checks_code=snippet["checks"], spares=spares)
         run_code([run])
+        for spare in run.spares.values():  # checks not run (e.g. the file did not load)
+            spare.end(complete=True)
         forks += run.forks
         learner = run.results
         # Every learner child has ended: only now may the reference outputs enter this process.
@@ -116,7 +124,9 @@ class Grader:
         limits = self.limits(snippet, request)
         prep = Prep(snippet, int.from_bytes(os.urandom(4), "big"), limits, self.tmp_root)
         self._prefetched = (self._key(snippet, limits), prep)
-        prep.inputs()
+        cases = prep.inputs()
+        if isinstance(cases, list) and cases:
+            self._spares = Spares(snippet["id"], cases, limits, self.tmp_root, snippet["checks"])
 
     def _snippet_error(self, name, message, started, seed) -> GradeReply:
         return GradeReply(snippet=name, status="error", seed=seed, message=message, snippet_error=True,

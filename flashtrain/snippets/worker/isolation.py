@@ -1,7 +1,7 @@
 """The worker's own confinement, entered once at start-up (after numpy and every worker module are
 imported, before any child is forked): new user, mount, PID, network and IPC namespaces, and a
 private root built from read-only bind mounts of what a child needs — the Python standard library,
-numpy (with its bundled libraries), the system's shared-library folders, a few device files — and
+numpy (with its bundled libraries) and the other ALLOWED_PACKAGES, the system's shared-library folders, a few device files — and
 nothing else: no store, no home, no project folder, no site-packages, no /proc. Each child then
 mounts its own size-limited tmpfs on /tmp (sandbox.py), so nothing it writes outlives it.
 
@@ -64,15 +64,33 @@ def _mount(source, target, fstype, flags, data=None) -> None:
         raise OSError(ctypes.get_errno(), f"mount {source} on {target}: {os.strerror(ctypes.get_errno())}")
 
 
+# Installed packages a snippet or an answer may import besides the standard library (numpy is
+# preloaded; the others are imported at grading time, see the import allowance in children.py).
+ALLOWED_PACKAGES = ("numpy", "scipy")
+
+
+def _package_dirs(name: str) -> list[str]:
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)  # a top-level name: found, not imported
+    except (ImportError, ValueError):
+        return []
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    folder = os.path.abspath(list(spec.submodule_search_locations)[0])
+    return [folder, folder + ".libs"]  # manylinux wheels keep OpenBLAS & co beside the package
+
+
 def read_only_sources() -> list[str]:
-    """What a child may read: the standard library, numpy and its bundled libraries, the shared
-    library folders (for extension modules the standard library loads lazily) and device files."""
+    """What a child may read: the standard library, the allowed packages with their bundled
+    libraries, the shared-library folders (for extension modules the standard library loads
+    lazily) and a few device files."""
     paths = []
     for key in ("stdlib", "platstdlib"):
         paths.append(sysconfig.get_paths()[key])
-    numpy_dir = os.path.dirname(os.path.abspath(np.__file__))
-    paths.append(numpy_dir)
-    paths.append(numpy_dir + ".libs")  # manylinux wheels keep OpenBLAS & co here
+    for name in ALLOWED_PACKAGES:
+        paths += _package_dirs(name)
     for folder in ("/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64", "/usr/lib32"):
         paths.append(folder)
     paths += ["/etc/ld.so.cache", "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"]
@@ -170,15 +188,15 @@ def _build_root(root: str, sources: list[str], handles: dict[str, int]) -> None:
     for link in ("/lib", "/lib64", "/lib32", "/bin", "/sbin"):  # merged-/usr symlinks, as on the host
         if os.path.islink(link):
             os.symlink(os.readlink(link), root + link)
-    numpy_dirs = [s for s in sources if os.path.basename(s) in ("numpy", "numpy.libs")]
+    package_dirs = [s for s in sources if os.path.basename(s).removesuffix(".libs") in ALLOWED_PACKAGES]
     for source in sources:
-        if source not in numpy_dirs and not os.path.islink(source):
+        if source not in package_dirs and not os.path.islink(source):
             _bind(source, root, handles)
     for site_dir in _site_dirs():  # inside a bound folder (e.g. the stdlib's site-packages): hide it
         target = root + site_dir
         if os.path.isdir(target):
             _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,nr_inodes=64,mode=0755")
-    for source in numpy_dirs:
+    for source in package_dirs:  # inside the emptied site-packages, or elsewhere
         _bind(source, root, handles)
     for site_dir in _site_dirs():
         target = root + site_dir
@@ -230,7 +248,9 @@ def enter(tmp_root: str, keep_fds: tuple[int, ...], handles: dict[str, int] | No
     sources = list(handles) if handles else read_only_sources()  # (after a drop, some are out of reach)
     result.read_only = tuple(sources)
     uid, gid = os.geteuid(), os.getegid()
-    flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    # The mount namespace is the worker's alone (unshared after the fork): pivot_root moves the root
+    # of every process in a mount namespace, and the supervisor must keep the host's view to clean up.
+    flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
     if _LIBC.unshare(flags) != 0:
         result.problems.append(_errno_text("user namespaces refused (unshare)") +
                                "; check kernel.unprivileged_userns_clone / user.max_user_namespaces")
@@ -254,6 +274,8 @@ def enter(tmp_root: str, keep_fds: tuple[int, ...], handles: dict[str, int] | No
     result.pidns = True
     root = os.path.join(tmp_root, "root")
     try:
+        if _LIBC.unshare(CLONE_NEWNS) != 0:
+            raise OSError(ctypes.get_errno(), _errno_text("mount namespace (unshare)"))
         os.mkdir(root, 0o755)
         _build_root(root, sources, handles)
         result.private_root = True

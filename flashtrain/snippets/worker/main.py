@@ -30,6 +30,7 @@ Where things are (the security design is described in the module it concerns):
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import shutil
@@ -175,7 +176,31 @@ def warm_up() -> None:
     reseed_global_rngs()
 
 
+SNIPPETS: dict[str, object] = {}  # snippet_key -> SnippetSpec: the app sends each snippet once
+MAX_SNIPPETS = 64
+
+
+def with_snippet(request):
+    """A GradeRequest naming its snippet by key gets the snippet sent earlier (or an ErrorReply
+    asking for it); one carrying a snippet and a key is remembered."""
+    if not isinstance(request, GradeRequest):
+        return request
+    if request.snippet is None:
+        spec = SNIPPETS.get(request.snippet_key)
+        if spec is None:
+            return ErrorReply(f"unknown snippet {request.snippet_key[:12]}", unknown_snippet=True)
+        return dataclasses.replace(request, snippet=spec)
+    if request.snippet_key:
+        SNIPPETS.pop(request.snippet_key, None)
+        SNIPPETS[request.snippet_key] = request.snippet
+        while len(SNIPPETS) > MAX_SNIPPETS:
+            SNIPPETS.pop(next(iter(SNIPPETS)))
+    return request
+
+
 def serve(request, grader: Grader, tmp_root: str):
+    if isinstance(request, ErrorReply):
+        return request
     if isinstance(request, GradeRequest):
         return grader.grade(request)
     if isinstance(request, DemoRequest):
@@ -240,6 +265,7 @@ def main() -> int:
             if request is None:
                 return 0
             try:
+                request = with_snippet(request)
                 reply = serve(request, grader, tmp_root)
             except Exception as error:  # noqa: BLE001 - the worker must keep serving
                 reply = ErrorReply(f"worker: {type(error).__name__}: {error}", traceback.format_exc())
