@@ -153,3 +153,16 @@ def test_verifying_one_untrusted_snippet_fails_until_trust_is_given(tmp_path, ca
     assert main(db + ["check", "add_one", "--trust"]) == 0
     assert "ok    add_one: reference passes 1 checks, 1 mutants caught" in capsys.readouterr().out
     assert main(db + ["check", "add_one"]) == 0  # trust was recorded
+
+
+def test_check_doctor_reports_the_machine_and_the_layers(capsys):
+    cli_main = main
+    code = cli_main(["check", "--doctor"])
+    out = capsys.readouterr().out
+    assert "This machine:" in out and "landlock ABI" in out and "A probe child tried:" in out
+    assert "✓ refused: read /etc/passwd" in out and "✓ refused: fork" in out
+    assert code == (0 if "verdict: checks run isolated" in out else 1)
+    cli_main(["check", "--doctor", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == {"ok", "machine", "layers", "blocked", "problems"}
+    assert report["blocked"]["socket"] is True and report["layers"]["seccomp"] is True
