@@ -31,7 +31,7 @@ TARGET_TEXT = textwrap.dedent('''\
     ---
     id: add_one
     title: Add one
-    timeout: 3
+    timeout: 10
     ---
 
     ```python starter
@@ -76,11 +76,13 @@ def fallback():
     runner.close()
 
 
-def attack(runner, body: str, result: str = "x + 1"):
-    """Grade an answer whose function runs `body` (indented into it), then returns `result`."""
+def attack(runner, body: str, result: str = "x + 1", timeout: float | None = None):
+    """Grade an answer whose function runs `body` (indented into it), then returns `result`. The
+    snippet's own limit is generous (a correct answer must pass on a loaded machine); attacks that
+    never return are given a short one, since they fail either way."""
     code = "import os, sys, ctypes\nimport numpy as np\ndef add_one(x):\n" + textwrap.indent(
         textwrap.dedent(body), "    ") + f"\n    return {result}\n"
-    return grade(TARGET, code, runner=runner, diagnose=False)
+    return grade(TARGET, code, runner=runner, diagnose=False, timeout=timeout)
 
 
 def still_fine(runner):
@@ -334,7 +336,7 @@ for pid in range(1, 40):
     ("os._exit(0)", ("exited",)),
 ])
 def test_classic_runaways_are_stopped(worker, body, words):
-    result = attack(worker, body)
+    result = attack(worker, body, timeout=1.0)
     assert result.status == "error"
     text = " ".join(c.message for c in result.checks)
     assert any(w in text for w in words), text
