@@ -74,10 +74,15 @@ def wait_go() -> bytes:
         while True:
             chunk = os.read(4, 1 << 20)
             if not chunk:
-                return bytes(data)
+                break
             data += chunk
     except OSError:
-        return b""
+        data = bytearray()
+    try:
+        os.close(4)  # read to the end: the child keeps no descriptor it no longer needs
+    except OSError:
+        pass
+    return bytes(data)
 
 
 def _load_function(code: str, name: str, filename: str = FUNC_FILE):
