@@ -24,10 +24,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--starter", action="store_true", help="only the starter code")
     show.set_defaults(handler=cmd_show)
 
-    p = sub.add_parser("check", help="grade a solution, or verify every snippet's reference and mutants")
+    p = sub.add_parser("check", help="grade a solution, or verify every snippet (exercises: reference and "
+                                     "mutants; demonstrations: every claim holds)")
     p.add_argument("id", nargs="?", metavar="ID",
                    help="snippet id; without --solution, verify that snippet (default: verify all snippets)")
-    p.add_argument("--solution", type=Path, metavar="FILE", help="a Python file defining the function")
+    p.add_argument("--solution", type=Path, metavar="FILE",
+                   help="a Python file defining the function; for a demonstration, a program to run in place "
+                        "of its own (e.g. with changed parameters)")
     p.add_argument("--trust", action="store_true", help="trust the deck this snippet comes from (recorded)")
     p.add_argument("--seed", type=int, help="seed for the random checks (default: fresh each run)")
     p.add_argument("--doctor", action="store_true",
@@ -76,14 +79,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for sid in library.ids():
         source = library.get(sid)
-        rows.append({"id": sid, "title": source.snippet.title, "origin": source.origin,
+        rows.append({"id": sid, "kind": source.snippet.kind, "title": source.snippet.title, "origin": source.origin,
                      "runnable": source.runnable, "path": source.snippet.path, "cards": linked.get(sid, [])})
     if args.json:
         common.print_json({"snippets": rows, "errors": [str(e) for e in library.errors]})
     else:
         for row in rows:
             lock = "" if row["runnable"] else "  [untrusted]"
-            print(f"{row['id']}  {row['title']}{lock}")
+            kind = "  (demonstration)" if row["kind"] != "exercise" else ""
+            print(f"{row['id']}  {row['title']}{kind}{lock}")
             for card in row["cards"]:
                 print(f"    card {card['card_id']} ({card['deck']}): {card['question']}")
             if not row["cards"]:
@@ -101,6 +105,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         snippet = library.get(args.id).snippet
     except UnknownSnippetError as error:
         raise UserError(str(error), EXIT_USAGE) from error
+    if (args.reference or args.starter) and snippet.kind != "exercise":
+        raise UserError(f"{snippet.id} is a demonstration: it has no starter or reference "
+                        f"(flashtrain snippets show {snippet.id} prints its file)", EXIT_USAGE)
     if args.reference:
         text = snippet.reference
     elif args.starter:
@@ -140,6 +147,8 @@ def _grade_solution(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as error:
         raise UserError(f"{args.solution}: cannot read: {error}", EXIT_USAGE) from None
     library = _trusting(args, library, store, source)
+    if source.is_demonstration:
+        return _run_demonstration(args, library, code, str(args.solution))
     try:
         result = grade(args.id, code, library=library, seed=args.seed)
     except UntrustedSnippetError as error:
@@ -167,6 +176,44 @@ def _print_result(result, solution: Path) -> None:
         print(f"  hint: {result.hint}")
 
 
+def _run_demonstration(args: argparse.Namespace, library, program: str | None, where: str) -> int:
+    """`check DEMO_ID [--solution FILE]`: run the demonstration (or FILE as its program) and show
+    its output and one ✓/✗ line per claim."""
+    from flashtrain.snippets import demonstrations
+    from flashtrain.snippets.library import UntrustedSnippetError
+
+    try:
+        demo = library.runnable_snippet(args.id)
+    except UntrustedSnippetError as error:
+        raise UserError(str(error)) from error
+    result = demonstrations.run(demo, program)
+    if args.json:
+        common.print_json({"snippet": demo.id, "program": where, "status": result.status, "output": result.output,
+                           "claims": [{"text": c.text, "holds": c.holds, "detail": c.detail, "line": c.line}
+                                      for c in result.claims], "error": result.error,
+                           "all_hold": result.all_hold, "seconds": result.seconds})
+    else:
+        print(f"{demo.id}: {demonstrations.summary(result)} ({result.seconds * 1000:.0f} ms, {where})")
+        if result.output.strip():
+            print(result.output.rstrip())
+        if result.error:
+            print(result.error.rstrip(), file=sys.stderr)
+        for line in demonstrations.claim_lines(result):
+            print(line)
+    return EXIT_OK if result.all_hold else EXIT_FAILED
+
+
+def _verify_demonstration(source, report: dict) -> None:
+    from flashtrain.snippets import demonstrations
+
+    result = demonstrations.run(source.snippet)
+    report["problems"] = demonstrations.problems(source.snippet, result)
+    report["status"] = "ok" if not report["problems"] else "fail"
+    report["claims"] = len(result.claims)
+    if report["problems"] and result.output.strip():
+        report["output"] = result.output[-2000:]
+
+
 def _verify_all(args: argparse.Namespace, only: str | None = None) -> int:
     """Every runnable snippet (or just `only`): the reference passes, and every mutant fails at
     least one check."""
@@ -189,6 +236,14 @@ def _verify_all(args: argparse.Namespace, only: str | None = None) -> int:
                 ok = False  # the one snippet asked for was not verified
             reports.append({"snippet": sid, "status": "skipped", "problems": [why]})
             continue
+        if source.is_demonstration:
+            if only is not None and not args.json:
+                return _run_demonstration(args, library, None, "its own program")
+            report = {"snippet": sid, "kind": "demonstration"}
+            _verify_demonstration(source, report)
+            ok = ok and report["status"] == "ok"
+            reports.append(report)
+            continue
         snippet = source.snippet
         problems = []
         ref = grade(snippet, snippet.reference, seed=args.seed, diagnose=False)
@@ -208,11 +263,15 @@ def _verify_all(args: argparse.Namespace, only: str | None = None) -> int:
         common.print_json({"ok": ok, "snippets": reports})
     else:
         for r in reports:
-            if r["status"] == "ok":
+            if r["status"] == "ok" and r.get("kind") == "demonstration":
+                print(f"ok    {r['snippet']}: demonstration runs, {r['claims']} claims hold")
+            elif r["status"] == "ok":
                 print(f"ok    {r['snippet']}: reference passes {r['checks']} checks, "
                       f"{r['mutants']} mutants caught")
             else:
                 print(f"{r['status'].upper():5} {r['snippet']}")
                 for p in r["problems"]:
                     print(f"      {p}")
+                if r.get("output"):
+                    print("      output: " + r["output"].rstrip().replace("\n", "\n              "))
     return EXIT_OK if ok else EXIT_FAILED

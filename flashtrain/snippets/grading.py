@@ -29,6 +29,9 @@ def grade(snippet: str | Snippet, code: str, *, library: SnippetLibrary | None =
     UntrustedSnippetError when not runnable) or a Snippet the caller has already vetted."""
     if isinstance(snippet, str):
         snippet = (library or SnippetLibrary.bundled()).runnable_snippet(snippet, deck_id)
+    if getattr(snippet, "kind", "exercise") != "exercise":
+        return GradeResult(snippet.id, "error", (), message=f"{snippet.id} is a demonstration: there is no answer "
+                                                            "to grade; run it instead")
     request = GradeRequest(snippet=snippet.to_request(), code=code, seed=seed, diagnose=diagnose, timeout=timeout)
     try:
         reply = (runner or shared_runner()).request(request)

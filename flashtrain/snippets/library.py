@@ -3,7 +3,10 @@
 Bundled snippets (cards/snippets, shipped with flashtrain) run freely. A deck imported from
 elsewhere may carry a `snippets/` folder beside its deck file; those snippets are untrusted code
 and run only once the learner trusts that deck (Deck.trusted; `--trust` on the CLI). Loading a
-library never executes anything (see format.py)."""
+library never executes anything (see format.py and demo_format.py).
+
+Exercises and demonstrations share one namespace of ids (a card's `snippet: ID` may name either);
+a source's `snippet` is a Snippet (an exercise) or a Demonstration (its `kind` says which)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flashtrain.paths import bundled_cards_dir
-from flashtrain.snippets.format import Snippet, SnippetError, load_snippets, snippet_files
+from flashtrain.snippets.demo_format import Demonstration, load_demonstrations
+from flashtrain.snippets.format import Snippet, SnippetError, load_snippets, markdown_files
 
 
 class UnknownSnippetError(LookupError):
@@ -24,7 +28,7 @@ class UntrustedSnippetError(PermissionError):
 
 @dataclass(frozen=True)
 class SnippetSource:
-    snippet: Snippet
+    snippet: Snippet | Demonstration
     origin: str  # "bundled" | "imported"
     folder: str
     deck_ids: tuple[int, ...] = ()
@@ -39,8 +43,14 @@ class SnippetSource:
         if self.runnable:
             return None
         decks = ", ".join(repr(n) for n in self.deck_names) or "an imported deck"
+        how = (f"flashtrain check {self.snippet.id} --trust" if self.is_demonstration
+               else f"flashtrain check {self.snippet.id} --solution FILE --trust")
         return (f"snippet {self.snippet.id!r} comes from {decks} (imported from {self.folder}); its code runs "
-                f"only after you trust that deck: flashtrain check {self.snippet.id} --solution FILE --trust")
+                f"only after you trust that deck: {how}")
+
+    @property
+    def is_demonstration(self) -> bool:
+        return isinstance(self.snippet, Demonstration)
 
 
 def bundled_snippets_dir() -> Path:
@@ -58,8 +68,8 @@ class SnippetLibrary:
     def bundled(cls) -> SnippetLibrary:
         errors: list[SnippetError] = []
         folder = bundled_snippets_dir()
-        found = load_snippets([folder], errors)
-        return cls([SnippetSource(s, "bundled", str(folder), trusted=True) for s in found.values()], errors)
+        found = _load_both([folder], errors)
+        return cls([SnippetSource(s, "bundled", str(folder), trusted=True) for s in found], errors)
 
     @classmethod
     def from_store(cls, store) -> SnippetLibrary:
@@ -70,12 +80,11 @@ class SnippetLibrary:
         decks_by_folder: dict[Path, list[tuple[int, str, bool]]] = {}
         for deck_file in imported_deck_files(store):
             folder = deck_file.path.parent / "snippets"
-            if snippet_files(folder):
+            if markdown_files(folder):
                 decks_by_folder.setdefault(folder, []).append((deck_file.deck_id, deck_file.deck_name,
                                                                deck_file.trusted))
         for folder, decks in sorted(decks_by_folder.items()):
-            found = load_snippets([folder], library.errors)
-            for snippet in found.values():
+            for snippet in _load_both([folder], library.errors):
                 library.sources.append(SnippetSource(
                     snippet, "imported", str(folder), deck_ids=tuple(d[0] for d in decks),
                     deck_names=tuple(d[1] for d in decks), trusted=any(d[2] for d in decks)))
@@ -95,12 +104,17 @@ class SnippetLibrary:
         bundled = [s for s in matches if s.origin == "bundled"]
         return bundled[0] if bundled else matches[0]
 
-    def runnable_snippet(self, snippet_id: str, deck_id: int | None = None) -> Snippet:
+    def runnable_snippet(self, snippet_id: str, deck_id: int | None = None) -> Snippet | Demonstration:
         source = self.get(snippet_id, deck_id)
         reason = source.why_not_runnable()
         if reason:
             raise UntrustedSnippetError(reason)
         return source.snippet
+
+
+def _load_both(dirs, errors: list[SnippetError]) -> list[Snippet | Demonstration]:
+    """Exercises and demonstrations of the folders (their file names keep them apart: demo_*.md)."""
+    return [*load_snippets(dirs, errors).values(), *load_demonstrations(dirs, errors).values()]
 
 
 def trust_decks(store, deck_ids) -> None:

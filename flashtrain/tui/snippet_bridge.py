@@ -20,6 +20,24 @@ class SnippetView:
     deck_names: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class DemoView:
+    """A demonstration as the study app shows it: the program to edit and run, and what to try."""
+    id: str
+    title: str
+    program: str
+    description: str
+    suggestions: tuple[str, ...]
+    runnable: bool
+    deck_names: tuple[str, ...]
+
+
+def is_demonstration(snippet_id: str | None) -> bool:
+    from flashtrain.snippets.demo_format import is_demo_id
+
+    return bool(snippet_id) and is_demo_id(snippet_id)
+
+
 class SnippetBridge:
     def __init__(self, store) -> None:
         self.store = store
@@ -51,6 +69,26 @@ class SnippetBridge:
         s = source.snippet
         return SnippetView(s.id, s.title, s.starter, s.reference, tuple(s.hints), source.runnable,
                            tuple(source.deck_names))
+
+    def demo(self, snippet_id: str, deck_id: int | None = None) -> DemoView | None:
+        from flashtrain.snippets import UnknownSnippetError
+
+        try:
+            source = self.library.get(snippet_id, deck_id)
+        except UnknownSnippetError:
+            return None
+        d = source.snippet
+        if not source.is_demonstration:
+            return None
+        return DemoView(d.id, d.title, d.program(), d.description, d.suggestions, source.runnable,
+                        tuple(source.deck_names))
+
+    def run_demo(self, snippet_id: str, program: str, deck_id: int | None = None, width: int = 60):
+        """Run `program` as the demonstration's (blocks; call from a worker thread): a demos.DemoRun."""
+        from flashtrain.snippets import demonstrations
+
+        demo = self.library.runnable_snippet(snippet_id, deck_id)
+        return demonstrations.run(demo, program, width=width)
 
     def trust(self, snippet_id: str, deck_id: int | None = None) -> None:
         from flashtrain.snippets import trust_decks

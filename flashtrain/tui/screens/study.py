@@ -170,7 +170,10 @@ class StudyScreen(Screen):
         if card.hints or card.snippet_id:
             parts.append("[b]h[/b] hint")
         if card.snippet_id:
-            parts.append("[b]ctrl+e[/b] edit code · [b]ctrl+r[/b] run checks")
+            from flashtrain.tui.snippet_bridge import is_demonstration
+
+            run = "run the demonstration" if is_demonstration(card.snippet_id) else "run checks"
+            parts.append(f"[b]ctrl+e[/b] edit code · [b]ctrl+r[/b] {run}")
         return " · ".join(parts)
 
     def card_painted(self) -> None:
@@ -432,9 +435,12 @@ class StudyScreen(Screen):
 
     # -- code-backed cards ----------------------------------------------------------------------
     def mount_code_panel(self, card, code: str | None = None) -> None:
+        from flashtrain.tui.snippet_bridge import is_demonstration
         from flashtrain.tui.widgets.code_panel import CodePanel
+        from flashtrain.tui.widgets.demo_panel import DemoPanel
 
-        self.code_panel = CodePanel(card, self.app.snippets, code=code)  # no id: the old panel may still be leaving
+        panel = DemoPanel if is_demonstration(card.snippet_id) else CodePanel
+        self.code_panel = panel(card, self.app.snippets, code=code)  # no id: the old panel may still be leaving
         body = self.query_one("#study-body")
         body.add_class("-code")
         body.mount(self.code_panel)

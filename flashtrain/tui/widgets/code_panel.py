@@ -128,9 +128,13 @@ class CodePanel(Vertical):
         self.has_results = False  # a check ran or the reference was shown: the results pane has content
         self.load_error: str | None = None
         try:
-            self.snippet = bridge.snippet(card.snippet_id, card.deck_id)
+            self.snippet = self.load_snippet()
         except Exception as error:  # a broken snippet file must not take the study session down
             self.load_error = f"cannot load snippet {card.snippet_id!r}: {error}"
+
+    def load_snippet(self):
+        """What the panel shows for the card's snippet (a DemoPanel loads a demonstration)."""
+        return self.bridge.snippet(self.card.snippet_id, self.card.deck_id)
 
     @property
     def hints(self) -> tuple[str, ...]:
@@ -246,7 +250,7 @@ class CodePanel(Vertical):
             def answered(trusted: bool | None) -> None:
                 if trusted:
                     self.bridge.trust(self.snippet.id, self.card.deck_id)
-                    self.snippet = self.bridge.snippet(self.snippet.id, self.card.deck_id)
+                    self.snippet = self.load_snippet()
                     self.run_checks()
                 else:
                     self.query_one("#code-status", Static).update(
@@ -254,6 +258,10 @@ class CodePanel(Vertical):
 
             self.app.push_screen(TrustDialog(deck_name, self.snippet.id), answered)
             return
+        self.start_run()
+
+    def start_run(self) -> None:
+        """The snippet may run: grade the code in the editor (a DemoPanel runs its program)."""
         self.running = True
         self.query_one("#code-status", Static).update(f"[b]{self.snippet.id}[/b] · running the checks…")
         # the last attempt's verdict goes at once: a new status beside old results read as a contradiction
