@@ -16,7 +16,7 @@ from flashtrain.snippets.protocol import CheckResult, GradeReply, GradeRequest
 from flashtrain.snippets.worker.attempt_children import CodeRun, Prep, Spares, run_code
 from flashtrain.snippets.worker.child_process import PRELOADED
 from flashtrain.snippets.worker.children import IMPORT_ALLOWANCE
-from flashtrain.snippets.worker.judging import judge_checks, likeness
+from flashtrain.snippets.worker.judging import LEVELS, agrees, judge_checks, likeness
 from flashtrain.snippets.worker.sandbox import DEFAULT_MEMORY, layers_from
 
 
@@ -133,19 +133,32 @@ class Grader:
                           duration_ms=(time.perf_counter() - started) * 1e3)
 
     def _diagnose(self, snippet, cases, learner, checks, limits) -> str | None:
-        """The mutant that behaves like the learner's answer on these same inputs: one whose
-        outputs match exactly wins; else the first whose statistics agree. Mutants are the
-        snippet's own code, so their children may evaluate their own statistics."""
-        runs = [CodeRun(m["code"], snippet["id"], cases, limits, self.tmp_root, stats_code=snippet["checks"])
-                for m in snippet["mutants"]]
-        run_code(runs, concurrency=2)
-        statistical = None
-        for m, run in zip(snippet["mutants"], runs):
-            m_checks = judge_checks(snippet, cases, run.results, None, None)
-            level = likeness(snippet, cases, learner, checks, run.results, m_checks)
-            if level == "exact":
-                return m["name"]
-            if level == "statistical" and statistical is None:
-                statistical = m["name"]
-        return statistical
-
+        """The mutant that behaves most like the learner's answer on these same inputs (see
+        judging.likeness: exact, then close, statistical, partial; the first in the file wins a
+        tie). Mutants are the snippet's own code, so their children may evaluate their own
+        statistics. Two rounds keep this cheap: every mutant runs the first check the answer
+        failed, and only those that agree there run the other checks."""
+        first = next((i for i, c in enumerate(checks) if c["status"] != "pass"), 0)
+        rest = [i for i in range(len(cases)) if i != first]
+        results = {m["name"]: [None] * len(cases) for m in snippet["mutants"]}
+        candidates = list(snippet["mutants"])
+        for indices in ([first], rest):
+            if not indices or not candidates:
+                continue
+            subset = [cases[i] for i in indices]
+            runs = [CodeRun(m["code"], snippet["id"], subset, limits, self.tmp_root, stats_code=snippet["checks"])
+                    for m in candidates]
+            run_code(runs, concurrency=2)
+            for m, run in zip(candidates, runs):
+                for i, r in zip(indices, run.results):
+                    results[m["name"]][i] = r
+            if indices == [first]:
+                candidates = [m for m in candidates
+                              if agrees(snippet, cases[first], learner[first], results[m["name"]][first], checks[first])]
+        best: tuple[int, str] | None = None
+        for m in candidates:
+            m_checks = judge_checks(snippet, cases, results[m["name"]], None, None)
+            level = likeness(snippet, cases, learner, checks, results[m["name"]], m_checks)
+            if level is not None and (best is None or LEVELS.index(level) < best[0]):
+                best = (LEVELS.index(level), m["name"])
+        return best[1] if best else None

@@ -25,13 +25,18 @@ def judge_checks(snippet, cases, results, expected, stats) -> list[dict]:
         elif case["kind"] == "case" and expected is None:
             check.update(status="pass", message="not compared")  # diagnosing a mutant: values only
         elif case["kind"] == "case":
-            rtol, atol = _tolerances(snippet, case)
+            rtol, atol, precision = tolerances(snippet, case)
             diff = _compare_case(case, expected[i], r["output"], rtol, atol)
-            check.update(rtol=rtol, atol=atol, expected=preview(expected[i]), actual=preview(r["output"]))
+            check.update(rtol=rtol, atol=atol, expected=preview(expected[i]), actual=preview(r["output"]),
+                         values_match=diff is None)
+            within_text = f"within rtol={rtol:g}, atol={atol:g}" + (
+                f" ({precision} inputs: a tolerance fitting {precision} precision)" if precision else "")
             if diff:
-                check.update(status="fail", **{k: v for k, v in diff.items() if k not in ("expected", "actual")})
+                message = diff["message"] + (f" (compared {within_text})" if precision else "")
+                check.update({k: v for k, v in diff.items() if k not in ("expected", "actual")},
+                             status="fail", message=message)
             else:
-                check.update(status="pass", message=f"matches within rtol={rtol:g}, atol={atol:g}")
+                check.update(status="pass", message=f"matches {within_text}")
             if case.get("no_warnings") and r.get("warnings"):
                 _add_failure(check, warning_message(r["warnings"], case["no_warnings"]))
         elif case["kind"] == "determinism":
@@ -53,11 +58,44 @@ def _compare_case(case: dict, expected, actual, rtol: float, atol: float) -> dic
     return compare(expected, actual, rtol, atol)
 
 
-def _tolerances(snippet, case: dict) -> tuple[float, float]:
-    """(rtol, atol) of a Case: its own where given, else the snippet's."""
+# Tolerance floors for inputs of a lower precision than float64: a float32 result carries ~7
+# significant digits (eps 1.2e-7), so an answer computing in float32 and one computing in float64
+# differ by ~1e-7 relative; 1e-5 leaves room for a few roundings in a sum. float16: eps 9.8e-4.
+PRECISION_FLOORS = {"float32": (1e-5, 1e-6), "float16": (5e-3, 1e-3)}
+
+
+def tolerances(snippet, case: dict) -> tuple[float, float, str | None]:
+    """(rtol, atol, precision) of a Case: its own where given, else the snippet's; raised to fit
+    the lowest float precision among its inputs (precision names it, or is None for float64)."""
     rtol = snippet["rtol"] if case.get("rtol") is None else case["rtol"]
     atol = snippet["atol"] if case.get("atol") is None else case["atol"]
-    return rtol, atol
+    precision = _lowest_precision(case.get("args"))
+    if precision in PRECISION_FLOORS:
+        floor_rtol, floor_atol = PRECISION_FLOORS[precision]
+        if rtol < floor_rtol or atol < floor_atol:
+            return max(rtol, floor_rtol), max(atol, floor_atol), precision
+    return rtol, atol, None
+
+
+def _lowest_precision(value) -> str | None:
+    """'float16' or 'float32' when an input holds floats of that precision, else None."""
+    found: set[str] = set()
+
+    def visit(v) -> None:
+        if isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind in "fc":
+            found.add(np.dtype(v.dtype.char.lower() if v.dtype.kind == "c" else v.dtype).name)
+        elif isinstance(v, dict):
+            for item in v.values():
+                visit(item)
+        elif isinstance(v, (list, tuple)):
+            for item in v:
+                visit(item)
+
+    visit(value)
+    for name in ("float16", "float32"):
+        if name in found:
+            return name
+    return None
 
 
 def _add_failure(check: dict, note: str) -> None:
@@ -80,10 +118,10 @@ def _judge_determinism(case: dict, outputs: list, check: dict) -> None:
     if same:
         check.update(status="fail", message=f"two calls with the same seed ({seeds}) gave different results "
                      f"({same['message']}): draw the randomness from the rng argument, not from np.random "
-                     f"or random")
+                     f"or random", failure="same seed, different results")
     elif compare(first, other, 0.0, 0.0) is None:
         check.update(status="fail", message=f"seeds {seeds} and {others} gave the same result: the output "
-                     f"must depend on the rng argument")
+                     f"must depend on the rng argument", failure="other seed, same result")
     else:
         check.update(status="pass", message=f"same seed ({seeds}): same result; seed {others}: a different one")
 
@@ -100,55 +138,116 @@ def _judge_stat(case: dict, v: dict | None, check: dict) -> None:
                          "ok" if v["value"] is None else
                          f"{_fmt(shown)} within [{_fmt(case['lo'])}, {_fmt(case['hi'])}]")
         else:
-            check.update(status="fail", message=f"{_fmt(shown)} outside [{_fmt(case['lo'])}, {_fmt(case['hi'])}]")
+            check.update(status="fail", message=f"{_fmt(shown)} outside [{_fmt(case['lo'])}, {_fmt(case['hi'])}]",
+                         failure="outside " + _sides(v["value"], case["lo"], case["hi"]))
     elif "assert" in v:
-        check.update(status="fail", message=v["assert"])
+        check.update(status="fail", message=v["assert"],
+                     failure=f"assertion at line {v.get('at')}: {_without_numbers(v['assert'])}")
     else:
-        check.update(status="fail", message=f"the statistic could not be computed from the output: {v['error']}")
+        check.update(status="fail", message=f"the statistic could not be computed from the output: {v['error']}",
+                     failure=f"error: {_without_numbers(v['error'])}")
+
+
+def _sides(value, lo, hi) -> str:
+    """Which bound each value misses ('<' below lo, '>' above hi, '=' within, '?' nan): two
+    statistics fail in the same way only when they miss the same bounds."""
+    v = np.atleast_1d(np.asarray(value, dtype=float))
+    lo_arr = np.broadcast_to(np.asarray(-np.inf if lo is None else lo, dtype=float), v.shape)
+    hi_arr = np.broadcast_to(np.asarray(np.inf if hi is None else hi, dtype=float), v.shape)
+    return "".join("?" if np.isnan(x) else "<" if x < a else ">" if x > b else "="
+                   for x, a, b in zip(v, lo_arr, hi_arr))
+
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _without_numbers(text: str) -> str:
+    """A failure message with its numbers blanked: the same assertion failing for two answers
+    reads the same although the values it quotes (a min, a share, a seed) differ."""
+    return _NUMBER.sub("#", text)
+
+
+# How alike a mutant is to the learner's answer, best first: "exact" (every output matches, and the
+# same warnings and in-place changes), "close" (every output matches; warnings or the arguments
+# changed in place differ in detail), "statistical" (random outputs differ but every check passes or
+# fails in the same way), "partial" (as one of those, except on checks where one of the two raised
+# an error and the learner's check did not pass).
+LEVELS = ("exact", "close", "statistical", "partial")
 
 
 def likeness(snippet, cases, learner, checks, results, m_checks) -> str | None:
-    """'exact' when every output matches the mutant's, 'statistical' when the outputs differ
-    but every statistic agrees within its bounds' width, else None."""
+    """How alike the mutant's run (`results`, judged as `m_checks`) is to the learner's (`learner`,
+    judged as `checks`) on the same inputs: one of LEVELS, or None when they differ somewhere the
+    learner's answer cannot be said to make the mutant's mistake. At least one check the learner
+    failed must agree, so a mutant is never named for checks the answer passes."""
+    worst = 0
+    explained = 0
+    for case, mine, theirs, check, m_check in zip(cases, learner, results, checks, m_checks):
+        level = _check_likeness(snippet, case, mine, theirs, check, m_check)
+        if level is None:
+            return None
+        if level == "neutral":
+            continue
+        worst = max(worst, LEVELS.index(level))
+        if level != "partial" and check["status"] != "pass":
+            explained += 1
+    return LEVELS[worst] if explained else None
+
+
+def agrees(snippet, case, mine, theirs, check) -> bool:
+    """Whether a mutant's result on one check (`theirs`) may be the learner's mistake (`mine`,
+    judged as `check`): the first round of diagnosis, before the other checks are run."""
+    m_check = judge_checks(snippet, [case], [theirs], None, None)[0]
+    return _check_likeness(snippet, case, mine, theirs, check, m_check) is not None
+
+
+def _check_likeness(snippet, case, mine, theirs, check, m_check) -> str | None:
+    if "output" not in mine or "output" not in theirs:
+        if "output" not in mine and "output" not in theirs:
+            return "neutral"  # both raised (or timed out): nothing to compare
+        return "partial" if check["status"] != "pass" else None
     level = "exact"
-    compared = 0
-    for i, (case, mine, theirs) in enumerate(zip(cases, learner, results)):
-        if "output" not in mine or "output" not in theirs:
-            if ("output" in mine) != ("output" in theirs):
-                return None
-            continue
-        if sorted(mine["mutated"]) != sorted(theirs["mutated"]):
+    if bool(mine["mutated"]) != bool(theirs["mutated"]):
+        return None
+    if sorted(mine["mutated"]) != sorted(theirs["mutated"]):
+        level = "close"  # both changed arguments in place, not the same ones
+    if sorted(mine.get("aliased", [])) != sorted(theirs.get("aliased", [])):
+        return None
+    if case.get("no_warnings"):
+        mine_w, theirs_w = _warning_kinds(mine), _warning_kinds(theirs)
+        if bool(mine_w) != bool(theirs_w):
+            if check.get("values_match", True):
+                return None  # the warning is what fails (or passes) the learner's check here
+            level = "close"  # both values wrong in the same way: the values decide
+        elif mine_w != theirs_w:
+            level = "close"
+    rtol, atol, _ = tolerances(snippet, case)
+    rtol, atol = max(rtol, 1e-6), max(atol, 1e-9)
+    if _compare_case(case, theirs["output"], mine["output"], rtol, atol) is None:
+        return level
+    if case["kind"] == "case":
+        return None
+    # A random function drawing in another (equivalent) way: its checks must pass or fail in the
+    # same way (the same assertion, the same bound missed), never merely both fail.
+    if m_check["status"] != check["status"] or m_check.get("failure") != check.get("failure"):
+        return None
+    a, b = check.get("value"), m_check.get("value")
+    if a is None and b is None:
+        # A statistic that only asserts, or a Determinism check: agreeing on how it ended is all it
+        # says. This is how an answer drawing from np.random is matched to such a mutant, now that
+        # two children never share the global RNG state.
+        return "statistical"
+    if a is None or b is None or len(a) != len(b):
+        return None
+    if case["lo"] is not None and case["hi"] is not None:
+        width = float(np.max(np.asarray(case["hi"], float) - np.asarray(case["lo"], float)))
+        if float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) > max(width, 1e-12):
             return None
-        if sorted(mine.get("aliased", [])) != sorted(theirs.get("aliased", [])):
-            return None
-        if case.get("no_warnings") and bool(mine.get("warnings")) != bool(theirs.get("warnings")):
-            return None
-        compared += 1
-        rtol, atol = _tolerances(snippet, case)
-        rtol, atol = max(rtol, 1e-6), max(atol, 1e-9)
-        if _compare_case(case, theirs["output"], mine["output"], rtol, atol) is None:
-            continue
-        if case["kind"] == "case":
-            return None
-        # A random function drawing in another (equivalent) way: compare the statistics.
-        theirs_check = m_checks[i]
-        a, b = checks[i].get("value"), theirs_check.get("value")
-        if theirs_check["status"] != checks[i]["status"]:
-            return None
-        if a is None and b is None:
-            # A statistic that only asserts (returns None): agreeing on pass/fail is all it says.
-            # This is how an answer drawing from np.random is matched to such a mutant, now
-            # that two children never share the global RNG state.
-            level = "statistical"
-            continue
-        if a is None or b is None or len(a) != len(b):
-            return None
-        if case["lo"] is not None and case["hi"] is not None:
-            width = float(np.max(np.asarray(case["hi"], float) - np.asarray(case["lo"], float)))
-            if float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) > max(width, 1e-12):
-                return None
-        level = "statistical"
-    return level if compared else None
+    return "statistical"
+
+
+def _warning_kinds(result: dict) -> set[str]:
+    return {f"{w.get('category')}: {w.get('message')}" for w in result.get("warnings") or []}
 
 
 _NUMPY_WARNING = re.compile(r"(overflow|divide by zero|invalid value|underflow) encountered in (\w+)")
