@@ -216,7 +216,7 @@ def _verify_demonstration(source, report: dict) -> None:
 
 def _verify_all(args: argparse.Namespace, only: str | None = None) -> int:
     """Every runnable snippet (or just `only`): the reference passes, and every mutant fails at
-    least one check."""
+    least one check and is diagnosed as itself."""
     from flashtrain.snippets.grading import grade
 
     library, store = _library(args)
@@ -251,11 +251,16 @@ def _verify_all(args: argparse.Namespace, only: str | None = None) -> int:
             bad = [f"{c.name}: {c.message}" for c in ref.checks if c.status != "pass"]
             problems.append(f"reference {ref.status}: " + ("; ".join(bad) or ref.message))
         for mutant in snippet.mutants:
-            res = grade(snippet, mutant.code, seed=args.seed, diagnose=False)
+            # A mutant must fail, and a learner who writes it must get its own hint: diagnosis
+            # runs the other mutants on the same inputs and must pick this one.
+            res = grade(snippet, mutant.code, seed=args.seed)
             if res.status == "pass":
                 problems.append(f"mutant {mutant.name} passes every check")
             elif res.status == "error" and not res.checks:
                 problems.append(f"mutant {mutant.name}: {res.message}")
+            elif res.hint_mutant != mutant.name:
+                named = f"diagnosed as {res.hint_mutant}" if res.hint_mutant else "not diagnosed"
+                problems.append(f"mutant {mutant.name} fails but is {named}: the checks do not tell them apart")
         ok = ok and not problems
         reports.append({"snippet": sid, "status": "ok" if not problems else "fail", "problems": problems,
                         "checks": ref.total, "mutants": len(snippet.mutants)})
@@ -267,7 +272,7 @@ def _verify_all(args: argparse.Namespace, only: str | None = None) -> int:
                 print(f"ok    {r['snippet']}: demonstration runs, {r['claims']} claims hold")
             elif r["status"] == "ok":
                 print(f"ok    {r['snippet']}: reference passes {r['checks']} checks, "
-                      f"{r['mutants']} mutants caught")
+                      f"{r['mutants']} mutants caught and named")
             else:
                 print(f"{r['status'].upper():5} {r['snippet']}")
                 for p in r["problems"]:

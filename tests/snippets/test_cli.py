@@ -151,7 +151,7 @@ def test_verifying_one_untrusted_snippet_fails_until_trust_is_given(tmp_path, ca
     assert main(db + ["check", "--trust"]) == 2  # trusting everything at once is refused
     capsys.readouterr()
     assert main(db + ["check", "add_one", "--trust"]) == 0
-    assert "ok    add_one: reference passes 1 checks, 1 mutants caught" in capsys.readouterr().out
+    assert "ok    add_one: reference passes 1 checks, 1 mutants caught and named" in capsys.readouterr().out
     assert main(db + ["check", "add_one"]) == 0  # trust was recorded
 
 

@@ -226,7 +226,9 @@ def _check_likeness(snippet, case, mine, theirs, check, m_check) -> str | None:
     if _compare_case(case, theirs["output"], mine["output"], rtol, atol) is None:
         return level
     if case["kind"] == "case":
-        return None
+        # The same mistake written another way may also overflow (nan/inf) where the mutant does not,
+        # or the reverse: agreeing wherever both are finite is weak evidence, never enough alone.
+        return "partial" if _agree_where_finite(theirs["output"], mine["output"], rtol, atol) else None
     # A random function drawing in another (equivalent) way: its checks must pass or fail in the
     # same way (the same assertion, the same bound missed), never merely both fail.
     if m_check["status"] != check["status"] or m_check.get("failure") != check.get("failure"):
@@ -244,6 +246,36 @@ def _check_likeness(snippet, case, mine, theirs, check, m_check) -> str | None:
         if float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) > max(width, 1e-12):
             return None
     return "statistical"
+
+
+def _agree_where_finite(a, b, rtol: float, atol: float) -> bool:
+    """Same structure and shapes, the same values wherever both are finite, and at least one
+    finite value in common."""
+    pairs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def walk(x, y) -> bool:
+        if isinstance(x, (tuple, list)) and isinstance(y, (tuple, list)):
+            return len(x) == len(y) and all(walk(p, q) for p, q in zip(x, y))
+        if isinstance(x, dict) and isinstance(y, dict):
+            return set(map(str, x)) == set(map(str, y)) and all(walk(x[k], y[k]) for k in x if k in y)
+        try:
+            p, q = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        except (TypeError, ValueError):
+            return False
+        if p.shape != q.shape:
+            return False
+        pairs.append((p, q))
+        return True
+
+    if not walk(a, b):
+        return False
+    shared = 0
+    for p, q in pairs:
+        both = np.isfinite(p) & np.isfinite(q)
+        shared += int(both.sum())
+        if not (np.abs(p[both] - q[both]) <= atol + rtol * np.abs(p[both])).all():
+            return False
+    return shared > 0
 
 
 def _warning_kinds(result: dict) -> set[str]:
