@@ -161,19 +161,42 @@ def _grade_solution(args: argparse.Namespace) -> int:
 
 
 def _print_result(result, solution: Path) -> None:
+    """One line per check; a line that would repeat the previous one is said once (a syntax error
+    fails every check the same way; a module-level print shows up in every check's output)."""
     marks = {"pass": "ok  ", "fail": "FAIL", "error": "ERR "}
     print(f"{result.snippet}: {result.status} ({result.passed}/{result.total} checks, "
           f"{result.duration_ms:.0f} ms)")
-    if result.message:
+    checks = list(result.checks)
+    messages = {c.message for c in checks}
+    if len(checks) > 1 and len(messages) == 1 and all(c.status != "pass" for c in checks):
+        statuses = {c.status for c in checks}
+        mark = marks[checks[0].status] if len(statuses) == 1 else "FAIL"
+        where = f"{solution}: " if result.message == checks[0].message else ""
+        print(f"  {mark} every check ({len(checks)}): {where}{checks[0].message}")
+        _print_output(checks[0])
+        checks = []
+    elif result.message and result.message not in messages:
         print(f"  {solution}: {result.message}")
-    for check in result.checks:
+    failed = [c for c in checks if c.status != "pass"]
+    shared = len(failed) > 1 and all(c.output and c.output == failed[0].output for c in failed)
+    for check in checks:
         print(f"  {marks[check.status]} {check.name}: {check.message}")
-        if check.status != "pass" and check.output:
-            shown = check.output.rstrip()[:500]
-            print("       output: " + shown.replace("\n", "\n               ") +
-                  (" [truncated]" if check.output_truncated else ""))
+        if check.status != "pass" and not shared:
+            _print_output(check)
+    if shared:
+        _print_output(failed[0], "output (the same in every failed check): ", indent=2)
     if result.hint:
-        print(f"  hint: {result.hint}")
+        from flashtrain.mathtext import plain_math
+
+        print(f"  hint: {plain_math(' '.join(result.hint.split()))}")  # $..$ as in the app
+
+
+def _print_output(check, label: str = "output: ", indent: int = 7) -> None:
+    if not check.output:
+        return
+    shown = check.output.rstrip()[:500]
+    print(" " * indent + label + shown.replace("\n", "\n" + " " * (indent + len(label))) +
+          (" [truncated]" if check.output_truncated else ""))
 
 
 def _run_demonstration(args: argparse.Namespace, library, program: str | None, where: str) -> int:

@@ -166,3 +166,43 @@ def test_check_doctor_reports_the_machine_and_the_layers(capsys):
     report = json.loads(capsys.readouterr().out)
     assert set(report) == {"ok", "machine", "layers", "blocked", "problems"}
     assert report["blocked"]["socket"] is True and report["layers"]["seccomp"] is True
+
+
+def test_check_text_says_a_shared_failure_once_and_renders_math(tmp_path, capsys, db):
+    broken = tmp_path / "broken.py"
+    broken.write_text("def lr_decay(:\n")
+    assert main(db + ["check", "lr_decay", "--solution", str(broken)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(set(lines)) == 2, lines  # the header, then the error once
+    assert lines[1].startswith("  ERR  every check (5): ") and "line 1" in lines[1]
+
+    noisy = tmp_path / "noisy.py"
+    noisy.write_text("print('loading my answer')\n"
+                     "def lr_decay(alpha0, decay_rate, epoch):\n"
+                     "    return alpha0 / (1 + decay_rate * (epoch + 1))\n")
+    assert main(db + ["check", "lr_decay", "--solution", str(noisy), "--seed", "1"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("loading my answer") == 1, out
+    assert "output (the same in every failed check): loading my answer" in out
+    # Numbers to a readable precision: 0.5 / 3 is shown as 0.1667, not 0.16666666666666666.
+    assert "expected 0.1667, got 0.125" in out
+    assert "0.16666666" not in out
+
+    unbiased = tmp_path / "unbiased.py"  # a hint with math: shown as Unicode, as in the app
+    unbiased.write_text("import numpy as np\n"
+                        "def adam_update(w, dw, v, s, t, lr, beta1, beta2, eps):\n"
+                        "    v = beta1 * v + (1 - beta1) * dw\n"
+                        "    s = beta2 * s + (1 - beta2) * dw**2\n"
+                        "    return w - lr * v / (np.sqrt(s) + eps), v, s\n")
+    assert main(db + ["check", "adam_update", "--solution", str(unbiased)]) == 1
+    hint = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  hint: ")]
+    assert hint and "$" not in hint[0] and "β₁" in hint[0], hint
+
+
+def test_json_values_are_rounded_for_reading(tmp_path, capsys, db):
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text("def lr_decay(alpha0, decay_rate, epoch):\n    return 0.1 * 3 + 0 * alpha0 * epoch\n")
+    assert main(db + ["check", "lr_decay", "--solution", str(wrong), "--json", "--seed", "1"]) == 1
+    checks = json.loads(capsys.readouterr().out)["checks"]
+    assert checks[0]["actual"] == 0.3  # 0.1 * 3 is 0.30000000000000004 in float arithmetic
+    assert checks[0]["expected"] == pytest.approx(0.5 / 3) and len(repr(checks[0]["expected"])) <= 11

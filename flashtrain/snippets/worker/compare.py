@@ -34,13 +34,33 @@ def _numeric_array(v) -> bool:
     return isinstance(v, np.ndarray) and (v.dtype.kind in "biuf")
 
 
+def readable(x: float, digits: int = 8) -> float:
+    """x rounded to `digits` significant digits, so that it prints as 0.04, not as the
+    0.039999999999999994 that float arithmetic left (previews are for reading, not computing)."""
+    x = float(x)
+    return float(f"{x:.{digits}g}") if np.isfinite(x) else x
+
+
+def number_pair(expected: float, actual: float) -> tuple[str, str]:
+    """Both numbers with the fewest significant digits (4 to 12) that still tell them apart."""
+    e, a = float(expected), float(actual)
+    for digits in range(4, 13):
+        shown = f"{e:.{digits}g}", f"{a:.{digits}g}"
+        if shown[0] != shown[1]:
+            return shown
+    return f"{e:.12g}", f"{a:.12g}"
+
+
 def preview(value, limit: int = 60):
     if isinstance(value, np.ndarray):
         if value.size <= limit and value.dtype.kind in "biufc":
-            return np.asarray(value, dtype=float).tolist() if value.dtype.kind != "c" else str(value)
+            if value.dtype.kind == "c":
+                return str(value)
+            numbers = np.asarray(value, dtype=float)
+            return np.vectorize(readable, otypes=[float])(numbers).tolist() if numbers.size else numbers.tolist()
         return describe(value)
     if _is_scalar(value):
-        return float(value)
+        return readable(value)
     if isinstance(value, (tuple, list)):
         return [preview(v, limit) for v in value[:10]]
     if isinstance(value, dict):
@@ -88,9 +108,11 @@ def compare(expected, actual, rtol: float, atol: float, where: str = "result") -
             return {"message": f"{where}: expected a number, got {describe(actual)}"}
         e, a = np.float64(expected), np.float64(actual)
         if not _close(np.array(e), np.array(a), rtol, atol).all():
-            return {"message": f"{where}: expected {float(e):.10g}, got {float(a):.10g} "
+            shown_e, shown_a = number_pair(e, a)
+            return {"message": f"{where}: expected {shown_e}, got {shown_a} "
                                f"(|Δ| = {abs(float(a) - float(e)):.3g})",
-                    "expected": float(e), "actual": float(a), "max_abs_diff": abs(float(a) - float(e))}
+                    "expected": readable(e), "actual": readable(a),
+                    "max_abs_diff": readable(abs(float(a) - float(e)), 4)}
         return None
     if isinstance(expected, np.ndarray):
         if not isinstance(actual, np.ndarray):
@@ -122,10 +144,11 @@ def compare(expected, actual, rtol: float, atol: float, where: str = "result") -
                 size_text += f" ({not_finite} more nan or inf)"
         first = tuple(int(i) for i in bad[0])
         note = "" if actual.dtype == expected.dtype else f" (dtype {actual.dtype}, expected {expected.dtype})"
+        shown_e, shown_a = number_pair(e[first], a[first])
         return {"message": f"{where}: {len(bad)} of {e.size} values differ, {size_text}; "
-                           f"at {list(first)}: expected {e[first]:.8g}, got {a[first]:.8g}{note}",
+                           f"at {list(first)}: expected {shown_e}, got {shown_a}{note}",
                 "mismatched": [[int(i) for i in idx] for idx in bad[:20]], "mismatch_count": int(len(bad)),
-                "total": int(e.size), "max_abs_diff": max_diff, "expected": preview(expected),
+                "total": int(e.size), "max_abs_diff": readable(max_diff, 4), "expected": preview(expected),
                 "actual": preview(actual)}
     return {"message": f"{where}: cannot compare a reference value of type {type(expected).__name__}"}
 

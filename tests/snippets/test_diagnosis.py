@@ -1,0 +1,73 @@
+"""How a wrong answer is matched to a mutant (judging.likeness): a statistical check names a
+mistake only when the same assertion fails in the same way for both, never because both failed
+some assertion; weaker kinds of agreement only break ties."""
+
+import dataclasses
+
+import numpy as np
+
+from flashtrain.snippets.grading import grade
+from flashtrain.snippets.judging import judge_checks, likeness
+from flashtrain.snippets.library import SnippetLibrary
+
+SNIPPET = {"rtol": 1e-6, "atol": 1e-9}
+
+
+def _stat_case(lo=None, hi=None):
+    return {"name": "share", "kind": "stat", "lo": lo, "hi": hi, "args": {}}
+
+
+def _run(output):
+    return {"output": output, "mutated": [], "warnings": [], "ms": 1.0, "stdout": "", "stdout_truncated": False}
+
+
+def _likeness(case, mine_stat, theirs_stat, mine_out=np.ones(3), theirs_out=np.zeros(3)):
+    mine, theirs = [_run(mine_out)], [_run(theirs_out)]
+    checks = judge_checks(SNIPPET, [case], mine, None, {0: mine_stat})
+    m_checks = judge_checks(SNIPPET, [case], theirs, None, {0: theirs_stat})
+    return likeness(SNIPPET, [case], mine, checks, theirs, m_checks)
+
+
+def test_two_different_failed_assertions_do_not_name_a_mistake():
+    shape = {"assert": "expected shape (20000,), got ()", "at": 5}
+    bounds = {"assert": "values must lie in [0.0001, 1]; got min 1.3, max 9.8e3", "at": 8}
+    assert _likeness(_stat_case(), shape, bounds) is None
+
+
+def test_the_same_assertion_failing_the_same_way_names_it_whatever_numbers_it_quotes():
+    mine = {"assert": "values must lie in [0.0001, 1]; got min 1.3, max 9.8e3", "at": 8}
+    theirs = {"assert": "values must lie in [0.0001, 1]; got min 1.0002, max 9.99e3", "at": 8}
+    assert _likeness(_stat_case(), mine, theirs) == "statistical"
+    elsewhere = dict(theirs, at=12)  # the same words from another assertion
+    assert _likeness(_stat_case(), mine, elsewhere) is None
+
+
+def test_a_statistic_outside_its_bounds_matches_only_on_the_same_side():
+    case = _stat_case(lo=0.2, hi=0.3)
+    assert _likeness(case, {"value": [0.31]}, {"value": [0.32]}) == "statistical"
+    assert _likeness(case, {"value": [0.31]}, {"value": [0.19]}) is None  # both fail, opposite sides
+    assert _likeness(case, {"value": [0.25]}, {"value": [0.31]}) is None  # one passes
+    per_value = _stat_case(lo=[0.2, 0.2], hi=[0.3, 0.3])
+    assert _likeness(per_value, {"value": [0.31, 0.25]}, {"value": [0.25, 0.31]}) is None
+
+
+def test_a_mutant_is_never_named_only_for_checks_the_answer_passes():
+    case = {"name": "values", "kind": "case", "args": {}}
+    mine, theirs = [_run(np.ones(2))], [_run(np.ones(2))]
+    passed = [{"name": "values", "status": "pass", "values_match": True}]
+    assert likeness(SNIPPET, [case], mine, passed, theirs, [{"status": "pass"}]) is None
+    failed = [{"name": "values", "status": "fail", "values_match": False}]
+    assert likeness(SNIPPET, [case], mine, failed, theirs, [{"status": "pass"}]) == "exact"
+
+
+def test_a_scalar_instead_of_an_array_is_not_named_as_another_sampling_mistake(runner):
+    # Before: every statistic of both answers failed (a shape assertion for this answer, a range
+    # assertion for the mutant), and that was enough to name `exponents-as-bounds`.
+    snippet = SnippetLibrary.bundled().get("sample_log_uniform").snippet
+    without = dataclasses.replace(snippet, mutants=tuple(m for m in snippet.mutants if m.name != "ignores-size"))
+    code = ("import numpy as np\n"
+            "def sample_log_uniform(low, high, size, rng):\n"
+            "    return 10 ** rng.uniform(np.log10(low), np.log10(high))\n")
+    result = grade(without, code, runner=runner)
+    assert result.status == "fail" and result.hint_mutant is None
+    assert grade(snippet, code, runner=runner).hint_mutant == "ignores-size"
