@@ -204,7 +204,7 @@ def agrees(snippet, case, mine, theirs, check) -> bool:
 def _check_likeness(snippet, case, mine, theirs, check, m_check) -> str | None:
     if "output" not in mine or "output" not in theirs:
         if "output" not in mine and "output" not in theirs:
-            return "neutral"  # both raised (or timed out): nothing to compare
+            return _same_error(mine["error"], theirs["error"])
         return "partial" if check["status"] != "pass" else None
     level = "exact"
     if bool(mine["mutated"]) != bool(theirs["mutated"]):
@@ -276,6 +276,16 @@ def _agree_where_finite(a, b, rtol: float, atol: float) -> bool:
         if not (np.abs(p[both] - q[both]) <= atol + rtol * np.abs(p[both])).all():
             return False
     return shared > 0
+
+
+def _same_error(mine: str, theirs: str) -> str:
+    """Both raised: 'exact' for the same message (its numbers and line blanked, e.g. the shapes
+    of a failed broadcast), 'close' for the same exception type, else nothing to go by."""
+    if _without_numbers(mine) == _without_numbers(theirs):
+        return "exact"
+    if mine.split(":", 1)[0] == theirs.split(":", 1)[0] and ":" in mine:
+        return "close"
+    return "neutral"
 
 
 def _warning_kinds(result: dict) -> set[str]:
