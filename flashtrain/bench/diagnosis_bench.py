@@ -1,7 +1,8 @@
 """`flashtrain bench diagnosis`: how often a wrong answer gets the hint of the mistake it makes.
 
 Grades every realistic wrong answer of a folder of `.answers` files (see bench/wrong_answers.py;
-default: the repository's tests/snippets/wrong_answers) with diagnosis on, and prints, per snippet
+default: the repository's tests/snippets/wrong_answers, plus the WRONG lists of the issue-13
+exercises in tests/snippets/answers) with diagnosis on, and prints, per snippet
 and overall, the share of answers that fail AND are named as the mistake they make. Answers that
 pass, or are named as another mistake, or not named at all, are listed.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 from flashtrain.cli import common
 
 DEFAULT_ANSWERS = Path(__file__).resolve().parents[2] / "tests" / "snippets" / "wrong_answers"
+EXERCISE_ANSWERS = DEFAULT_ANSWERS.parent / "answers"
 
 
 def register(bench_sub: argparse._SubParsersAction) -> None:
@@ -35,8 +37,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if not args.answers.is_dir():
         raise common.UserError(f"{args.answers}: no such folder of .answers files")
     try:
-        answers = all_answers(args.answers)
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+        answers = all_answers(args.answers, EXERCISE_ANSWERS if args.answers == DEFAULT_ANSWERS else None)
+    except (OSError, UnicodeDecodeError, ValueError, SyntaxError) as error:
         raise common.UserError(str(error)) from error
     if args.snippet:
         answers = [a for a in answers if a.snippet in set(args.snippet)]

@@ -3,12 +3,15 @@ to measure how often the grader names a learner's mistake (`flashtrain bench dia
 tests in tests/snippets/wrong_answers/).
 
 A set is a file `<snippet id>.answers`: blocks that each start with a line `### expect: NAME`
-(NAME is the mutant whose hint should be shown) followed by the answer's source. Nothing here runs
-the code: the answers are graded in the sandboxed worker like any learner's answer.
+(NAME is the mutant whose hint should be shown) followed by the answer's source. The issue-13
+exercises keep theirs as `WRONG = [(NAME, source), ...]` in tests/snippets/answers/<id>.py, read
+here as a literal (never imported or run). Nothing here runs an answer: they are graded in the
+sandboxed worker like any learner's answer.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,9 +56,29 @@ def read_answers(path: Path) -> list[WrongAnswer]:
     return found
 
 
+def read_literal_answers(path: Path) -> list[WrongAnswer]:
+    """The `WRONG = [(NAME, source), ...]` list of a plain data file (read as a literal, not run)."""
+    path = Path(path)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "WRONG" for t in node.targets):
+            try:
+                pairs = ast.literal_eval(node.value)
+            except ValueError as error:
+                raise ValueError(f"{path}:{node.lineno}: WRONG must be a literal list of (name, source)") from error
+            items = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else []
+            return [WrongAnswer(path.stem, name, code, str(path), getattr(item, "lineno", node.lineno))
+                    for (name, code), item in zip(pairs, items or [node.value] * len(pairs))]
+    return []
+
+
 def answer_files(folder: Path) -> list[Path]:
     return sorted(Path(folder).glob("*.answers"))
 
 
-def all_answers(folder: Path) -> list[WrongAnswer]:
-    return [a for path in answer_files(folder) for a in read_answers(path)]
+def all_answers(folder: Path, literal_folder: Path | None = None) -> list[WrongAnswer]:
+    """The `.answers` sets of `folder`, then the WRONG lists of `literal_folder`'s `.py` files."""
+    found = [a for path in answer_files(folder) for a in read_answers(path)]
+    if literal_folder is not None and Path(literal_folder).is_dir():
+        found += [a for path in sorted(Path(literal_folder).glob("*.py")) for a in read_literal_answers(path)]
+    return found

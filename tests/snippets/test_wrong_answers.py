@@ -46,3 +46,17 @@ def test_an_answers_file_without_a_header_names_its_line(tmp_path):
     first, second = read_answers(path)
     assert (first.expect, first.line, first.code) == ("wrong-axis", 1, "def softmax(Z):\n    return Z\n")
     assert (second.expect, second.line) == ("in-place", 5)
+
+
+def test_the_exercises_wrong_lists_are_read_as_literals_not_run(tmp_path):
+    from flashtrain.bench.wrong_answers import read_literal_answers
+
+    path = tmp_path / "zero_pad.py"
+    path.write_text("import os\nos.remove('never')\nCORRECT = ['x']\nWRONG = [\n"
+                    "    ('pads-every-axis', 'def zero_pad(X, pad):\\n    return X\\n'),\n]\n")
+    (answer,) = read_literal_answers(path)
+    assert (answer.snippet, answer.expect, answer.line) == ("zero_pad", "pads-every-axis", 5)
+    assert answer.code.startswith("def zero_pad(X, pad):")
+    path.write_text("WRONG = [(name, 'x') for name in 'ab']\n")
+    with pytest.raises(ValueError, match=r"zero_pad.py:1: WRONG must be a literal"):
+        read_literal_answers(path)
