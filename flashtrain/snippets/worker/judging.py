@@ -167,11 +167,12 @@ def _without_numbers(text: str) -> str:
     return _NUMBER.sub("#", text)
 
 
-# How alike a mutant is to the learner's answer, best first: "exact" (every output matches, and the
-# same warnings and in-place changes), "close" (every output matches; warnings or the arguments
-# changed in place differ in detail), "statistical" (random outputs differ but every check passes or
-# fails in the same way), "partial" (as one of those, except on checks where one of the two raised
-# an error and the learner's check did not pass).
+# How alike a mutant is to the learner's answer, best first: "exact" (every output matches, with the
+# same warnings and in-place changes, or both raise the same error), "close" (every output matches;
+# warnings, the arguments changed in place or the error raised differ in detail), "statistical"
+# (random outputs differ but every check passes or fails in the same way), "partial" (as one of
+# those, except on checks the learner failed where only one of the two raised, or where they agree
+# only on the values both computed as finite numbers).
 LEVELS = ("exact", "close", "statistical", "partial")
 
 
