@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from flashtrain.snippets.grading import grade
-from flashtrain.snippets.judging import judge_checks, likeness
+from flashtrain.snippets.worker.judging import judge_checks, likeness
 from flashtrain.snippets.library import SnippetLibrary
 
 SNIPPET = {"rtol": 1e-6, "atol": 1e-9}

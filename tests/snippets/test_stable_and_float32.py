@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from flashtrain.snippets.grading import grade
-from flashtrain.snippets.judging import PRECISION_FLOORS, tolerances
+from flashtrain.snippets.worker.judging import PRECISION_FLOORS, tolerances
 from flashtrain.snippets.library import SnippetLibrary
 
 UNSTABLE_SOFTMAX = {
