@@ -36,3 +36,13 @@ def bundled_cards_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parent.parent / "cards"
+
+
+def state_dir() -> Path:
+    """Where flashtrain keeps what is not the store itself: the rating journal (see study/journal.py)."""
+    override = os.environ.get("FLASHTRAIN_STATE_DIR")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return platformdirs.user_state_path(APP_NAME, appauthor=False)

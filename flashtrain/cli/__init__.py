@@ -48,6 +48,28 @@ def _accept_db_everywhere(sub: argparse._SubParsersAction) -> None:
                 _accept_db_everywhere(action)
 
 
+def store_trouble(error: Exception, args: argparse.Namespace) -> Exception | None:
+    """The one-line message for a store that cannot do what the command asked, else None (a bug)."""
+    if "sqlalchemy" not in sys.modules:
+        return None  # nothing has touched a store
+    from flashtrain.store.faults import StoreUnavailable, kind_of, unavailable
+
+    if isinstance(error, StoreUnavailable):
+        return error
+    if kind_of(error) is not None and type(error).__module__.startswith("sqlalchemy"):
+        try:
+            where = common.store_location(args).shown
+        except Exception:  # noqa: BLE001 - only naming the store in a message
+            where = ""
+        return unavailable(error, where)
+    return None
+
+
+def raise_if_debugging(error: Exception) -> None:
+    if os.environ.get("FLASHTRAIN_DEBUG"):
+        raise error
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -70,8 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as error:  # a bug: one line for the user, the traceback on request
-        if os.environ.get("FLASHTRAIN_DEBUG"):
-            raise
+        trouble = store_trouble(error, args)
+        if trouble is not None:  # locked, full, read-only, damaged, server gone: one line, exit 1
+            from flashtrain.store.location import mask_password
+
+            print(f"flashtrain: error: {mask_password(str(trouble))}", file=sys.stderr)
+            return EXIT_REJECTED
+        raise_if_debugging(error)
         print(f"flashtrain: internal error: {type(error).__name__}: {error} "
               "(run again with FLASHTRAIN_DEBUG=1 to see the traceback)", file=sys.stderr)
         return EXIT_REJECTED

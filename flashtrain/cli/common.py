@@ -49,6 +49,7 @@ def open_store(args: argparse.Namespace, bundled: bool = True):
     loaded only then, not on every start."""
     from flashtrain.services.decks import has_decks
     from flashtrain.store.engine import open_store as _open
+    from flashtrain.store.faults import StoreUnavailable
 
     from flashtrain.store.location import StoreLocationError, mask_password
 
@@ -59,14 +60,36 @@ def open_store(args: argparse.Namespace, bundled: bool = True):
         first_use = bundled and not has_decks(store)
     except StoreLocationError as error:  # e.g. the PostgreSQL driver is not installed
         raise UserError(str(error)) from None
+    except StoreUnavailable as error:  # damaged, unreadable: one line that says what to do
+        raise UserError(mask_password(str(error))) from None
     except Exception as error:  # a corrupt or foreign file, a server that is down: no traceback
         reason = str(getattr(error, "orig", None) or error).strip()
         raise UserError(f"{location.shown}: cannot open the store: {mask_password(reason)}") from None
-    if first_use:
+    if first_use and not store.read_only:
         from flashtrain.store.sync import ensure_bundled_decks
 
         ensure_bundled_decks(store)
+    if not store.read_only:
+        replay_journal(store)
     return store
+
+
+def replay_journal(store) -> None:
+    """Save ratings and attempts the store could not take before (study/journal.py)."""
+    from flashtrain.study.journal import journal_paths
+
+    if not any(path.exists() for path in journal_paths(store)):
+        return
+    from flashtrain.study.service import StudyService
+
+    saved, failed = StudyService(store).replay_journal()
+    if saved:
+        print(f"flashtrain: saved {saved} rating(s)/attempt(s) kept in the journal while the store could not "
+              "take them", file=sys.stderr)
+    if failed:
+        print(f"flashtrain: warning: {failed} journal entr{'y' if failed == 1 else 'ies'} name a card this store "
+              f"does not have; kept in {', '.join(str(p) for p in journal_paths(store) if p.exists())}",
+              file=sys.stderr)
 
 
 def print_json(data: Any) -> None:

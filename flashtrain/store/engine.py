@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,25 +16,55 @@ from sqlalchemy.orm import Session, sessionmaker
 from flashtrain.store.location import CONNECTION_OPTIONS, StoreLocation, require_driver, store_location
 
 
-def make_engine(where: str | Path | StoreLocation) -> Engine:
+# A statement waits this long for another process's write lock before SQLite reports "busy"; the
+# learner's writes retry on top of that (store/faults.py).
+BUSY_TIMEOUT_MS = 15_000
+
+
+def busy_timeout_ms() -> int:
+    """SQLite's own wait, never longer than the learner's writes are meant to wait in all."""
+    from flashtrain.store.faults import store_wait_seconds
+
+    return int(min(BUSY_TIMEOUT_MS, store_wait_seconds() * 1000))
+
+
+def is_read_only(location: StoreLocation) -> bool:
+    """An existing SQLite store we may not write: read-only file, folder or mount (root too: EROFS)."""
+    path = location.path
+    return path is not None and path.exists() and not os.access(path, os.W_OK)
+
+
+def make_engine(where: str | Path | StoreLocation, read_only: bool | None = None) -> Engine:
     """An engine for a path or URL: SQLite with flashtrain's pragmas, or PostgreSQL through psycopg."""
     location = where if isinstance(where, StoreLocation) else store_location(where)
     if location.is_server:
         return _postgres_engine(location)
-    return _sqlite_engine(location)
+    return _sqlite_engine(location, is_read_only(location) if read_only is None else read_only)
 
 
-def _sqlite_engine(location: StoreLocation) -> Engine:
-    if location.path is not None:
+def _sqlite_engine(location: StoreLocation, read_only: bool = False) -> Engine:
+    """A store that cannot be written is opened read-only, so reading it (decks, stats, study with
+    ratings kept in the journal) still works on a read-only disk."""
+    if location.path is not None and not read_only:
         location.path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(location.url)
+    if read_only and location.path is not None:
+        path = location.path
+        # Without write access to the folder SQLite cannot make the -wal/-shm files a WAL store
+        # needs; `immutable` reads the file as it is (nobody can change it on a read-only disk).
+        wal_present = Path(f"{path}-wal").exists()
+        immutable = "" if wal_present or os.access(path.parent, os.W_OK) else "&immutable=1"
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro{immutable}"
+        engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
+    else:
+        engine = create_engine(location.url)
 
     @event.listens_for(engine, "connect")
     def _set_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects are untyped
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
         # WAL + NORMAL is durable across application crashes, which is what a rating needs.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -52,6 +87,7 @@ class Store:
     location: StoreLocation
     engine: Engine
     sessions: sessionmaker[Session]
+    read_only: bool = False  # a SQLite file we may not write (read-only file, folder or disk)
 
     @property
     def path(self) -> Path | None:
@@ -67,6 +103,28 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def identity(self) -> str:
+        """Names this store in the rating journal and the backups: resolved file, or masked URL."""
+        if self.path is not None:
+            return str(self.path.resolve())
+        return self.location.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A unit of work that writes: commits at the end, rolls back on an exception.
+
+        On SQLite it starts with BEGIN IMMEDIATE, so the write lock is taken before anything is
+        read: two processes rating the same card cannot both read its old state (the second waits,
+        then reads the first one's result). On PostgreSQL, lock the row you read-modify-write
+        (with_for_update). Run it inside faults.retry_while_busy."""
+        with self.sessions.begin() as session:
+            if self.dialect == "sqlite":
+                # pysqlite has not begun a transaction yet (it begins before the first DML), so
+                # ours is the one that counts and pysqlite's commit() ends it.
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -74,9 +132,10 @@ class Store:
 def open_store(where: str | Path | StoreLocation, migrate: bool = True) -> Store:
     """Open (creating if needed) the store at a path or URL and bring its schema up to date."""
     location = where if isinstance(where, StoreLocation) else store_location(where)
-    engine = make_engine(location)
+    read_only = is_read_only(location)
+    engine = make_engine(location, read_only=read_only)
     if migrate:
         from flashtrain.store.migrate import upgrade_to_head
 
         upgrade_to_head(engine)
-    return Store(location, engine, sessionmaker(engine, expire_on_commit=False))
+    return Store(location, engine, sessionmaker(engine, expire_on_commit=False), read_only=read_only)

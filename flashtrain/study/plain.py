@@ -14,7 +14,7 @@ from typing import TextIO
 from flashtrain.mathtext import plain_math
 from flashtrain.timetext import interval_text
 from flashtrain.scheduler.core import RATING_LABELS, RATINGS
-from flashtrain.study.service import QueueSpec, StudyCard, StudyService
+from flashtrain.study.service import QueueSpec, StoreUnavailable, StudyCard, StudyService
 
 RULE = "-" * 60
 
@@ -37,8 +37,17 @@ class _Session:
             return None  # end of input
         return line.strip().lower()
 
+    def tell_notices(self) -> None:
+        for notice in self.service.take_notices():
+            self.say(f"! {notice}")
+
     def undo(self) -> None:
-        card_id = self.service.undo_last()
+        try:
+            card_id = self.service.undo_last()
+        except StoreUnavailable as trouble:
+            self.say(f"! Cannot undo now: {trouble}")
+            return
+        self.tell_notices()
         if card_id is None:
             self.say("Nothing to undo.")
         else:
@@ -67,6 +76,7 @@ class _Session:
         duration_ms = int((time.monotonic() - shown_at) * 1000)
         outcome = self.service.rate_detailed(card.card_id, rating, duration_ms=duration_ms, origin=self.spec.origin)
         self.done += 1
+        self.tell_notices()
         if self.spec.changes_schedule:
             self.say(f"-> {RATING_LABELS[rating]}: back in {interval_text(outcome.record.interval)}.")
         if outcome.leech:

@@ -13,27 +13,39 @@ Rules worth knowing (see queue.py for the order of the queue):
   that, as Anki does), the card gets the tag "leech" and is suspended; `RateOutcome.leech` tells the
   UI so the learner sees it. Undo reverses both (one small settings row per leech event, keyed by log id).
 - Bury hides a card until the next study day starts (day_start_hour local, default 4 am).
+- A rating, undo or attempt waits while another process holds the store's write lock
+  (faults.retry_while_busy). If the store cannot take a rating or attempt at all (disk full,
+  read-only, server gone), it goes to the journal (journal.py), the card leaves this session's
+  queue as if it had been stored, `take_notices()` hands the UI one line saying so, and the next
+  open of the store (or the next rating that is stored) writes it in.
+- Two sessions on one store keep every rating: the card's row is read under the write lock and
+  its state is written with one upsert; undo takes back this session's own last rating.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from flashtrain.deck.markdown_format import cloze_sides
 from flashtrain.scheduler import core
 from flashtrain.scheduler.core import MemoryState, ReviewRecord, SchedulerConfig
 from flashtrain.store.dialect import day_number_sql, dialect_of
+from flashtrain.store.faults import StoreUnavailable, retry_while_busy
 from flashtrain.store.models import Attempt, Card, CardState, Deck, ReviewLog, Setting, SourceFile, utcnow
+from flashtrain.store.upsert import upsert
+from flashtrain.study import journal
 from flashtrain.study import queue as q
 from flashtrain.study.queue import QueueSpec
 from flashtrain.study.settings import StudySettings, load_settings
 
-__all__ = ["DeckSummary", "StudyCard", "QueueSpec", "RateOutcome", "StudyService", "card_sides",
+__all__ = ["DeckSummary", "StudyCard", "QueueSpec", "RateOutcome", "StoreUnavailable", "StudyService", "card_sides",
            "state_from_row", "write_state"]
 
 LEECH_TAG = "leech"
@@ -75,9 +87,10 @@ class StudyCard:
 @dataclass(frozen=True)
 class RateOutcome:
     record: ReviewRecord
-    log_id: int
+    log_id: int  # 0 when the rating went to the journal
     origin: str
     leech: bool = False  # this rating made the card a leech: tagged and suspended
+    journal_path: Path | None = None  # set when the store could not take it: kept here until it can
 
 
 def card_sides(kind: str, question: str, answer: str, cloze_index: int) -> tuple[str, str]:
@@ -101,18 +114,21 @@ def is_fresh(state: MemoryState) -> bool:
     return state == MemoryState()
 
 
+STATE_FIELDS = ("phase", "stability", "difficulty", "due", "last_review", "reps", "lapses", "step", "last_rating")
+
+
 def write_state(s: Session, card_id: int, state: MemoryState) -> None:
-    """Make the CardState row mirror `state` (a fresh state means no row)."""
-    row = s.get(CardState, card_id)
+    """Make the CardState row mirror `state` (a fresh state means no row), in one statement.
+
+    An upsert, not read-then-insert: another process may have created the row meanwhile."""
+    loaded = s.identity_map.get(s.identity_key(CardState, card_id))
+    if loaded is not None:
+        s.expunge(loaded)  # the statement below bypasses the ORM: a later get() must read the row anew
     if is_fresh(state):
-        if row is not None:
-            s.delete(row)
+        s.execute(delete(CardState).where(CardState.card_id == card_id))
         return
-    if row is None:
-        row = CardState(card_id=card_id)
-        s.add(row)
-    for name in ("phase", "stability", "difficulty", "due", "last_review", "reps", "lapses", "step", "last_rating"):
-        setattr(row, name, getattr(state, name))
+    upsert(s, CardState.__table__, {"card_id": card_id, **{name: getattr(state, name) for name in STATE_FIELDS}},
+           ["card_id"])
 
 
 def is_leech_event(before: MemoryState, after: MemoryState, threshold: int) -> bool:
@@ -132,6 +148,13 @@ class StudyService:
         self._drilled: dict[int, int] = {}
         self._drill_undo: list[tuple[int, int | None]] = []
         self._queues: dict[QueueSpec, q.SpecQueue] = {}  # see queue.py: per-day candidate lists
+        # What undo takes back first: this service's own ratings, ("store", log id, card) or
+        # ("journal", entry id, card); after a restart the newest rating in the store.
+        self._undo_stack: list[tuple[str, int | str, int]] = []
+        self._pending: dict[int, MemoryState] = {}  # cards rated into the journal: out of this session's queue
+        self._seen: dict[int, MemoryState] = {}  # state of cards shown, for rating with the store unreadable
+        self._last_context: tuple[StudySettings, SchedulerConfig] | None = None
+        self._notices: list[str] = []
 
     # -- context ----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -143,7 +166,13 @@ class StudyService:
     def _context(self, s: Session) -> tuple[StudySettings, SchedulerConfig]:
         settings = load_settings(s)
         config = self._config_loader(s) if self._config_loader else settings.scheduler_config(self.tz)
+        self._last_context = (settings, config)
         return settings, config
+
+    def take_notices(self) -> list[str]:
+        """One-line messages the UI should show (e.g. a rating kept in the journal); cleared on read."""
+        notices, self._notices = self._notices, []
+        return notices
 
     def _clock_for(self, config: SchedulerConfig, now: datetime) -> q.Clock:
         day = core.study_day(now, config)
@@ -192,6 +221,8 @@ class StudyService:
 
     # -- queue ------------------------------------------------------------------------------
     def next_card(self, spec: QueueSpec = QueueSpec(), exclude: set[int] = frozenset()) -> StudyCard | None:
+        if self._pending:
+            exclude = set(exclude) | set(self._pending)
         with self.store.sessions.begin() as s:
             settings, config = self._context(s)
             clock = self._clock_for(config, self.now())
@@ -232,7 +263,7 @@ class StudyService:
 
     def remaining(self, spec: QueueSpec = QueueSpec(), exclude: set[int] = frozenset()) -> int:
         """Cards left in this queue now (learning cards due today included)."""
-        exclude = set(exclude)
+        exclude = set(exclude) | set(self._pending)
         with self.store.sessions.begin() as s:
             settings, config = self._context(s)
             clock = self._clock_for(config, self.now())
@@ -272,10 +303,14 @@ class StudyService:
             raise KeyError(f"no card with id {card_id}")
         card, deck_name, source_path = row
         front, back = card_sides(card.kind, card.question, card.answer, card.cloze_index)
+        state = state_from_row(s.get(CardState, card.id))
+        if len(self._seen) > 256:
+            self._seen.clear()
+        self._seen[card.id] = state
         return StudyCard(card_id=card.id, deck_id=card.deck_id, deck_name=deck_name, kind=card.kind,
                          cloze_index=card.cloze_index, question=card.question, answer=card.answer,
                          front=front, back=back, tags=tuple(card.tags or ()), hints=tuple(card.hints or ()),
-                         snippet_id=card.snippet_id, state=state_from_row(s.get(CardState, card.id)),
+                         snippet_id=card.snippet_id, state=state,
                          flagged=bool(card.flagged), source_path=source_path, source_line=card.source_line,
                          suspended=bool(card.suspended))
 
@@ -292,14 +327,36 @@ class StudyService:
                       origin: str = "study") -> RateOutcome:
         if origin not in ("study", "cram"):
             raise ValueError(f"origin must be 'study' or 'cram', got {origin!r}")
-        with self.store.sessions.begin() as s:
+        reviewed_at = self.now()
+        try:
+            outcome = retry_while_busy(lambda: self._store_rating(card_id, rating, duration_ms, origin, reviewed_at),
+                                       where=self.store.shown)
+        except StoreUnavailable as trouble:
+            outcome = self._journal_rating(card_id, rating, duration_ms, origin, reviewed_at, trouble)
+        else:
+            self._undo_stack.append(("store", outcome.log_id, card_id))
+            if self._pending:  # the store takes writes again: save what the journal kept meanwhile
+                self.replay_journal()
+        if origin == "cram":
+            self._drill_undo.append((card_id, self._drilled.get(card_id)))
+            self._drilled.pop(card_id, None)  # re-insert so dict order is "last seen"
+            self._drilled[card_id] = rating
+        return outcome
+
+    def _store_rating(self, card_id: int, rating: int, duration_ms: int | None, origin: str,
+                      reviewed_at: datetime, replaying: bool = False) -> RateOutcome | None:
+        """One rating as one unit of work; None when replaying a rating the log already holds."""
+        with self.store.write() as s:
             settings, config = self._context(s)
-            card = s.get(Card, card_id)
-            if card is None or card.retired_at is not None:
+            card = s.get(Card, card_id, with_for_update=True)  # PostgreSQL: one rater of a card at a time
+            if card is None or (card.retired_at is not None and not replaying):
                 raise KeyError(f"no studyable card with id {card_id}")
+            if replaying and s.scalar(select(ReviewLog.id).where(
+                    ReviewLog.card_id == card_id, ReviewLog.reviewed_at == reviewed_at, ReviewLog.rating == rating)):
+                return None
             before = state_from_row(s.get(CardState, card_id))
             print_before = q.fingerprint(s) if self._queues else None
-            after, record = core.review(before, rating, self.now(), config)
+            after, record = core.review(before, rating, reviewed_at, config)
             if origin == "cram":  # logged, but the schedule stays as it was
                 interval = max(before.due - record.reviewed_at, timedelta(0)) if before.due else timedelta(0)
                 record = replace(record, state_after=before, interval=interval)
@@ -316,11 +373,65 @@ class StudyService:
                 self._make_leech(s, card, log.id)
             if print_before is not None:
                 self._card_changed(s, card_id, print_before)
-        if origin == "cram":
-            self._drill_undo.append((card_id, self._drilled.get(card_id)))
-            self._drilled.pop(card_id, None)  # re-insert so dict order is "last seen"
-            self._drilled[card_id] = rating
         return RateOutcome(record=record, log_id=log.id, origin=origin, leech=leech)
+
+    def _journal_rating(self, card_id: int, rating: int, duration_ms: int | None, origin: str,
+                        reviewed_at: datetime, trouble: StoreUnavailable) -> RateOutcome:
+        """The store refused the rating: keep it in the journal and go on as if it were stored."""
+        before = self._pending.get(card_id) or self._readable_state(card_id)
+        settings, config = self._last_context or (StudySettings(), StudySettings().scheduler_config(self.tz))
+        after, record = core.review(before, rating, reviewed_at, config)
+        if origin == "cram":
+            interval = max(before.due - record.reviewed_at, timedelta(0)) if before.due else timedelta(0)
+            record = replace(record, state_after=before, interval=interval)
+        entry = journal.new_entry("rating", store=self.store.identity, card_id=card_id, rating=int(rating),
+                                  reviewed_at=reviewed_at.isoformat(), duration_ms=duration_ms, origin=origin)
+        path = journal.append(self.store, entry)  # raises StoreUnavailable if even that fails
+        if origin == "study":
+            self._pending[card_id] = after
+        self._undo_stack.append(("journal", entry["id"], card_id))
+        self._notices.append(f"{trouble}; your rating is kept in {path} and will be saved when the store can "
+                             "take it (next time flashtrain opens it)")
+        return RateOutcome(record=record, log_id=0, origin=origin, journal_path=path)
+
+    def _readable_state(self, card_id: int) -> MemoryState:
+        try:
+            with self.store.sessions() as s:
+                return state_from_row(s.get(CardState, card_id))
+        except SQLAlchemyError:  # the store cannot even be read: the state shown with the card
+            return self._seen.get(card_id, MemoryState())
+
+    def replay_journal(self) -> tuple[int, int]:
+        """Write the journal's ratings and attempts into the store. Returns (saved, not saved).
+
+        An entry already in the store (replayed before a crash) counts as saved and is not added
+        twice; an entry for a card the store no longer has stays in the journal."""
+        saved: set[str] = set()
+        failed = 0
+        for _path, entry in journal.entries(self.store):
+            try:
+                if entry.get("kind") == "rating":
+                    when = datetime.fromisoformat(entry["reviewed_at"])
+                    retry_while_busy(lambda: self._store_rating(int(entry["card_id"]), int(entry["rating"]),
+                                                                entry.get("duration_ms"), entry.get("origin", "study"),
+                                                                when, replaying=True))
+                    self._pending.pop(int(entry["card_id"]), None)
+                elif entry.get("kind") == "attempt":
+                    when = datetime.fromisoformat(entry["created_at"])
+                    retry_while_busy(lambda: self._store_attempt(entry.get("card_id"), entry["snippet_id"],
+                                                                 entry["code"], entry.get("result") or {}, when,
+                                                                 replaying=True))
+                else:
+                    raise ValueError(f"unknown journal entry kind {entry.get('kind')!r}")
+            except StoreUnavailable:
+                break  # still cannot write: everything stays for next time
+            except (KeyError, ValueError, TypeError):
+                failed += 1
+                continue
+            saved.add(entry["id"])
+        journal.remove(self.store, saved)
+        self._undo_stack = [item for item in self._undo_stack if not (item[0] == "journal" and item[1] in saved)]
+        return len(saved), failed
 
     def _make_leech(self, s: Session, card: Card, log_id: int) -> None:
         tags = list(card.tags or [])
@@ -332,16 +443,44 @@ class StudyService:
         s.add(Setting(key=f"{LEECH_UNDO_PREFIX}{log_id}", value=memo, updated_at=utcnow()))
 
     def undo_last(self) -> int | None:
-        """Undo the newest rating: its log row goes, the card's state and leech changes are restored.
+        """Undo this service's last rating (else the newest in the store): its log row goes, the card's
+        state and leech changes are restored. Returns the card, or None if there is nothing to undo.
 
         Works across restarts because it reads the log. Imported history is not undone (the
-        newest row being an imported one ends the undo chain).
-        """
-        with self.store.sessions.begin() as s:
-            log = s.scalars(select(ReviewLog).order_by(ReviewLog.id.desc()).limit(1)).first()
+        newest row being an imported one ends the undo chain). A rating kept in the journal is
+        taken out of it. Raises StoreUnavailable if the store cannot take the undo now."""
+        if self._undo_stack and self._undo_stack[-1][0] == "journal":
+            _, entry_id, card_id = self._undo_stack.pop()
+            journal.remove(self.store, {str(entry_id)})
+            self._pending.pop(card_id, None)
+            if card_id in self._drilled:
+                self._undo_drill(card_id)
+            return card_id
+        log_id = self._undo_stack[-1][1] if self._undo_stack else None
+        undone = retry_while_busy(lambda: self._undo_in_store(log_id), where=self.store.shown)
+        if self._undo_stack:
+            self._undo_stack.pop()
+        if undone is None:
+            return None
+        card_id, origin = undone
+        if origin == "cram":
+            self._undo_drill(card_id)
+        return card_id
+
+    def _undo_in_store(self, log_id: int | None) -> tuple[int, str] | None:
+        with self.store.write() as s:
+            if log_id is None:
+                log = s.scalars(select(ReviewLog).order_by(ReviewLog.id.desc()).limit(1)).first()
+            else:
+                log = s.get(ReviewLog, log_id)
             if log is None or log.origin == "imported":
                 return None
             card_id, origin = log.card_id, log.origin
+            if s.scalar(select(ReviewLog.id).where(ReviewLog.card_id == card_id, ReviewLog.id > log.id).limit(1)):
+                # Rated again since, in another session: restoring the state before this rating
+                # would wipe out that later one.
+                self._notices.append(f"card {card_id} was rated again in another session since; undo that one first")
+                return None
             print_before = q.fingerprint(s) if self._queues else None
             if origin == "study":
                 write_state(s, card_id, MemoryState.from_dict(log.state_before or {}))
@@ -357,9 +496,7 @@ class StudyService:
             s.flush()
             if print_before is not None:
                 self._card_changed(s, card_id, print_before)
-        if origin == "cram":
-            self._undo_drill(card_id)
-        return card_id
+        return card_id, origin
 
     def _undo_drill(self, card_id: int) -> None:
         for i in range(len(self._drill_undo) - 1, -1, -1):
@@ -373,7 +510,10 @@ class StudyService:
 
     # -- card flags -------------------------------------------------------------------------
     def _update_card(self, card_id: int, **values) -> None:
-        with self.store.sessions.begin() as s:
+        retry_while_busy(lambda: self._update_card_now(card_id, values), where=self.store.shown)
+
+    def _update_card_now(self, card_id: int, values: dict) -> None:
+        with self.store.write() as s:
             card = s.get(Card, card_id)
             if card is None:
                 raise KeyError(f"no card with id {card_id}")
@@ -401,12 +541,30 @@ class StudyService:
         self._update_card(card_id, flagged=bool(on))
 
     def record_attempt(self, card_id: int | None, snippet_id: str, code: str, result_dict: dict) -> None:
+        """Keep a graded answer; like a rating it waits out a busy store and goes to the journal
+        if the store cannot take it."""
+        created_at = self.now()
+        try:
+            retry_while_busy(lambda: self._store_attempt(card_id, snippet_id, code, result_dict, created_at),
+                             where=self.store.shown)
+        except StoreUnavailable as trouble:
+            entry = journal.new_entry("attempt", store=self.store.identity, card_id=card_id, snippet_id=snippet_id,
+                                      code=code, result=dict(result_dict or {}), created_at=created_at.isoformat())
+            path = journal.append(self.store, entry)
+            self._notices.append(f"{trouble}; your attempt is kept in {path} and will be saved when the store "
+                                 "can take it")
+
+    def _store_attempt(self, card_id: int | None, snippet_id: str, code: str, result_dict: dict,
+                       created_at: datetime, replaying: bool = False) -> None:
         result = dict(result_dict or {})
         status = str(result.get("status", "error"))
         if status not in ("pass", "fail", "error"):
             status = "error"
-        with self.store.sessions.begin() as s:
-            s.add(Attempt(card_id=card_id, snippet_id=snippet_id, created_at=self.now(), status=status,
+        with self.store.write() as s:
+            if replaying and s.scalar(select(Attempt.id).where(Attempt.snippet_id == snippet_id,
+                                                                Attempt.created_at == created_at)):
+                return
+            s.add(Attempt(card_id=card_id, snippet_id=snippet_id, created_at=created_at, status=status,
                           passed=int(result.get("passed", 0) or 0), total=int(result.get("total", 0) or 0),
                           duration_ms=int(result.get("duration_ms", 0) or 0), code=code, result=result))
 

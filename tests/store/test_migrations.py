@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from flashtrain.store.engine import make_engine, open_store
+from flashtrain.store.engine import BUSY_TIMEOUT_MS, make_engine, open_store
 from flashtrain.store.migrate import current_revision, head_revision, upgrade_to, upgrade_to_head
 from flashtrain.store.models import Base
 
@@ -56,7 +56,7 @@ def test_pragmas_are_set_on_every_connection(tmp_path):
     with store.engine.connect() as connection:
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == BUSY_TIMEOUT_MS
     assert "review_log" in inspect(store.engine).get_table_names()
 
 

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Rule, Static
 
 from flashtrain.scheduler.core import RATING_LABELS
 from flashtrain.study.queue import QueueSpec
+from flashtrain.study.service import StoreUnavailable
 from flashtrain.tui.progress import SessionProgress
 from flashtrain.tui.widgets.card_view import CardMarkdown
 from flashtrain.tui.widgets.rating_bar import RatingBar
@@ -318,6 +319,8 @@ class StudyScreen(Screen):
         if self.code_panel is not None and self.code_panel.snippet is not None:
             self.codes[card_id] = self.code_panel.code  # an undo brings the card back with this code
         outcome = service.rate_detailed(card_id, int(rating), duration_ms=duration, origin=self.spec.origin)
+        for notice in service.take_notices():  # e.g. the store is full: the rating went to the journal
+            self.notify(notice, severity="warning", timeout=10)
         after = outcome.record.state_after
         if outcome.leech:
             self.notify(f"This card is a leech ({after.lapses} lapses): tagged 'leech' and suspended. "
@@ -335,7 +338,13 @@ class StudyScreen(Screen):
             self.next_card()
 
     def action_undo(self) -> None:
-        card_id = self.app.service.undo_last()
+        try:
+            card_id = self.app.service.undo_last()
+        except StoreUnavailable as trouble:
+            self.notify(f"Cannot undo now: {trouble}", severity="error", timeout=10)
+            return
+        for notice in self.app.service.take_notices():
+            self.notify(notice, severity="warning")
         if card_id is None:
             self.notify("Nothing to undo.", severity="warning")
             return
