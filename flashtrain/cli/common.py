@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import sqlite3
 import sys
+import threading
 from types import ModuleType
 from typing import Any
 
@@ -71,7 +73,33 @@ def open_store(args: argparse.Namespace, bundled: bool = True):
         ensure_bundled_decks(store)
     if not store.read_only:
         replay_journal(store)
+        if not first_use:
+            daily_backup(store)
     return store
+
+
+def daily_backup(store) -> None:
+    """At most once a day, a backup of a SQLite store as it is opened (store/backup.py)."""
+    if store.path is None:
+        return
+    from flashtrain.store.backup import daily_backup_due, make_backup
+
+    if not daily_backup_due(store.path):
+        return
+    from flashtrain.study.settings import load_settings
+
+    with store.sessions() as session:
+        keep = load_settings(session).backups_to_keep
+
+    def work() -> None:
+        try:
+            make_backup(store.path, "daily", keep=keep)
+        except (OSError, sqlite3.Error) as error:  # a full disk must not stop studying; say so once
+            print(f"flashtrain: warning: could not make today's backup of {store.shown}: {error}", file=sys.stderr)
+
+    # Not on the start-up path: the copy runs beside the command (SQLite releases the GIL while it
+    # copies), and the process waits for it before exiting (not a daemon thread).
+    threading.Thread(target=work, name="daily-backup", daemon=False).start()
 
 
 def replay_journal(store) -> None:

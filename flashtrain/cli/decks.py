@@ -53,6 +53,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = common.open_store(args, bundled=not args.dry_run)
     reports = import_paths(store, args.paths, fmt=args.format, deck_name=args.deck, dry_run=args.dry_run,
                            trust=args.trust, prefer_file=args.prefer_file)
+    warn_unknown_snippets(store, reports)
     rejected = [r for r in reports if r.status == "rejected"]
     if args.json:
         common.print_json({"dry_run": args.dry_run, "files": [r.to_dict() for r in reports]})
@@ -76,6 +77,25 @@ def cmd_import(args: argparse.Namespace) -> int:
             others = "; the others were imported" if len(rejected) < len(reports) else ""
             print(f"{len(rejected)} of {len(reports)} file(s) rejected{others}", file=sys.stderr)
     return common.EXIT_REJECTED if rejected else common.EXIT_OK
+
+
+def warn_unknown_snippets(store, reports) -> None:
+    """A `snippet:` link to a snippet that exists nowhere is imported, with a warning at its line."""
+    linking = [r for r in reports if r.status != "rejected" and r.snippet_links]
+    if not linking:
+        return
+    from flashtrain.deck.model import ParseWarning
+    from flashtrain.snippets.library import SnippetLibrary, load_snippets
+
+    known = set(SnippetLibrary.from_store(store).ids())
+    for report in linking:
+        beside = Path(report.path).parent / "snippets"
+        local = set(load_snippets([beside], [])) if beside.is_dir() else set()
+        for line, snippet_id in report.snippet_links:
+            if snippet_id not in known and snippet_id not in local:
+                report.warnings.append(ParseWarning(report.path, line, (
+                    f"no snippet {snippet_id!r} (not bundled, not in {beside}); the card is imported without "
+                    "code to run (`flashtrain snippets` lists the snippets and the links that point nowhere)")))
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -237,8 +237,9 @@ def cmd_history_import(args: argparse.Namespace) -> int:
     store = common.open_store(args)
     try:
         summary = import_history(store, args.file, scale=args.scale, deck_name=args.deck)
-    except HistoryError as error:
-        raise common.UserError(str(error)) from None
+    except HistoryError as error:  # path:line: error: ..., as compilers print it; nothing was written
+        print(error, file=sys.stderr)
+        return common.EXIT_REJECTED
     finally:
         store.close()
     nothing_matched = bool(summary.rows) and summary.unknown == summary.rows

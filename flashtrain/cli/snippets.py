@@ -81,8 +81,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         source = library.get(sid)
         rows.append({"id": sid, "kind": source.snippet.kind, "title": source.snippet.title, "origin": source.origin,
                      "runnable": source.runnable, "path": source.snippet.path, "cards": linked.get(sid, [])})
+    known = set(library.ids())
+    unknown = [dict(card, snippet=sid) for sid, cards in sorted(linked.items()) if sid not in known for card in cards]
     if args.json:
-        common.print_json({"snippets": rows, "errors": [str(e) for e in library.errors]})
+        common.print_json({"snippets": rows, "errors": [str(e) for e in library.errors], "unknown_links": unknown})
     else:
         for row in rows:
             lock = "" if row["runnable"] else "  [untrusted]"
@@ -92,6 +94,10 @@ def cmd_list(args: argparse.Namespace) -> int:
                 print(f"    card {card['card_id']} ({card['deck']}): {card['question']}")
             if not row["cards"]:
                 print("    (no cards link to it)")
+        if unknown:
+            print("Cards linking to a snippet that does not exist:")
+            for card in unknown:
+                print(f"    card {card['card_id']} ({card['deck']}, line {card['line']}): snippet {card['snippet']!r}")
         for error in library.errors:
             print(error, file=sys.stderr)
     return EXIT_FAILED if library.errors else EXIT_OK

@@ -87,6 +87,7 @@ def parse_markdown_deck(text: str, path: str | Path = "<string>", deck_name: str
         elif kind.endswith("_close") or kind in ("inline",):
             continue
         else:
+            parser.unclosed(start, end, kind, token.markup)
             parser.block(start, end, kind)
     parser.finish()
     name = deck_name or meta.get("name") or name_from_path(path)
@@ -212,6 +213,29 @@ class _DeckParser:
                 return  # comments between cards are allowed
             raise self.error(start, f"expected 'Q:' or 'C:' to start a card, found {_quoted(self.lines[start])}")
         self.extend(self.draft, start, end)
+
+    def unclosed(self, start: int, end: int, kind: str, markup: str) -> None:
+        """A fence, math block or HTML comment left open runs to the end of the file and swallows
+        every card after it: say so (it is still read, as the author wrote it)."""
+        lines = self.lines[start:end]
+        if kind == "fence":
+            closer = lines[-1].strip() if len(lines) > 1 else ""
+            closed = bool(closer) and set(closer) == {markup[0]} and len(closer) >= len(markup)
+            what, close = f"code fence ({markup})", markup
+        elif kind == "math_block":
+            closed = len(lines) > 1 and lines[-1].rstrip().endswith("$$") or lines[0].strip().count("$$") >= 2
+            what, close = "math block ($$)", "$$"
+        elif kind == "html_block" and lines[0].lstrip().startswith("<!--"):
+            closed = "-->" in "\n".join(lines)
+            what, close = "HTML comment (<!--)", "-->"
+        else:
+            return
+        if closed or end < len(self.lines) - 1:
+            return
+        swallowed = sum(1 for line in lines[1:] if line[:2] in ("Q:", "C:") and MARKER.match(line))
+        cards = f"; {swallowed} 'Q:'/'C:' line(s) in it are not read as cards" if swallowed else ""
+        self.warnings.append(ParseWarning(self.path, start + 1, f"this {what} is never closed, so everything after "
+                                          f"it to the end of the file is part of it{cards}; close it with {close}"))
 
     def separator(self, line0: int) -> None:
         self.close_card()

@@ -9,6 +9,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 CARD_KINDS = ("basic", "cloze", "reversed")
@@ -60,25 +61,30 @@ class CardSpec:
     kind: str = "basic"
     cloze_index: int = 0
 
-    @property
+    @cached_property  # frozen, so computed once; the cloze siblings of a note share one question digest
     def key(self) -> str:
         """Stable identity of the card inside its deck."""
         if self.explicit_id:
             base = f"id:{self.explicit_id}"
         else:
-            base = "q:" + hashlib.sha256(normalise_text(self.question).encode()).hexdigest()[:20]
+            base = "q:" + question_digest(self.question)
         if self.kind == "cloze":
             return f"{base}#c{self.cloze_index}"
         if self.kind == "reversed":
             return f"{base}#r"
         return base
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """Changes whenever the card's content changes; a card that only moved keeps its hash."""
         parts = [self.kind, self.question, self.answer, "\x1f".join(self.tags),
                  "\x1f".join(self.hints), self.snippet or "", self.explicit_id or ""]
         return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=1024)
+def question_digest(question: str) -> str:
+    return hashlib.sha256(normalise_text(question).encode()).hexdigest()[:20]
 
 
 @dataclass(frozen=True)

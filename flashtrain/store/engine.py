@@ -129,13 +129,36 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(where: str | Path | StoreLocation, migrate: bool = True) -> Store:
-    """Open (creating if needed) the store at a path or URL and bring its schema up to date."""
+def open_store(where: str | Path | StoreLocation, migrate: bool = True, check: bool = True) -> Store:
+    """Open (creating if needed) the store at a path or URL and bring its schema up to date.
+
+    A SQLite store is checked first (store/integrity.py) and refused with StoreDamaged if damaged;
+    before a migration it is backed up (store/backup.py)."""
     location = where if isinstance(where, StoreLocation) else store_location(where)
     read_only = is_read_only(location)
     engine = make_engine(location, read_only=read_only)
-    if migrate:
-        from flashtrain.store.migrate import upgrade_to_head
+    try:
+        if check and location.path is not None and location.path.exists() and location.path.stat().st_size:
+            refuse_if_damaged(engine, location)
+        if migrate:
+            from flashtrain.store.migrate import current_revision, upgrade_to_head, HEAD_REVISION
 
-        upgrade_to_head(engine)
+            if location.path is not None and current_revision(engine) not in (None, HEAD_REVISION):
+                from flashtrain.store.backup import make_backup
+
+                make_backup(location.path, "before-upgrade")  # a migration is the riskiest write we do
+            upgrade_to_head(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return Store(location, engine, sessionmaker(engine, expire_on_commit=False), read_only=read_only)
+
+
+def refuse_if_damaged(engine: Engine, location: StoreLocation) -> None:
+    """The quick integrity check on open: a damaged store is refused before anything writes to it."""
+    from flashtrain.store.faults import DAMAGED_ADVICE, StoreDamaged
+    from flashtrain.store.integrity import quick_check
+
+    result = quick_check(engine)
+    if not result.ok:
+        raise StoreDamaged(f"{location.shown}: the store file is damaged ({result.summary()})" + DAMAGED_ADVICE)

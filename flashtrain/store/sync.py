@@ -51,9 +51,10 @@ class ImportReport:
     media_stored: int = 0
     warnings: list[ParseWarning] = field(default_factory=list)
     error: str | None = None
+    snippet_links: list[tuple[int, str]] = field(default_factory=list)  # (line, snippet id) of linked cards
 
     def to_dict(self) -> dict:
-        data = {k: v for k, v in self.__dict__.items() if k != "warnings"}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("warnings", "snippet_links")}
         data["warnings"] = [str(w) for w in self.warnings]
         return data
 
@@ -78,6 +79,11 @@ def import_paths(store: Store, paths: list[Path], fmt: str | None = None, deck_n
                  prefer_file: bool = False) -> list[ImportReport]:
     files, reports = expand_paths(paths)
     for path in files:
+        if shown_path(path) != str(path):  # a name that is not UTF-8: the store cannot hold it
+            reports.append(ImportReport(shown_path(path), status="rejected", error=(
+                f"{shown_path(path)}: error: the file name is not valid UTF-8 (shown escaped); rename the file "
+                "to import it")))
+            continue
         if fmt in (None, "apkg") and _is_anki_file(path):
             from flashtrain.study.anki_import import import_anki_file
 
@@ -87,6 +93,11 @@ def import_paths(store: Store, paths: list[Path], fmt: str | None = None, deck_n
         reports.append(import_file(store, path, fmt=fmt, deck_name=deck_name, dry_run=dry_run,
                                    origin=origin, trust=trust, prefer_file=prefer_file))
     return reports
+
+
+def shown_path(path: Path) -> str:
+    """The path as text that can be printed and stored: undecodable bytes of a name escaped (\\xff)."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _is_anki_file(path: Path) -> bool:
@@ -117,6 +128,7 @@ def import_file(store: Store, path: Path, fmt: str | None = None, deck_name: str
         report.status, report.error = "rejected", str(error)
         return report
     report.deck, report.format = spec.name, spec.format
+    report.snippet_links = [(card.line, card.snippet) for card in spec.cards if card.snippet]
     spec, duplicate_warnings = drop_duplicate_keys(spec)
     report.warnings = list(spec.warnings) + duplicate_warnings
     try:

@@ -20,7 +20,7 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
@@ -33,6 +33,8 @@ from flashtrain.store.models import Card, Deck, ReviewLog
 from flashtrain.study.service import card_sides, write_state
 from flashtrain.study.settings import load_settings
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MAX_DURATION_MS = 86_400_000
 EXPORT_COLUMNS = ("card_id", "review_time", "rating", "duration_ms", "deck", "question")
 UNKNOWN_LINES_SHOWN = 5
 
@@ -42,7 +44,7 @@ class HistoryError(ValueError):
 
     def __init__(self, path: str, line: int, message: str) -> None:
         self.path, self.line, self.message = path, line, message
-        super().__init__(f"{path}:{line}: {message}")
+        super().__init__(f"{path}:{line}: error: {message}")
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ def parse_history(text: str, path: str, scale: str = "confidence") -> list[Histo
     question_col = _column(names, "question")
 
     rows: list[HistoryRow] = []
+    latest = datetime.now(timezone.utc) + timedelta(days=1)
     last_line = reader.line_num
     while True:
         start = last_line + 1
@@ -155,18 +158,28 @@ def parse_history(text: str, path: str, scale: str = "confidence") -> list[Histo
                                             f"2024-03-29T20:32:32+00:00; got {raw_time!r}") from None
         if when.tzinfo is None or when.utcoffset() is None:
             raise HistoryError(path, start, f"expected review_time with a zone (Z or +HH:MM); got {raw_time!r}")
+        try:
+            when = when.astimezone(timezone.utc)
+        except OverflowError:  # year 1 or 9999 with an offset that leaves the calendar
+            when = EARLIEST - timedelta(days=1)
+        if not EARLIEST <= when <= latest:
+            raise HistoryError(path, start, f"expected a review_time between 1970 and tomorrow; got {raw_time!r} "
+                                            "(a review in the future would hide its card until then)")
         raw_rating = cell(rating_col)
         try:
-            value = int(raw_rating or "")
+            value = int(raw_rating or "") if (raw_rating or "").isascii() else None
         except ValueError:
             value = None
         if value not in mapping:
             allowed = f"{min(mapping)}..{max(mapping)}"
             raise HistoryError(path, start, f"expected a rating {allowed} (--scale {scale}); got {raw_rating!r}")
         duration = cell(duration_col)
-        rows.append(HistoryRow(line=start, card_ref=card_ref, reviewed_at=when.astimezone(timezone.utc),
+        duration_ms = int(duration) if duration and duration.isascii() and duration.isdigit() else None
+        if duration_ms is not None and duration_ms > MAX_DURATION_MS:
+            raise HistoryError(path, start, f"expected duration_ms at most {MAX_DURATION_MS} (one day); got {duration!r}")
+        rows.append(HistoryRow(line=start, card_ref=card_ref, reviewed_at=when,
                                rating=mapping[value],
-                               duration_ms=int(duration) if duration and duration.isdigit() else None,
+                               duration_ms=duration_ms,
                                deck=cell(deck_col) or None, question=cell(question_col) or None))
     return rows
 
@@ -191,7 +204,7 @@ class CardMatcher:
         self.deck_ids = {name: i for i, name in s.execute(select(Deck.name, Deck.id))}
 
     def match(self, row: HistoryRow) -> int | None:
-        own_id = int(row.card_ref) if row.card_ref.isdigit() else None
+        own_id = int(row.card_ref) if row.card_ref.isascii() and row.card_ref.isdigit() else None
         if row.question:
             candidates = self.by_text.get(row.question.strip(), set())
             if len(candidates) > 1 and row.deck in self.deck_ids:

@@ -79,6 +79,7 @@ SETTINGS: dict[str, SettingDef] = {d.key: d for d in (
     SettingDef("weights", None, _weights, "fitted scheduler weights (None = defaults)"),
     SettingDef("reschedule_on_optimize", "changed", _reschedule,
                "after optimize: move due dates of 'changed' intervals (beyond the fuzz), 'all', or 'none'"),
+    SettingDef("backups_to_keep", 10, _positive_int("backups_to_keep"), "automatic store backups kept (newest)"),
 )}
 
 SETTING_PREFIX = "study."  # keys in the table are namespaced; other areas may keep their own
@@ -92,6 +93,7 @@ class StudySettings:
     leech_threshold: int = 8
     weights: tuple[float, ...] | None = None
     reschedule_on_optimize: str = "changed"
+    backups_to_keep: int = 10
 
     def scheduler_config(self, tz: tzinfo | None = None) -> SchedulerConfig:
         return SchedulerConfig(weights=self.weights or DEFAULT_WEIGHTS, desired_retention=self.desired_retention,

@@ -45,7 +45,7 @@ def test_history_import_bad_row_exits_one_with_line(db, tmp_path, capsys):
     csv.write_text(f"card_id,review_time,rating\n{ids[0]},2024-05-01T10:00:00Z,3\n{ids[0]},not a time,3\n")
     assert main(["--db", str(path), "history", "import", str(csv)]) == 1
     err = capsys.readouterr().err
-    assert f"{csv}:3: expected review_time" in err and "Traceback" not in err
+    assert f"{csv}:3: error: expected review_time" in err and "Traceback" not in err
     store = open_store(path)
     with store.sessions.begin() as s:
         assert s.scalars(select(ReviewLog)).first() is None

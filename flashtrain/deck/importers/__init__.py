@@ -7,11 +7,12 @@ on the command line overrides it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 from flashtrain.deck.markdown_format import parse_markdown_deck
-from flashtrain.deck.model import DeckError, DeckSpec
+from flashtrain.deck.model import DeckError, DeckSpec, ParseWarning
 
 Parser = Callable[[str, str, "str | None"], DeckSpec]
 
@@ -63,13 +64,47 @@ def read_text(path: Path) -> str:
         raise DeckError(path, line, "the file is not UTF-8 text") from error
 
 
+# What one import is designed for; beyond these a file is refused with a message, so that parsing
+# stays linear in time and bounded in memory whatever a file holds.
+MAX_FILE_BYTES = 200 * 1024 * 1024  # 200 MB of text per file
+MAX_CARD_CHARS = 1024 * 1024  # 1 MB (in characters) per card: question + answer + hints
+MAX_CLOZE_GAPS = 1000  # deletions in one cloze note (each one is a card)
+MAX_CARDS = 1_000_000  # cards per file
+
+
 def parse_text(text: str, path: str, fmt: str | None = None, deck_name: str | None = None) -> DeckSpec:
+    """Every importer's entry point: the format's parser, then the limits and warnings every format shares."""
     if not text.lstrip("\ufeff").strip():
         raise DeckError(path, None, "the file is empty (or only blank lines); expected cards")
+    if len(text) > MAX_FILE_BYTES:
+        raise DeckError(path, None, f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it")
     fmt = fmt or detect_format(text, path)
     if fmt not in FORMATS:
         raise DeckError(path, None, f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
-    return FORMATS[fmt][0](text, path, deck_name)
+    return check_limits(FORMATS[fmt][0](text, path, deck_name))
+
+
+def check_limits(spec: DeckSpec) -> DeckSpec:
+    """Refuse what is beyond the designed-for limits; warn about a file that made no cards."""
+    if len(spec.cards) > MAX_CARDS:
+        raise DeckError(spec.path, None, f"more than {MAX_CARDS:,} cards in one file; split it")
+    gaps: dict[tuple[int, str], int] = {}
+    for card in spec.cards:
+        size = len(card.question) + len(card.answer) + sum(len(h) for h in card.hints)
+        if size > MAX_CARD_CHARS:
+            raise DeckError(spec.path, card.line or None, f"this card holds {size:,} characters; a card may hold "
+                                                          f"at most {MAX_CARD_CHARS:,} (1 MB): split it")
+        if card.kind == "cloze":
+            note = (card.line, card.question)
+            gaps[note] = gaps.get(note, 0) + 1
+            if gaps[note] > MAX_CLOZE_GAPS:
+                raise DeckError(spec.path, card.line or None, f"this cloze note has more than {MAX_CLOZE_GAPS:,} "
+                                                              "deletions; split it into several notes")
+    if not spec.cards:
+        warning = ParseWarning(spec.path, 1, "no cards in this file: the deck is empty (expected cards such as "
+                                             "'Q:'/'A:' or 'C:' lines, or pass --format)")
+        return replace(spec, warnings=tuple(spec.warnings) + (warning,))
+    return spec
 
 
 def parse_file(path: Path, fmt: str | None = None, deck_name: str | None = None) -> DeckSpec:
