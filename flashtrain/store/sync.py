@@ -167,33 +167,59 @@ def question_key(question: str, kind: str, cloze_index: int) -> str:
 
 def apply_deck(session: Session, spec: DeckSpec, source_key: str, digest: str, origin: str, trust: bool,
                report: ImportReport, prefer_file: bool = False) -> None:
+    """Match the file's cards to the stored ones and write the changes (the caller commits).
+
+    Everything is read, matched and serialised before the first write, so the store's write lock
+    (taken by the first write, held until the commit) covers only the writes themselves: a study
+    session in another process waits for those, not for the whole import."""
     now = utcnow()
-    deck = session.scalar(select(Deck).where(Deck.name == spec.name))
-    if deck is None:
-        deck = Deck(name=spec.name, description=spec.description, tags=list(spec.tags), origin=origin,
-                    trusted=trust, created_at=now)
+    with session.no_autoflush:
+        deck = session.scalar(select(Deck).where(Deck.name == spec.name))
+        new_deck = deck is None
+        if new_deck:
+            deck = Deck(name=spec.name, description=spec.description, tags=list(spec.tags), origin=origin,
+                        trusted=trust, created_at=now)
+        else:
+            if spec.description:
+                deck.description = spec.description
+            if spec.tags:
+                deck.tags = list(spec.tags)
+            if trust:
+                deck.trusted = True
+        source = session.scalar(select(SourceFile).where(SourceFile.path == source_key))
+        source_id = source.id if source is not None else None
+        existing = {} if new_deck else {card.key: card for card in
+                                        session.scalars(select(Card).where(Card.deck_id == deck.id))}
+        new_rows, relink = _match_cards(spec, existing, deck.id, source_id, now, report, prefer_file)
+        new_cards = _prepared_insert(session, new_rows)
+
+    # The first write: from here until the commit the store's write lock is held.
+    if new_deck:
         session.add(deck)
         session.flush()
-    else:
-        if spec.description:
-            deck.description = spec.description
-        if spec.tags:
-            deck.tags = list(spec.tags)
-        if trust:
-            deck.trusted = True
-    source = session.scalar(select(SourceFile).where(SourceFile.path == source_key))
     if source is None:
-        source = SourceFile(path=source_key, deck_id=deck.id, content_hash=digest, format=spec.format, imported_at=now)
+        source = SourceFile(path=source_key, deck_id=deck.id, content_hash=digest, format=spec.format,
+                            imported_at=now)
         session.add(source)
         session.flush()
     else:
         source.deck_id, source.content_hash, source.format, source.imported_at = deck.id, digest, spec.format, now
+    for row in relink:
+        row.source_id = source.id
+    session.flush()
+    if new_cards is not None:
+        new_cards(deck.id, source.id)
 
-    existing = {card.key: card for card in session.scalars(select(Card).where(Card.deck_id == deck.id))}
+
+def _match_cards(spec: DeckSpec, existing: dict[str, Card], deck_id: int | None, source_id: int | None, now,
+                 report: ImportReport, prefer_file: bool) -> tuple[list[dict], list[Card]]:
+    """New card rows to insert, and stored rows that now come from this file (their source is set
+    once the source row exists); changes to stored rows are made on the ORM objects."""
     matched: set[str] = set()
     spec_keys = {card.key for card in spec.cards}
     by_question: dict[str, Card] | None = None
-    new_rows = []
+    new_rows: list[dict] = []
+    relink: list[Card] = []
     for spec_card in spec.cards:
         row = existing.get(spec_card.key)
         if row is None or row.key in matched:
@@ -205,35 +231,76 @@ def apply_deck(session: Session, spec: DeckSpec, source_key: str, digest: str, o
             if row is not None:
                 row.key = spec_card.key
         if row is None:
-            new_rows.append(card_values(spec_card, deck.id, source.id, now))
+            new_rows.append(card_values(spec_card, deck_id, source_id, now))
             report.added += 1
             continue
         matched.add(row.key)
+        relink.append(row)
         if row.retired_at is not None:
             row.retired_at = None
             report.restored += 1
         if row.content_hash != spec_card.content_hash and row.edited_in_app_at and not prefer_file:
             report.warnings.append(ParseWarning(spec.path, spec_card.line, KEPT_APP_EDIT))
-            row.source_id, row.source_line = source.id, spec_card.line
+            row.source_line = spec_card.line
             report.unchanged += 1
         elif row.content_hash != spec_card.content_hash:
-            for name, value in card_values(spec_card, deck.id, source.id, now).items():
-                if name != "created_at":
+            for name, value in card_values(spec_card, deck_id, source_id, now).items():
+                if name not in ("created_at", "deck_id", "source_id"):
                     setattr(row, name, value)
             row.edited_in_app_at = None
             report.updated += 1
         else:
-            row.source_id, row.source_line = source.id, spec_card.line
+            row.source_line = spec_card.line
             report.unchanged += 1
     for row in existing.values():
-        if row.key not in matched and row.source_id == source.id and row.retired_at is None:
+        if (row.key not in matched and source_id is not None and row.source_id == source_id
+                and row.retired_at is None):
             if row.edited_in_app_at and not prefer_file:
                 continue  # made or changed in the app, so the file never had this version of it
             row.retired_at = now
             report.retired += 1
-    if new_rows:
-        # Core executemany: the ORM's per-object bookkeeping would dominate a 10,000-card import.
-        session.connection().execute(insert(Card.__table__), new_rows)
+    return new_rows, relink
+
+
+def _prepared_insert(session: Session, rows: list[dict]):
+    """The INSERT of new cards with every value already converted for the driver (JSON, UTC
+    datetimes), so that writing them is one plain executemany; returns a function taking the deck
+    and source ids (known only after the first write), or None when there is nothing to insert.
+
+    (A Core executemany would convert each value while the write lock is held; on 100,000 cards
+    that was most of the lock time.)"""
+    if not rows:
+        return None
+    table = Card.__table__
+    dialect = session.get_bind().dialect
+    if dialect.name != "sqlite":  # PostgreSQL has row locks, not one store-wide write lock: plain Core
+        def write_core(deck_id: int, source_id: int) -> None:
+            for row in rows:
+                row["deck_id"], row["source_id"] = deck_id, source_id
+            session.connection().execute(insert(table), rows)
+
+        return write_core
+    names = list(rows[0])
+    compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    order = list(compiled.positiontup) if compiled.positional else names
+    processors = [table.c[name].type.bind_processor(dialect) for name in order]
+    # Columns the statement lists because they have a default (suspended, flagged): scalar defaults.
+    defaults = {name: table.c[name].default.arg for name in order if name not in rows[0]}
+    if any(callable(value) for value in defaults.values()):
+        raise ValueError(f"card_values must give {sorted(defaults)}")  # keeps this path honest if models change
+    deck_at, source_at = order.index("deck_id"), order.index("source_id")
+    params = []
+    for row in rows:
+        values = [row[name] if name in row else defaults[name] for name in order]
+        params.append([value if convert is None else convert(value) for value, convert in zip(values, processors)])
+
+    def write(deck_id: int, source_id: int) -> None:
+        for values in params:
+            values[deck_at], values[source_at] = deck_id, source_id
+        batch = [tuple(v) for v in params] if compiled.positional else [dict(zip(order, v)) for v in params]
+        session.connection().exec_driver_sql(str(compiled), batch)
+
+    return write
 
 
 def card_values(card: CardSpec, deck_id: int, source_id: int, now) -> dict:
