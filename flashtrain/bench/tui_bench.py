@@ -110,6 +110,7 @@ def child_main(db_path: str, ratings: int) -> None:
 
     # the path of `flashtrain --db PATH study`, minus the terminal check (the app runs headless here)
     first_card_wall: list[float] = []
+    sessions: list = []
     args = build_parser().parse_args(["--db", db_path, "study"])
     store, spec, service, first = prepare_session(args)
     from flashtrain.tui.app import FlashtrainApp
@@ -122,6 +123,7 @@ def child_main(db_path: str, ratings: int) -> None:
             while not first_card_wall:
                 await asyncio.sleep(0.001)
             screen = app.screen
+            sessions.append(screen.session)
             for _ in range(ratings):
                 if screen.card is None:
                     break
@@ -136,8 +138,10 @@ def child_main(db_path: str, ratings: int) -> None:
 
     asyncio.run(drive())
     store.close()
+    session = sessions[0]
     print(CHILD_MARK + json.dumps({"first_card_wall": first_card_wall[0], "latencies": app.latencies,
-                                   "hits": app.prefetch_hits, "corrections": app.prefetch_corrections}), flush=True)
+                                   "hits": session.fetch_ahead_hits,
+                                   "corrections": session.fetch_ahead_corrections}), flush=True)
 
 
 def _compile_package() -> None:

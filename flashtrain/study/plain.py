@@ -8,21 +8,22 @@ reader would read those out).
 
 from __future__ import annotations
 
-import time
 from typing import TextIO
 
 from flashtrain.mathtext import plain_math
 from flashtrain.timetext import interval_text
 from flashtrain.scheduler.core import RATING_LABELS, RATINGS
 from flashtrain.study.service import QueueSpec, StoreUnavailable, StudyCard, StudyService
+from flashtrain.study.session import StudySession
 
 RULE = "-" * 60
 
 
-class _Session:
-    def __init__(self, service: StudyService, spec: QueueSpec, stdin: TextIO, stdout: TextIO) -> None:
-        self.service, self.spec, self.stdin, self.stdout = service, spec, stdin, stdout
-        self.done = 0
+class _PlainSession:
+    """Renders a StudySession as lines of text; the session decides everything else."""
+
+    def __init__(self, session: StudySession, stdin: TextIO, stdout: TextIO) -> None:
+        self.session, self.stdin, self.stdout = session, stdin, stdout
 
     def say(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
@@ -38,83 +39,79 @@ class _Session:
         return line.strip().lower()
 
     def tell_notices(self) -> None:
-        for notice in self.service.take_notices():
+        for notice in self.session.service.take_notices():
             self.say(f"! {notice}")
 
     def undo(self) -> None:
         try:
-            card_id = self.service.undo_last()
+            undone = self.session.undo()
         except StoreUnavailable as trouble:
             self.say(f"! Cannot undo now: {trouble}")
             return
         self.tell_notices()
-        if card_id is None:
+        if undone is None:
             self.say("Nothing to undo.")
         else:
-            self.done = max(self.done - 1, 0)
-            self.say(f"Undone: the last rating (card {card_id}) is taken back.")
+            self.say(f"Undone: the last rating (card {undone.card.card_id}) is taken back.")
 
     def show_front(self, card: StudyCard) -> None:
-        remaining = self.service.remaining(self.spec)
+        remaining = self.session.count_remaining()
         where = f"{card.source_path}:{card.source_line}" if card.source_path else card.deck_name
         self.say(RULE)
-        self.say(f"[{self.done} done, {remaining} to go]  {card.deck_name} - {card.state.phase}  ({where})")
+        self.say(f"[{self.session.done} done, {remaining} to go]  {card.deck_name} - {card.state.phase}  ({where})")
         self.say()
         self.say(plain_math(card.front))
         self.say()
 
     def show_back(self, card: StudyCard) -> None:
+        waits = self.session.reveal()
         self.say(plain_math(card.back))
         self.say()
-        if self.spec.changes_schedule:
-            waits = self.service.preview(card.card_id)
+        if waits is not None:
             self.say("  ".join(f"{r} {RATING_LABELS[r]} ({interval_text(waits[r])})" for r in RATINGS))
         else:
             self.say("  ".join(f"{r} {RATING_LABELS[r]}" for r in RATINGS) + "   (drill: schedule unchanged)")
 
-    def rate(self, card: StudyCard, rating: int, shown_at: float) -> None:
-        duration_ms = int((time.monotonic() - shown_at) * 1000)
-        outcome = self.service.rate_detailed(card.card_id, rating, duration_ms=duration_ms, origin=self.spec.origin)
-        self.done += 1
+    def rate(self, rating: int) -> None:
+        rated = self.session.rate(rating)
         self.tell_notices()
-        if self.spec.changes_schedule:
-            self.say(f"-> {RATING_LABELS[rating]}: back in {interval_text(outcome.record.interval)}.")
-        if outcome.leech:
-            self.say(f"This card is a leech ({outcome.record.state_after.lapses} lapses): tagged 'leech' and "
+        if self.session.spec.changes_schedule:
+            self.say(f"-> {RATING_LABELS[rating]}: back in {interval_text(rated.interval)}.")
+        if rated.leech:
+            self.say(f"This card is a leech ({rated.lapses} lapses): tagged 'leech' and "
                      "suspended. Rewrite or split it, then unsuspend it.")
 
     def run(self) -> int:
         self.say("Plain study mode. Enter shows the answer, 1-5 rates, u undoes, h gives a hint, q quits.")
+        self.session.next_card()
         while True:
-            card = self.service.next_card(self.spec)
+            card = self.session.card
             if card is None:
                 self.say(RULE)
-                self.say(f"Nothing more to study now. Reviewed {self.done} card(s) this session.")
+                self.say(f"Nothing more to study now. Reviewed {self.session.done} card(s) this session.")
                 return 0
-            shown_at = time.monotonic()
             self.show_front(card)
-            hints = list(card.hints)
-            revealed = False
             while True:
+                revealed = self.session.revealed
                 prompt = "Rate 1-5 (u undo, q quit): " if revealed else "Enter: show answer (h hint, u undo, q quit): "
                 answer = self.ask(prompt)
                 if answer is None or answer == "q":
-                    self.say(f"Bye. Reviewed {self.done} card(s) this session.")
+                    self.say(f"Bye. Reviewed {self.session.done} card(s) this session.")
                     return 0
                 if answer == "u":
                     self.undo()
-                    break  # the queue decides again what comes next
+                    break  # the undone card (or, with nothing to undo, the same one) shows again
                 if answer == "h" and not revealed:
-                    self.say(f"Hint: {plain_math(hints.pop(0))}" if hints else "No more hints.")
+                    hint = self.session.next_hint()
+                    self.say(f"Hint: {plain_math(hint)}" if hint is not None else "No more hints.")
                     continue
                 if answer == "" and not revealed:
                     self.show_back(card)
-                    revealed = True
                     continue
                 if answer.isdigit() and int(answer) in RATINGS:
                     if not revealed:
                         self.show_back(card)
-                    self.rate(card, int(answer), shown_at)
+                    self.rate(int(answer))
                     break
                 self.say("Type 1-5 to rate, u to undo, q to quit." if revealed
                          else "Press Enter to see the answer (or 1-5, h, u, q).")
@@ -122,4 +119,4 @@ class _Session:
 
 def run_plain_session(service: StudyService, spec: QueueSpec, stdin: TextIO, stdout: TextIO) -> int:
     """Run a plain line-based session until the queue is empty, `q`, or end of input. Returns 0."""
-    return _Session(service, spec, stdin, stdout).run()
+    return _PlainSession(StudySession(service, spec), stdin, stdout).run()

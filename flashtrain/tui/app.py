@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -13,26 +12,12 @@ from textual.binding import Binding
 
 from flashtrain.study.queue import QueueSpec
 from flashtrain.tui.commands import FlashtrainCommands
-
-
-def tune_gc() -> None:
-    """Keep garbage-collector pauses off the rating path.
-
-    Start-up leaves hundreds of thousands of long-lived objects (Textual, SQLAlchemy); with the default
-    thresholds full collections re-scan them every few ratings and pause for 50-100 ms. Freezing them
-    and collecting less often (plus a young collection while the learner reads, see the study
-    screen) keeps a rating under the 50 ms budget.
-    """
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 1000)
-    gc.enable()  # `flashtrain study` pauses collection for start-up (cli.study.pause_gc_for_startup)
-
-
-def collect_young_garbage() -> None:
-    gc.collect(1)
+from flashtrain.tui.memory import tune_gc
 
 
 class FlashtrainApp(App):
+    """Implements tui.host.StudyHost for the study screen."""
+
     CSS_PATH = "app.tcss"
     TITLE = "flashtrain"
     COMMANDS = App.COMMANDS | {FlashtrainCommands}
@@ -57,8 +42,6 @@ class FlashtrainApp(App):
         self._first_card_reported = False
         self._gc_tuned = False
         self.latencies: list[float] = []  # seconds from a rating key to the next card painted
-        self.prefetch_hits = 0  # ratings answered with the card fetched ahead
-        self.prefetch_corrections = 0  # ... of which the queue then said another card comes first
 
     # -- services -------------------------------------------------------------------------------
     @property
@@ -107,9 +90,10 @@ class FlashtrainApp(App):
 
     # -- navigation -----------------------------------------------------------------------------
     def start_session(self, spec: QueueSpec) -> None:
+        from flashtrain.study.session import StudySession
         from flashtrain.tui.screens.study import StudyScreen
 
-        self.push_screen(StudyScreen(spec))
+        self.push_screen(StudyScreen(StudySession(self.service, spec), host=self, snippets=self.snippets))
 
     def take_first_card_future(self, spec: QueueSpec) -> Future | None:
         future, self.first_card_future = self.first_card_future, None

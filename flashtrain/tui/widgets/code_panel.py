@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import work
@@ -11,13 +12,16 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
+from flashtrain.study.service import StudyCard
 from flashtrain.tui.grading_hint import adjust_suggestion
+from flashtrain.tui.snippet_bridge import SnippetBridge
 from flashtrain.tui.widgets.card_view import CardMarkdown
 
 # Below this many columns the editor and the results share the full width, one at a time (ctrl+t);
 # side by side the editor got ~44 columns, too few for a starter's docstring.
 STACK_BELOW_COLUMNS = 120
 STATUS_MARK = {"pass": "✓", "fail": "✗", "error": "!"}
+RecordAttempt = Callable[[int | None, str, str, dict], None]  # (card id, snippet id, code, result)
 
 
 class PythonEditor(TextArea):
@@ -114,16 +118,19 @@ class CodePanel(Vertical):
         suggested: int
         result: object  # the GradeResult
 
-    def __init__(self, card, bridge, code: str | None = None, **kwargs) -> None:
+    def __init__(self, card: StudyCard, bridge: SnippetBridge, record_attempt: RecordAttempt, *,
+                 warm: Callable[..., object] | None = None, code: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.card = card
         self.initial_code = code  # None: the snippet's starter
         self.bridge = bridge
+        self.record_attempt = record_attempt  # the study service's, called from the grading thread
+        self.warm = warm  # loads the library and starts the check worker in the background
+        self.hints_used = 0
         self.snippet = None
         self.attempts = 0
         self.running = False
         self.reference_seen = False
-        self.hints_used = 0
         self.last_result = None  # the last GradeResult
         self.has_results = False  # a check ran or the reference was shown: the results pane has content
         self.load_error: str | None = None
@@ -199,8 +206,8 @@ class CodePanel(Vertical):
         self.apply_width()
         if self.snippet is not None:
             self.query_one("#reference").display = False
-            if self.snippet.runnable:
-                self.app.warm_snippets(start_runner=True)  # the first check then skips the cold start
+            if self.snippet.runnable and self.warm is not None:
+                self.warm(start_runner=True)  # the first check then skips the cold start
 
     def editor_has_focus(self) -> bool:
         focused = self.app.focused
@@ -239,7 +246,9 @@ class CodePanel(Vertical):
         reference.display = True
         self.show_results(True)
 
-    def run_checks(self) -> None:
+    def run_checks(self, hints_used: int | None = None) -> None:
+        if hints_used is not None:
+            self.hints_used = hints_used  # the study session's hints count towards the suggestion
         if self.snippet is None or self.running:
             return
         if not self.snippet.runnable:
@@ -277,7 +286,7 @@ class CodePanel(Vertical):
 
             result = GradeResult(self.snippet.id, "error", (), message=f"the checker failed: {error}")
         try:
-            self.app.service.record_attempt(self.card.card_id, self.snippet.id, code, result.to_dict())
+            self.record_attempt(self.card.card_id, self.snippet.id, code, result.to_dict())
         except Exception as error:
             self.app.call_from_thread(self.notify, f"attempt not saved: {error}", severity="error")
         self.app.call_from_thread(self.show_result, result)
@@ -287,9 +296,8 @@ class CodePanel(Vertical):
         self.attempts += 1
         self.last_result = result
         passed_all = result.status == "pass"
-        hints_used = getattr(self.screen, "hints_shown", 0)
         try:
-            base = self.bridge.suggest(result, hints_used)
+            base = self.bridge.suggest(result, self.hints_used)
         except Exception:  # a result the grader could not even produce (the checker failed)
             base = 1
         suggested = adjust_suggestion(base, passed_all, self.attempts, self.reference_seen)

@@ -19,10 +19,11 @@ class RatingBar(Horizontal):
         for rating, label in RATING_LABELS.items():
             yield Static(f"[b]{rating}[/b] {label}", id=f"rating-{rating}", classes="rating")
 
-    def show_preview(self, preview: dict[int, timedelta], suggested: int | None = None) -> None:
+    def show_preview(self, preview: dict[int, timedelta] | None, suggested: int | None = None) -> None:
+        """`preview` None: a drill (cram), where ratings reschedule nothing, so no intervals show."""
         for rating, label in RATING_LABELS.items():
             cell = self.query_one(f"#rating-{rating}", Static)
-            when = preview.get(rating)
+            when = preview.get(rating) if preview is not None else None
             when_text = f"\n{short_interval(when)}" if when is not None else "\n"
             cell.update(f"[b]{rating}[/b] {label}{when_text}")
             cell.set_class(rating == suggested, "suggested")
