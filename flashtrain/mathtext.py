@@ -9,6 +9,7 @@ anything that matters stays readable as plain LaTeX.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 # Commands flatlatex does not know, written as flatlatex \newcommand aliases.
@@ -27,6 +28,19 @@ _ALIASES = (
     r"\newcommand{\bm}[1]{\mathbf{#1}}",
     r"\newcommand{\widehat}[1]{\hat{#1}}",
     r"\newcommand{\widetilde}[1]{\tilde{#1}}",
+    r"\newcommand{\lfloor}{⌊}",
+    r"\newcommand{\rfloor}{⌋}",
+    r"\newcommand{\lceil}{⌈}",
+    r"\newcommand{\rceil}{⌉}",
+    r"\newcommand{\langle}{⟨}",
+    r"\newcommand{\rangle}{⟩}",
+    r"\newcommand{\lVert}{‖}",
+    r"\newcommand{\rVert}{‖}",
+    r"\newcommand{\lvert}{|}",
+    r"\newcommand{\rvert}{|}",
+    r"\newcommand{\vert}{|}",
+    r"\newcommand{\Vert}{‖}",
+    r"\newcommand{\mid}{∣}",
 )
 # Text-like commands: their argument is shown as written, spaces kept.
 _TEXT_COMMAND = re.compile(r"\\(?:text|textrm|textit|textbf|mathrm|mathit|operatorname\*?|mbox)\s*\{([^{}]*)\}")
@@ -61,14 +75,35 @@ _RELATION = re.compile(r"[ \t]*([=<>≤≥≈≠←→⇒∈∼∝∣])[ \t]*")
 _EXTRA_SUBSCRIPTS = dict(zip("hklmnpst", "ₕₖₗₘₙₚₛₜ"))
 
 
+def _converter_class():
+    import flatlatex
+
+    class Converter(flatlatex.converter):
+        def _converter__indexed(self, a, b):  # flatlatex's private subscript step (name-mangled)
+            """A subscript with no Unicode form: `v_dW`, `x_(i+1)`, never `v[dW]`, which reads like
+            the course's layer superscript `W^[l]`."""
+            from flatlatex import data
+            from flatlatex.transliteration import transliterate
+
+            sub, ok = transliterate(data.subscript)(b)
+            if sum(1 for ch in a if not unicodedata.combining(ch)) > 1:
+                a = "(" + a + ")"
+            if ok:
+                return a + sub
+            return a + "_" + (b if re.fullmatch(r"[\w\u0370-\u03ff]+", b) else "(" + b + ")")
+
+    return Converter
+
+
 @lru_cache(maxsize=1)
 def _flatlatex():
-    import flatlatex
     from flatlatex import data
 
     for letter, glyph in _EXTRA_SUBSCRIPTS.items():
         data.subscript.setdefault(letter, glyph)
-    converter = flatlatex.converter()
+    converter = _converter_class()()
+    # no "¹⁄₁₋ᵦ": a fraction is written a/b, with brackets around a sum (1/(1-β)); ½ and friends stay
+    converter.allow_zw = False
     for alias in _ALIASES:
         converter.add_newcommand(alias)
     return converter
@@ -160,7 +195,51 @@ def _space_binary_operators(latex: str) -> str:
     return "".join(out)
 
 
+# Commands that are not operands: a space before or after them is only LaTeX syntax.
+_NOT_OPERANDS = _OPERATOR_COMMANDS | frozenset(
+    "right middle bigl bigr Bigl Bigr in notin subset subseteq cup cap land lor neg mid vert colon "
+    "leftarrow Leftarrow Rightarrow leftrightarrow mapsto ldots cdots dots qquad quad limits "
+    "lfloor rfloor lceil rceil langle rangle lVert rVert lvert rvert".split())
+# Commands that stand for one symbol (a space after them may separate two factors: `\gamma z`).
+_SYMBOL_OPERANDS = frozenset(
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi rho "
+    "sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega "
+    "ell infty partial nabla".split())
+# A fraction right before a factor gets brackets: `\frac{1}{m}\sum` -> "(1/m)∑", not "1/m∑".
+_FRAC_FACTOR = re.compile(rf"\\[dt]?frac\s*{_SCRIPT_ARG}\s*{_SCRIPT_ARG}(?=\s*(?:\\[A-Za-z]|[A-Za-z0-9(]))")
+_SOURCE_GAP = re.compile(r"(\\[A-Za-z]+|[A-Za-z0-9}\])'])(\s+)(?=(\\[A-Za-z]+|[A-Za-z0-9(]))")
+
+
+def _bracket_fraction(match: re.Match) -> str:
+    before = match.string[: match.start()].rstrip()
+    if re.search(r"(?:[(\[|]|\\(?:left.|lfloor|lceil|langle|lVert|lvert|\|))$", before):
+        return match.group(0)  # already bracketed
+    return "(" + match.group(0) + ")"
+
+
+def _keep_source_spaces(latex: str) -> str:
+    r"""A space the author put between two operands outside any brace group is kept (`W^{[l]} a^{[l-1]}`
+    -> "W^[l] a^[l-1]", `\gamma z` -> "γ z"); flatlatex drops every space. Spaces next to an operator
+    or relation command, and between two commands (`\alpha \beta`), stay LaTeX syntax."""
+    out: list[str] = []
+    last = 0
+    for match in _SOURCE_GAP.finditer(latex):
+        before, after = match.group(1), match.group(3)
+        prefix = latex[:match.start(2)]
+        if prefix.count("{") - prefix.count("\\{") != prefix.count("}") - prefix.count("\\}"):
+            continue  # inside a group: scripts, fractions and roots stay compact
+        if before.startswith("\\") and (before[1:] not in _SYMBOL_OPERANDS or after.startswith("\\")):
+            continue  # `\hat Z`: the space separates a command from its argument
+        if after.startswith("\\") and after[1:] in _NOT_OPERANDS | _OPERATOR_COMMANDS:
+            continue
+        out.append(latex[last:match.start(2)] + "\\ ")
+        last = match.end(2)
+    return "".join(out) + latex[last:]
+
+
 def _prepare(latex: str) -> str:
+    latex = _FRAC_FACTOR.sub(_bracket_fraction, latex)
+    latex = _keep_source_spaces(latex)
     latex = _space_binary_operators(latex)
     # braces keep the word apart from a command before it: `\cdot\text{epoch}` -> `\cdot{epoch}`
     text = _TEXT_COMMAND.sub(lambda m: "{" + re.sub(r"\s+", r"\\ ", m.group(1)) + "}", latex)
@@ -182,13 +261,13 @@ def _prepare(latex: str) -> str:
 # flatlatex's "W^([l])" (no superscript brackets exist) reads better as "W^[l]"; "(‖[F])²" from
 # \|W\|_F^2 as "‖²_F".
 _BRACKET_SUP = re.compile(r"\^\((\[[^\[\]()]*\])\)")
-_NORM_SCRIPTS = re.compile(rf"\((‖)\[([^\]]+)\]\)([{_SUP}]+)")
+_NORM_SCRIPTS = re.compile(rf"\((‖)(?:\[([^\]]+)\]|_([^()]+))\)([{_SUP}]+)")
 
 
 def _tidy(text: str) -> str:
     text = _SCRIPT_PARENS.sub(r"\1", text)
     text = _BRACKET_SUP.sub(r"^\1", text)
-    text = _NORM_SCRIPTS.sub(r"\1\3_\2", text)
+    text = _NORM_SCRIPTS.sub(lambda m: f"{m.group(1)}{m.group(4)}_{m.group(2) or m.group(3)}", text)
     text = _RELATION.sub(r" \1 ", text)
     text = text.replace(_OPEN, "{").replace(_CLOSE, "}").replace(_EQUALS, "=")
     text = re.sub(r" *\u2003[\u2003 ]*", lambda m: m.group(0).replace(" ", ""), text)  # em spaces stay exact
@@ -236,21 +315,11 @@ def _escape_markdown(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-# Textual's Markdown collapses runs of Unicode spaces (em spaces, no-break spaces) and strips them
-# at the start of a line; the braille blank (U+2800) is drawn as a blank cell and survives both.
-_BLANK = "\u2800"
-_INDENT = _BLANK * 2
-
-
-def _keep_gaps(text: str) -> str:
-    return text.replace("\u2003", _BLANK)
-
-
 def _inline_math(latex: str) -> str:
     converted = to_unicode(latex)
     if converted == latex.strip() and "\\" in converted:
         return f"`{latex.strip()}`"  # raw fallback, shown as code so Markdown leaves it alone
-    return _keep_gaps(_escape_markdown(converted))
+    return _escape_markdown(converted)
 
 
 def _top_level_parts(body: str) -> list[str]:
@@ -265,15 +334,19 @@ def _top_level_parts(body: str) -> list[str]:
 def _display_line(latex: str) -> str:
     converted = to_unicode(latex)
     if converted == latex and "\\" in converted:
-        return f"{_INDENT}`{latex}`"
-    return _INDENT + _keep_gaps(_escape_markdown(converted))
+        return f"`{latex}`"
+    return _escape_markdown(converted)
 
 
 def _display_math(latex: str) -> str:
     body = " ".join(latex.split())
     lines = [_display_line(part) for part in _top_level_parts(body)]
-    # its own paragraph, indented; several formulas side by side become lines (hard breaks)
-    return "\n\n" + "\\\n".join(lines) + "\n\n"
+    # its own paragraph (no indentation made of blank-looking characters: they came along when the
+    # formula was copied); several formulas side by side become lines (hard breaks)
+    return _DISPLAY_START + "\\\n".join(lines) + "\n\n"
+
+
+_DISPLAY_START = "\n\n\u2063"  # an invisible separator marks where display math was put (removed below)
 
 
 def _render_prose(text: str) -> str:
@@ -285,8 +358,8 @@ def _render_prose(text: str) -> str:
         return _inline_math(match.group("inline"))
 
     out = _INLINE.sub(replace, text)
-    if "\n\n" + _INDENT in out:  # display math added blank lines around itself
-        out = re.sub(r"\n{3,}", "\n\n", out).strip("\n")
+    if _DISPLAY_START in out:  # display math added blank lines around itself
+        out = re.sub(r"\n{3,}", "\n\n", out.replace(_DISPLAY_START, "\n\n")).strip("\n")
     return out
 
 
@@ -340,3 +413,33 @@ def plain_math(text: str) -> str:
     if "$" not in text:
         return text
     return _PLAIN_MATH.sub(lambda m: to_unicode(m.group(1) or m.group(2)), text)
+
+
+# -- plain text (Brainscape, alternating Q/A, notes, CSV) ----------------------------------------
+_NUMBERED = re.compile(r"^(\s{0,3})(\d{1,9})([.)])(?=\s|$)")
+_BLOCK_START = re.compile(r"^\s{0,3}(?:[-*+•]\s|#{1,6}\s|>|```|~~~|\||\d{1,9}[.)]\s)")
+
+
+def render_plain_text(text: str) -> str:
+    """Card text imported from plain text, as Markdown that keeps its lines and numbering: Markdown
+    would merge single line breaks into one paragraph and renumber `1) 2) 3) 5) 6)` as 1-5.
+    Numbers at a line start are escaped (not a list), every line inside a paragraph ends in a hard
+    break; math is converted as in `render_math`, code fences are left alone."""
+    escaped = [_NUMBERED.sub(r"\1\2\\\3", line) for line in text.split("\n")]
+    lines = render_math("\n".join(escaped)).split("\n")
+    out: list[str] = []
+    fence: str | None = None
+    for i, line in enumerate(lines):
+        match = _FENCE.match(line)
+        if fence is not None or match:
+            if fence is None:
+                fence = match.group(1)
+            elif match and match.group(1)[0] == fence[0] and not line.strip().lstrip(fence[0]).strip():
+                fence = None
+            out.append(line)
+            continue
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        continues = bool(line.strip()) and bool(following.strip()) and not _BLOCK_START.match(following) \
+            and not _FENCE.match(following) and not line.endswith("\\")
+        out.append(line + "\\" if continues else line)
+    return "\n".join(out)

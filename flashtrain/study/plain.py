@@ -14,7 +14,7 @@ from flashtrain.mathtext import plain_math
 from flashtrain.timetext import interval_text
 from flashtrain.scheduler.core import RATING_LABELS, RATINGS
 from flashtrain.study.service import QueueSpec, StoreUnavailable, StudyCard, StudyService
-from flashtrain.study.session import StudySession
+from flashtrain.study.session import StudySession, summarize, summary_lines
 
 RULE = "-" * 60
 
@@ -81,6 +81,10 @@ class _PlainSession:
             self.say(f"This card is a leech ({rated.lapses} lapses): tagged 'leech' and "
                      "suspended. Rewrite or split it, then unsuspend it.")
 
+    def summary(self) -> None:
+        for line in summary_lines(summarize(self.session), self.session.spec, self.session.now()):
+            self.say(line)
+
     def run(self) -> int:
         self.say("Plain study mode. Enter shows the answer, 1-5 rates, u undoes, h gives a hint, q quits.")
         self.session.next_card()
@@ -89,6 +93,7 @@ class _PlainSession:
             if card is None:
                 self.say(RULE)
                 self.say(f"Nothing more to study now. Reviewed {self.session.done} card(s) this session.")
+                self.summary()
                 return 0
             self.show_front(card)
             while True:
@@ -97,6 +102,7 @@ class _PlainSession:
                 answer = self.ask(prompt)
                 if answer is None or answer == "q":
                     self.say(f"Bye. Reviewed {self.session.done} card(s) this session.")
+                    self.summary()
                     return 0
                 if answer == "u":
                     self.undo()

@@ -20,6 +20,8 @@ Rules worth knowing (see queue.py for the order of the queue):
   open of the store (or the next rating that is stored) writes it in.
 - Two sessions on one store keep every rating: the card's row is read under the write lock and
   its state is written with one upsert; undo takes back this session's own last rating.
+- Siblings (a reversed twin, the other gaps of a cloze note) are buried the same way once one of them
+  is rated in normal study (setting bury_siblings, on by default; see services/siblings.py); undo un-buries them.
 """
 
 from __future__ import annotations
@@ -42,13 +44,15 @@ from flashtrain.store.models import Attempt, Card, CardState, Deck, ReviewLog, S
 from flashtrain.store.upsert import upsert
 from flashtrain.study import journal
 from flashtrain.study import queue as q
+from flashtrain.study import siblings
 from flashtrain.study.queue import QueueSpec
-from flashtrain.study.settings import StudySettings, load_settings
+from flashtrain.study.settings import StudySettings, load_settings, save_setting
 
 __all__ = ["DeckSummary", "StudyCard", "QueueSpec", "RateOutcome", "StoreUnavailable", "StudyService", "card_sides",
            "state_from_row", "write_state"]
 
 LEECH_TAG = "leech"
+PLAIN_TEXT_FORMATS = frozenset({"alternating", "brainscape", "csv", "notes"})
 LEECH_UNDO_PREFIX = "study.leech_undo."  # + log id -> {"tag_added": bool, "was_suspended": bool}
 
 
@@ -82,6 +86,40 @@ class StudyCard:
     source_path: str | None
     source_line: int
     suspended: bool = False
+    source_format: str | None = None  # the importer's format name ("markdown", "brainscape", ...)
+
+    @property
+    def plain_text(self) -> bool:
+        """Imported from plain text: shown with its own lines and numbering, not reflowed as Markdown."""
+        return self.source_format in PLAIN_TEXT_FORMATS
+
+
+@dataclass(frozen=True)
+class NewBudget:
+    """Today's new cards in a queue: "20 new today, 178 waiting"."""
+
+    limit: int  # new cards per study day (the setting, or the session's own limit)
+    introduced: int  # new cards first rated today (all decks: the limit is per learner, as in Anki)
+    waiting: int  # never-reviewed cards in this queue (not suspended or buried)
+
+    @property
+    def left(self) -> int:
+        """New cards this queue may still show today."""
+        return min(max(self.limit - self.introduced, 0), self.waiting)
+
+
+@dataclass(frozen=True)
+class Today:
+    """This study day across all decks (cram ratings left out): for the end-of-session summary."""
+
+    reviews: int  # ratings in normal study today
+    review_phase: int  # ... of cards that were in review (not new or learning)
+    recalled: int  # ... of which rated 2 or more
+    streak: int  # consecutive study days with a rating, ending today
+
+    @property
+    def retention(self) -> float | None:
+        return self.recalled / self.review_phase if self.review_phase else None
 
 
 @dataclass(frozen=True)
@@ -185,6 +223,11 @@ class StudyService:
         with self.store.sessions.begin() as s:
             return load_settings(s)
 
+    def save_setting(self, name: str, value) -> object:
+        """Validate and store one setting (study.settings.SETTINGS); returns the stored value."""
+        with self.store.sessions.begin() as s:
+            return save_setting(s, name, value)
+
     def scheduler_config(self) -> SchedulerConfig:
         with self.store.sessions.begin() as s:
             return self._context(s)[1]
@@ -273,6 +316,53 @@ class StudyService:
             new = min(max(self._new_left(s, spec, settings, clock), 0), len(queue.new_ok - exclude))
             return len(queue.review_ok - exclude) + queue.count_learning(s, clock, exclude) + new
 
+    def new_budget(self, spec: QueueSpec = QueueSpec()) -> NewBudget:
+        with self.store.sessions.begin() as s:
+            settings, config = self._context(s)
+            clock = self._clock_for(config, self.now())
+            queue = self._queue(s, spec, clock, config)
+            limit = settings.new_per_day if spec.new_limit is None else spec.new_limit
+            return NewBudget(limit=limit, introduced=q.new_introduced_today(s, clock), waiting=len(queue.new_ok))
+
+    def next_due(self, spec: QueueSpec = QueueSpec()) -> datetime | None:
+        """When the next card of this queue that has been studied falls due (after now), if any."""
+        with self.store.sessions.begin() as s:
+            params = {"now": q.sql_time(self.now())}
+            where = q.card_filter(spec, params, dialect_of(s))
+            value = q.run(s, "SELECT MIN(cs.due) FROM card_states cs JOIN cards c ON c.id = cs.card_id"
+                             f" WHERE {where} AND cs.phase != 'new' AND cs.due > :now", params).scalar_one()
+        if value is None:
+            return None
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+    def today(self) -> Today:
+        from flashtrain.stats import DayClock, reviews_per_day, streaks
+        from flashtrain.store.dialect import json_field_sql
+
+        with self.store.sessions.begin() as s:
+            settings, config = self._context(s)
+            now = self.now()
+            clock = self._clock_for(config, now)
+            phase = json_field_sql(dialect_of(s), "state_before", "phase")
+            reviews, review_phase, recalled = q.run(s, (
+                "SELECT COUNT(*),"
+                f" COALESCE(SUM(CASE WHEN {phase} = 'review' THEN 1 ELSE 0 END), 0),"
+                f" COALESCE(SUM(CASE WHEN {phase} = 'review' AND rating >= 2 THEN 1 ELSE 0 END), 0)"
+                " FROM review_log WHERE reviewed_at >= :day_start AND origin = 'study'"), clock.params()).one()
+            day_clock = DayClock.make(now, settings.day_start_hour, self.tz)
+            today = day_clock.day(now)
+            days = reviews_per_day(s, day_clock, today - timedelta(days=400))
+        return Today(int(reviews), int(review_phase), int(recalled), streaks(set(days), today)[0])
+
+    def stabilities(self) -> list[float]:
+        """The memory stability (days) of every studied, active card: what a workload estimate needs."""
+        with self.store.sessions.begin() as s:
+            rows = s.execute(select(CardState.stability).join(Card, Card.id == CardState.card_id)
+                             .where(Card.retired_at.is_(None), Card.suspended.is_(False),
+                                    CardState.phase != "new", CardState.stability.is_not(None))).scalars()
+            return [float(x) for x in rows]
+
     def _card_changed(self, s: Session, card_id: int, print_before: tuple) -> None:
         """Tell the cached queues about a change this service made (state or flags of one card)."""
         if not self._queues:
@@ -297,11 +387,11 @@ class StudyService:
             return self._study_card(s, card_id)
 
     def _study_card(self, s: Session, card_id: int) -> StudyCard:
-        row = s.execute(select(Card, Deck.name, SourceFile.path).join(Deck, Deck.id == Card.deck_id)
+        row = s.execute(select(Card, Deck.name, SourceFile.path, SourceFile.format).join(Deck, Deck.id == Card.deck_id)
                         .outerjoin(SourceFile, SourceFile.id == Card.source_id).where(Card.id == card_id)).first()
         if row is None:
             raise KeyError(f"no card with id {card_id}")
-        card, deck_name, source_path = row
+        card, deck_name, source_path, source_format = row
         front, back = card_sides(card.kind, card.question, card.answer, card.cloze_index)
         state = state_from_row(s.get(CardState, card.id))
         if len(self._seen) > 256:
@@ -312,7 +402,7 @@ class StudyService:
                          front=front, back=back, tags=tuple(card.tags or ()), hints=tuple(card.hints or ()),
                          snippet_id=card.snippet_id, state=state,
                          flagged=bool(card.flagged), source_path=source_path, source_line=card.source_line,
-                         suspended=bool(card.suspended))
+                         suspended=bool(card.suspended), source_format=source_format)
 
     def preview(self, card_id: int) -> dict[int, timedelta]:
         with self.store.sessions.begin() as s:
@@ -371,8 +461,12 @@ class StudyService:
             leech = origin == "study" and is_leech_event(before, after, settings.leech_threshold)
             if leech:
                 self._make_leech(s, card, log.id)
+            buried = []
+            if origin == "study" and settings.bury_siblings:
+                buried = siblings.bury_siblings(s, card, self._clock_for(config, self.now()).day_end, log.id)
             if print_before is not None:
-                self._card_changed(s, card_id, print_before)
+                for changed_id in (card_id, *buried):
+                    self._card_changed(s, changed_id, print_before)
         return RateOutcome(record=record, log_id=log.id, origin=origin, leech=leech)
 
     def _journal_rating(self, card_id: int, rating: int, duration_ms: int | None, origin: str,
@@ -492,10 +586,12 @@ class StudyService:
                         card.tags = [t for t in (card.tags or []) if t != LEECH_TAG]
                     card.suspended = bool(memo.get("was_suspended"))
                     s.delete(memo_row)
+            unburied = siblings.unbury_for_log(s, log.id)
             s.delete(log)
             s.flush()
             if print_before is not None:
-                self._card_changed(s, card_id, print_before)
+                for changed_id in (card_id, *unburied):
+                    self._card_changed(s, changed_id, print_before)
         return card_id, origin
 
     def _undo_drill(self, card_id: int) -> None:

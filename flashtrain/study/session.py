@@ -20,7 +20,7 @@ from typing import Callable
 
 from flashtrain.study.progress import SessionProgress
 from flashtrain.study.queue import QueueSpec
-from flashtrain.study.service import RateOutcome, StudyCard, StudyService
+from flashtrain.study.service import NewBudget, RateOutcome, StudyCard, StudyService, Today
 
 MAX_DURATION_MS = 5 * 60 * 1000  # a card left on screen over lunch is not a 2-hour answer
 
@@ -281,3 +281,76 @@ class StudySession:
     @property
     def done(self) -> int:
         return self.progress.done
+
+
+# -- the end of a session ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SessionSummary:
+    """What a finished (or left) session did, and what comes next; built off the UI thread."""
+
+    by_rating: dict[int, int]
+    answer_ms: int
+    new_learned: int
+    cram: bool
+    today: Today | None
+    next_due: datetime | None
+    budget: NewBudget | None
+
+    @property
+    def rated(self) -> int:
+        return sum(self.by_rating.values())
+
+
+def summarize(session: StudySession) -> SessionSummary:
+    """Worker thread: the session's tally plus today's figures from the store."""
+    service, spec = session.service, session.spec
+    return SessionSummary(by_rating={r: n for r, n in sorted(session.tally.by_rating.items()) if n},
+                          answer_ms=session.tally.answer_ms, new_learned=session.tally.new_seen,
+                          cram=not spec.changes_schedule, today=service.today(),
+                          next_due=service.next_due(spec),
+                          budget=service.new_budget(spec) if spec.changes_schedule else None)
+
+
+def empty_reason(summary: SessionSummary, spec: QueueSpec) -> str:
+    """Why a session has nothing to show, in the learner's terms."""
+    if summary.cram:
+        what = {"cram": "every card of the chosen decks or tag", "lapsed": "the cards you have forgotten before"}
+        return (f"Cram goes once through {what.get(spec.mode, 'the chosen cards')}, weakest first, and changes "
+                "no schedule. This selection has no cards (suspended, buried and retired cards are left out).")
+    budget = summary.budget
+    if budget is not None and budget.waiting and budget.limit == 0:
+        return f"Nothing is due; {budget.waiting} new cards wait, but new cards per day is 0 in Settings (new cards are off)."
+    if budget is not None and budget.waiting and budget.left == 0:
+        return (f"Nothing is due, and today's {budget.limit} new cards are done: {budget.waiting} new cards wait "
+                "for tomorrow. Raise “new cards per day” in Settings to see more today.")
+    return "Nothing is due here right now."
+
+
+def summary_lines(summary: SessionSummary, spec: QueueSpec, now: datetime) -> list[str]:
+    """The summary as plain lines (the app adds markup; plain mode prints them)."""
+    from flashtrain.scheduler.core import RATING_LABELS
+    from flashtrain.timetext import interval_text
+
+    lines: list[str] = []
+    if summary.rated:
+        minutes = summary.answer_ms / 60000
+        took = f"{minutes:.0f} min" if minutes >= 1 else f"{summary.answer_ms / 1000:.0f} s"
+        kind = "crammed" if summary.cram else "reviewed"
+        lines.append(f"You {kind} {summary.rated} card{'s' if summary.rated != 1 else ''} in {took}"
+                     + (f", {summary.new_learned} of them new." if summary.new_learned else "."))
+        lines.append("  ".join(f"{r} {RATING_LABELS[r]}: {n}" for r, n in summary.by_rating.items()))
+    else:
+        lines.append(empty_reason(summary, spec))
+    today = summary.today
+    if today is not None and not summary.cram:
+        retention = "–" if today.retention is None else f"{today.retention * 100:.0f}%"
+        lines.append(f"Today: {today.reviews} rating{'s' if today.reviews != 1 else ''}, retention {retention} "
+                     f"(reviews recalled) · streak {today.streak} day{'s' if today.streak != 1 else ''}")
+    if summary.budget is not None:
+        b = summary.budget
+        lines.append(f"New cards: {b.introduced} of {b.limit} today, {b.waiting} waiting")
+    if summary.next_due is not None and not summary.cram:
+        lines.append(f"Next card due in {interval_text(max(summary.next_due - now, timedelta(0)))}")
+    if summary.cram:
+        lines.append("Cram ratings are logged as cram: no card was rescheduled and retention counts leave them out.")
+    return lines

@@ -7,6 +7,7 @@ database, older version) falls back to the default instead of breaking the study
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any, Callable
@@ -29,8 +30,18 @@ def _retention(value: Any) -> float:
     return value
 
 
+def _whole_number(name: str, text: str) -> int:
+    """A whole number typed as text ("20"): the app's form and the CLI both hand over strings."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise SettingError(f"{name} must be a whole number, got {text!r}") from None
+
+
 def _non_negative_int(name: str, upper: int) -> Callable[[Any], int]:
     def check(value: Any) -> int:
+        if isinstance(value, str):
+            value = _whole_number(name, value)
         if isinstance(value, bool) or int(value) != value or not 0 <= int(value) <= upper:
             raise SettingError(f"{name} must be a whole number 0..{upper}, got {value!r}")
         return int(value)
@@ -39,6 +50,8 @@ def _non_negative_int(name: str, upper: int) -> Callable[[Any], int]:
 
 def _positive_int(name: str) -> Callable[[Any], int]:
     def check(value: Any) -> int:
+        if isinstance(value, str):
+            value = _whole_number(name, value)
         if isinstance(value, bool) or int(value) != value or int(value) < 1:
             raise SettingError(f"{name} must be a whole number of at least 1, got {value!r}")
         return int(value)
@@ -63,6 +76,26 @@ def _reschedule(value: Any) -> str:
     return value
 
 
+def _boolean(name: str) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise SettingError(f"{name} must be true or false (on/off, yes/no), got {value!r}")
+    return check
+
+
+def _theme(value: Any) -> str:
+    name = str(value).strip()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", name):
+        raise SettingError(f"theme must be a theme name such as textual-dark, got {value!r}")
+    return name
+
+
 @dataclass(frozen=True)
 class SettingDef:
     key: str
@@ -76,6 +109,9 @@ SETTINGS: dict[str, SettingDef] = {d.key: d for d in (
     SettingDef("new_per_day", 20, _non_negative_int("new_per_day", 10_000), "new cards introduced per study day"),
     SettingDef("day_start_hour", 4, _non_negative_int("day_start_hour", 23), "local hour at which a study day starts"),
     SettingDef("leech_threshold", 8, _positive_int("leech_threshold"), "lapses that make a card a leech"),
+    SettingDef("bury_siblings", True, _boolean("bury_siblings"),
+               "a card's siblings (reversed card, other cloze gaps of its note) wait until the next day"),
+    SettingDef("theme", "textual-dark", _theme, "the app's colour theme"),
     SettingDef("weights", None, _weights, "fitted scheduler weights (None = defaults)"),
     SettingDef("reschedule_on_optimize", "changed", _reschedule,
                "after optimize: move due dates of 'changed' intervals (beyond the fuzz), 'all', or 'none'"),
@@ -91,6 +127,8 @@ class StudySettings:
     new_per_day: int = 20
     day_start_hour: int = 4
     leech_threshold: int = 8
+    bury_siblings: bool = True
+    theme: str = "textual-dark"
     weights: tuple[float, ...] | None = None
     reschedule_on_optimize: str = "changed"
     backups_to_keep: int = 10

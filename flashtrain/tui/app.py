@@ -15,6 +15,10 @@ from flashtrain.tui.commands import FlashtrainCommands
 from flashtrain.tui.memory import tune_gc
 
 
+# Variants of a theme already listed (one of each family keeps the palette's theme list short).
+NEAR_DUPLICATE_THEMES = ("catppuccin-frappe", "catppuccin-macchiato", "rose-pine-moon", "rose-pine-dawn")
+
+
 class FlashtrainApp(App):
     """Implements tui.host.StudyHost for the study screen."""
 
@@ -58,8 +62,40 @@ class FlashtrainApp(App):
         """Snippet files parsed (and the check worker started) before the learner needs them."""
         self.snippets.warm_up(start_runner)
 
+    # -- theme ----------------------------------------------------------------------------------
+    def restore_theme(self) -> None:
+        """The theme the learner chose last time (kept in the store's settings, like the others)."""
+        for name in NEAR_DUPLICATE_THEMES:
+            if name in self.available_themes:
+                self.unregister_theme(name)
+        try:
+            saved = self.service.settings().theme
+        except Exception:  # an unreadable store is reported by the screens; colours are not worth a crash
+            saved = None
+        if saved in self.available_themes:
+            self.theme = saved
+        self._saved_theme = saved
+        self.theme_changed_signal.subscribe(self, self.theme_changed)
+
+    def theme_changed(self, theme) -> None:
+        if theme.name == self._saved_theme:
+            return
+        self._saved_theme = theme.name
+        try:
+            self.service.save_setting("theme", theme.name)
+        except Exception as error:
+            self.notify(f"The theme could not be saved: {error}", severity="warning")
+
+    def get_system_commands(self, screen):
+        """Textual's own palette entries, without those flashtrain already lists ("Keys" is our
+        "Show keys")."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys",):
+                yield command
+
     # -- lifecycle ------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.restore_theme()
         if self.start_spec is not None:
             self.start_session(self.start_spec)  # the home screen (and DataTable) is loaded when the session is left
         else:
@@ -142,6 +178,11 @@ class FlashtrainApp(App):
 
         self.push_screen(BrowseScreen())
 
+    def action_settings(self) -> None:
+        from flashtrain.tui.screens.settings import SettingsScreen
+
+        self.push_screen(SettingsScreen(), lambda saved: self.refresh_home() if saved else None)
+
     def action_stats(self) -> None:
         from flashtrain.tui.screens.stats import StatsScreen
 
@@ -185,6 +226,3 @@ class FlashtrainApp(App):
         if isinstance(self.screen, KeysScreen):
             return
         self.push_screen(KeysScreen(self.screen))
-
-    def action_toggle_dark(self) -> None:
-        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"

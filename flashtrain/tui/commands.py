@@ -14,14 +14,15 @@ APP_COMMANDS = (
     ("Statistics", "stats", "Heatmap, forecast, retention, mastery, streak"),
     ("Import decks…", "import_decks", "Import a deck file or a folder of them (runs in the background)"),
     ("Optimize the scheduler", "optimize", "Fit the memory model to your own review history"),
+    ("Settings", "settings", "Retention (and the reviews a day it implies), new cards a day, day start, leeches, "
+     "sibling burying, theme"),
     ("Home: decks", "home", "Back to the deck list"),
     ("Show keys", "show_keys", "The keys of the current screen"),
-    ("Toggle dark / light", "toggle_dark", "Switch between the dark and light theme"),
 )
 
 
-# Textual's own provider already lists these (Quit, and the help panel as "Keys")
-SYSTEM_ACTIONS = frozenset({"quit"})
+# Textual's own provider already lists Quit (and Theme); focus moving and copying are not commands
+SYSTEM_ACTIONS = frozenset({"quit", "focus_next", "focus_previous", "copy_text", "maximize", "minimize"})
 
 
 def bare_action(action: str) -> str:

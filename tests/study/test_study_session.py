@@ -138,3 +138,153 @@ def test_suspend_bury_and_flag_act_on_the_card_on_screen(store, service):
     assert session.suspend().card_id == b and service.card(a).suspended
     assert session.bury().card_id == c
     assert service.next_card(QueueSpec()).card_id == c
+
+
+def test_summary_counts_ratings_new_cards_and_what_comes_next(store, service, clock):
+    from flashtrain.study.session import summarize, summary_lines
+
+    a, b, c = add_deck(store, "A", 3)
+    session, ticks = make(service)
+    session.next_card()
+    for rating in (4, 1, 3):
+        session.reveal()
+        ticks.t += 20
+        session.rate(rating)
+    summary = summarize(session)
+    assert summary.by_rating == {1: 1, 3: 1, 4: 1} and summary.new_learned == 3 and summary.answer_ms == 60000
+    assert summary.today.reviews == 3 and summary.today.streak == 1 and summary.today.retention is None
+    assert summary.budget.introduced == 3 and summary.budget.limit == 20 and summary.budget.waiting == 0
+    assert summary.next_due is not None and summary.next_due > clock.now
+    text = "\n".join(summary_lines(summary, session.spec, clock.now))
+    assert "You reviewed 3 cards in 1 min, 3 of them new." in text
+    assert "1 Not at all: 1" in text and "streak 1 day" in text and "Next card due in" in text
+
+
+def test_nothing_due_says_why_when_the_new_limit_is_used_up(store, service):
+    from flashtrain.study.session import summarize, summary_lines
+    from flashtrain.study.settings import save_setting
+
+    add_deck(store, "A", 5)
+    with store.sessions.begin() as s:
+        save_setting(s, "new_per_day", 2)
+    session, _ = make(service)
+    session.next_card()
+    for _ in range(2):
+        session.reveal()
+        session.rate(5)
+    while session.card is not None:  # learning steps of the two new cards, if any come back
+        session.reveal()
+        session.rate(5)
+    summary = summarize(session)
+    assert summary.budget.left == 0 and summary.budget.waiting == 3
+    fresh, _ = make(service)
+    assert fresh.next_card() is None
+    text = "\n".join(summary_lines(summarize(fresh), fresh.spec, service.now()))
+    assert "today's 2 new cards are done: 3 new cards wait for tomorrow" in text
+    assert "Nothing is due here right now." not in text
+
+
+def test_empty_cram_says_what_cram_selects(store, service):
+    from flashtrain.study.session import summarize, summary_lines
+
+    add_deck(store, "A", 1)
+    session, _ = make(service, QueueSpec(mode="cram", tag="nothing-has-this-tag"))
+    assert session.next_card() is None
+    text = "\n".join(summary_lines(summarize(session), session.spec, service.now()))
+    assert "Cram goes once through every card of the chosen decks or tag" in text and "no schedule" in text
+
+
+SIBLING_DECK = """---
+name: Siblings
+---
+
+Q: What does the learning rate scale?
+A: The step along the negative gradient.
+
+reversed: yes
+
+---
+
+C: Adam keeps {{a first moment}} and {{a second moment}} of the gradient.
+
+---
+
+Q: An unrelated card?
+A: Yes.
+"""
+
+
+def sibling_store(tmp_path):
+    from flashtrain.store.engine import open_store
+    from flashtrain.store.sync import import_file
+
+    path = tmp_path / "siblings.md"
+    path.write_text(SIBLING_DECK, encoding="utf-8")
+    store = open_store(tmp_path / "sib.db")
+    assert import_file(store, path).error is None
+    return store
+
+
+def drain_once(session) -> list:
+    """Rate every card the session shows (5: out of today's queue at once), in order."""
+    seen = []
+    card = session.next_card()
+    while card is not None and len(seen) < 20:
+        seen.append(card)
+        session.reveal()
+        card = session.rate(5).next_card
+    return seen
+
+
+def test_siblings_wait_until_tomorrow_and_undo_brings_them_back(tmp_path, clock):
+    from flashtrain.deck.writeback import note_key
+    from flashtrain.study.service import StudyService
+    from study_factories import UTC
+
+    store = sibling_store(tmp_path)
+    service = StudyService(store, clock=clock, tz=UTC)
+    session, _ = make(service)
+    seen = drain_once(session)
+    notes = [note_key(s_card_key(store, c.card_id)) for c in seen]
+    assert len(seen) == 3 and len(set(notes)) == 3  # one card per note today (5 cards in 3 notes)
+    assert session.undo().card.card_id == seen[-1].card_id
+    session.undo()
+    first_of_cloze = seen[1]
+    assert session.card.card_id == first_of_cloze.card_id
+    session.reveal()
+    session.rate(5)
+    # the undone rating un-buried the cloze's other gap; rating it again buries it again
+    remaining = drain_once_from(session)
+    assert all(note_key(s_card_key(store, c.card_id)) != note_key(s_card_key(store, first_of_cloze.card_id))
+               for c in remaining)
+    clock.advance(days=1)
+    tomorrow, _ = make(service)
+    assert tomorrow.next_card() is not None  # the buried siblings are due... or new again tomorrow
+    store.close()
+
+
+def test_sibling_burying_can_be_turned_off(tmp_path, clock):
+    from flashtrain.study.service import StudyService
+    from study_factories import UTC
+
+    store = sibling_store(tmp_path)
+    service = StudyService(store, clock=clock, tz=UTC)
+    service.save_setting("bury_siblings", False)
+    session, _ = make(service)
+    assert len(drain_once(session)) == 5
+    store.close()
+
+
+def s_card_key(store, card_id: int) -> str:
+    with store.sessions() as s:
+        return s.get(Card, card_id).key
+
+
+def drain_once_from(session) -> list:
+    seen = []
+    card = session.card
+    while card is not None and len(seen) < 20:
+        seen.append(card)
+        session.reveal()
+        card = session.rate(5).next_card
+    return seen

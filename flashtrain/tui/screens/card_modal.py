@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Static
 
 from flashtrain.tui.format import percent, relative_due
 from flashtrain.tui.widgets.card_view import CardMarkdown
@@ -33,8 +33,9 @@ class CardModal(ModalScreen[None]):
         hints = "".join(f"\n\n*Hint {i}:* {h}" for i, h in enumerate(card.hints, 1))
         where = f"\n\n*{card.source_path}:{card.source_line}*" if card.source_path else ""
         with VerticalScroll(classes="dialog"):
-            yield Label(escape(facts), classes="dialog-title")
-            yield CardMarkdown(f"{card.front}\n\n---\n\n{card.back}{hints}{where}")
+            yield Static(escape(facts), classes="dialog-title")  # wraps: a Label was cut at 80 columns
+            yield CardMarkdown(f"{card.front}\n\n---\n\n{card.back}", plain=card.plain_text)
+            yield CardMarkdown(f"{hints}{where}".strip())
             yield Static("[b]esc[/b] close · [b]e[/b] edit", classes="dialog-keys")
 
     def action_close(self) -> None:

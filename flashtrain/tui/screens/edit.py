@@ -19,6 +19,12 @@ NARROW = 100  # below this width the preview hides; ctrl+t shows it instead of t
 
 class EditCardScreen(Screen[bool]):
     TITLE_TEXT = "Add / edit card"
+    KEYS_HELP = ("[b]In the text fields[/b]: tab / shift+tab next / previous field · f7 select all · "
+                 "f6 select line · home or ctrl+a / end or ctrl+e line start / end · ctrl+z / ctrl+y undo / redo · "
+                 "ctrl+x / ctrl+c / ctrl+v cut, copy, paste · ctrl+w delete word · ctrl+k / ctrl+u delete to "
+                 "line end / start\n"
+                 "Question and answer are Markdown: $math$, `code`, **bold**; {{gap}} makes a cloze card.\n"
+                 "[b]esc[/b] leaves the form (asks first when something changed) · [b]ctrl+s[/b] saves.")
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
@@ -72,6 +78,7 @@ class EditCardScreen(Screen[bool]):
         self.show_source()
         self.update_preview()
         self.query_one("#question", TextArea).focus()
+        self.initial_values = self.form_values()
         self.sub_title = "Edit card" if self.card_id is not None else "Add a card"
         self.apply_width(self.app.size.width)
 
@@ -140,8 +147,24 @@ class EditCardScreen(Screen[bool]):
         self.notify(result.message, title="Saved")
         self.dismiss(True)
 
+    def form_values(self) -> tuple:
+        """What the learner can change, as typed (to tell whether leaving would lose anything)."""
+        texts = tuple(self.query_one(f"#{name}", TextArea).text for name in ("question", "answer", "hints"))
+        inputs = tuple(self.query_one(f"#{name}", Input).value for name in ("tags", "snippet", "explicit-id"))
+        return (self.query_one("#deck", Select).value, *texts, *inputs)
+
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        if self.form_values() == self.initial_values:
+            self.dismiss(False)
+            return
+        from flashtrain.tui.screens.dialogs import ConfirmDialog
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(False)
+
+        self.app.push_screen(ConfirmDialog("Discard your changes?", "The card form has changes that are not saved.",
+                                           yes_label="Discard", danger=True), answered)
 
     def action_toggle_preview(self) -> None:
         body = self.query_one("#edit-body")

@@ -25,6 +25,7 @@ class HomeScreen(Screen):
         Binding("a", "add_card", "Add card"),
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
+        Binding("comma", "app.settings", "Settings", key_display=",", show=False),
         Binding("i", "app.import_decks", "Import", show=False),
         Binding("o", "app.optimize", "Optimize", show=False),
         Binding("r", "refresh", "Refresh", show=False),
@@ -34,14 +35,15 @@ class HomeScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.summaries = []
+        self.budget = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="home"):
             yield Static("", id="home-summary")
             yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
-            yield Static("[b]enter[/b] study the selected deck · [b]s[/b] study all · [b]c[/b] custom session · "
-                         "[b]?[/b] keys", id="home-hint")
+            yield Static("[b]enter[/b] study the deck · [b]s[/b] study all · [b]c[/b] custom session · "
+                         "[b],[/b] settings · [b]?[/b] keys", id="home-hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -59,11 +61,22 @@ class HomeScreen(Screen):
 
     @work(thread=True, exclusive=True, group="home", exit_on_error=False)
     def load_summaries(self) -> None:
-        summaries = self.app.service.deck_summaries()
-        self.app.call_from_thread(self.show_summaries, summaries)
+        service = self.app.service
+        summaries = service.deck_summaries()
+        budget = service.new_budget(QueueSpec())
+        self.app.call_from_thread(self.show_summaries, summaries, budget)
 
-    def show_summaries(self, summaries) -> None:
+    def on_resize(self) -> None:
+        if self.summaries:
+            self.show_summaries(self.summaries, self.budget)
+
+    def name_width(self) -> int:
+        """Room for the deck name: the counts (5 columns, about 40 cells) always stay visible."""
+        return max(12, self.size.width - 44)
+
+    def show_summaries(self, summaries, budget=None) -> None:
         self.summaries = summaries
+        self.budget = budget
         table = self.query_one("#decks", DataTable)
         selected = table.cursor_row
         table.clear()
@@ -72,16 +85,23 @@ class HomeScreen(Screen):
         new = sum(s.new for s in summaries)
         total = sum(s.total for s in summaries)
         table.add_row("[b]All decks[/b]", str(due), str(learning), str(new), str(total), "", key=str(ALL_DECKS))
+        width = self.name_width()
         for s in summaries:  # a str cell is read as markup: escape the deck's name
-            table.add_row(escape(s.name), str(s.due), str(s.learning), str(s.new), str(s.total), percent(s.retention),
+            name = s.name if len(s.name) <= width else s.name[: width - 1].rstrip() + "…"
+            table.add_row(escape(name), str(s.due), str(s.learning), str(s.new), str(s.total), percent(s.retention),
                           key=str(s.deck_id))
         table.loading = False
         if 0 <= selected < table.row_count:
             table.move_cursor(row=selected)
         waiting = due + learning
+        if budget is not None:  # the daily limit, as the study queue applies it
+            new_text = (f"[b]{budget.left}[/b] new today ({budget.introduced} of {budget.limit} done),"
+                        f" {budget.waiting} waiting")
+        else:
+            new_text = f"[b]{new}[/b] new"
         self.query_one("#home-summary", Static).update(
-            f"[b]{waiting}[/b] card{'s' if waiting != 1 else ''} to review now, [b]{new}[/b] new"
-            f" across {len(summaries)} deck{'s' if len(summaries) != 1 else ''}.")
+            f"[b]{waiting}[/b] card{'s' if waiting != 1 else ''} to review now · {new_text}"
+            f" · {len(summaries)} deck{'s' if len(summaries) != 1 else ''}")
         table.focus()
 
     def selected_deck_id(self) -> int | None:

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Header, Rule, Static
 
 from flashtrain.scheduler.core import RATING_LABELS
 from flashtrain.study.service import StoreUnavailable
-from flashtrain.study.session import Ahead, AheadTicket, StudySession
+from flashtrain.study.session import Ahead, AheadTicket, SessionSummary, StudySession, summarize, summary_lines
 from flashtrain.tui.host import StudyHost
 from flashtrain.tui.memory import collect_young_garbage
 from flashtrain.tui.snippet_bridge import SnippetBridge
@@ -62,6 +62,7 @@ class StudyScreen(Screen):
         self.code_panel = None
         self.suggested: int | None = None
         self.rate_started: float | None = None
+        self.paint_serial = 0  # the card being drawn (a newer card makes an older paint moot)
         self.pending_ahead: bool | None = None  # after the next paint: None nothing, False fetch, True verify+fetch
         self._progress_timer = None
         self.progress_started = False
@@ -161,10 +162,13 @@ class StudyScreen(Screen):
         self.query_one("#reveal-hint", Static).update(self.reveal_hint(card))
         self.query_one("#reveal-hint").display = True
         self.query_one("#card-scroll").scroll_home(animate=False)
-        front.show(card.front)
+        text_mounted = front.show(card.front, plain=card.plain_text)
         if card.snippet_id:
             self.mount_code_panel(card, code)
-        self.call_after_refresh(self.card_painted)
+        # Textual's Markdown parses and mounts its blocks after update() returns: the card's text is on
+        # the terminal only at the first frame after that (what a rating's latency is measured to)
+        self.paint_serial += 1
+        self.when_text_painted(text_mounted, self.paint_serial)
         self.schedule_progress()
         self.refresh_bindings()
 
@@ -190,6 +194,12 @@ class StudyScreen(Screen):
             run = "run the demonstration" if is_demonstration(card.snippet_id) else "run checks"
             parts.append(f"[b]ctrl+e[/b] edit code · [b]ctrl+r[/b] {run}")
         return " · ".join(parts)
+
+    @work(group="paint", exit_on_error=False)
+    async def when_text_painted(self, text_mounted, serial: int) -> None:
+        await text_mounted
+        if serial == self.paint_serial:
+            self.call_after_refresh(self.card_painted)
 
     def card_painted(self) -> None:
         """Called once the frame with the new card has been drawn: the end of a rating's latency."""
@@ -226,15 +236,27 @@ class StudyScreen(Screen):
         self.query_one("#reveal-hint").display = False
         self.query_one("#study-deck", Static).update("")
         done = self.query_one("#session-done", Static)
-        reviewed = f"You reviewed {self.done} card{'s' if self.done != 1 else ''}." if self.done else \
-            "Nothing is due here right now."
-        done.update(f"[b]Session finished.[/b]\n\n{reviewed}\n\n"
-                    "[b]escape[/b] back to the decks · [b]u[/b] undo the last rating · "
-                    "[b]c[/b] on the home screen starts a custom session (cram, lapsed, code).")
+        done.update("[b]Session finished.[/b]\n\n…")
         done.display = True
+        self.load_summary()
         self.refresh_progress()
         self.refresh_bindings()
         self.call_after_refresh(self.card_painted)
+
+    @work(thread=True, exclusive=True, group="summary", exit_on_error=False)
+    def load_summary(self) -> None:
+        summary = summarize(self.session)
+        self.app.call_from_thread(self.show_summary, summary)
+
+    def show_summary(self, summary: SessionSummary) -> None:
+        if self.card is not None:
+            return  # an undo brought a card back meanwhile
+        lines = summary_lines(summary, self.spec, self.session.now())
+        body = "\n".join(escape(line) for line in lines)
+        self.query_one("#session-done", Static).update(
+            f"[b]Session finished.[/b]\n\n{body}\n\n"
+            "[b]escape[/b] back to the decks · [b]u[/b] undo the last rating · "
+            "[b]c[/b] on the home screen starts a custom session (cram, lapsed, code).")
 
     def schedule_progress(self) -> None:
         # Counting what is left is a query over the whole collection: keep it off the rating path,
@@ -285,7 +307,7 @@ class StudyScreen(Screen):
             return
         preview = self.session.reveal()
         back = self.query_one("#back", CardMarkdown)
-        back.show(self.card.back)
+        back.show(self.card.back, plain=self.card.plain_text)
         back.display = True
         self.query_one("#answer-rule").display = True
         self.query_one("#reveal-hint").display = False
