@@ -36,6 +36,7 @@ class HomeScreen(Screen):
         super().__init__()
         self.summaries = []
         self.budget = None
+        self.load_serial = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -59,12 +60,22 @@ class HomeScreen(Screen):
     def action_refresh(self) -> None:
         self.load_summaries()
 
-    @work(thread=True, exclusive=True, group="home", exit_on_error=False)
     def load_summaries(self) -> None:
+        # not an exclusive worker: cancelling one (a second load while the first runs) made
+        # `workers.wait_for_complete` raise; an older load's result is dropped instead
+        self.load_serial += 1
+        self.load_summaries_worker(self.load_serial)
+
+    @work(thread=True, group="home", exit_on_error=False)
+    def load_summaries_worker(self, serial: int) -> None:
         service = self.app.service
         summaries = service.deck_summaries()
         budget = service.new_budget(QueueSpec())
-        self.app.call_from_thread(self.show_summaries, summaries, budget)
+        self.app.call_from_thread(self.show_loaded, serial, summaries, budget)
+
+    def show_loaded(self, serial: int, summaries, budget) -> None:
+        if serial == self.load_serial:
+            self.show_summaries(summaries, budget)
 
     def on_resize(self) -> None:
         if self.summaries:

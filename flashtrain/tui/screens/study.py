@@ -243,7 +243,7 @@ class StudyScreen(Screen):
         self.refresh_bindings()
         self.call_after_refresh(self.card_painted)
 
-    @work(thread=True, exclusive=True, group="summary", exit_on_error=False)
+    @work(thread=True, group="summary", exit_on_error=False)
     def load_summary(self) -> None:
         summary = summarize(self.session)
         self.app.call_from_thread(self.show_summary, summary)
