@@ -337,7 +337,7 @@ class StudyService:
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
     def today(self) -> Today:
-        from flashtrain.stats import DayClock, reviews_per_day, streaks
+        from flashtrain.services.stats import DayClock, reviews_per_day, streaks
         from flashtrain.store.dialect import json_field_sql
 
         with self.store.sessions.begin() as s:
