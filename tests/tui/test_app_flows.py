@@ -172,6 +172,7 @@ async def test_browse_search_sort_suspend_and_delete(filled_store):
         assert table.row_count == 1 and screen.rows[0].question.startswith("What does $\\beta_1$")
         query.value = "is:leech"
         await query.action_submit()
+        await pilot.pause(0.4)  # the change's debounced search may start after the submitted one
         await settle(app, pilot)
         assert [r.question for r in screen.rows] == ["Leechy momentum question"]
         await pilot.press("s")  # table has focus after submit: suspend it
