@@ -44,7 +44,7 @@ from flashtrain.store.models import Attempt, Card, CardState, Deck, ReviewLog, S
 from flashtrain.store.upsert import upsert
 from flashtrain.study import journal
 from flashtrain.study import queue as q
-from flashtrain.study import siblings
+from flashtrain.services import siblings
 from flashtrain.study.queue import QueueSpec
 from flashtrain.study.settings import StudySettings, load_settings, save_setting
 
