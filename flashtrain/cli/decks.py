@@ -9,7 +9,7 @@ from pathlib import Path
 from flashtrain.cli import common
 from flashtrain.cli.common import UserError
 
-EXPORT_FORMATS = ("markdown", "anki", "csv")
+EXPORT_FORMATS = ("markdown", "anki", "csv", "apkg")
 EXPORT_SUFFIX = {"markdown": ".md", "anki": ".txt", "csv": ".csv"}
 
 
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     common.add_json_option(p)
     p.set_defaults(handler=cmd_import)
 
-    p = sub.add_parser("export", help="export decks as Markdown, Anki TXT or CSV")
+    p = sub.add_parser("export", help="export decks as Markdown, Anki TXT, CSV or an Anki package (.apkg)")
     p.add_argument("--deck", metavar="NAME", help="only this deck (default: all decks)")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="markdown")
     p.add_argument("--out", metavar="PATH", type=Path,
@@ -99,6 +99,8 @@ def warn_unknown_snippets(store, reports) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.format == "apkg":
+        return _export_apkg(args)
     from flashtrain.services.decks import deck_specs
 
     store = common.open_store(args)
@@ -125,6 +127,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     for target, spec in targets:
         _write_atomically(target, write(spec))
         print(f"{spec.name}: {len(spec.cards)} cards -> {target}")
+    return common.EXIT_OK
+
+
+def _export_apkg(args: argparse.Namespace) -> int:
+    """One package holding the chosen deck and its sub-decks, or every deck."""
+    from flashtrain.study.anki_export import ExportError, export_apkg
+
+    if args.out is None or args.out.is_dir():
+        raise UserError("--format apkg writes one package file: give --out FILE.apkg", common.EXIT_USAGE)
+    store = common.open_store(args)
+    try:
+        summary = export_apkg(store, args.out, args.deck)
+    except ExportError as error:
+        raise UserError(str(error)) from None
+    for name in summary.missing_media:
+        print(f"{args.out}: warning: media file {name!r} is not in the store; the card refers to it", file=sys.stderr)
+    print(f"{summary.notes} notes, {summary.cards} cards, {summary.reviews} reviews, {summary.media} media "
+          f"-> {args.out}")
     return common.EXIT_OK
 
 

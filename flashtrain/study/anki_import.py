@@ -11,6 +11,7 @@ that a package no longer holds are left alone: an `.apkg` usually holds only som
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
@@ -88,20 +89,22 @@ def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: 
         elif trust:
             decks[name].trusted = True
     session.flush()
-    # Anki identities are unique across decks: a card moved to another deck in Anki moves here too.
-    keys = [card.spec.key for deck in plan.decks.values() for card in deck.cards]
-    existing: dict[str, Card] = {}
-    for start in range(0, len(keys), 500):
-        for row in session.scalars(select(Card).where(Card.key.in_(keys[start:start + 500]))):
-            existing.setdefault(row.key, row)
+    finder = _CardFinder(session, [card.own_key or card.spec.key for deck in plan.decks.values()
+                                   for card in deck.cards])
     touched: list[tuple[int, ImportedCard]] = []
     for name, deck_plan in plan.decks.items():
         report, deck = reports[name], decks[name]
         report.media_stored = len(deck_plan.media & stored_media)
         report.reviews_skipped = deck_plan.reviews_skipped
         new_rows, new_cards = [], []
+        seen_keys: set[str] = set()
         for card in deck_plan.cards:
-            row = existing.get(card.spec.key)
+            if card.spec.key in seen_keys:  # e.g. a note duplicated in Anki keeps our Id field
+                report.warnings.append(ParseWarning(report.path, 0, f"two cards of deck {name!r} have the identity "
+                                                    f"{card.spec.key!r}; the second was skipped"))
+                continue
+            seen_keys.add(card.spec.key)
+            row = finder.find(name, card.own_key or card.spec.key)
             status = dict(suspended=card.suspended, flagged=card.flagged,
                           buried_until=tomorrow if card.buried else None)
             if row is None:
@@ -114,14 +117,22 @@ def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: 
             if row.retired_at is not None:
                 row.retired_at = None
                 report.restored += 1
-            changed = row.content_hash != card.spec.content_hash or row.deck_id != deck.id
-            if changed and row.edited_in_app_at and not prefer_file:
+            content_changed = row.content_hash != card.spec.content_hash
+            if card.own_key is not None:  # one of ours back from Anki: changed only if edited there
+                content_changed = _changed_in_anki(row, card)
+            changed = content_changed or row.deck_id != deck.id
+            if not content_changed and changed:
+                row.deck_id = deck.id
+                report.updated += 1
+            elif changed and row.edited_in_app_at and not prefer_file:
                 report.warnings.append(ParseWarning(report.path, 0, f"{card.spec.explicit_id}: {KEPT_APP_EDIT}"))
                 report.unchanged += 1
             elif changed:
                 for column, value in card_values(card.spec, deck.id, None, now).items():
-                    if column not in ("created_at", "source_id", "source_line"):
+                    if column not in ("created_at", "source_id", "source_line", "key"):
                         setattr(row, column, value)
+                if card.spec.key != row.key and not finder.taken(deck.id, card.spec.key):
+                    row.key = card.spec.key  # a question edited in Anki moves a question-keyed card
                 row.edited_in_app_at = None
                 report.updated += 1
             else:
@@ -139,6 +150,47 @@ def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: 
             touched += [(ids[card.spec.key], card) for card in new_cards]
     session.flush()
     _apply_reviews(session, touched, reports, plan, config, now)
+
+
+class _CardFinder:
+    """Stored cards by deck and key; a key found in one other deck only is a card moved in Anki."""
+
+    def __init__(self, session, keys: list[str]) -> None:
+        self.by_key: dict[str, list[tuple[str, Card]]] = defaultdict(list)
+        self.taken_keys: set[tuple[int, str]] = set()
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            for row, deck in session.execute(select(Card, Deck.name).join(Deck, Deck.id == Card.deck_id)
+                                             .where(Card.key.in_(unique[start:start + 500]))):
+                self.by_key[row.key].append((deck, row))
+                self.taken_keys.add((row.deck_id, row.key))
+
+    def find(self, deck: str, key: str) -> Card | None:
+        rows = self.by_key.get(key, [])
+        same_deck = [row for name, row in rows if name == deck]
+        if same_deck:
+            return same_deck[0]
+        return rows[0][1] if len(rows) == 1 else None
+
+    def taken(self, deck_id: int, key: str) -> bool:
+        return (deck_id, key) in self.taken_keys
+
+
+def _changed_in_anki(row: Card, card: ImportedCard) -> bool:
+    """Did the learner edit this card in Anki? Compare with what our own export of it reads back as."""
+    from flashtrain.deck.anki.convert import flashtrain_card_spec
+    from flashtrain.deck.anki.export import CLOZE, REVERSED, BASIC, ExportCard, note_fields
+
+    exported = ExportCard(deck="", key=row.key, kind=row.kind, cloze_index=row.cloze_index, question=row.question,
+                          answer=row.answer, tags=tuple(row.tags or ()), hints=tuple(row.hints or ()),
+                          snippet=row.snippet_id)
+    notetype = CLOZE if row.kind == "cloze" else REVERSED if row.kind == "reversed" else BASIC
+    names = ("Text", "Back Extra") if row.kind == "cloze" else ("Front", "Back")
+    fields = dict(zip(names + ("Hints", "Snippet", "Id"), note_fields(notetype, exported)))
+    fields["Id"] = card.own_key.split("#")[0] if card.own_key else ""
+    ordinal = row.cloze_index - 1 if row.kind == "cloze" else (1 if row.kind == "reversed" else 0)
+    expected, _, _ = flashtrain_card_spec(ordinal, fields, row.kind == "cloze", tuple(row.tags or ()))
+    return expected is None or expected.content_hash != card.spec.content_hash
 
 
 def _store_media(session, plan: ImportPlan, now: datetime) -> set[str]:
@@ -165,6 +217,16 @@ def _store_media(session, plan: ImportPlan, now: datetime) -> set[str]:
     return set(plan.media)
 
 
+SAME_REVIEW_MS = 1000
+
+
+def _near(known: list[int], stamp: int) -> bool:
+    """A stored review of the same card within a second is this review: our export moves a review
+    by a millisecond or two when two would share Anki's revlog id, and Anki keeps times in ms."""
+    index = bisect.bisect_left(known, stamp - SAME_REVIEW_MS)
+    return index < len(known) and known[index] <= stamp + SAME_REVIEW_MS
+
+
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
@@ -183,14 +245,14 @@ def _apply_reviews(session, touched: list[tuple[int, ImportedCard]], reports: di
     states: dict[int, MemoryState] = {}
     for card_id, card in with_reviews:
         report = reports[deck_of_card[id(card)]]
-        known = {_ms(row.reviewed_at) for row in stored[card_id]}
+        known = sorted(_ms(row.reviewed_at) for row in stored[card_id])
         fresh = []
         for review in card.reviews:
             stamp = _ms(review.reviewed_at)
-            if stamp in known:
+            if _near(known, stamp):
                 report.reviews_duplicate += 1
                 continue
-            known.add(stamp)
+            bisect.insort(known, stamp)
             fresh.append(review)
         if not fresh:
             continue

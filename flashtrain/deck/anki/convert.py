@@ -46,6 +46,7 @@ class ImportedCard:
     reviews: list[Review]
     media: list[str]
     anki_state: tuple[int, int, int, int]  # (type, due, interval days, lapses) for cards without history
+    own_key: str | None = None  # a card we exported: its key in our store before the trip to Anki
 
 
 @dataclass
@@ -100,7 +101,7 @@ def plan_import(collection: Collection) -> ImportPlan:
             plan.warnings.append(ParseWarning(path, 0, f"notetype {notetype.name!r} is not one of Anki's stock "
                                                        "notetypes: its cards were imported as front/back rendered "
                                                        "from its templates"))
-        spec, media = _card_spec(card.ord, note, notetype, deck_name)
+        spec, media, *own = _card_spec(card.ord, note, notetype, deck_name)
         if spec is None:
             plan.warnings.append(ParseWarning(path, 0, f"note {note.guid!r} ({notetype.name}) card {card.ord + 1} "
                                                        "renders an empty question; skipped"))
@@ -125,7 +126,8 @@ def plan_import(collection: Collection) -> ImportPlan:
         deck.cards.append(ImportedCard(spec=spec, anki_card_id=card.id, suspended=card.queue == -1,
                                        buried=card.queue in (-2, -3), flagged=bool(card.flags & 7),
                                        reviews=reviews, media=media,
-                                       anki_state=(card.type, card.due, card.interval, card.lapses)))
+                                       anki_state=(card.type, card.due, card.interval, card.lapses),
+                                       own_key=own[0] if own else None))
     plan.decks = {name: deck for name, deck in plan.decks.items() if deck.cards or deck.reviews_skipped}
     return plan
 
@@ -136,11 +138,16 @@ def _is_known(notetype: Notetype) -> bool:
             or notetype.name.casefold().startswith(FLASHTRAIN_NOTETYPE_PREFIX))
 
 
-def _card_spec(ordinal: int, note, notetype: Notetype, deck_name: str) -> tuple[CardSpec | None, list[str]]:
+def is_flashtrain_notetype(notetype: Notetype) -> bool:
+    return notetype.name.casefold().startswith(FLASHTRAIN_NOTETYPE_PREFIX) and "Id" in notetype.fields
+
+
+def _card_spec(ordinal: int, note, notetype: Notetype, deck_name: str):
+    """(CardSpec or None, media names[, our key before an export to Anki])."""
     fields = dict(zip(notetype.fields, note.fields))
     tags = tuple(dict.fromkeys(note.tags))
     explicit_id = note_identity(note.guid, ordinal)
-    if notetype.name.casefold().startswith(FLASHTRAIN_NOTETYPE_PREFIX) and "Hints" in fields:
+    if is_flashtrain_notetype(notetype):
         return _flashtrain_card(ordinal, fields, notetype, tags, explicit_id)
     if notetype.is_cloze:
         template = notetype.templates[0] if notetype.templates else ("", "{{cloze:Text}}", "{{cloze:Text}}")
@@ -156,23 +163,42 @@ def _card_spec(ordinal: int, note, notetype: Notetype, deck_name: str) -> tuple[
 
 
 def _flashtrain_card(ordinal: int, fields: dict[str, str], notetype: Notetype, tags, explicit_id):
-    """A note we exported: fields hold our Markdown, hints and snippet id (see deck/anki/export.py)."""
+    """A note of our own notetypes (deck/anki/export.py): fields hold our card, hints, snippet and key."""
+    spec, own_key, media = flashtrain_card_spec(ordinal, fields, notetype.is_cloze, tags)
+    if spec is None:
+        return None, media
+    return spec, media, own_key
+
+
+def flashtrain_card_spec(ordinal: int, fields: dict[str, str], is_cloze: bool, tags: tuple[str, ...]):
+    """(CardSpec, our key of the card before the trip, media) for card `ordinal` of such a note."""
     from flashtrain.deck.anki.markup import html_to_markdown
 
-    if notetype.is_cloze:
-        template = notetype.templates[0]
-        front, back, media = card_sides(template[1], "{{cloze:Text}}<br>{{Back Extra}}", fields, ordinal + 1)
+    base = _plain(fields.get("Id", ""))
+    explicit_id = base[3:] if base.startswith("id:") else None
+    hints = tuple(h for h in (html_to_markdown(x)[0] for x in re.split(r"<br\s*/?>", fields.get("Hints", ""))) if h)
+    snippet = _plain(fields.get("Snippet", "")) or None
+    common = dict(tags=tags, explicit_id=explicit_id, hints=hints, snippet=snippet)
+    if is_cloze:
+        text, media = html_to_markdown(fields.get("Text", ""))
+        extra, more = html_to_markdown(fields.get("Back Extra", ""))
+        text = OUR_GAPS.sub(lambda m: "{{" + m.group(2) + "}}", text)
+        spec = CardSpec(question=text, answer=extra, kind="cloze", cloze_index=ordinal + 1, **common)
+        own_key = f"{base}#c{ordinal + 1}" if base else None
     else:
-        side = ("Front", "Back") if ordinal == 0 else ("Back", "Front")
-        front, media = html_to_markdown(fields.get(side[0], ""))
-        back, more = html_to_markdown(fields.get(side[1], ""))
-        media += more
-    hints = tuple(h for h in (html_to_markdown(x)[0] for x in re.split(r"<br\s*/?>|\n", fields.get("Hints", ""))) if h)
-    snippet = html_to_markdown(fields.get("Snippet", ""))[0].strip() or None
-    own_id = html_to_markdown(fields.get("Id", ""))[0].strip()
-    if own_id:
-        explicit_id = own_id if ordinal == 0 or notetype.is_cloze is False and False else f"{own_id}/{ordinal + 1}"
-    if not front.strip():
-        return None, media
-    return CardSpec(question=front, answer=back or " ", tags=tags, explicit_id=explicit_id, hints=hints,
-                    snippet=snippet), media
+        front, media = html_to_markdown(fields.get("Front", ""))
+        back, more = html_to_markdown(fields.get("Back", ""))
+        spec = CardSpec(question=front, answer=back or " ", kind="reversed" if ordinal == 1 else "basic", **common)
+        own_key = (base + ("#r" if ordinal == 1 else "")) if base else None
+    if not spec.question.strip():
+        return None, None, media + more
+    return spec, own_key, media + more
+
+
+OUR_GAPS = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
+
+
+def _plain(value: str) -> str:
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", value)).strip()
