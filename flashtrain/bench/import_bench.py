@@ -14,6 +14,8 @@ from flashtrain.cli import common
 def register(bench_sub: argparse._SubParsersAction) -> None:
     parser = bench_sub.add_parser("import", help="time importing a generated 10,000-card deck")
     parser.add_argument("--cards", type=int, default=10_000, help="cards in the generated deck")
+    parser.add_argument("--anki", type=int, metavar="N",
+                        help="instead, time importing a generated Anki package of N notes with their reviews")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=run)
 
@@ -39,6 +41,12 @@ def generate_deck(n_cards: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.anki:
+        from flashtrain.bench import anki_import_bench
+
+        figures = anki_import_bench.run(args.anki)
+        common.print_json(figures) if args.json else anki_import_bench.print_figures(figures)
+        return 0
     from flashtrain.store.engine import open_store
     from flashtrain.store.sync import import_file
 

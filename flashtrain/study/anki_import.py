@@ -14,13 +14,14 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from flashtrain.deck.anki.convert import ImportedCard, ImportPlan, plan_import
+from flashtrain.deck.anki.export import RATING_TO_EASE
 from flashtrain.deck.anki.package import AnkiPackageError, read_collection
 from flashtrain.deck.model import ParseWarning
 from flashtrain.scheduler import core
@@ -179,7 +180,7 @@ class _CardFinder:
 def _changed_in_anki(row: Card, card: ImportedCard) -> bool:
     """Did the learner edit this card in Anki? Compare with what our own export of it reads back as."""
     from flashtrain.deck.anki.convert import flashtrain_card_spec
-    from flashtrain.deck.anki.export import CLOZE, REVERSED, BASIC, ExportCard, note_fields
+    from flashtrain.deck.anki.export import BASIC, CLOZE, REVERSED, ExportCard, note_fields
 
     exported = ExportCard(deck="", key=row.key, kind=row.kind, cloze_index=row.cloze_index, question=row.question,
                           answer=row.answer, tags=tuple(row.tags or ()), hints=tuple(row.hints or ()),
@@ -220,11 +221,15 @@ def _store_media(session, plan: ImportPlan, now: datetime) -> set[str]:
 SAME_REVIEW_MS = 1000
 
 
-def _near(known: list[int], stamp: int) -> bool:
-    """A stored review of the same card within a second is this review: our export moves a review
-    by a millisecond or two when two would share Anki's revlog id, and Anki keeps times in ms."""
-    index = bisect.bisect_left(known, stamp - SAME_REVIEW_MS)
-    return index < len(known) and known[index] <= stamp + SAME_REVIEW_MS
+def _near(known: list[tuple[int, int | None]], stamp: int, ease: int | None) -> bool:
+    """Is a stored review of this card this review? The same Anki ease within a second: our export
+    moves a review by a few ms when two would share Anki's revlog id, and Anki keeps times in ms."""
+    index = bisect.bisect_left(known, (stamp - SAME_REVIEW_MS,))
+    while index < len(known) and known[index][0] <= stamp + SAME_REVIEW_MS:
+        if known[index][0] == stamp or known[index][1] == ease:
+            return True
+        index += 1
+    return False
 
 
 def _ms(moment: datetime) -> int:
@@ -245,14 +250,15 @@ def _apply_reviews(session, touched: list[tuple[int, ImportedCard]], reports: di
     states: dict[int, MemoryState] = {}
     for card_id, card in with_reviews:
         report = reports[deck_of_card[id(card)]]
-        known = sorted(_ms(row.reviewed_at) for row in stored[card_id])
+        known = sorted((_ms(row.reviewed_at), RATING_TO_EASE.get(row.rating)) for row in stored[card_id])
+        in_package: set[int] = set()
         fresh = []
         for review in card.reviews:
             stamp = _ms(review.reviewed_at)
-            if _near(known, stamp):
+            if stamp in in_package or _near(known, stamp, RATING_TO_EASE.get(review.rating)):
                 report.reviews_duplicate += 1
                 continue
-            bisect.insort(known, stamp)
+            in_package.add(stamp)
             fresh.append(review)
         if not fresh:
             continue
@@ -261,12 +267,14 @@ def _apply_reviews(session, touched: list[tuple[int, ImportedCard]], reports: di
             _replay_existing(session, card_id, stored[card_id], fresh, config, new_logs, states)
             continue
         state = MemoryState()
+        before = state.to_dict()
         for review in sorted(fresh, key=lambda r: r.reviewed_at):
-            after, record = core.review(state, review.rating, review.reviewed_at, config)
+            state, record = core.review(state, review.rating, review.reviewed_at, config)
+            after = state.to_dict()  # also the next review's state_before: one conversion per review
             new_logs.append(dict(card_id=card_id, reviewed_at=review.reviewed_at, rating=review.rating,
                                  elapsed_days=record.elapsed_days, duration_ms=review.duration_ms,
-                                 state_before=state.to_dict(), state_after=after.to_dict(), origin="imported"))
-            state = after
+                                 state_before=before, state_after=after, origin="imported"))
+            before = after
         states[card_id] = state
     if new_logs:
         session.connection().execute(insert(ReviewLog.__table__), new_logs)

@@ -168,3 +168,11 @@ def test_phone_round_trip_brings_new_reviews_back_once(studied_store, tmp_path):
     # importing the same package again adds nothing
     again = import_paths(studied_store, [back])
     assert sum(r.reviews_added for r in again) == 0 and review_count(studied_store) == before + 6
+
+
+def test_bench_import_anki_prints_cards_and_reviews_per_second(capsys):
+    from flashtrain.cli import main
+
+    assert main(["bench", "import", "--anki", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "30 notes and 300 reviews" in out and "cards/s" in out and "reviews/s" in out

@@ -140,15 +140,19 @@ def media_references(text: str) -> list[str]:
     return [unquote(a or b) for a, b in MEDIA_REFERENCE.findall(text) if "://" not in (a or b)]
 
 
-def write_apkg(cards: list[ExportCard], media: dict[str, bytes], out: Path, now: datetime) -> ExportSummary:
-    """Write `cards` (and the media they refer to) as a legacy-layout .apkg at `out`."""
+def write_apkg(cards: list[ExportCard], media: dict[str, bytes], out: Path, now: datetime,
+               notetype_names: dict[str, str] | None = None) -> ExportSummary:
+    """Write `cards` (and the media they refer to) as a legacy-layout .apkg at `out`.
+
+    `notetype_names` renames our notetypes (the import benchmark writes a package of plain "Basic"
+    notes, as a learner's own Anki collection would have)."""
     summary = ExportSummary()
     with tempfile.TemporaryDirectory(prefix="flashtrain-apkg-") as folder:
         db_path = Path(folder) / "collection.anki21"
         db = sqlite3.connect(db_path)
         try:
             created = _create_schema(db, now)
-            _write_content(db, cards, created, now, summary)
+            _write_content(db, cards, created, now, summary, notetype_names or {})
             db.commit()
         finally:
             db.close()
@@ -182,7 +186,7 @@ def _deck_tree(names: set[str]) -> dict[str, int]:
 
 
 def _write_content(db: sqlite3.Connection, cards: list[ExportCard], created: int, now: datetime,
-                   summary: ExportSummary) -> None:
+                   summary: ExportSummary, notetype_names: dict[str, str]) -> None:
     mod = int(now.timestamp())
     decks = _deck_tree({card.deck for card in cards})
     groups: dict[tuple[str, str], list[ExportCard]] = {}
@@ -223,7 +227,7 @@ def _write_content(db: sqlite3.Connection, cards: list[ExportCard], created: int
     db.executemany("INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", anki_cards)
     db.executemany("INSERT INTO revlog VALUES (?,?,?,?,?,?,?,?,?)", revlog)
     db.execute("INSERT INTO col VALUES (1,?,?,?,11,0,0,0,?,?,?,?,?)",
-               (created, mod * 1000, mod * 1000, json.dumps(_col_conf()), json.dumps(_notetypes(mod)),
+               (created, mod * 1000, mod * 1000, json.dumps(_col_conf()), json.dumps(_notetypes(mod, notetype_names)),
                 json.dumps(_decks_json(decks, mod)), json.dumps(_dconf()), "{}"))
 
 
@@ -277,7 +281,7 @@ def _template(name: str, ordinal: int, question: str, answer: str) -> dict:
             "bfont": "", "bsize": 0}
 
 
-def _notetypes(mod: int) -> dict:
+def _notetypes(mod: int, names: dict[str, str]) -> dict:
     common = {"mod": mod, "usn": -1, "sortf": 0, "did": None, "css": CSS, "latexPre": LATEX_PRE,
               "latexPost": "\\end{document}", "latexsvg": False, "tags": [], "vers": []}
     front = "{{Front}}" + HINTS_LINE
@@ -299,6 +303,8 @@ def _notetypes(mod: int) -> dict:
                              "{{cloze:Text}}<br>\n{{Back Extra}}" + SNIPPET_LINE)],
             req=[[0, "any", [0]]]),
     }
+    for notetype in out.values():
+        notetype["name"] = names.get(notetype["name"], notetype["name"])
     return out
 
 
