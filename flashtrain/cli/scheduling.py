@@ -31,14 +31,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     history = sub.add_parser("history", help="import or export review history as CSV")
     history_sub = history.add_subparsers(dest="history_command", metavar="ACTION", required=True,
                                          parser_class=type(history))
-    p = history_sub.add_parser("export", help="write card_id,review_time,rating,duration_ms,deck,question")
+    p = history_sub.add_parser("export", help="write card_id,review_time,rating,duration_ms,deck,question,store_id "
+                                              "and the FSRS columns review_rating,review_state,review_duration")
     p.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
     p.set_defaults(handler=cmd_history_export)
     p = history_sub.add_parser("import", help="add review history from a CSV (card_id, review_time, rating)")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--scale", choices=("confidence", "anki"), default="confidence",
-                   help="ratings 1-5 (confidence, default) or Anki's 1-4 (Again, Hard, Good, Easy)")
+    p.add_argument("--scale", choices=("confidence", "anki"), default=None,
+                   help="ratings 1-5 (confidence) or Anki's 1-4 (Again, Hard, Good, Easy); needed when every "
+                        "rating is 1-4 and the file is not from `history export`")
     p.add_argument("--deck", metavar="NAME", help="match cards in this deck only")
+    p.add_argument("--map", metavar="FILE", dest="mapping",
+                   help="CSV with card_id and question columns: which of our cards another tool's card_id means")
     common.add_json_option(p)
     p.set_defaults(handler=cmd_history_import)
 
@@ -236,7 +240,7 @@ def cmd_history_import(args: argparse.Namespace) -> int:
         raise common.UserError(f"{args.file}: no such file")
     store = common.open_store(args)
     try:
-        summary = import_history(store, args.file, scale=args.scale, deck_name=args.deck)
+        summary = import_history(store, args.file, scale=args.scale, deck_name=args.deck, mapping_path=args.mapping)
     except HistoryError as error:  # path:line: error: ..., as compilers print it; nothing was written
         print(error, file=sys.stderr)
         return common.EXIT_REJECTED

@@ -1,17 +1,28 @@
 """Review history as CSV, so a learner can bring their past from another tool and take it away again.
 
 Export columns: card_id, review_time (ISO-8601 UTC with zone), rating (1..5), duration_ms, deck,
-question (the front as shown: cloze gap and reversed side resolved). Drill ("cram") ratings are not
-exported: they never changed the schedule, and re-importing them would.
+question (the front as shown: cloze gap and reversed side resolved), store_id (this store's
+identity, which lets card_id be trusted on re-import), and the FSRS ecosystem's columns beside ours:
+review_rating (1..4: our 1, 2, 3, 4, 5 become Again, Hard, Good, Good, Easy), review_state (the
+card's state before the review: 0 new, 1 learning, 2 review, 3 relearning) and review_duration (ms).
+Drill ("cram") ratings are not exported: they never changed the schedule, and re-importing them would.
 
 Import reads any CSV whose header holds card_id, review_time (ISO-8601 with a zone) and rating (or
 review_rating); duration_ms (or review_duration) is kept when it is a whole number, other columns are
-ignored. A row is matched to a card by its exact `question` (front or raw question) when that column
-exists - the deck column, --deck and card_id break ties - otherwise by our card id. Unmatched rows
-are counted and skipped. The whole file is checked before anything is written; the first bad row
-stops the import with FILE:LINE. Rows whose card and time are already in the log are skipped, so
-importing a file twice adds nothing. Every touched card's history is replayed through the scheduler
-to rebuild its state (leech detection is not replayed).
+ignored. A row lands on a card only when that is certain:
+- by its exact `question` (front or raw question) when that column exists - the deck column, --deck
+  and card_id break ties;
+- by a mapping file (`--map FILE`: a CSV with card_id and question columns) naming the question of
+  another tool's card ids;
+- by our card id only when the row's store_id is this store's (the file came from `history export`
+  of this store); another tool's card ids are refused with FILE:LINE, never guessed.
+Ratings: a file whose ratings are all 1..4 is refused unless --scale says whether they are Anki's
+(`--scale anki`) or our confidence grades (`--scale confidence`); a file written by `history export`
+(it has a store_id column) is on our scale.
+Unmatched question rows are counted and skipped. The whole file is checked before anything is
+written; the first bad row stops the import with FILE:LINE. Rows whose card and time are already in
+the log are skipped, so importing a file twice adds nothing. Every touched card's history is
+replayed through the scheduler to rebuild its state (leech detection is not replayed).
 """
 
 from __future__ import annotations
@@ -35,7 +46,12 @@ from flashtrain.study.settings import load_settings
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MAX_DURATION_MS = 86_400_000
-EXPORT_COLUMNS = ("card_id", "review_time", "rating", "duration_ms", "deck", "question")
+EXPORT_COLUMNS = ("card_id", "review_time", "rating", "duration_ms", "deck", "question", "store_id",
+                  "review_rating", "review_state", "review_duration")
+# Our five grades onto the FSRS ecosystem's four (py-fsrs Rating, srs-benchmark review_rating).
+FSRS_RATING = {1: 1, 2: 2, 3: 3, 4: 3, 5: 4}
+FSRS_STATE = {"new": 0, "learning": 1, "review": 2, "relearning": 3}
+STORE_ID_KEY = "store_id"
 UNKNOWN_LINES_SHOWN = 5
 
 
@@ -56,6 +72,7 @@ class HistoryRow:
     duration_ms: int | None
     deck: str | None
     question: str | None
+    store_id: str | None = None
 
 
 @dataclass
@@ -73,20 +90,38 @@ class ImportSummary:
 
 
 # -- export ---------------------------------------------------------------------------------------
+def store_identity(s: Session) -> str:
+    """This store's id, made on first use: a history file that carries it may be matched by card_id."""
+    import uuid
+
+    from flashtrain.store.models import Setting
+
+    value = s.get(Setting, STORE_ID_KEY)
+    if value is None:
+        value = Setting(key=STORE_ID_KEY, value=uuid.uuid4().hex)
+        s.add(value)
+        s.flush()
+    return str(value.value)
+
+
 def export_history(store, out: TextIO) -> int:
     """Write every study/imported review, oldest first. Returns the number of rows written."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     with store.sessions.begin() as s:
+        identity = store_identity(s)
         rows = s.execute(select(ReviewLog.card_id, ReviewLog.reviewed_at, ReviewLog.rating, ReviewLog.duration_ms,
-                                Deck.name, Card.kind, Card.question, Card.answer, Card.cloze_index)
+                                Deck.name, Card.kind, Card.question, Card.answer, Card.cloze_index,
+                                ReviewLog.state_before)
                          .join(Card, Card.id == ReviewLog.card_id).join(Deck, Deck.id == Card.deck_id)
                          .where(ReviewLog.origin != "cram").order_by(ReviewLog.reviewed_at, ReviewLog.id))
-        for card_id, when, rating, duration, deck, kind, question, answer, cloze_index in rows:
+        for card_id, when, rating, duration, deck, kind, question, answer, cloze_index, before in rows:
             front, _ = card_sides(kind, question, answer, cloze_index)
-            writer.writerow([card_id, when.astimezone(timezone.utc).isoformat(), rating,
-                             "" if duration is None else duration, deck, front])
+            duration_text = "" if duration is None else duration
+            writer.writerow([card_id, when.astimezone(timezone.utc).isoformat(), rating, duration_text, deck, front,
+                             identity, FSRS_RATING[rating], FSRS_STATE.get((before or {}).get("phase", "new"), 0),
+                             duration_text])
             count += 1
     return count
 
@@ -99,11 +134,15 @@ def _column(header: list[str], *names: str) -> str | None:
     return None
 
 
-def parse_history(text: str, path: str, scale: str = "confidence") -> list[HistoryRow]:
-    """All rows of a history CSV, or HistoryError at the first bad one."""
-    if scale not in RATING_SCALES:
+def parse_history(text: str, path: str, scale: str | None = "confidence") -> list[HistoryRow]:
+    """All rows of a history CSV, or HistoryError at the first bad one.
+
+    With `scale=None` the file must say its scale: a store_id column (our export) or a 5 somewhere
+    means confidence grades; ratings that are all 1..4 are refused, naming --scale.
+    """
+    if scale is not None and scale not in RATING_SCALES:
         raise HistoryError(path, 1, f"unknown rating scale {scale!r}; expected one of {', '.join(RATING_SCALES)}")
-    mapping = RATING_SCALES[scale]
+    mapping = RATING_SCALES[scale or "confidence"]
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
         header = next(reader)
@@ -124,6 +163,7 @@ def parse_history(text: str, path: str, scale: str = "confidence") -> list[Histo
     duration_col = _column(names, "duration_ms", "review_duration")
     deck_col = _column(names, "deck")
     question_col = _column(names, "question")
+    store_col = _column(names, "store_id")
 
     rows: list[HistoryRow] = []
     latest = datetime.now(timezone.utc) + timedelta(days=1)
@@ -180,21 +220,32 @@ def parse_history(text: str, path: str, scale: str = "confidence") -> list[Histo
         rows.append(HistoryRow(line=start, card_ref=card_ref, reviewed_at=when,
                                rating=mapping[value],
                                duration_ms=duration_ms,
-                               deck=cell(deck_col) or None, question=cell(question_col) or None))
+                               deck=cell(deck_col) or None, question=cell(question_col) or None,
+                               store_id=cell(store_col) or None))
+    if scale is None and store_col is None and rows and all(row.rating <= 4 for row in rows):
+        raise HistoryError(path, rows[0].line, "every rating is 1..4: say which scale they are on with --scale anki "
+                                               "(Again, Hard, Good, Easy) or --scale confidence (flashtrain's 1..5)")
     return rows
 
 
 # -- matching -------------------------------------------------------------------------------------
 class CardMatcher:
-    """Finds our card for a CSV row: exact question (front or raw), then our card id."""
+    """Finds our card for a CSV row: exact question (front or raw), a mapped question, then our card id
+    when the row comes from this store. `match` returns None for a question no card has, and raises
+    HistoryError for a card_id it cannot trust."""
 
-    def __init__(self, s: Session, deck_id: int | None, use_questions: bool) -> None:
+    def __init__(self, s: Session, deck_id: int | None, use_questions: bool, path: str = "",
+                 mapping: dict[str, str] | None = None) -> None:
         query = select(Card.id, Card.deck_id, Card.kind, Card.question, Card.answer, Card.cloze_index)
         if deck_id is not None:
             query = query.where(Card.deck_id == deck_id)
+        self.path = path
+        self.mapping = mapping or {}
+        self.store_id = store_identity(s)
         self.ids: set[int] = set()
         self.deck_of: dict[int, int] = {}
         self.by_text: dict[str, set[int]] = defaultdict(set)
+        use_questions = use_questions or bool(self.mapping)
         for card_id, card_deck, kind, question, answer, cloze_index in s.execute(query):
             self.ids.add(card_id)
             self.deck_of[card_id] = card_deck
@@ -205,21 +256,50 @@ class CardMatcher:
 
     def match(self, row: HistoryRow) -> int | None:
         own_id = int(row.card_ref) if row.card_ref.isascii() and row.card_ref.isdigit() else None
-        if row.question:
-            candidates = self.by_text.get(row.question.strip(), set())
+        ours = row.store_id == self.store_id
+        question = row.question or self.mapping.get(row.card_ref)
+        if question:
+            candidates = self.by_text.get(question.strip(), set())
             if len(candidates) > 1 and row.deck in self.deck_ids:
                 in_deck = {c for c in candidates if self.deck_of[c] == self.deck_ids[row.deck]}
                 candidates = in_deck or candidates
             if len(candidates) == 1:
                 return next(iter(candidates))
-            if own_id in candidates:
+            if ours and own_id in candidates:
                 return own_id
-        return own_id if own_id in self.ids else None
+            return None
+        if ours:
+            return own_id if own_id in self.ids else None
+        where = "another store" if row.store_id else "another tool"
+        raise HistoryError(self.path, row.line, f"card_id {row.card_ref!r} comes from {where} (the file has no "
+                           "store_id of this store), so it cannot be matched safely; add a 'question' column with "
+                           "each card's question, or pass --map FILE (a CSV with card_id and question columns)")
+
+
+def read_mapping(path: str | Path) -> dict[str, str]:
+    """A --map file: card_id -> the question of our card it means."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise HistoryError(str(path), 1, f"expected a readable UTF-8 CSV mapping file: {error}") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    fields = [name.strip().lower() for name in reader.fieldnames or []]
+    if "card_id" not in fields or "question" not in fields:
+        raise HistoryError(str(path), 1, "expected a mapping header with card_id and question columns")
+    reader.fieldnames = fields
+    mapping = {}
+    for record in reader:
+        card_id, question = (record.get("card_id") or "").strip(), (record.get("question") or "").strip()
+        if not card_id or not question:
+            raise HistoryError(str(path), reader.line_num, "expected a card_id and a question on every line")
+        mapping[card_id] = question
+    return mapping
 
 
 # -- import ---------------------------------------------------------------------------------------
-def import_history(store, path: str | Path, scale: str = "confidence", deck_name: str | None = None,
-                   config: SchedulerConfig | None = None) -> ImportSummary:
+def import_history(store, path: str | Path, scale: str | None = None, deck_name: str | None = None,
+                   config: SchedulerConfig | None = None, mapping_path: str | Path | None = None) -> ImportSummary:
     """Import a history CSV in one transaction (see the module docstring). Raises HistoryError."""
     path = Path(path)
     try:
@@ -236,7 +316,9 @@ def import_history(store, path: str | Path, scale: str = "confidence", deck_name
             deck_id = s.scalar(select(Deck.id).where(Deck.name == deck_name))
             if deck_id is None:
                 raise HistoryError(str(path), 1, f"expected --deck to name an existing deck; no deck {deck_name!r}")
-        matcher = CardMatcher(s, deck_id, use_questions=any(r.question for r in rows))
+        mapping = read_mapping(mapping_path) if mapping_path else None
+        matcher = CardMatcher(s, deck_id, use_questions=any(r.question for r in rows), path=str(path),
+                              mapping=mapping)
         new_rows: dict[int, dict[datetime, HistoryRow]] = defaultdict(dict)
         for row in rows:
             card_id = matcher.match(row)

@@ -25,15 +25,18 @@ def db(store_target):
 def test_history_import_then_export(db, tmp_path, capsys):
     path, ids = db
     csv = tmp_path / "in.csv"
-    csv.write_text(f"card_id,review_time,rating,extra\n{ids[0]},2024-05-01T10:00:00Z,3,x\n"
-                   f"424242,2024-05-01T10:00:00Z,3,x\n{ids[0]},2024-05-03T10:00:00+00:00,4,y\n")
-    assert main(["--db", str(path), "history", "import", str(csv)]) == 0
+    csv.write_text("card_id,review_time,rating,question,extra\n7,2024-05-01T10:00:00Z,3,A question 0?,x\n"
+                   "424242,2024-05-01T10:00:00Z,3,Nobody's question,x\n7,2024-05-03T10:00:00+00:00,4,A question 0?,y\n")
+    assert main(["--db", str(path), "history", "import", str(csv)]) == 1  # 1..4 only: which scale?
+    assert "--scale anki" in capsys.readouterr().err
+    assert main(["--db", str(path), "history", "import", str(csv), "--scale", "confidence"]) == 0
     out = capsys.readouterr().out
     assert "imported 2 reviews for 1 cards" in out and "skipped 1 rows" in out and "lines 3" in out
     out_file = tmp_path / "out.csv"
     assert main(["--db", str(path), "history", "export", "--out", str(out_file)]) == 0
     lines = out_file.read_text().splitlines()
-    assert lines[0] == "card_id,review_time,rating,duration_ms,deck,question"
+    assert lines[0] == ("card_id,review_time,rating,duration_ms,deck,question,store_id,review_rating,review_state,"
+                        "review_duration")
     assert lines[1].startswith(f"{ids[0]},2024-05-01T10:00:00+00:00,3,,A,")
     assert main(["--db", str(path), "history", "export"]) == 0
     assert capsys.readouterr().out.splitlines() == lines
@@ -57,7 +60,7 @@ def test_history_import_missing_file_and_unknown_deck(db, tmp_path, capsys):
     assert main(["--db", str(path), "history", "import", str(tmp_path / "nope.csv")]) == 1
     csv = tmp_path / "in.csv"
     csv.write_text(f"card_id,review_time,rating\n{ids[0]},2024-05-01T10:00:00Z,3\n")
-    assert main(["--db", str(path), "history", "import", str(csv), "--deck", "Nope"]) == 1
+    assert main(["--db", str(path), "history", "import", str(csv), "--deck", "Nope", "--scale", "confidence"]) == 1
     assert "no deck 'Nope'" in capsys.readouterr().err
     with pytest.raises(SystemExit) as usage:
         main(["--db", str(path), "history", "import", str(csv), "--scale", "weird"])
@@ -95,9 +98,10 @@ def test_optimize_fits_reports_and_saves(store_target, tmp_path, capsys):
     ids = add_deck(store, "Big", 150)
     store.close()
     csv = tmp_path / "h.csv"
-    csv.write_text("card_id,review_time,rating\n" + "".join(
-        f"{c},{w.isoformat()},{r}\n" for c, w, r in simulated_history(ids)))
-    assert main(["--db", str(path), "history", "import", str(csv)]) == 0
+    index = {card_id: i for i, card_id in enumerate(ids)}
+    csv.write_text("card_id,review_time,rating,question\n" + "".join(
+        f"{c},{w.isoformat()},{r},Big question {index[c]}?\n" for c, w, r in simulated_history(ids)))
+    assert main(["--db", str(path), "history", "import", str(csv), "--scale", "confidence"]) == 0
     capsys.readouterr()
     assert main(["--db", str(path), "optimize", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -137,8 +141,9 @@ def test_history_import_where_no_row_matches_says_how_rows_match_and_exits_1(db,
                        "1711684780667,1,2024-03-29T20:32:39Z,7241\n")
     assert main(["--db", str(path), "history", "import", str(foreign), "--scale", "anki"]) == 1
     captured = capsys.readouterr()
-    assert "skipped 2 rows" in captured.out and "no row matched a card" in captured.err
-    assert "question" in captured.err
+    # another tool's card ids are never matched to ours: refused at the first row, naming the ways that work
+    assert f"{foreign}:2: card_id '1711684180217' comes from another tool" in captured.err
+    assert "question" in captured.err and "--map" in captured.err
 
 
 def test_setting_that_is_not_a_number_names_the_setting(db, capsys):

@@ -51,7 +51,8 @@ def test_export_import_round_trip_into_fresh_store(store_target, tmp_path):
     with out.open("w", encoding="utf-8", newline="") as stream:
         assert export_history(source, stream) == 7
     header = out.read_text().splitlines()[0]
-    assert header == "card_id,review_time,rating,duration_ms,deck,question"
+    assert header == ("card_id,review_time,rating,duration_ms,deck,question,store_id,review_rating,review_state,"
+                      "review_duration")
     assert "+00:00" in out.read_text().splitlines()[1]
 
     fresh = open_store(store_target("b"))
@@ -72,15 +73,17 @@ def test_export_import_round_trip_into_fresh_store(store_target, tmp_path):
         assert {log.origin for log in s.scalars(select(ReviewLog))} == {"imported"}
 
 
-def test_foreign_anki_csv_by_card_id_with_unknown_rows(tmp_path, store):
+def test_foreign_anki_csv_by_mapped_card_id_with_unknown_rows(tmp_path, store):
     ids = add_deck(store, "A", 2)
     csv = tmp_path / "anki.csv"
     csv.write_text("card_id,review_rating,review_time,review_duration\n"
-                   f"{ids[0]},3,2024-03-29T20:32:32.250000+00:00,25060\n"
+                   "1,3,2024-03-29T20:32:32.250000+00:00,25060\n"
                    "999999,1,2024-03-29T20:33:00Z,100\n"
-                   f"{ids[0]},1,2024-04-02T08:00:00+02:00,7241\n"
+                   "1,1,2024-04-02T08:00:00+02:00,7241\n"
                    "888888,3,2024-03-30T20:33:00Z,100\n", encoding="utf-8")
-    summary = import_history(store, csv, scale="anki")
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("card_id,question\n1,A question 0?\n999999,no such question\n888888,nor this one\n")
+    summary = import_history(store, csv, scale="anki", mapping_path=mapping)
     assert (summary.imported, summary.unknown, summary.unknown_lines) == (2, 2, [3, 5])
     with store.sessions.begin() as s:
         logs = s.scalars(select(ReviewLog).order_by(ReviewLog.reviewed_at)).all()
@@ -122,3 +125,62 @@ def test_bad_row_writes_nothing(tmp_path, store):
 def test_anki_scale_rejects_five(tmp_path):
     with pytest.raises(HistoryError, match="rating 1..4"):
         parse_history("card_id,review_time,rating\n1,2024-03-29T20:32:32Z,5\n", "h.csv", scale="anki")
+
+
+def test_foreign_card_ids_are_refused_never_attached_to_our_cards(tmp_path, store):
+    ids = add_deck(store, "A", 3)  # small ids 1, 2, 3: exactly what another tool's ids look like
+    csv = tmp_path / "other.csv"
+    csv.write_text(f"card_id,review_time,rating\n{ids[0]},2024-03-29T20:32:32Z,5\n{ids[1]},2024-03-29T20:33:32Z,4\n")
+    with pytest.raises(HistoryError) as caught:
+        import_history(store, csv)
+    assert str(caught.value).startswith(f"{csv}:2: card_id") and "--map" in str(caught.value)
+    with store.sessions.begin() as s:
+        assert s.scalars(select(ReviewLog)).first() is None
+
+
+def test_another_stores_export_is_refused_by_card_id(tmp_path, store):
+    other = open_store(tmp_path / "other.db")
+    other_ids = add_deck(other, "A", 1)
+    StudyService(other, clock=FakeClock(), tz=UTC).rate(other_ids[0], 4)
+    out = tmp_path / "h.csv"
+    with out.open("w", encoding="utf-8", newline="") as stream:
+        export_history(other, stream)
+    add_deck(store, "B", 1)  # same card id, another card
+    rows = out.read_text().splitlines()
+    header = rows[0].split(",")
+    without_question = [",".join(c for i, c in enumerate(r.split(",")) if header[i] != "question") for r in rows]
+    out.write_text("\n".join(without_question) + "\n")
+    with pytest.raises(HistoryError, match="comes from another store"):
+        import_history(store, out)
+
+
+def test_ratings_one_to_four_need_a_scale(tmp_path, store):
+    add_deck(store, "A", 1)
+    csv = tmp_path / "h.csv"
+    csv.write_text("card_id,review_time,rating,question\n9,2024-03-29T20:32:32Z,3,A question 0?\n")
+    with pytest.raises(HistoryError, match="--scale anki .* --scale confidence"):
+        import_history(store, csv)
+    assert import_history(store, csv, scale="confidence").imported == 1
+
+
+def test_export_has_fsrs_columns_py_fsrs_reads(tmp_path, store):
+    from fsrs import Rating, ReviewLog as FsrsLog
+    import csv as csv_module
+    from datetime import datetime
+
+    ids = add_deck(store, "A", 1)
+    clock = FakeClock()
+    service = StudyService(store, clock=clock, tz=UTC)
+    for rating in (3, 5, 1, 4, 2):
+        service.rate(ids[0], rating, duration_ms=1200)
+        clock.advance(days=2)
+    out = tmp_path / "h.csv"
+    with out.open("w", encoding="utf-8", newline="") as stream:
+        export_history(store, stream)
+    records = list(csv_module.DictReader(out.open(encoding="utf-8")))
+    assert [int(r["review_rating"]) for r in records] == [3, 4, 1, 3, 2]
+    assert [int(r["review_state"]) for r in records][0] == 0 and all(r["review_duration"] == "1200" for r in records)
+    logs = [FsrsLog(card_id=int(r["card_id"]), rating=Rating(int(r["review_rating"])),
+                    review_datetime=datetime.fromisoformat(r["review_time"]), review_duration=int(r["review_duration"]))
+            for r in records]
+    assert [log.rating for log in logs] == [Rating.Good, Rating.Easy, Rating.Again, Rating.Good, Rating.Hard]
