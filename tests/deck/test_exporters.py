@@ -43,9 +43,54 @@ def test_csv_round_trip(original):
     assert triples(back) == triples(original)
 
 
-def test_csv_without_tags_is_headerless_two_columns():
-    spec = DeckSpec(name="d", cards=(CardSpec("a, b", "line1\nline2"), CardSpec('say "x"', "y")))
-    assert export_csv(spec) == '"a, b","line1\nline2"\r\n"say ""x""",y\r\n'
+def test_csv_says_its_separator_and_columns_so_anki_does_not_guess():
+    spec = DeckSpec(name="d", cards=(CardSpec("a; b, c", "line1\nline2"), CardSpec('say "x"', "y")))
+    assert export_csv(spec) == ('#separator:comma\r\n#html:false\r\n#tags column:3\r\n'
+                                '#columns:Front,Back,Tags,Hints,Snippet,Id\r\n'
+                                '"a; b, c","line1\nline2",,,,\r\n"say ""x""",y,,,,\r\n')
+
+
+OURS = (
+    CardSpec("What does $\\beta_1$ do?\n\n- a list\n- of things", "It **averages**:\n\n$$m = \\beta m$$\n\n"
+             "```python\nm = b * m + (1 - b) * g\n```", tags=("adam", "optim"), explicit_id="adam-b1",
+             hints=("First moment.", "An average of $g$."), snippet="adam_update"),
+    CardSpec("Plain <question> & more", "answer", hints=("one",)),
+    CardSpec("Flip me", "Flipped", snippet="relu"),
+    CardSpec("Flip me", "Flipped", snippet="relu", kind="reversed"),
+    CardSpec("Adam uses {{0.9}} and {{0.999::beta two}}.", "", kind="cloze", cloze_index=1, explicit_id="adam-d",
+             hints=("defaults",)),
+    CardSpec("Adam uses {{0.9}} and {{0.999::beta two}}.", "", kind="cloze", cloze_index=2, explicit_id="adam-d",
+             hints=("defaults",)),
+)
+
+
+def everything(cards):
+    return [(c.question, c.answer, c.tags, c.hints, c.snippet, c.explicit_id, c.kind, c.cloze_index, c.key)
+            for c in cards]
+
+
+def test_anki_txt_export_is_html_with_mathjax_and_reads_back_whole():
+    text = export_anki_txt(DeckSpec(name="Optim", cards=OURS))
+    assert "\\(\\beta_1\\)" in text and "\\[m = \\beta m\\]" in text and "<pre><code" in text
+    assert "<strong>averages</strong>" in text and "$\\beta_1$" not in text.split("<!--")[0]
+    back = anki_txt.parse(text, "optim.txt")
+    assert everything(back.cards) == everything(OURS)  # hints, snippet links and ids kept
+    assert export_anki_txt(DeckSpec(name="Optim", cards=OURS)).split("\n")[7].split("\t")[0] == \
+        text.split("\n")[7].split("\t")[0]  # stable GUID
+
+
+def test_anki_txt_edited_in_anki_is_read_from_its_html():
+    text = export_anki_txt(DeckSpec(name="Optim", cards=OURS[1:2]))
+    edited = text.replace("answer<!--", "answer, edited in Anki <b>now</b> \\(x\\)<!--")
+    [card] = anki_txt.parse(edited, "o.txt").cards
+    assert card.answer == "answer, edited in Anki **now** $x$" and card.hints == ("one",)
+
+
+def test_csv_export_reads_back_with_hints_snippets_and_ids():
+    basic = [c for c in OURS if c.kind == "basic"]
+    back = csv_format.parse(export_csv(DeckSpec(name="Optim", cards=tuple(basic))), "optim.csv")
+    assert everything(back.cards) == everything(basic)
+    assert detect_format(export_csv(DeckSpec(name="Optim", cards=tuple(basic))), "optim.csv") == "csv"
 
 
 def test_csv_writes_header_when_first_card_reads_like_one():

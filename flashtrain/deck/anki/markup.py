@@ -183,3 +183,31 @@ def markdown_to_html(text: str) -> str:
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         rendered = rendered[3:-4]
     return rendered
+
+
+# -- the exact Markdown behind a field ---------------------------------------------------------------
+SOURCE_COMMENT = re.compile(r"<!--flashtrain-md:([A-Za-z0-9+/=]*)-->")
+
+
+def source_comment(markdown: str) -> str:
+    """An HTML comment holding our Markdown source: Anki does not show it, our importer reads it."""
+    import base64
+
+    return f"<!--flashtrain-md:{base64.b64encode(markdown.encode()).decode()}-->"
+
+
+def markdown_source(field: str, shown: callable) -> str | None:
+    """The Markdown a field was exported from, if it is there and the shown HTML was not edited since
+    (`shown(markdown)` must render the HTML the export wrote)."""
+    import base64
+    import binascii
+
+    match = SOURCE_COMMENT.search(field)
+    if match is None:
+        return None
+    try:
+        markdown = base64.b64decode(match.group(1), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    rest = (field[:match.start()] + field[match.end():]).strip()
+    return markdown if rest == shown(markdown).strip() else None

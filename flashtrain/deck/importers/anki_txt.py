@@ -35,6 +35,7 @@ import re
 from html.parser import HTMLParser
 
 from flashtrain.deck.importers._common import clean_text, make_deck, name_from_path, split_lines
+from flashtrain.deck.markdown_format import CLOZE
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning, normalise_tag
 
 FORMAT = "anki"
@@ -45,6 +46,7 @@ SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space":
 HTML_HINT = re.compile(r"<(?:br|div|p|b|i|u|span|img|ul|ol|li)\b[^>]*>|&nbsp;", re.IGNORECASE)
 ANKI_CLOZE = re.compile(r"\{\{c\d+::(.*?)\}\}", re.DOTALL)
 QUESTION_NAMES = {"front", "question", "text", "q"}
+OUR_COLUMNS = ("hints", "snippet", "id")
 ANSWER_NAMES = {"back", "answer", "back extra", "a"}
 
 
@@ -167,8 +169,9 @@ def parse(text: str, path: str = "<string>", deck_name: str | None = None) -> De
     cards: list[CardSpec] = []
     for line, row in chosen_rows:
         fields = [row[i] for i in columns["fields"]]
+        notetype = row[columns["notetype"]].strip() if "notetype" in columns else file_notetype
         if is_html:
-            fields = [html_to_text(field) for field in fields]
+            fields = [_field_text(field, "cloze" in notetype.lower()) for field in fields]
         fields = [clean_text(field) for field in fields]
         question, answer = fields[columns["question"]], fields[columns["answer"]]
         extras = [f for i, f in enumerate(fields) if i not in (columns["question"], columns["answer"]) and f]
@@ -179,7 +182,17 @@ def parse(text: str, path: str = "<string>", deck_name: str | None = None) -> De
             tags.append(normalise_tag("deck::" + row[columns["deck"]].strip()))
         tags = tuple(dict.fromkeys(tags))
         explicit_id = _explicit_id(row[columns["guid"]]) if "guid" in columns else None
-        notetype = row[columns["notetype"]].strip() if "notetype" in columns else file_notetype
+        ours = _our_columns(row, columns, is_html)
+        if "id" in columns:  # our own export: its id column (empty = identity by question), not the GUID
+            explicit_id = ours.get("id")
+        if ("cloze" in notetype.lower() or (not answer and ANKI_CLOZE.search(question))) and not ANKI_CLOZE.search(
+                question) and CLOZE.search(question):
+            # our own export: the field's source comment gave back our {{…}} cloze text
+            count = len(CLOZE.findall(question))
+            cards += [CardSpec(question=question, answer=answer, line=line, tags=tags, explicit_id=explicit_id,
+                               kind="cloze", cloze_index=i, hints=ours.get("hints", ()), snippet=ours.get("snippet"))
+                      for i in range(1, count + 1)]
+            continue
         if "cloze" in notetype.lower() or (not answer and ANKI_CLOZE.search(question)):
             cards += _cloze_cards(question, [answer] + extras, line, tags, explicit_id, path, warnings)
             continue
@@ -189,7 +202,8 @@ def parse(text: str, path: str = "<string>", deck_name: str | None = None) -> De
             continue
         if extras:
             answer = "\n\n".join([answer] + extras)
-        common = dict(line=line, tags=tags, explicit_id=explicit_id)
+        common = dict(line=line, tags=tags, explicit_id=explicit_id, hints=ours.get("hints", ()),
+                      snippet=ours.get("snippet"))
         cards.append(CardSpec(question=question, answer=answer, **common))
         if "reversed" in notetype.lower() and "optional" not in notetype.lower():
             cards.append(CardSpec(question=question, answer=answer, kind="reversed", **common))
@@ -276,12 +290,15 @@ def _columns(headers, separator: str, rows, path: str) -> dict:
         columns[key] = int(value) - 1
     if "tags" not in columns and "tags" in names[:width]:
         columns["tags"] = names.index("tags")
+    for key in OUR_COLUMNS:  # flashtrain's own export: hints, snippet id and our card id
+        if key in names[:width] and names.index(key) not in columns.values():
+            columns[key] = names.index(key)
     special = set(columns.values())
     fields = [i for i in range(width) if i not in special]
     if len(fields) < 2:
         raise DeckError(path, rows[0][0], f"expected at least two note fields (question, answer) per row, "
                                           f"found {len(fields)}")
-    needed = max([fields[1] + 1] + [i + 1 for key, i in columns.items() if key != "tags"])
+    needed = max([fields[1] + 1] + [i + 1 for key, i in columns.items() if key not in ("tags",) + OUR_COLUMNS])
     for line, row in rows:
         if len(row) < needed:
             raise DeckError(path, line, f"expected at least {needed} {_name(separator)}-separated columns "
@@ -294,6 +311,45 @@ def _columns(headers, separator: str, rows, path: str) -> dict:
                   1 if question == 0 else 0)
     columns.update(fields=fields, question=question, answer=answer)
     return columns
+
+
+def _field_text(field: str, cloze: bool) -> str:
+    """An HTML field as our Markdown: the exact source when our export left it there unedited."""
+    from flashtrain.deck.anki.markup import DISPLAY_MATH, INLINE_MATH, markdown_source, markdown_to_html
+
+    shown = (lambda md: markdown_to_html(_numbered_cloze(md))) if cloze else markdown_to_html
+    source = markdown_source(field, shown)
+    if source is not None:
+        return source
+    text = html_to_text(field)
+    text = DISPLAY_MATH.sub(lambda m: f"$${m.group(1).strip()}$$", text)
+    return INLINE_MATH.sub(lambda m: f"${m.group(1).strip()}$", text)
+
+
+def _numbered_cloze(text: str) -> str:
+    counter = 0
+
+    def numbered(match: re.Match) -> str:
+        nonlocal counter
+        counter += 1
+        return "{{c%d::%s}}" % (counter, match.group(1))
+
+    return CLOZE.sub(numbered, text)
+
+
+def _our_columns(row: list[str], columns: dict, is_html: bool) -> dict:
+    out: dict = {}
+    if "hints" in columns and row[columns["hints"]].strip():
+        raw = row[columns["hints"]]
+        parts = re.split(r"<br\s*/?>", raw) if is_html else raw.split("\n")
+        hints = [clean_text(_field_text(part, False) if is_html else part) for part in parts]
+        out["hints"] = tuple(h for h in hints if h)
+    if "snippet" in columns and row[columns["snippet"]].strip():
+        out["snippet"] = row[columns["snippet"]].strip()
+    if "id" in columns and row[columns["id"]].strip():
+        value = row[columns["id"]].strip()
+        out["id"] = value[3:] if value.startswith("id:") else value
+    return out
 
 
 def _explicit_id(guid: str) -> str | None:

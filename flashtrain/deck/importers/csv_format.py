@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from flashtrain.deck.importers._common import clean_text, make_deck, name_from_path
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning, split_tags
@@ -39,6 +40,8 @@ def read_records(text: str, path: str) -> list[tuple[int, list[str]]]:
 
 def looks_like(text: str, path: str) -> float:
     by_name = path.lower().endswith(".csv")
+    if re.match(r"#separator:(comma|,)\r?\n", text.lstrip("\ufeff"), re.IGNORECASE):
+        return 0.97  # Anki's header for comma-separated values: CSV (the anki format reads tab & co.)
     sample = text.lstrip("\ufeff")[:200_000]
     try:
         records = read_records(sample, path)
@@ -60,11 +63,33 @@ def looks_like(text: str, path: str) -> float:
     return 0.4 if by_name else 0.0
 
 
+ANKI_HEADER = re.compile(r"#([a-z][a-z ]*):(.*)", re.IGNORECASE)
+OUR_COLUMNS = ("question", "answer", "tags", "hints", "snippet", "id")
+SYNONYMS = {"front": "question", "back": "answer"}
+
+
+def split_anki_headers(text: str, path: str) -> tuple[dict[str, str], str, int]:
+    """Anki's `#key:value` file headers at the top (our export writes them): (headers, rest, lines)."""
+    headers: dict[str, str] = {}
+    lines = text.split("\n")
+    count = 0
+    while count < len(lines) and (match := ANKI_HEADER.fullmatch(lines[count].rstrip("\r"))):
+        headers[match.group(1).strip().lower()] = match.group(2).strip()
+        count += 1
+    if count and headers.get("separator", "comma").lower() not in ("comma", ","):
+        raise DeckError(path, 1, f"'#separator:{headers['separator']}' is not a CSV file's comma; "
+                                 "import it with --format anki")
+    return headers, "\n".join(lines[count:]), count
+
+
 def parse(text: str, path: str = "<string>", deck_name: str | None = None) -> DeckSpec:
     path = str(path)
-    records = read_records(text.lstrip("\ufeff"), path)
+    headers, body, offset = split_anki_headers(text.lstrip("\ufeff"), path)
+    records = [(line + offset, fields) for line, fields in read_records(body, path)]
     if not records:
         raise DeckError(path, None, "expected CSV records 'question,answer'; the file is empty")
+    if "columns" in headers:
+        return _parse_named_columns(headers, records, path, deck_name)
     width = 2
     header = [field.strip().lower() for field in records[0][1]]
     if header in (HEADER, HEADER_WITH_TAGS):
@@ -83,6 +108,36 @@ def parse(text: str, path: str = "<string>", deck_name: str | None = None) -> De
             continue
         tags = split_tags(fields[2]) if width == 3 else ()
         cards.append(CardSpec(question=question, answer=answer, line=line, tags=tags))
+    if not cards:
+        raise DeckError(path, None, "no importable records: every record has an empty question or answer")
+    return make_deck(path, FORMAT, deck_name or name_from_path(path), cards, warnings)
+
+
+def _parse_named_columns(headers: dict[str, str], records, path: str, deck_name: str | None) -> DeckSpec:
+    """Our own export: `#columns:question,answer,tags,hints,snippet,id` (hints one per line)."""
+    names = [SYNONYMS.get(n, n) for n in (name.strip().lower() for name in headers["columns"].split(","))]
+    if names[:2] != ["question", "answer"]:
+        raise DeckError(path, 1, f"expected '#columns:' to start with front,back (or question,answer); "
+                                 f"got {headers['columns']!r}")
+    where = {name: i for i, name in enumerate(names) if name in OUR_COLUMNS}
+    warnings: list[ParseWarning] = []
+    cards: list[CardSpec] = []
+    for line, fields in records:
+        if len(fields) != len(names):
+            raise DeckError(path, line, f"expected {len(names)} columns ({','.join(names)}), found {len(fields)}; "
+                                        "quote fields that contain commas")
+
+        def cell(name: str) -> str:
+            return fields[where[name]] if name in where else ""
+
+        question, answer = clean_text(cell("question")), clean_text(cell("answer"))
+        if not question or not answer:
+            warnings.append(ParseWarning(path, line, f"record with an empty {'question' if not question else 'answer'}; skipped"))
+            continue
+        hints = tuple(h for h in (clean_text(x) for x in cell("hints").split("\n")) if h)
+        cards.append(CardSpec(question=question, answer=answer, line=line, tags=split_tags(cell("tags")),
+                              hints=hints, snippet=cell("snippet").strip() or None,
+                              explicit_id=cell("id").strip() or None))
     if not cards:
         raise DeckError(path, None, "no importable records: every record has an empty question or answer")
     return make_deck(path, FORMAT, deck_name or name_from_path(path), cards, warnings)
