@@ -15,7 +15,8 @@ EXPORT_SUFFIX = {"markdown": ".md", "anki": ".txt", "csv": ".csv"}
 
 # The importer registry's names, spelled out so that building the parser imports no importer
 # (a test keeps the two equal).
-IMPORT_FORMATS = ("alternating", "anki", "brainscape", "csv", "markdown", "notes")
+IMPORT_FORMATS = ("alternating", "anki", "brainscape", "csv", "hashcards", "logseq", "markdown", "mochi", "notes",
+                  "obsidian", "org-drill")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,13 +56,16 @@ def cmd_import(args: argparse.Namespace) -> int:
                            trust=args.trust, prefer_file=args.prefer_file)
     warn_unknown_snippets(store, reports)
     rejected = [r for r in reports if r.status == "rejected"]
+    skipped = [r for r in reports if r.status == "skipped"]
+    if not rejected and skipped and len(skipped) == len(reports):
+        rejected = skipped  # a folder with nothing to import is not a success
     if args.json:
         common.print_json({"dry_run": args.dry_run, "files": [r.to_dict() for r in reports]})
     else:
         for report in reports:
             for warning in report.warnings:
                 print(warning, file=sys.stderr)
-            if report.status == "rejected":
+            if report.status in ("rejected", "skipped"):
                 print(report.error, file=sys.stderr)
                 continue
             changes = (f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
@@ -73,9 +77,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"{report.deck}: {changes}{note}  [{report.path}, {report.format}]")
         if args.dry_run:
             print("dry run: nothing was written")
-        if rejected:
-            others = "; the others were imported" if len(rejected) < len(reports) else ""
-            print(f"{len(rejected)} of {len(reports)} file(s) rejected{others}", file=sys.stderr)
+        if rejected and rejected is skipped:
+            print("nothing to import: every file was skipped", file=sys.stderr)
+        elif rejected:
+            others = "; the others were imported" if len(rejected) < len(reports) - len(skipped) else ""
+            print(f"{len(rejected)} of {len(reports) - len(skipped)} file(s) rejected{others}", file=sys.stderr)
     return common.EXIT_REJECTED if rejected else common.EXIT_OK
 
 

@@ -98,6 +98,9 @@ class DeckSpec:
     path: str = ""
     format: str = "markdown"
     warnings: tuple[ParseWarning, ...] = field(default=())
+    # Schedules another tool kept in the file (Obsidian SR's <!--SR:...--> comments):
+    # (card key, due date YYYY-MM-DD, interval days, ease per mille); applied to cards with no history.
+    schedules: tuple[tuple[str, str, int, int], ...] = ()
 
 
 def notes(cards: tuple[CardSpec, ...]) -> list[tuple[CardSpec, bool]]:

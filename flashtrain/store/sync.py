@@ -14,7 +14,7 @@ Identity rules (see cards/README.md):
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
@@ -30,6 +30,7 @@ KEPT_APP_EDIT = ("this card was edited in the app since the last import; your ed
                  "version was not applied (import with --prefer-file to take the file's version)")
 DECK_SUFFIXES = {".md", ".markdown", ".txt", ".csv", ".tsv"}
 ANKI_SUFFIXES = {".apkg", ".colpkg", ".anki2", ".anki21", ".anki21b"}
+TEXT_SRS_SUFFIXES = {".org"}  # org-drill
 BUNDLED_PREFIX = "bundled:"
 
 
@@ -60,18 +61,49 @@ class ImportReport:
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[ImportReport]]:
-    """Files as given, folders expanded to their deck files (sorted); missing paths are reported."""
+    """Files as given, folders expanded to their deck files (sorted); missing paths are reported,
+    and so is every file of a folder that is not imported, with the reason (status "skipped")."""
     files: list[Path] = []
-    missing: list[ImportReport] = []
+    reports: list[ImportReport] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file()
-                            and p.suffix.lower() in DECK_SUFFIXES | ANKI_SUFFIXES and p.name.lower() != "readme.md" and "snippets" not in p.relative_to(path).parts)
+            found, skipped = _folder_files(path)
+            files += found
+            reports += skipped
         elif path.is_file():
             files.append(path)
         else:
-            missing.append(ImportReport(str(path), status="rejected", error=f"{path}: error: no such file or folder"))
-    return files, missing
+            reports.append(ImportReport(str(path), status="rejected", error=f"{path}: error: no such file or folder"))
+    return files, reports
+
+
+def _folder_files(folder: Path) -> tuple[list[Path], list[ImportReport]]:
+    found: list[Path] = []
+    skipped: list[ImportReport] = []
+
+    def skip(where: Path, reason: str) -> None:
+        skipped.append(ImportReport(str(where), status="skipped", error=f"{where}: skipped: {reason}"))
+
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            skip(entry, "hidden " + ("folder" if entry.is_dir() else "file"))
+        elif entry.is_dir():
+            if entry.name == "snippets":
+                skip(entry, "code snippets folder (its snippets are read with the decks that link them)")
+                continue
+            more, more_skipped = _folder_files(entry)
+            found += more
+            skipped += more_skipped
+        elif not entry.is_file():
+            skip(entry, "not a regular file")
+        elif entry.name.lower() == "readme.md":
+            skip(entry, "a README, not a deck")
+        elif entry.suffix.lower() in DECK_SUFFIXES | ANKI_SUFFIXES | TEXT_SRS_SUFFIXES or _is_anki_file(entry):
+            found.append(entry)
+        else:
+            skip(entry, f"not a deck file ({entry.suffix or 'no extension'}; decks are "
+                        f"{', '.join(sorted(DECK_SUFFIXES | ANKI_SUFFIXES | TEXT_SRS_SUFFIXES))})")
+    return found, skipped
 
 
 def import_paths(store: Store, paths: list[Path], fmt: str | None = None, deck_name: str | None = None,
@@ -157,8 +189,7 @@ def drop_duplicate_keys(spec: DeckSpec) -> tuple[DeckSpec, list[ParseWarning]]:
         seen[card.key] = card
     if not warnings:
         return spec, []
-    return DeckSpec(spec.name, tuple(seen.values()), spec.description, spec.tags, spec.path, spec.format,
-                    spec.warnings), warnings
+    return replace(spec, cards=tuple(seen.values())), warnings
 
 
 def question_key(question: str, kind: str, cloze_index: int) -> str:
@@ -209,6 +240,10 @@ def apply_deck(session: Session, spec: DeckSpec, source_key: str, digest: str, o
     session.flush()
     if new_cards is not None:
         new_cards(deck.id, source.id)
+    if spec.schedules:
+        from flashtrain.study.carried_schedules import apply_schedules
+
+        apply_schedules(session, deck.id, spec.schedules)
 
 
 def _match_cards(spec: DeckSpec, existing: dict[str, Card], deck_id: int | None, source_id: int | None, now,

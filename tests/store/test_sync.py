@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -163,7 +164,9 @@ def test_folder_import_skips_readme_and_snippets(store, tmp_path):
     (tmp_path / "decks" / "snippets" / "x.md").write_text("not a deck either\n")
     (tmp_path / "decks" / "one.md").write_text(DECK)
     reports = import_paths(store, [tmp_path / "decks"])
-    assert [(r.status, r.added) for r in reports] == [("imported", 3)]
+    assert [(r.status, r.added) for r in reports if r.status != "skipped"] == [("imported", 3)]
+    skipped = {Path(r.path).name: r.error for r in reports if r.status == "skipped"}
+    assert set(skipped) == {"README.md", "snippets"} and "README" in skipped["README.md"]
 
 
 def test_not_utf8_is_rejected_with_line(store, tmp_path):

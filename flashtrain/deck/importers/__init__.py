@@ -32,23 +32,33 @@ FORMATS: dict[str, tuple[Parser, Callable[[str, str], float]]] = {
 
 
 def _register_foreign_formats() -> None:
-    from flashtrain.deck.importers import alternating, anki_txt, brainscape, csv_format, notes
+    from flashtrain.deck.importers import (alternating, anki_txt, brainscape, csv_format, hashcards, logseq, mochi,
+                                           notes, obsidian_sr, org_drill)
 
-    for module in (brainscape, alternating, notes, anki_txt, csv_format):
+    for module in (brainscape, alternating, notes, anki_txt, csv_format, obsidian_sr, hashcards, logseq, mochi,
+                   org_drill):
         FORMATS[module.FORMAT] = (module.parse, module.looks_like)
 
 
 _register_foreign_formats()
 
 
+# Formats whose markers are unmistakable: when two of them both claim a file, detection is unsure.
+SPECIFIC_FORMATS = ("obsidian", "hashcards", "logseq", "org-drill")
+UNSURE_MARGIN = 0.05
+
+
 def detect_format(text: str, path: str) -> str:
-    best_name, best_score = None, 0.0
-    for name, (_, confidence) in FORMATS.items():
-        score = confidence(text, path)
-        if score > best_score:
-            best_name, best_score = name, score
-    if best_name is None:
+    scores = sorted(((confidence(text, path), name) for name, (_, confidence) in FORMATS.items()),
+                    key=lambda pair: -pair[0])
+    best_score, best_name = scores[0]
+    if best_score <= 0.0:
         raise DeckError(path, None, f"cannot tell this file's format; pass --format ({', '.join(FORMATS)})")
+    runner_score, runner_name = scores[1]
+    # Two formats about equally sure, one of them a specific one: never pick one silently.
+    if runner_score >= best_score - UNSURE_MARGIN and {best_name, runner_name} & set(SPECIFIC_FORMATS):
+        raise DeckError(path, None, f"not sure whether this file is {best_name} or {runner_name}; "
+                                    f"pass --format {best_name} or --format {runner_name}")
     return best_name
 
 
