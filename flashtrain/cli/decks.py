@@ -202,11 +202,18 @@ def cmd_decks(args: argparse.Namespace) -> int:
     if not decks:
         print("no decks yet: `flashtrain import PATH` adds some")
         return common.EXIT_OK
-    width = max(len(d["name"]) for d in decks)
+    from flashtrain.deck.tree import deck_tree
+
+    columns = ("cards", "new", "code_backed", "suspended", "retired")
+    # Sub-decks (A::B) as a tree; a deck's counts include its sub-decks', as in Anki.
+    tree = deck_tree([(d["name"], {k: d[k] for k in columns}) for d in decks])
+    labels = ["  " * node.depth + node.label for node in tree]
+    width = max(len(label) for label in labels + ["deck"])
     print(f"{'deck':<{width}}  cards    new  code  suspended  retired")
-    for d in decks:
-        print(f"{d['name']:<{width}}  {d['cards']:>5}  {d['new']:>5}  {d['code_backed']:>4}  {d['suspended']:>9}  "
-              f"{d['retired']:>7}")
+    for label, node in zip(labels, tree):
+        c = node.counts
+        print(f"{label:<{width}}  {c['cards']:>5}  {c['new']:>5}  {c['code_backed']:>4}  {c['suspended']:>9}  "
+              f"{c['retired']:>7}")
     return common.EXIT_OK
 
 

@@ -218,6 +218,10 @@ def test_cli_prints_per_deck_summary_and_error_line(anki_files, tmp_path, capsys
     assert main(["--db", str(tmp_path / "cli.db"), "import", str(anki_files["apkg"])]) == 0
     out = capsys.readouterr().out
     assert "Languages::French: 7 added" in out and "reviews" in out and "media" in out
+    assert main(["--db", str(tmp_path / "cli.db"), "decks"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    parent = next(i for i, line in enumerate(listing) if line.startswith("Languages "))
+    assert listing[parent + 1].startswith("  French ")  # sub-decks shown as a tree
     bad = tmp_path / "bad.apkg"
     bad.write_bytes(b"PK\x03\x04 broken")
     assert main(["--db", str(tmp_path / "cli.db"), "import", str(bad)]) == 1
