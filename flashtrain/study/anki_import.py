@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import insert, select, update
@@ -279,6 +279,35 @@ def _apply_reviews(session, touched: list[tuple[int, ImportedCard]], reports: di
     if new_logs:
         session.connection().execute(insert(ReviewLog.__table__), new_logs)
     _write_states(session, states)
+    _schedules_without_history(session, touched, plan, config)
+
+
+def _schedules_without_history(session, touched: list[tuple[int, ImportedCard]], plan: ImportPlan,
+                               config: SchedulerConfig) -> None:
+    """A review card whose history Anki no longer has (revlog cleared, or imported into Anki with
+    scheduling) keeps its due date and interval instead of becoming new."""
+    from flashtrain.study.carried_schedules import state_from_schedule
+
+    candidates = {card_id: card for card_id, card in touched
+                  if not card.reviews and card.anki_state[0] in (2, 3) and card.anki_state[2] > 0}
+    if not candidates:
+        return
+    ids = list(candidates)
+    have_state: set[int] = set()
+    for start in range(0, len(ids), 500):
+        have_state.update(session.scalars(select(CardState.card_id).where(CardState.card_id.in_(ids[start:start + 500]))))
+    rows = []
+    for card_id, card in candidates.items():
+        if card_id in have_state:
+            continue
+        _type, due_day, interval, lapses = card.anki_state
+        due = (datetime.fromtimestamp(plan.created, timezone.utc) + timedelta(days=due_day)).date().isoformat()
+        state = state_from_schedule(due, interval, (card.factor or 2500) / 1000.0, config)
+        if state is not None:
+            state["lapses"] = lapses
+            rows.append(dict(card_id=card_id, **state))
+    if rows:
+        session.connection().execute(insert(CardState.__table__), rows)
 
 
 def _replay_existing(session, card_id: int, stored_rows, fresh, config: SchedulerConfig, new_logs: list[dict],

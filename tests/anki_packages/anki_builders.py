@@ -87,6 +87,7 @@ def build_collection(folder: Path) -> Built:
         col.models.add_dict(custom)
         built.notes["custom"] = add_note(col, "Vocab", french, {"Front": "maison", "Back": "house"})
         built.notes["deleted"] = add_note(col, "Basic", math_deck, {"Front": "gone", "Back": "soon"})
+        built.notes["scheduled"] = add_note(col, "Basic", french, {"Front": "pain", "Back": "bread"})
 
         def cards_of(label: str) -> list[int]:
             return col.card_ids_of_note(built.notes[label])
@@ -95,6 +96,8 @@ def build_collection(folder: Path) -> Built:
         review_rounds(col, cards_of("basic") + cards_of("cloze") + cards_of("deleted"), [3, 3, 1, 4])
         col.decks.select(french)
         review_rounds(col, cards_of("reversed"), [2, 3])
+        # a review card with no answer in its history: "set due date" writes only a manual revlog row
+        col.sched.set_due_date(cards_of("scheduled"), "7!")
         col.sched.suspend_cards(cards_of("typing"))
         col.sched.bury_cards(cards_of("optional_with"), manual=True)
         col.set_user_flag_for_cards(3, cards_of("custom"))

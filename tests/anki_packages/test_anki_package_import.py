@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -41,6 +41,7 @@ def anki_truth(built) -> dict:
                 "SELECT id, ease, time FROM revlog WHERE cid = ? AND ease > 0 ORDER BY id", card_id)]
             truth[note_identity(note.guid, card.ord)] = dict(
                 deck=col.decks.name(card.did), tags=sorted(note.tags), queue=card.queue, flags=card.flags,
+                type=card.type, ivl=card.ivl,
                 reviews=reviews, question=card.question(), answer=card.answer())
         return truth
     finally:
@@ -79,6 +80,9 @@ def test_every_card_status_and_review_arrives(store, anki_files, kind):
             state = got["state"]
             assert state is not None and state.reps == len(expected["reviews"])
             assert state.last_review == datetime.fromtimestamp(expected["reviews"][-1][0] / 1000, timezone.utc)
+        elif expected["type"] == 2:  # scheduled in Anki without answers: keeps its interval, not new
+            assert got["state"].phase == "review" and got["state"].stability == expected["ivl"] == 7
+            assert got["state"].due > datetime.now(timezone.utc) + timedelta(days=5)
         else:
             assert got["state"] is None
     by_deck = {r.deck: r for r in reports}
@@ -217,7 +221,7 @@ def test_cli_prints_per_deck_summary_and_error_line(anki_files, tmp_path, capsys
 
     assert main(["--db", str(tmp_path / "cli.db"), "import", str(anki_files["apkg"])]) == 0
     out = capsys.readouterr().out
-    assert "Languages::French: 7 added" in out and "reviews" in out and "media" in out
+    assert "Languages::French: 8 added" in out and "reviews" in out and "media" in out
     assert main(["--db", str(tmp_path / "cli.db"), "decks"]) == 0
     listing = capsys.readouterr().out.splitlines()
     parent = next(i for i, line in enumerate(listing) if line.startswith("Languages "))

@@ -47,6 +47,7 @@ class ImportedCard:
     media: list[str]
     anki_state: tuple[int, int, int, int]  # (type, due, interval days, lapses) for cards without history
     own_key: str | None = None  # a card we exported: its key in our store before the trip to Anki
+    factor: int = 0  # Anki's ease in per mille (2500 = 250 %)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class ImportPlan:
     decks: dict[str, ImportedDeck]
     warnings: list[ParseWarning]
     media: dict[str, bytes]
+    created: int = 0  # the collection's day 0 (epoch seconds): review cards' due days count from it
     manual_reviews_skipped: int = 0
     orphan_reviews_skipped: int = 0
 
@@ -75,7 +77,7 @@ def note_identity(guid: str, ordinal: int) -> str:
 def plan_import(collection: Collection) -> ImportPlan:
     path = collection.path
     warnings = [ParseWarning(path, 0, message) for message in collection.media_errors]
-    plan = ImportPlan({}, warnings, collection.media)
+    plan = ImportPlan({}, warnings, collection.media, collection.created)
     reviews_by_card: dict[int, list] = {}
     card_ids = {card.id for card in collection.cards}
     for row in collection.revlog:
@@ -127,7 +129,7 @@ def plan_import(collection: Collection) -> ImportPlan:
                                        buried=card.queue in (-2, -3), flagged=bool(card.flags & 7),
                                        reviews=reviews, media=media,
                                        anki_state=(card.type, card.due, card.interval, card.lapses),
-                                       own_key=own[0] if own else None))
+                                       own_key=own[0] if own else None, factor=card.factor))
     plan.decks = {name: deck for name, deck in plan.decks.items() if deck.cards or deck.reviews_skipped}
     return plan
 

@@ -23,6 +23,7 @@ BLOCKS = {"div", "p", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockq
           "header", "footer", "dl", "dt", "dd", "figure", "hr"}
 INLINE = {"b": "**", "strong": "**", "i": "*", "em": "*", "s": "~~", "strike": "~~", "del": "~~"}
 SKIPPED = {"script", "style", "head", "title"}
+VOID = {"br", "img", "hr", "input", "meta", "link", "source", "wbr", "area", "col", "embed", "track"}
 
 
 class _ToMarkdown(HTMLParser):
@@ -35,6 +36,7 @@ class _ToMarkdown(HTMLParser):
         self.pre_text: list[str] = []
         self.code = 0
         self.lists: list[list] = []  # [kind, counter]
+        self.hidden: list[str] = []  # open tags of a display:none element
 
     # -- helpers
     def text_so_far(self) -> str:
@@ -46,6 +48,14 @@ class _ToMarkdown(HTMLParser):
 
     # -- parser callbacks
     def handle_starttag(self, tag: str, attrs) -> None:
+        if self.hidden:
+            if tag not in VOID:
+                self.hidden.append(tag)
+            return
+        style = (dict(attrs).get("style") or "").replace(" ", "").lower()
+        if "display:none" in style and tag not in VOID:
+            self.hidden.append(tag)  # e.g. the occlusion data of Anki's Image Occlusion notetype
+            return
         if tag in SKIPPED:
             self.skipping += 1
             return
@@ -91,6 +101,11 @@ class _ToMarkdown(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        if self.hidden:
+            if tag in self.hidden:
+                while self.hidden and self.hidden.pop() != tag:
+                    pass
+            return
         if tag in SKIPPED:
             self.skipping = max(0, self.skipping - 1)
             return
@@ -116,7 +131,7 @@ class _ToMarkdown(HTMLParser):
             self.out.append(INLINE[tag])
 
     def handle_data(self, data: str) -> None:
-        if self.skipping:
+        if self.skipping or self.hidden:
             return
         if self.pre:
             self.pre_text.append(data)
