@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
-from flashtrain.deck.anki.export import stable_guid
+from flashtrain.deck.anki.export import cloze_html, stable_guid
 from flashtrain.deck.anki.markup import markdown_to_html, source_comment
-from flashtrain.deck.markdown_format import CLOZE, cloze_sides
+from flashtrain.deck.markdown_format import cloze_sides
 from flashtrain.deck.model import CardSpec, DeckSpec, notes
 
 ANKI_BASIC = "Basic"
@@ -84,16 +83,5 @@ def _html(text: str, cloze: bool = False) -> str:
     """Our Markdown as an Anki field: rendered HTML plus the exact source in a hidden comment."""
     if not text:
         return ""
-    shown = markdown_to_html(_anki_cloze(text) if cloze else text)
+    shown = cloze_html(text) if cloze else markdown_to_html(text)
     return shown + source_comment(text)
-
-
-def _anki_cloze(text: str) -> str:
-    counter = 0
-
-    def numbered(match: re.Match) -> str:
-        nonlocal counter
-        counter += 1
-        return "{{c%d::%s}}" % (counter, match.group(1))
-
-    return CLOZE.sub(numbered, text)

@@ -124,13 +124,14 @@ def note_fields(notetype: str, first: ExportCard) -> list[str]:
     """The field values (HTML) of the note `first` leads; importing compares against these."""
     extras = ["<br>".join(markdown_to_html(h) for h in first.hints), first.snippet or "", note_key(first)]
     if notetype == CLOZE:
-        return [_cloze_html(first.question), markdown_to_html(first.answer.strip())] + extras
+        return [cloze_html(first.question), markdown_to_html(first.answer.strip())] + extras
     return [markdown_to_html(first.question), markdown_to_html(first.answer)] + extras
 
 
-def _cloze_html(question: str) -> str:
-    # Number the gaps first: markdown-it would keep {{…}} as text anyway, but numbering after
-    # rendering could meet a gap split by a tag.
+def cloze_html(question: str) -> str:
+    """Our cloze Markdown as the HTML of an Anki Cloze field (every export writes clozes this way).
+
+    The gaps are numbered before rendering: numbering after could meet a gap split by a tag."""
     return markdown_to_html(anki_cloze_text(question))
 
 

@@ -317,24 +317,15 @@ def _field_text(field: str, cloze: bool) -> str:
     """An HTML field as our Markdown: the exact source when our export left it there unedited."""
     from flashtrain.deck.anki.markup import DISPLAY_MATH, INLINE_MATH, markdown_source, markdown_to_html
 
-    shown = (lambda md: markdown_to_html(_numbered_cloze(md))) if cloze else markdown_to_html
+    from flashtrain.deck.anki.export import cloze_html
+
+    shown = cloze_html if cloze else markdown_to_html
     source = markdown_source(field, shown)
     if source is not None:
         return source
     text = html_to_text(field)
     text = DISPLAY_MATH.sub(lambda m: f"$${m.group(1).strip()}$$", text)
     return INLINE_MATH.sub(lambda m: f"${m.group(1).strip()}$", text)
-
-
-def _numbered_cloze(text: str) -> str:
-    counter = 0
-
-    def numbered(match: re.Match) -> str:
-        nonlocal counter
-        counter += 1
-        return "{{c%d::%s}}" % (counter, match.group(1))
-
-    return CLOZE.sub(numbered, text)
 
 
 def _our_columns(row: list[str], columns: dict, is_html: bool) -> dict:
