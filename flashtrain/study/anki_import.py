@@ -26,7 +26,7 @@ from flashtrain.deck.anki.package import AnkiPackageError, read_collection
 from flashtrain.deck.model import ParseWarning
 from flashtrain.scheduler import core
 from flashtrain.scheduler.core import MemoryState, SchedulerConfig
-from flashtrain.store.models import Card, CardState, Deck, MediaFile, ReviewLog, utcnow
+from flashtrain.store.models import Card, CardState, Deck, MediaFile, ReviewLog, SourceFile, utcnow
 from flashtrain.store.sync import KEPT_APP_EDIT, ImportReport, card_values
 
 FORMAT = "apkg"
@@ -35,8 +35,16 @@ FORMAT = "apkg"
 def import_anki_file(store, path: Path, deck_name: str | None = None, dry_run: bool = False,
                      origin: str = "imported", trust: bool = False, prefer_file: bool = False,
                      now: datetime | None = None) -> list[ImportReport]:
-    """Import one Anki package or collection; one report per Anki deck (or one rejected report)."""
+    """Import one Anki package or collection; one report per Anki deck (or one rejected report).
+
+    A package whose bytes (and --deck) were imported before is skipped: one "unchanged" report."""
+    source_key = SOURCE_PREFIX + str(path.resolve())
     try:
+        digest = _digest(path, deck_name)
+        if not (trust or prefer_file):
+            unchanged = _unchanged_report(store, path, source_key, digest)
+            if unchanged is not None:
+                return [unchanged]
         collection = read_collection(path)
         if collection.placeholder_only:
             raise AnkiPackageError(path, "the package holds only Anki's placeholder collection (\"Please update "
@@ -67,12 +75,44 @@ def import_anki_file(store, path: Path, deck_name: str | None = None, dry_run: b
         with store.sessions() as session:
             with session.begin():
                 _apply(session, plan, reports, origin, trust, prefer_file, now or utcnow())
+                _remember_source(session, source_key, digest, next(iter(plan.decks)), now or utcnow())
                 if dry_run:
                     session.rollback()
     except SQLAlchemyError as error:
         return [ImportReport(str(path), format=FORMAT, status="rejected",
                              error=f"{path}: error: the store refused the import: {getattr(error, 'orig', None) or error}")]
     return list(reports.values())
+
+
+SOURCE_PREFIX = "anki-package:"
+
+
+def _digest(path: Path, deck_name: str | None) -> str:
+    digest = hashlib.sha256(f"{deck_name}\x00".encode())
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError as error:
+        raise AnkiPackageError(path, f"cannot read the file: {error.strerror or error}") from error
+    return digest.hexdigest()
+
+
+def _unchanged_report(store, path: Path, source_key: str, digest: str) -> ImportReport | None:
+    with store.sessions() as session:
+        source = session.scalar(select(SourceFile).where(SourceFile.path == source_key))
+        if source is None or source.content_hash != digest:
+            return None
+        return ImportReport(str(path), deck="(every deck of the package)", format=FORMAT, status="unchanged")
+
+
+def _remember_source(session, source_key: str, digest: str, deck_name: str, now: datetime) -> None:
+    deck_id = session.scalar(select(Deck.id).where(Deck.name == deck_name))
+    source = session.scalar(select(SourceFile).where(SourceFile.path == source_key))
+    if source is None:
+        session.add(SourceFile(path=source_key, deck_id=deck_id, content_hash=digest, format=FORMAT, imported_at=now))
+    else:
+        source.deck_id, source.content_hash, source.imported_at = deck_id, digest, now
 
 
 def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: str, trust: bool,

@@ -167,6 +167,7 @@ def test_phone_round_trip_brings_new_reviews_back_once(studied_store, tmp_path):
         assert newest.rating == 4 and newest.state_after["reps"] == 4  # Good -> 4, replayed after our 3
     # importing the same package again adds nothing
     again = import_paths(studied_store, [back])
+    assert [r.status for r in again] == ["unchanged"]  # the same bytes: skipped by hash
     assert sum(r.reviews_added for r in again) == 0 and review_count(studied_store) == before + 6
 
 
