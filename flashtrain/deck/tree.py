@@ -32,3 +32,20 @@ def deck_tree(decks: list[tuple[str, dict[str, int]]]) -> list[DeckNode]:
                 node.counts[key] = node.counts.get(key, 0) + value
         nodes[SEPARATOR.join(parts)].exists = True
     return sorted(nodes.values(), key=lambda node: [part.casefold() for part in node.name.split(SEPARATOR)])
+
+
+def tree_order(name: str) -> list[str]:
+    """Sort key that puts every deck right under its parent."""
+    return [part.strip().casefold() for part in name.split(SEPARATOR)]
+
+
+def tree_label(name: str, names: set[str]) -> str:
+    """`name` as a row of a tree of `names`: indented under its nearest listed ancestor, showing the
+    levels below that ancestor (a deck with no listed ancestor shows its full name)."""
+    parts = name.split(SEPARATOR)
+    for cut in range(len(parts) - 1, 0, -1):
+        parent = SEPARATOR.join(parts[:cut])
+        if parent in names:
+            indent = len(tree_label(parent, names)) - len(tree_label(parent, names).lstrip(" "))
+            return " " * (indent + 2) + SEPARATOR.join(parts[cut:])
+    return name

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from flashtrain.deck.tree import tree_label, tree_order
 from flashtrain.study.queue import QueueSpec
 from flashtrain.tui.format import percent
 
@@ -97,9 +98,11 @@ class HomeScreen(Screen):
         total = sum(s.total for s in summaries)
         table.add_row("[b]All decks[/b]", str(due), str(learning), str(new), str(total), "", key=str(ALL_DECKS))
         width = self.name_width()
-        for s in summaries:  # a str cell is read as markup: escape the deck's name
-            name = s.name if len(s.name) <= width else s.name[: width - 1].rstrip() + "…"
-            table.add_row(escape(name), str(s.due), str(s.learning), str(s.new), str(s.total), percent(s.retention),
+        names = {s.name for s in summaries}
+        for s in sorted(summaries, key=lambda s: tree_order(s.name)):  # sub-decks (A::B) under their parent
+            label = tree_label(s.name, names)  # a str cell is read as markup: escape the deck's name
+            label = label if len(label) <= width else label[: width - 1].rstrip() + "…"
+            table.add_row(escape(label), str(s.due), str(s.learning), str(s.new), str(s.total), percent(s.retention),
                           key=str(s.deck_id))
         table.loading = False
         if 0 <= selected < table.row_count:
