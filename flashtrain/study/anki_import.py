@@ -52,6 +52,11 @@ def import_anki_file(store, path: Path, deck_name: str | None = None, dry_run: b
         plan = plan_import(collection)
     except AnkiPackageError as error:
         return [ImportReport(str(path), format=FORMAT, status="rejected", error=str(error))]
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError, OSError) as error:
+        # a collection Anki would not write (e.g. a review time out of range): refuse it whole
+        return [ImportReport(str(path), format=FORMAT, status="rejected",
+                             error=f"{path}: error: the collection holds data Anki does not write "
+                                   f"({type(error).__name__}: {error})")]
     except MemoryError:
         return [ImportReport(str(path), format=FORMAT, status="rejected",
                              error=f"{path}: error: the collection is too large to read in memory")]

@@ -230,3 +230,23 @@ def test_cli_prints_per_deck_summary_and_error_line(anki_files, tmp_path, capsys
     bad.write_bytes(b"PK\x03\x04 broken")
     assert main(["--db", str(tmp_path / "cli.db"), "import", str(bad)]) == 1
     assert f"{bad}: error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage", [
+    """UPDATE col SET decks = '{"1": {"name": "no id here"}}'""",
+    "UPDATE revlog SET id = id * 1000",  # review times far beyond the year 9999
+])
+def test_collection_with_data_anki_never_writes_is_refused_cleanly(store, anki_files, tmp_path, damage):
+    import sqlite3
+
+    with zipfile.ZipFile(anki_files["legacy"]) as source:
+        data = source.read("collection.anki21")
+    broken = tmp_path / "broken.anki21"
+    broken.write_bytes(data)
+    db = sqlite3.connect(broken)
+    db.execute(damage)
+    db.commit()
+    db.close()
+    [report] = import_paths(store, [broken])
+    assert report.status == "rejected" and report.error.startswith(f"{broken}: error: "), report.error
+    assert "\n" not in report.error and _card_count(store) == 0

@@ -203,6 +203,9 @@ def _open_sqlite(data: bytes, path: Path, member: str = "") -> Collection:
         return _read_tables(connection, path)
     except sqlite3.DatabaseError as error:
         raise AnkiPackageError(path, f"the collection{where} is damaged or not an Anki collection: {error}") from error
+    except (KeyError, TypeError, ValueError, AttributeError) as error:  # e.g. a deck without an id in col.decks
+        raise AnkiPackageError(path, f"the collection{where} holds data Anki does not write "
+                                     f"({type(error).__name__}: {error})") from error
     finally:
         connection.close()
 
