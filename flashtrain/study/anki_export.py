@@ -25,7 +25,7 @@ def export_apkg(store, out: Path, deck_name: str | None = None, now: datetime | 
     with store.sessions() as s:
         query = select(Deck.id, Deck.name)
         if deck_name:
-            query = query.where(or_(Deck.name == deck_name, Deck.name.like(_like_prefix(deck_name))))
+            query = query.where(or_(Deck.name == deck_name, Deck.name.like(_like_prefix(deck_name), escape="\\")))
         decks = dict(s.execute(query).all())
         if not decks:
             raise ExportError(f"no deck named {deck_name!r} (see `flashtrain decks`)" if deck_name else "no decks")

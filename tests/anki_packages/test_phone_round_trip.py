@@ -177,3 +177,14 @@ def test_bench_import_anki_prints_cards_and_reviews_per_second(capsys):
     assert main(["bench", "import", "--anki", "30"]) == 0
     out = capsys.readouterr().out
     assert "30 notes and 300 reviews" in out and "cards/s" in out and "reviews/s" in out
+
+
+def test_export_of_one_deck_takes_its_sub_decks_only(studied_store, tmp_path):
+    from flashtrain.store.models import Deck
+
+    with studied_store.sessions.begin() as s:
+        s.add(Deck(name="DL_x", description="", tags=[], origin="imported"))  # '_' must not match as a wildcard
+    summary = export_apkg(studied_store, tmp_path / "dl.apkg", deck_name="DL")
+    assert summary.cards == 6
+    with pytest.raises(Exception, match="no deck named"):
+        export_apkg(studied_store, tmp_path / "none.apkg", deck_name="D_")
