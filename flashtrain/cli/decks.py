@@ -138,7 +138,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _export_apkg(args: argparse.Namespace) -> int:
     """One package holding the chosen deck and its sub-decks, or every deck."""
-    from flashtrain.study.anki_export import ExportError, export_apkg
+    from flashtrain.services.anki_export import ExportError, export_apkg
 
     if args.out is None or args.out.is_dir():
         raise UserError("--format apkg writes one package file: give --out FILE.apkg", common.EXIT_USAGE)

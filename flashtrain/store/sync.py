@@ -241,7 +241,7 @@ def apply_deck(session: Session, spec: DeckSpec, source_key: str, digest: str, o
     if new_cards is not None:
         new_cards(deck.id, source.id)
     if spec.schedules:
-        from flashtrain.study.carried_schedules import apply_schedules
+        from flashtrain.services.carried_schedules import apply_schedules
 
         apply_schedules(session, deck.id, spec.schedules)
 

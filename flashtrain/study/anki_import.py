@@ -331,7 +331,7 @@ def _schedules_without_history(session, touched: list[tuple[int, ImportedCard]],
                                config: SchedulerConfig) -> None:
     """A review card whose history Anki no longer has (revlog cleared, or imported into Anki with
     scheduling) keeps its due date and interval instead of becoming new."""
-    from flashtrain.study.carried_schedules import state_from_schedule
+    from flashtrain.services.carried_schedules import state_from_schedule
 
     candidates = {card_id: card for card_id, card in touched
                   if not card.reviews and card.anki_state[0] in (2, 3) and card.anki_state[2] > 0}
