@@ -133,7 +133,7 @@ def test_foreign_card_ids_are_refused_never_attached_to_our_cards(tmp_path, stor
     csv.write_text(f"card_id,review_time,rating\n{ids[0]},2024-03-29T20:32:32Z,5\n{ids[1]},2024-03-29T20:33:32Z,4\n")
     with pytest.raises(HistoryError) as caught:
         import_history(store, csv)
-    assert str(caught.value).startswith(f"{csv}:2: card_id") and "--map" in str(caught.value)
+    assert str(caught.value).startswith(f"{csv}:2: error: card_id") and "--map" in str(caught.value)
     with store.sessions.begin() as s:
         assert s.scalars(select(ReviewLog)).first() is None
 
