@@ -142,7 +142,7 @@ def test_history_import_where_no_row_matches_says_how_rows_match_and_exits_1(db,
     assert main(["--db", str(path), "history", "import", str(foreign), "--scale", "anki"]) == 1
     captured = capsys.readouterr()
     # another tool's card ids are never matched to ours: refused at the first row, naming the ways that work
-    assert f"{foreign}:2: card_id '1711684180217' comes from another tool" in captured.err
+    assert f"{foreign}:2: error: card_id '1711684180217' comes from another tool" in captured.err
     assert "question" in captured.err and "--map" in captured.err
 
 
