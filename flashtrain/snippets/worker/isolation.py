@@ -103,6 +103,13 @@ def read_only_sources() -> list[str]:
     return out
 
 
+def writable_dir(sources) -> str:
+    """Where each child mounts its private tmpfs: /tmp, unless something the children read lives
+    under /tmp (a virtual environment made with mktemp, as CI makes it): a tmpfs there would hide
+    it, so the children write in /scratch instead (HOME and TMPDIR point there either way)."""
+    return "/scratch" if any(s == "/tmp" or s.startswith("/tmp/") for s in sources) else "/tmp"
+
+
 def _site_dirs() -> list[str]:
     """site-packages folders: hidden under an empty tmpfs wherever a bound folder contains one."""
     import site
@@ -202,7 +209,7 @@ def _build_root(root: str, sources: list[str], handles: dict[str, int]) -> None:
         target = root + site_dir
         if os.path.ismount(target):
             _mount(None, target, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    os.makedirs(root + "/tmp", mode=0o755, exist_ok=True)  # where each child mounts its own tmpfs
+    os.makedirs(root + writable_dir(sources), mode=0o755, exist_ok=True)  # where each child mounts its tmpfs
     os.chdir(root)
     if _LIBC.syscall(SYS_PIVOT_ROOT[os.uname().machine], b".", b".") != 0:
         raise OSError(ctypes.get_errno(), _errno_text("pivot_root"))

@@ -31,6 +31,7 @@ import sys
 import numpy as np
 
 from flashtrain.snippets.worker import landlock
+from flashtrain.snippets.worker.isolation import writable_dir
 
 DEFAULT_MEMORY = 1 << 30
 IN_CHILD = False  # True in a forked child (rlimit changes are only ever made there)
@@ -134,7 +135,8 @@ def _private_tmp(network: bool) -> tuple[bool, bool, str | None]:
     if _LIBC.unshare(flags) != 0:
         return False, False, f"unshare: {os.strerror(ctypes.get_errno())}"
     data = f"size={TMP_QUOTA},nr_inodes={TMP_INODES},mode=0700".encode()
-    if _LIBC.mount(b"tmpfs", b"/tmp", b"tmpfs", ctypes.c_ulong(2 | 4), data) != 0:  # MS_NOSUID|MS_NODEV
+    target = writable_dir(CONFINEMENT.read_only).encode()
+    if _LIBC.mount(b"tmpfs", target, b"tmpfs", ctypes.c_ulong(2 | 4), data) != 0:  # MS_NOSUID|MS_NODEV
         return True, network, f"tmpfs: {os.strerror(ctypes.get_errno())}"
     return True, network, None
 
@@ -192,7 +194,7 @@ def apply_sandbox(cwd: str | None, limits: dict) -> dict:
         features.update(mountns=mountns, netns=net, tmpfs=problem is None)
         if problem:
             problems.append(problem)
-        cwd = "/tmp"
+        cwd = writable_dir(CONFINEMENT.read_only)
         if not _drop_capabilities():
             problems.append("could not drop capabilities")
         read = ["/"]  # everything in the private root is read-only and chosen
