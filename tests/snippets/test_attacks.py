@@ -146,8 +146,11 @@ def test_the_environment_is_scrubbed_and_home_is_the_private_folder(worker, monk
     result = attack(worker, """
 print("ENV", sorted(k for k in os.environ if k.startswith("FLASHTRAIN")), os.environ.get("HOME"), os.getcwd())
 """)
+    from flashtrain.snippets.worker.isolation import read_only_sources, writable_dir
+
     line = next(x for x in output(result).splitlines() if x.startswith("ENV"))
-    assert line == "ENV [] /tmp /tmp"
+    private = writable_dir(read_only_sources())  # /tmp, or /scratch when the venv lives under /tmp
+    assert line == f"ENV [] {private} {private}"
 
 
 def test_only_its_own_pipes_are_open(worker):
