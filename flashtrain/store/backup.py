@@ -59,7 +59,9 @@ def make_backup(store_path: Path, reason: str, keep: int = DEFAULT_KEEP) -> Back
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc)
     stamp = now.strftime("%Y%m%d-%H%M%S")
-    n = 1
+    # Backups made in the same second are numbered after the highest number already used in that
+    # second, whatever their reason: the newest sorts first even after older ones were pruned.
+    n = 1 + max((_number_in(path.name, stamp) for path in folder.iterdir()), default=0)
     while True:  # reserve a name no other process is writing (two opens in the same second)
         name = f"{stamp}-{reason}.db" if n == 1 else f"{stamp}-{n}-{reason}.db"
         partial = folder / (name + ".partial")
@@ -91,6 +93,14 @@ def make_backup(store_path: Path, reason: str, keep: int = DEFAULT_KEEP) -> Back
     made = Backup(name, target, now.replace(microsecond=0), reason, target.stat().st_size)
     prune(store_path, keep)
     return made
+
+
+def _number_in(name: str, stamp: str) -> int:
+    """The sequence number of a backup (or a backup being written) made in the second `stamp`; 0 if none."""
+    match = _NAME.match(name.removesuffix(".partial"))
+    if not match or match.group(1) != stamp:
+        return 0
+    return int(match.group(2) or 1)
 
 
 def prune(store_path: Path, keep: int) -> list[Backup]:

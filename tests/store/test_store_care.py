@@ -113,7 +113,7 @@ def test_one_backup_a_day_when_the_store_opens_and_only_the_newest_kept(tmp_path
     capsys.readouterr()
     assert main(["--db", str(db), "store", "backups"]) == 0
     out = capsys.readouterr().out
-    assert sum(line.endswith(" manual") for line in out.splitlines()) == 3
+    assert sum(line.endswith(" manual") for line in out.splitlines()) == 3, out
     copy = make_engine(backup.list_backups(db)[0].path, read_only=True)
     assert full_check(copy).ok  # a consistent copy, through the online backup API
     copy.dispose()
@@ -166,3 +166,22 @@ def test_recover_salvages_a_damaged_store_into_a_sound_one(tmp_path, monkeypatch
     unreadable = int((re.search(r"(\d+) unreadable", line) or re.search("()", "")).group(1) or 0)
     assert reviews(db) == salvaged and salvaged + dropped + unreadable == 3, out  # every review accounted for
     assert main(["--db", str(db), "decks"]) == 0
+
+
+def test_backups_made_in_the_same_second_keep_the_newest(tmp_path, monkeypatch):
+    """A daily backup and five manual ones in one second, three kept: the three newest stay, even
+    though pruning freed names an older backup had used."""
+    db = studied_store(tmp_path, monkeypatch, cards=5, ratings=1)
+    frozen = datetime(2026, 12, 6, 23, 32, 14, tzinfo=timezone.utc)
+
+    class FrozenClock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return frozen
+
+    for old in backup.list_backups(db):
+        old.path.unlink()
+    monkeypatch.setattr(backup, "datetime", FrozenClock)
+    backup.make_backup(db, "daily", keep=3)
+    made = [backup.make_backup(db, "manual", keep=3).name for _ in range(5)]
+    assert [b.name for b in backup.list_backups(db)] == made[:-4:-1]
