@@ -23,6 +23,11 @@ the recall bonus h(G) is interpolated in log space (log w15 at G=2, 0 at G=3, lo
 initial stability of grade 3 is the geometric mean of w1 and w2 (log-space interpolation).  Initial
 stabilities are made non-decreasing in the grade so a better first rating never shortens an interval.
 
+One weight beyond FSRS-6: w21, the learning-lapse penalty.  A same-day fail while the card is still
+in its learning phase (never graduated) divides stability by exp(w21) on top of FSRS-6's short-term
+term.  w21 = 0 (the default) is exactly FSRS-6, so a 21-value FSRS-6 set (from Anki) is read with
+w21 = 0 (`full_weights`); the optimizer fits it per learner.
+
 Time.  The model's elapsed time t is counted in *study days*: a study day starts at
 `day_start_hour` local time (default 4 am; `tz=None` means the machine's local zone).  A review on the
 same study day as the previous one uses FSRS-6's short-term update.  This matches the srs-benchmark,
@@ -59,7 +64,9 @@ RATINGS: tuple[int, ...] = (1, 2, 3, 4, 5)
 RATING_SCALES: dict[str, dict[int, int]] = {"confidence": {r: r for r in RATINGS}, "anki": {1: 1, 2: 2, 3: 4, 4: 5}}
 GRADE_TO_G: dict[int, float] = {1: 1.0, 2: 2.0, 3: 2.5, 4: 3.0, 5: 4.0}
 
-# FSRS-6 medians over 10k Anki users (srs-benchmark README); w20 is the forgetting-curve decay.
+# w0..w20: FSRS-6 medians over 10k Anki users (srs-benchmark README); w20 is the forgetting-curve
+# decay. w21 is ours, the learning-lapse penalty (see `next_stability`): 0 makes the model FSRS-6.
+FSRS6_WEIGHT_COUNT = 21
 DEFAULT_WEIGHTS: tuple[float, ...] = (
     0.212, 1.2931, 2.3065, 8.2956,
     6.4133, 0.8334, 3.0194, 0.001,
@@ -68,6 +75,7 @@ DEFAULT_WEIGHTS: tuple[float, ...] = (
     0.6014, 1.8729,
     0.5425, 0.0912, 0.0658,
     0.1542,
+    0.0,
 )
 N_WEIGHTS = len(DEFAULT_WEIGHTS)
 
@@ -80,7 +88,16 @@ WEIGHT_BOUNDS: tuple[tuple[float, float], ...] = (
     (0.0, 1.0), (1.0, 6.0),
     (0.0, 2.0), (0.0, 2.0), (0.0, 0.8),
     (0.1, 0.8),
+    (0.0, 4.0),
 )
+
+
+def full_weights(weights) -> tuple[float, ...]:
+    """Our weights from an FSRS-6 set (21 values: w21 = 0, plain FSRS-6) or a full one (22)."""
+    weights = tuple(float(w) for w in weights)
+    if len(weights) == FSRS6_WEIGHT_COUNT:
+        return weights + (0.0,)
+    return weights
 
 S_MIN, S_MAX = 0.001, 36500.0
 D_MIN, D_MAX = 1.0, 10.0
@@ -113,7 +130,7 @@ class SchedulerConfig:
     relearning_steps: tuple[timedelta, ...] = (timedelta(minutes=10),)
 
     def __post_init__(self) -> None:
-        weights = tuple(float(w) for w in self.weights)
+        weights = full_weights(self.weights)
         if len(weights) != N_WEIGHTS or not all(math.isfinite(w) for w in weights):
             raise ValueError(f"weights must be {N_WEIGHTS} finite numbers, got {len(weights)}")
         object.__setattr__(self, "weights", weights)
@@ -226,12 +243,21 @@ def next_difficulty(d: float, g: float, w: tuple[float, ...]) -> float:
     return _clamp(reverted, D_MIN, D_MAX)
 
 
-def next_stability(s: float, d: float, g: float, t_days: int, w: tuple[float, ...]) -> float:
-    """Stability after a review with FSRS grade g, t_days study days after the previous review."""
+def next_stability(s: float, d: float, g: float, t_days: int, w: tuple[float, ...],
+                   learning: bool = False) -> float:
+    """Stability after a review with FSRS grade g, t_days study days after the previous review.
+
+    `learning`: the card had not graduated yet (phase "learning" before this review). A card failed
+    again and again while it is first learned is remembered far worse the next day than FSRS-6's
+    short-term term predicts (on real logs: 1, 1, 1, Good on day one is followed by about 30 % recall
+    where FSRS-6 predicts 55 %), while a failed review card relearned the same day is not; so each
+    same-day fail while learning divides stability by exp(w21) on top of FSRS-6's term."""
     if t_days <= 0:
         growth = math.exp(w[17] * (g - 3.0 + w[18])) * s ** (-w[19])
         if g >= 2.0:
             growth = max(growth, 1.0)
+        elif learning:
+            growth *= math.exp(-w[21])
         return _clamp(s * growth, S_MIN, S_MAX)
     r = forgetting_curve(t_days, s, w)
     if g < 2.0:
@@ -244,12 +270,14 @@ def next_stability(s: float, d: float, g: float, t_days: int, w: tuple[float, ..
 
 
 def update_memory(stability: float | None, difficulty: float | None, grade: int, t_days: int | None,
-                  w: tuple[float, ...]) -> tuple[float, float]:
-    """(S, D) after one review; stability None means the card's first review."""
+                  w: tuple[float, ...], learning: bool = False) -> tuple[float, float]:
+    """(S, D) after one review; stability None means the card's first review; `learning`: the card
+    was in its learning phase (not yet graduated) before this review."""
     g = GRADE_TO_G[grade]
     if stability is None or difficulty is None:
         return initial_stability(grade, w), initial_difficulty(g, w)
-    return next_stability(stability, difficulty, g, t_days or 0, w), next_difficulty(difficulty, g, w)
+    return (next_stability(stability, difficulty, g, t_days or 0, w, learning),
+            next_difficulty(difficulty, g, w))
 
 
 def interval_days(stability: float, config: SchedulerConfig) -> float:
@@ -355,7 +383,8 @@ def review(state: MemoryState, rating: Rating, now: datetime,
     if state.last_review is not None:
         elapsed = (now_utc - state.last_review).total_seconds() / 86400.0
         t_days = max(study_days_between(state.last_review, now_utc, config), 0)
-    stability, difficulty = update_memory(state.stability, state.difficulty, rating, t_days, w)
+    stability, difficulty = update_memory(state.stability, state.difficulty, rating, t_days, w,
+                                          learning=state.phase == "learning")
 
     phase, step, lapses = state.phase, state.step, state.lapses
     wait: timedelta | None = None  # a learning step; None means a day interval
@@ -397,6 +426,6 @@ def preview(state: MemoryState, now: datetime, config: SchedulerConfig = Schedul
 __all__ = [
     "Rating", "RATING_LABELS", "RATINGS", "RATING_SCALES", "GRADE_TO_G", "DEFAULT_WEIGHTS", "N_WEIGHTS",
     "WEIGHT_BOUNDS", "SchedulerConfig", "MemoryState", "ReviewRecord", "review", "retrievability", "preview",
-    "forgetting_curve", "decay_factor", "update_memory", "interval_days", "study_day",
+    "forgetting_curve", "decay_factor", "update_memory", "full_weights", "FSRS6_WEIGHT_COUNT", "interval_days", "study_day",
     "study_days_between", "day_boundary",
 ]

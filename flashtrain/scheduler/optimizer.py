@@ -38,7 +38,7 @@ import numpy as np
 
 from flashtrain.scheduler import metrics
 from flashtrain.scheduler.core import (
-    DEFAULT_WEIGHTS, GRADE_TO_G, N_WEIGHTS, WEIGHT_BOUNDS, SchedulerConfig, _require_aware, study_day,
+    DEFAULT_WEIGHTS, FSRS6_WEIGHT_COUNT, GRADE_TO_G, N_WEIGHTS, WEIGHT_BOUNDS, SchedulerConfig, _require_aware, study_day,
 )
 
 MIN_REVIEWS = 400
@@ -74,6 +74,7 @@ class ReviewArrays:
     time: np.ndarray  # POSIX seconds, +inf where empty
     review_number: np.ndarray  # srs-benchmark i: 1 + earlier first/new-day reviews
     lapses: np.ndarray  # earlier new-day ratings of 1
+    learning: np.ndarray  # bool: the card had not graduated before this review (core's "learning" phase)
     active: tuple[int, ...]  # number of cards with more than k reviews
     card_order: np.ndarray  # position in the input list of each column
 
@@ -147,7 +148,8 @@ def pack(card: np.ndarray, stamps: np.ndarray, ratings: np.ndarray,
         empty = np.zeros((0, 0))
         return ReviewArrays(grade=empty.astype(np.int64), t_days=empty, label=empty,
                             scored=empty.astype(bool), time=empty, review_number=empty.astype(np.int64),
-                            lapses=empty.astype(np.int64), active=(), card_order=np.zeros(0, dtype=np.int64))
+                            lapses=empty.astype(np.int64), learning=empty.astype(bool), active=(),
+                            card_order=np.zeros(0, dtype=np.int64))
     order = np.lexsort((stamps, card))
     card, stamps, ratings = card[order], stamps[order], ratings[order]
     cards, starts, counts = np.unique(card, return_index=True, return_counts=True)
@@ -178,8 +180,28 @@ def pack(card: np.ndarray, stamps: np.ndarray, ratings: np.ndarray,
     lapses = np.cumsum(lapse_events, axis=0) - lapse_events
     active = tuple(int(x) for x in present.sum(axis=1))
     return ReviewArrays(grade=grade, t_days=t_days, label=(grade > 1).astype(float), scored=scored,
-                        time=stamp, review_number=review_number, lapses=lapses, active=active,
+                        time=stamp, review_number=review_number, lapses=lapses,
+                        learning=learning_phase(grade, len(config.learning_steps)), active=active,
                         card_order=cards[column_order])
+
+
+def learning_phase(grade: np.ndarray, n_steps: int) -> np.ndarray:
+    """Whether each review found its card still in the learning phase, as `core.review` moves cards
+    through `n_steps` learning steps: 1 goes back to the first step, 2 stays, 3 moves one step on and
+    graduates after the last, 4 and 5 graduate at once; with no steps the first review graduates.
+    The first review (from "new") is False: it sets the initial state."""
+    learning = np.zeros(grade.shape, dtype=bool)
+    if grade.size == 0:
+        return learning
+    step = np.zeros(grade.shape[1], dtype=np.int64)
+    still = np.ones(grade.shape[1], dtype=bool)  # not graduated before review k
+    for k in range(grade.shape[0]):
+        g = grade[k]
+        learning[k] = still & (g > 0) & (k > 0)
+        graduates = (n_steps == 0) | (g >= 4) | ((g == 3) & (np.minimum(step, max(n_steps - 1, 0)) + 1 >= n_steps))
+        step = np.where(g == 1, 0, np.where(g == 3, np.minimum(step, max(n_steps - 1, 0)) + 1, step))
+        still &= ~(graduates & (g > 0))
+    return learning
 
 
 def _run(arrays: ReviewArrays, weights: np.ndarray, mask: np.ndarray | None = None,
@@ -192,6 +214,8 @@ def _run(arrays: ReviewArrays, weights: np.ndarray, mask: np.ndarray | None = No
     after its last review (for P=1).
     """
     w = np.atleast_2d(np.asarray(weights, dtype=float))
+    if w.shape[1] == FSRS6_WEIGHT_COUNT:  # an FSRS-6 set: no learning-lapse penalty
+        w = np.concatenate([w, np.zeros((w.shape[0], 1))], axis=1)
     col = [w[:, i:i + 1] for i in range(N_WEIGHTS)]
     n_p = w.shape[0]
     decay = col[20]
@@ -250,6 +274,9 @@ def _run(arrays: ReviewArrays, weights: np.ndarray, mask: np.ndarray | None = No
             s, gs = stability[:, short_cells], g[short_cells]
             growth = np.exp(col[17] * (gs - 3.0 + col[18]) - col[19] * np.log(s))
             growth = np.where(gs >= 2.0, np.maximum(growth, 1.0), growth)
+            # the learning-lapse penalty (core.next_stability)
+            learning_fail = (gs < 2.0) & arrays.learning[k, :a][short_cells]
+            growth = np.where(learning_fail, growth * np.exp(-col[21]), growth)
             new_s[:, short_cells] = s * growth
         if fail_cells.size:
             s, d, r = stability[:, fail_cells], difficulty[:, fail_cells], recall[:, fail_cells]
@@ -377,7 +404,7 @@ def _trim(arrays: ReviewArrays, mask: np.ndarray,
     trimmed = ReviewArrays(grade=cut(arrays.grade, 0), t_days=cut(arrays.t_days, 0.0),
                            label=cut(arrays.label, 0.0), scored=cut(arrays.scored, False),
                            time=cut(arrays.time, np.inf), review_number=cut(arrays.review_number, 0),
-                           lapses=cut(arrays.lapses, 0), active=tuple(int(x) for x in keep.sum(axis=1)),
+                           lapses=cut(arrays.lapses, 0), learning=cut(arrays.learning, False), active=tuple(int(x) for x in keep.sum(axis=1)),
                            card_order=arrays.card_order[columns])
     return trimmed, cut(mask, False), cut(sample_weight, 0.0)
 

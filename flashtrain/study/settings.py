@@ -15,7 +15,9 @@ from typing import Any, Callable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from flashtrain.scheduler.core import DEFAULT_WEIGHTS, N_WEIGHTS, WEIGHT_BOUNDS, SchedulerConfig
+from flashtrain.scheduler.core import (
+    DEFAULT_WEIGHTS, FSRS6_WEIGHT_COUNT, N_WEIGHTS, WEIGHT_BOUNDS, SchedulerConfig, full_weights,
+)
 from flashtrain.store.models import Setting, utcnow
 
 
@@ -58,9 +60,9 @@ def _positive_int(name: str) -> Callable[[Any], int]:
 def _weights(value: Any) -> tuple[float, ...] | None:
     if value is None:
         return None
-    weights = tuple(float(w) for w in value)
+    weights = full_weights(float(w) for w in value)  # an FSRS-6 set (21) is read with w21 = 0
     if len(weights) != N_WEIGHTS or not all(math.isfinite(w) for w in weights):
-        raise SettingError(f"weights must be {N_WEIGHTS} finite numbers")
+        raise SettingError(f"weights must be {N_WEIGHTS} finite numbers (or FSRS-6's {FSRS6_WEIGHT_COUNT})")
     for i, (w, (lo, hi)) in enumerate(zip(weights, WEIGHT_BOUNDS)):
         if not lo - 1e-9 <= w <= hi + 1e-9:
             raise SettingError(f"weight w{i} = {w} is outside [{lo}, {hi}]")

@@ -169,3 +169,65 @@ def test_five_grades_recovers_the_grade_dependent_parameters():
         s0 = initial_stability(grade, fitted)
         assert closes_gap(s0, initial_stability(grade, truth), initial_stability(grade, DEFAULT_WEIGHTS), share), \
             (grade, s0)
+
+
+def random_histories(n_cards: int, seed: int) -> list[list[tuple[datetime, int]]]:
+    """Any grade at any time: same-day runs of fails while learning, learning that spans days,
+    lapses and relearning (the simulator's learners never fail on the day they learn a card)."""
+    rng = np.random.default_rng(seed)
+    start = datetime(2024, 5, 1, 9, tzinfo=timezone.utc)
+    histories = []
+    for _ in range(n_cards):
+        when, history = start + timedelta(hours=int(rng.integers(0, 400))), []
+        for _ in range(int(rng.integers(2, 14))):
+            history.append((when, int(rng.choice([1, 1, 2, 3, 4, 5]))))
+            gap = rng.choice([timedelta(minutes=int(rng.integers(1, 30))), timedelta(hours=int(rng.integers(1, 30))),
+                              timedelta(days=int(rng.integers(1, 40)))])
+            when += gap
+        histories.append(history)
+    return histories
+
+
+@pytest.mark.parametrize("steps", [0, 1, 2, 3])
+def test_learning_lapse_penalty_is_the_same_in_the_core_and_the_optimizer(steps):
+    """w21 divides stability on each same-day fail while a card is still learning; the vectorised
+    replay (fits, recompute) must agree with `core.review` whatever the learning steps."""
+    weights = list(TRUE)
+    weights[21] = 1.5
+    config = SchedulerConfig(weights=tuple(weights), tz=timezone.utc,
+                             learning_steps=tuple(timedelta(minutes=10 * (i + 1)) for i in range(steps)))
+    histories = random_histories(400, seed=steps)
+    arrays = optimizer.prepare(histories, config)
+    predicted = optimizer.predict(arrays, weights)
+    final_s, final_d = optimizer.final_memory(arrays, weights)
+    penalised = 0
+    for column in range(arrays.grade.shape[1]):
+        state = MemoryState()
+        for k, (when, rating) in enumerate(sorted(histories[arrays.card_order[column]])):
+            assert arrays.learning[k, column] == (state.phase == "learning")
+            if k > 0:
+                assert predicted[k, column] == pytest.approx(retrievability(state, when, config), abs=1e-12)
+                penalised += state.phase == "learning" and rating == 1 and arrays.t_days[k, column] == 0
+            state, _ = review(state, rating, when, config)
+        assert final_s[column] == pytest.approx(state.stability, rel=1e-12)
+        assert final_d[column] == pytest.approx(state.difficulty, rel=1e-12)
+    # the histories do exercise the penalty (with no learning steps a card graduates at once)
+    assert penalised > 20 if steps else penalised == 0
+
+
+def test_a_learning_lapse_penalty_lowers_stability_only_for_fails_while_learning():
+    config = SchedulerConfig(weights=TRUE[:21] + (2.0,), tz=timezone.utc)
+    plain = SchedulerConfig(weights=TRUE[:21], tz=timezone.utc)  # an FSRS-6 set reads as w21 = 0
+    assert plain.weights[21] == 0.0
+    day = datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
+    learning = [(day, 1), (day + timedelta(minutes=1), 1)]
+    relearning = [(day, 4), (day + timedelta(days=3), 1), (day + timedelta(days=3, minutes=10), 1)]
+
+    def final(history, config):
+        state = MemoryState()
+        for when, rating in history:
+            state, _ = review(state, rating, when, config)
+        return state.stability
+
+    assert final(learning, config) == pytest.approx(final(learning, plain) * np.exp(-2.0))
+    assert final(relearning, config) == final(relearning, plain)
