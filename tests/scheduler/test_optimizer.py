@@ -231,3 +231,30 @@ def test_a_learning_lapse_penalty_lowers_stability_only_for_fails_while_learning
 
     assert final(learning, config) == pytest.approx(final(learning, plain) * np.exp(-2.0))
     assert final(relearning, config) == final(relearning, plain)
+
+
+@pytest.mark.parametrize("fails_matter", [True, False])
+def test_the_fit_finds_a_learning_lapse_penalty_only_where_learning_fails_predict_forgetting(fails_matter):
+    """Cards failed k = 0..3 times more on the day they are learned, then seen after 2 and 6 days.
+    When every extra fail lowers later recall, w21 is fitted clearly above 0; when it does not, w21
+    stays near its prior, 0."""
+    rng = np.random.default_rng(3)
+    day = datetime(2024, 1, 1, 9, tzinfo=timezone.utc)
+    histories = []
+    for card in range(4000):
+        start = day + timedelta(days=card % 50, minutes=int(rng.integers(0, 300)))
+        extra_fails = card % 4
+        history = [(start, 1)] + [(start + timedelta(minutes=i + 1), 1) for i in range(extra_fails)]
+        history.append((start + timedelta(minutes=extra_fails + 2), 4))  # graduates
+        recall = 0.85 * (0.6 ** extra_fails if fails_matter else 1.0)
+        when = start
+        for gap in (2, 6):
+            when = when + timedelta(days=gap)
+            history.append((when, 4 if rng.random() < recall else 1))
+        histories.append(history)
+    arrays = optimizer.prepare(histories, CONFIG)
+    fitted = optimizer.fit_arrays(arrays, arrays.scored, DEFAULT_WEIGHTS, recency=False)
+    if fails_matter:
+        assert fitted[21] > 0.3
+    else:
+        assert fitted[21] < 0.1
