@@ -1,9 +1,9 @@
 """How values and frames travel between processes: JSON plus raw `.npy` blobs, never pickle.
 
-Two framings. The app and the worker exchange one request and one reply on stdin/stdout, each a
-4-byte big-endian length + UTF-8 JSON. A child reports to the worker with `pack`: a length-prefixed
-JSON header followed by length-prefixed `.npy` blobs, so arrays cross without pickle (which could
-run code when loaded) and without a per-element JSON cost.
+Between the worker and its children only: a child reports with `pack`, a length-prefixed JSON
+header followed by length-prefixed `.npy` blobs, so arrays cross without pickle (which could run
+code when loaded) and without a per-element JSON cost. (The app <-> worker messages and their one
+framing are in ../protocol.py.)
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import struct
 
 import numpy as np
@@ -182,39 +181,3 @@ def frame_length(data) -> int | None:
         (size,) = struct.unpack_from(">Q", data, pos)
         pos += 8 + size
     return pos if len(data) >= pos else None
-
-
-# -- the app's requests and the worker's replies ----------------------------------------------------
-def read_frame(fd: int) -> bytes | None:
-    """One request's JSON bytes, or None when the app has closed the pipe."""
-    head = _read_exact(fd, 4)
-    if head is None:
-        return None
-    (n,) = struct.unpack(">I", head)
-    return _read_exact(fd, n)
-
-
-def _read_exact(fd: int, n: int) -> bytes | None:
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = os.read(fd, n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return bytes(buf)
-
-
-
-def write_frame(fd: int, obj) -> None:
-    data = json.dumps(obj, default=_json_default).encode()
-    view = memoryview(struct.pack(">I", len(data)) + data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return repr(value)
