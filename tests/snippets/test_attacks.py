@@ -64,6 +64,7 @@ def worker(request):
         runner = Runner()
     else:
         runner = Runner(worker_args=("--as-user", "65534") if os.geteuid() == 0 else ())
+    runner.start()  # tests compare runner.pid before and after an attack
     yield runner
     runner.close()
 
@@ -301,6 +302,69 @@ libc.syscall(62, -1, 9)  # every process it may signal
     attack(worker, body)
     assert bystander.poll() is None, "an unrelated process was killed"
     assert worker.pid == pid and worker.starts == starts, "the worker was killed"
+    still_fine(worker)
+
+
+def test_no_limit_priority_or_cpu_change_reaches_another_process(worker, bystander):
+    """Every process of the sandbox runs as one uid, and the kernel lets a process change a
+    same-uid process's resource limits: prlimit on the worker (PID 1 of the namespace) used to cut
+    it to three open files, after which no check could run."""
+    starts, pid = worker.starts, worker.pid
+    body = f"""
+import resource
+for target in list(range(1, 30)) + [{bystander.pid}, {worker.pid}, {os.getpid()}]:
+    if target == os.getpid():
+        continue
+    for name, change in [
+            ("PRLIMIT", lambda: resource.prlimit(target, resource.RLIMIT_NOFILE, (3, 3))),
+            ("NICE", lambda: os.setpriority(os.PRIO_PROCESS, target, 19)),
+            ("AFFINITY", lambda: os.sched_setaffinity(target, {{0}})),
+            ("SCHEDULER", lambda: os.sched_setscheduler(target, os.SCHED_IDLE, os.sched_param(0)))]:
+        try:
+            change()
+            print("CHANGED", name, target)
+        except OSError:
+            pass
+try:
+    os.setpriority(os.PRIO_USER, 0, 19)  # every process of its uid
+    print("CHANGED", "NICE-USER")
+except OSError:
+    pass
+resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32))  # its own limits stay its own to lower
+os.sched_setaffinity(0, os.sched_getaffinity(0))
+"""
+    result = attack(worker, body)
+    assert "CHANGED" not in output(result), output(result)
+    assert result.status == "pass", output(result)
+    assert worker.pid == pid and worker.starts == starts, "the worker was restarted"
+    still_fine(worker)
+
+
+I386_SYSCALL = bytes([  # push rbx; mov eax, NR; mov ebx, edi; mov ecx, esi; int 0x80;
+    0x53, 0xB8, 0, 0, 0, 0, 0x89, 0xFB, 0x89, 0xF1, 0xCD, 0x80,
+    0x85, 0xC0, 0x75, 0x07, 0xB8, 0xFC, 0, 0, 0, 0xCD, 0x80,  # if it returned 0: exit_group (a forked copy)
+    0x5B, 0xC3])  # pop rbx; ret
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the 32-bit syscall ABI (int 0x80) exists on x86_64")
+def test_syscalls_of_the_32_bit_abi_are_refused(worker):
+    """seccomp numbers syscalls per ABI: a filter that lets another ABI through unchecked is no
+    filter (i386 fork is 2, not 57). Code can run machine code through ctypes."""
+    body = f"""
+import mmap
+def i386(nr, a=0, b=0):
+    page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    page.write({I386_SYSCALL!r})
+    page[2:6] = nr.to_bytes(4, "little")
+    call = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(page)))
+    return call(a, b)
+print("GETPID", i386(20))
+print("FORK", i386(2))
+print("KILL", i386(37, 1, 9))
+"""
+    result = attack(worker, body)
+    text = output(result)
+    assert "GETPID -1" in text and "FORK -1" in text and "KILL -1" in text, text
     still_fine(worker)
 
 

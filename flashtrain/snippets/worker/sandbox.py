@@ -39,20 +39,34 @@ IN_CHILD = False  # True in a forked child (rlimit changes are only ever made th
 # Syscalls a check never needs. Processes: clone, fork, vfork, clone3, execve, execveat. Network:
 # socket, connect, accept, bind, listen, socketpair, accept4. Signals to any process and tracing:
 # kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open, pidfd_send_signal,
-# pidfd_getfd, ptrace, process_vm_readv/writev, process_madvise, kcmp. Filesystem views and
-# namespaces: mount, umount2, pivot_root, chroot, unshare, setns, open_tree, move_mount, fsopen,
-# fsconfig, fsmount, fspick, mount_setattr. Kernel surfaces a check has no use for: bpf,
+# pidfd_getfd, process_mrelease, ptrace, process_vm_readv/writev, process_madvise, kcmp. Filesystem
+# views and namespaces: mount, umount2, pivot_root, chroot, unshare, setns, open_tree, move_mount,
+# fsopen, fsconfig, fsmount, fspick, mount_setattr. Kernel surfaces a check has no use for: bpf,
 # perf_event_open, userfaultfd, keyctl, add_key, request_key, io_uring_* (which would do socket and
-# file work out of seccomp's sight), personality. (A deny-list, not an allow-list: NumPy and the
-# standard library use a wide, kernel-dependent set of syscalls, and an allow-list that misses one
-# turns a correct answer into a failure; what is denied here is exactly what an attack needs.)
+# file work out of seccomp's sight), personality, ioprio_set. (A deny-list, not an allow-list:
+# NumPy, SciPy and the standard library use a wide, kernel- and libc-dependent set of syscalls, and
+# an allow-list that misses one turns a correct answer into a failure; what is denied here is
+# exactly what an attack needs.)
 _SECCOMP_DENY = {
     "x86_64": (0xC000003E, [56, 57, 58, 435, 59, 322, 41, 42, 43, 49, 50, 53, 288, 62, 200, 234, 129, 297, 434,
-                            424, 438, 101, 310, 311, 440, 312, 165, 166, 155, 161, 272, 308, 428, 429, 430, 431,
-                            432, 433, 442, 321, 298, 323, 250, 248, 249, 425, 426, 427, 135]),
+                            424, 438, 448, 101, 310, 311, 440, 312, 165, 166, 155, 161, 272, 308, 428, 429, 430,
+                            431, 432, 433, 442, 321, 298, 323, 250, 248, 249, 425, 426, 427, 135, 251]),
     "aarch64": (0xC00000B7, [220, 435, 221, 281, 198, 203, 202, 200, 201, 199, 242, 129, 130, 131, 138, 240,
-                             434, 424, 438, 117, 270, 271, 440, 272, 40, 39, 41, 51, 97, 268, 428, 429, 430,
-                             431, 432, 433, 442, 280, 241, 282, 219, 217, 218, 425, 426, 427, 92]),
+                             434, 424, 438, 448, 117, 270, 271, 440, 272, 40, 39, 41, 51, 97, 268, 428, 429,
+                             430, 431, 432, 433, 442, 280, 241, 282, 219, 217, 218, 425, 426, 427, 92, 30]),
+}
+# Syscalls that act on the process a pid names: allowed only on the child itself (that argument 0),
+# because every process of the sandbox runs as the same uid, and the kernel lets a process change a
+# same-uid process's limits, priority, CPUs and memory placement. Without this a child could
+# `prlimit` the worker (PID 1 of its namespace) down to three open files, and no check would run
+# again. prlimit64, sched_setaffinity, sched_setscheduler, sched_setparam, sched_setattr,
+# migrate_pages, move_pages, get_robust_list: argument 0 is the pid; setpriority(which, who): both
+# 0 (PRIO_PROCESS, itself; PRIO_USER would reach every process of the uid).
+_SECCOMP_SELF_ONLY = {
+    "x86_64": {302: (0,), 203: (0,), 144: (0,), 142: (0,), 314: (0,), 256: (0,), 279: (0,), 274: (0,),
+               141: (0, 1)},
+    "aarch64": {261: (0,), 122: (0,), 119: (0,), 118: (0,), 274: (0,), 238: (0,), 239: (0,), 100: (0,),
+                140: (0, 1)},
 }
 TMP_QUOTA = 16 << 20  # bytes a child may write in total (its tmpfs); RLIMIT_FSIZE caps each file
 TMP_INODES = 2048
@@ -99,24 +113,37 @@ except OSError:  # pragma: no cover
 
 def _install_seccomp() -> bool:
     """A small deny-list BPF filter (EPERM), written with ctypes so no extra package is needed."""
-    spec = _SECCOMP_DENY.get(os.uname().machine)
+    machine = os.uname().machine
+    spec = _SECCOMP_DENY.get(machine)
     if spec is None or _LIBC is None:
         return False
-    arch, numbers = spec
-    ld, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
-    allow, deny = 0x7FFF0000, 0x00050000 | errno.EPERM
-    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, allow), (ld, 0, 0, 0)]
-    if arch == 0xC000003E:  # refuse the x32 ABI outright (it aliases syscall numbers)
-        prog.append((0x35, 0, 1, 0x40000000))  # BPF_JMP|BPF_JGE|BPF_K
-        prog.append((ret, 0, 0, deny))
-    for nr in numbers:
-        prog += [(jeq, 0, 1, nr), (ret, 0, 0, deny)]
-    prog.append((ret, 0, 0, allow))
+    prog = seccomp_program(*spec, _SECCOMP_SELF_ONLY.get(machine, {}))
     filters = (_SockFilter * len(prog))(*[_SockFilter(*p) for p in prog])
     fprog = _SockFprog(len(prog), filters)
     if _LIBC.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
         return False
     return _LIBC.prctl(22, 2, ctypes.byref(fprog), 0, 0) == 0  # PR_SET_SECCOMP, FILTER
+
+
+def seccomp_program(arch: int, denied: list[int], self_only: dict[int, tuple[int, ...]]) -> list[tuple]:
+    """The classic-BPF program: other architectures and the x32 ABI refused, `denied` syscalls
+    refused, `self_only` syscalls refused unless each listed argument is 0, everything else
+    allowed. (Only an argument's low 32 bits are compared: a pid is an int to the kernel.)"""
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, ..JGE.., BPF_RET|BPF_K
+    allow, deny = 0x7FFF0000, 0x00050000 | errno.EPERM
+    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, deny), (ld, 0, 0, 0)]
+    if arch == 0xC000003E:  # refuse the x32 ABI outright (it aliases syscall numbers)
+        prog += [(jge, 0, 1, 0x40000000), (ret, 0, 0, deny)]
+    for nr in denied:
+        prog += [(jeq, 0, 1, nr), (ret, 0, 0, deny)]
+    for nr, args in self_only.items():
+        n = len(args)
+        prog.append((jeq, 0, 2 * n + 2, nr))  # not this syscall: skip its block
+        for i, arg in enumerate(args):  # seccomp_data.args[arg], low word (little-endian)
+            prog += [(ld, 0, 0, 16 + 8 * arg), (jeq, 0, 2 * (n - 1 - i) + 1, 0)]
+        prog += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
+    prog.append((ret, 0, 0, allow))
+    return prog
 
 
 def _unshare_network() -> bool:
