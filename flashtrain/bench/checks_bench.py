@@ -81,7 +81,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     figures = {
         "snippet": snippet.id, "checks_per_attempt": r.total, "repeat": args.repeat, "pause_ms": args.pause_ms,
-        "warm_check_p50_ms": round(_pct(warm_check, 0.5), 1), "warm_check_p95_ms": round(_pct(warm_check, 0.95), 1),
+        "warm_check_best_ms": round(min(warm_check), 1), "warm_check_p50_ms": round(_pct(warm_check, 0.5), 1), "warm_check_p95_ms": round(_pct(warm_check, 0.95), 1),
         "warm_attempt_p50_ms": round(_pct(warm_attempt, 0.5), 1),
         "warm_attempt_p95_ms": round(_pct(warm_attempt, 0.95), 1),
         "cold_first_check_ms": round(statistics.median(cold), 1) if cold else None,
@@ -96,7 +96,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
               f"({args.pause_ms:g} ms apart), "
               f"{args.cold} cold starts (1-min load average {load:.2f})")
         print(f"warm check   (1 check: learner child + compare, reference run in advance): "
-              f"p50 {figures['warm_check_p50_ms']} ms, p95 {figures['warm_check_p95_ms']} ms   (target p50 <= {WARM_TARGET_MS:g} ms)")
+              f"best {figures['warm_check_best_ms']} ms, p50 {figures['warm_check_p50_ms']} ms, p95 {figures['warm_check_p95_ms']} ms   (target p50 <= {WARM_TARGET_MS:g} ms)")
         print(f"warm attempt ({r.total} checks): p50 {figures['warm_attempt_p50_ms']} ms, "
               f"p95 {figures['warm_attempt_p95_ms']} ms")
         if cold:

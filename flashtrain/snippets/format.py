@@ -7,6 +7,7 @@ imported decks are untrusted, so this module must never exec/eval/import their c
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,12 +66,23 @@ class Snippet:
         raise KeyError(name)
 
     def to_request(self):
-        """What the worker needs (protocol.SnippetSpec: code travels as text, runs only in children)."""
-        from flashtrain.snippets.protocol import MutantSpec, SnippetSpec
+        """What the worker needs (protocol.SnippetSpec: code travels as text, runs only in children).
+        Made once per snippet (it is frozen): the spec's key() is then hashed once too."""
+        try:
+            return _cached_request(self)
+        except TypeError:  # a field holding something unhashable (a list for a tuple): not cached
+            return _request_of(self)
 
-        return SnippetSpec(id=self.id, reference=self.reference, checks=self.checks, rtol=self.rtol,
-                           atol=self.atol, timeout=self.timeout,
-                           mutants=tuple(MutantSpec(m.name, m.code, m.hint) for m in self.mutants))
+
+def _request_of(snippet: Snippet):
+    from flashtrain.snippets.protocol import MutantSpec, SnippetSpec
+
+    return SnippetSpec(id=snippet.id, reference=snippet.reference, checks=snippet.checks, rtol=snippet.rtol,
+                       atol=snippet.atol, timeout=snippet.timeout,
+                       mutants=tuple(MutantSpec(m.name, m.code, m.hint) for m in snippet.mutants))
+
+
+_cached_request = functools.lru_cache(maxsize=256)(_request_of)
 
 
 def parse_snippet(text: str, path: str | Path = "<string>") -> Snippet:

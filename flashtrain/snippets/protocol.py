@@ -13,6 +13,7 @@ Self-contained (stdlib only) so the worker imports it without the app's side.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import struct
@@ -52,10 +53,21 @@ class SnippetSpec:
         return dataclasses.asdict(self) | {"mutants": [dataclasses.asdict(m) for m in self.mutants]}
 
     def key(self) -> str:
-        """A digest of everything the worker does with the snippet: equal keys, same snippet."""
-        import hashlib
+        """A digest of everything the worker does with the snippet: equal keys, same snippet
+        (computed once per snippet: it is frozen)."""
+        try:
+            return _cached_key(self)
+        except TypeError:  # built with a list where a tuple belongs: unhashable, so not cached
+            return _key_of(self)
 
-        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()
+
+def _key_of(spec: SnippetSpec) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(spec.as_dict(), sort_keys=True).encode()).hexdigest()
+
+
+_cached_key = functools.lru_cache(maxsize=256)(_key_of)
 
 
 # -- the sandbox layers a child had -------------------------------------------------------------------

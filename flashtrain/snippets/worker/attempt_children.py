@@ -13,10 +13,11 @@ per-child wall-clock kill, and costs ~1 ms more per check than a bare fork (meas
 sandboxed child that reports one frame 2.9 ms, a bare fork+wait 1.7 ms; compiling a short answer
 again per check costs ~0.1 ms). A crash, timeout or limit in one check ends only that check's child.
 
-What keeps expected values out of the learner's process: the checks child keeps the reference
-outputs to itself, parked on a "go" pipe, and sends them only after every learner child of the
-attempt has ended, so they never exist in this process while a learner child is forked from it.
-Comparison happens here, never in a child.
+What keeps expected values out of the learner's process: the checks child runs the reference once
+the worker has read the inputs and writes the outputs into its own frames pipe, which the worker
+reads only after every learner child of the attempt has ended; until then they wait in that child
+or in the kernel's pipe buffer, never in this process while a learner child is forked from it (a
+child closes every descriptor but its own pipes). Comparison happens here, never in a child.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections import deque
 
 from flashtrain.snippets.worker.check_cases import case_calls, decode_cases
 from flashtrain.snippets.worker.child_process import OUTPUT_KEEP, Child, pump
-from flashtrain.snippets.worker.children import child_prepare, child_run, wait_go
+from flashtrain.snippets.worker.children import call_case, child_prepare, child_run, wait_go
 from flashtrain.snippets.worker.wire import decode, encode, pack, unpack
 
 SLOW_IMPORT = 0.3  # seconds: an import this slow is mentioned in the result
@@ -167,7 +168,16 @@ def learner_limits(limits: dict, case: dict) -> dict:
     return dict(limits, cpu=timeout * (1 + len(case_calls(case))) + 1 + limits.get("import_allowance", 0.0))
 
 
+def _first_argument(**kwargs):
+    return next(iter(kwargs.values()), None)
+
+
 def _spare_body(name: str, cases: list, start: int, timeout: float, checks_code: str | None, features: dict) -> None:
+    try:  # a dry run of the check's own machinery (copying, digesting, encoding its arguments) while
+        # parked: the memory it touches is copied from the worker now, not while the check is timed
+        call_case(_first_argument, cases[start], [])
+    except BaseException:  # noqa: BLE001 - e.g. a function argument not resolved yet: nothing lost
+        pass
     data = wait_go()
     if not data:
         return  # not needed after all (another snippet, the worker stopping)
@@ -229,7 +239,8 @@ def run_code(runs: list[CodeRun], concurrency: int = 1) -> None:
 
 
 class Prep:
-    """The attempt's checks child (see child_prepare) as the worker drives it."""
+    """The attempt's checks child (see child_prepare) as the worker drives it: its frames are the
+    inputs, then the reference outputs (or ref_error), then, for checks with statistics, their values."""
 
     def __init__(self, snippet: dict, seed: int, limits: dict, tmp_root: str) -> None:
         self.seed, self.limits = seed, limits
@@ -240,14 +251,15 @@ class Prep:
         self.child.set_deadline(2 * timeout)  # drawing the inputs
         self.child.on_frame = self._on_frame
         self.cases: list | str | None = None
+        self.has_stats = False
 
     def _on_frame(self, child: Child, frame: dict) -> None:
-        header = frame["header"]
-        if len(child.frames) == 1 and "cases" in header:
-            n_compare = sum(1 for c in header["cases"] if c["kind"] == "case")
-            child.set_deadline(self.limits["timeout"] * max(1, n_compare))  # the reference's run
-        elif len(child.frames) == 2:
-            child.set_deadline(None)  # parked until go
+        if len(child.frames) == 1:
+            child.set_deadline(None)  # parked until the first go
+
+    def _reference_budget(self) -> float:
+        n_compare = sum(1 for c in self.cases if c["kind"] == "case") if isinstance(self.cases, list) else 1
+        return self.limits["timeout"] * max(1, n_compare)
 
     def _wait_frames(self, n: int) -> dict | None:
         self.child.done_when = lambda c: len(c.frames) >= n
@@ -255,7 +267,8 @@ class Prep:
         return self.child.frames[n - 1] if len(self.child.frames) >= n else None
 
     def inputs(self) -> list | str:
-        """The cases with decoded arguments, or why there are none."""
+        """The cases with decoded arguments, or why there are none. Once they are read, the child
+        is told to run the reference (its outputs wait in the pipe until `finish` reads them)."""
         if self.cases is None:
             frame = self._wait_frames(1)
             if frame is None:
@@ -264,28 +277,37 @@ class Prep:
                 self.cases = f"the snippet's checks could not be generated: {frame['header']['load_error']['message']}"
             else:
                 self.cases = decode_cases(frame["header"]["cases"], frame["blobs"])
+                self.has_stats = any(c["kind"] == "stat" for c in self.cases)
+                self.child.go(pack({}, []), last=not self.has_stats)
+                self.child.set_deadline(self._reference_budget())
         return self.cases
 
     def finish(self, stat_outputs: dict[int, object]) -> tuple[dict, dict] | str:
-        """Call only after every learner child of the attempt has ended: hands the child the
-        learner's outputs for the statistics and receives the reference outputs."""
+        """Call only after every learner child of the attempt has ended: reads the reference
+        outputs and, for statistics, hands the child the learner's outputs and reads the values."""
+        if len(self.child.frames) < 2 and not self.child.ended:
+            # the reference ran while the learner worked: whatever time it took then, it gets its
+            # full budget from now on (a deadline that passed unread is not its fault)
+            self.child.set_deadline(self._reference_budget())
         frame = self._wait_frames(2)
         if frame is None:
             return f"the snippet's reference failed: {self.child.problem}"
         if frame["header"].get("ref_error"):
             self.close()
             return frame["header"]["ref_error"]
-        blobs: list[bytes] = []
-        outputs = {str(i): encode(v, blobs) for i, v in stat_outputs.items()}
-        self.child.set_deadline(2 * self.limits["timeout"])  # the statistics
-        self.child.go(pack({"outputs": outputs}, blobs))
-        frame = self._wait_frames(3)
-        if frame is None:
-            return f"the snippet's statistic functions failed to run: {self.child.problem}"
+        expected = {int(k): decode(v, frame["blobs"]) for k, v in frame["header"]["expected"].items()}
+        stats = {}
+        if self.has_stats:
+            blobs: list[bytes] = []
+            outputs = {str(i): encode(v, blobs) for i, v in stat_outputs.items()}
+            self.child.set_deadline(2 * self.limits["timeout"])  # the statistics
+            self.child.go(pack({"outputs": outputs}, blobs))
+            frame = self._wait_frames(3)
+            if frame is None:
+                return f"the snippet's statistic functions failed to run: {self.child.problem}"
+            stats = {int(k): v for k, v in frame["header"]["stats"].items()}
         self.child.end(complete=True)
-        header = frame["header"]
-        expected = {int(k): decode(v, frame["blobs"]) for k, v in header["expected"].items()}
-        return expected, {int(k): v for k, v in header["stats"].items()}
+        return expected, stats
 
     def close(self) -> None:
         if not self.child.ended:

@@ -75,9 +75,10 @@ class Child:
         self.budget = seconds if seconds is not None else self.budget
         self.deadline = None if seconds is None else now + seconds
 
-    def go(self, data: bytes) -> None:
-        """Hand a child parked in wait_go() its data and let it continue (closing the pipe without
-        data means give up). The child is reading, so the blocking write ends."""
+    def go(self, data: bytes, last: bool = True) -> None:
+        """Hand a child parked in wait_go() its next frame and let it continue; after the `last`
+        one the pipe is closed (closing it without data means give up). The child is reading, so
+        the blocking write ends."""
         if self.go_w is None:
             return
         view = memoryview(data)
@@ -85,9 +86,10 @@ class Child:
             while view:
                 view = view[os.write(self.go_w, view):]
         except OSError:
-            pass
-        os.close(self.go_w)
-        self.go_w = None
+            last = True
+        if last:
+            os.close(self.go_w)
+            self.go_w = None
 
     def on_readable(self, fd: int) -> None:
         try:

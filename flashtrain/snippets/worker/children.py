@@ -21,7 +21,8 @@ from flashtrain.snippets.worker import sandbox
 from flashtrain.snippets.worker.check_cases import (case_calls, case_entries, checks_namespace, decode_cases,
                                                     has_function_refs, stat_value)
 from flashtrain.snippets.worker.sandbox import allow_cpu, make_memory_unreadable
-from flashtrain.snippets.worker.wire import OUTPUT_SEPARATOR, FunctionRef, Rng, decode, encode, pack, unpack
+from flashtrain.snippets.worker.wire import (OUTPUT_SEPARATOR, FunctionRef, Rng, decode, encode, frame_length, pack,
+                                             unpack)
 
 FUNC_FILE = "<solution>"
 # Extra wall-clock seconds per learner child for importing modules that are not preloaded (only
@@ -29,19 +30,19 @@ FUNC_FILE = "<solution>"
 # the check that triggers it, up to this much in total.
 IMPORT_ALLOWANCE = 5.0
 _SINK: list | None = None  # warm_up() collects frames here instead of writing fd 3
-_GO: bytes = b""  # what wait_go() answers while collecting frames
+_GO: list[bytes] = []  # what wait_go() answers, one per call, while collecting frames
 
 
 @contextmanager
-def collecting_frames(go: bytes = b""):
+def collecting_frames(*go: bytes):
     """Frames sent in this block are appended to the yielded list instead of written to fd 3 (and
-    wait_go answers `go` at once): warm_up() runs the child bodies in the worker itself this way."""
+    wait_go answers the `go` frames in turn): warm_up() runs the child bodies in the worker itself."""
     global _SINK, _GO
-    _SINK, _GO = [], go
+    _SINK, _GO = [], list(go)
     try:
         yield _SINK
     finally:
-        _SINK, _GO = None, b""
+        _SINK, _GO = None, []
 
 
 def send(header: dict, blobs=(), separate: bool = True) -> None:
@@ -64,24 +65,27 @@ def send(header: dict, blobs=(), separate: bool = True) -> None:
         view = view[os.write(3, view[:1 << 20]):]
 
 
-def wait_go() -> bytes:
-    """Block until the worker sends its go frame and closes the pipe (fd 4); b"" when it gave up.
-    Data comes over the pipe, never through a file the learner's code could have planted."""
+def wait_go(last: bool = True) -> bytes:
+    """Block until the worker sends a go frame (fd 4); b"" when it closed the pipe instead (it gave
+    up). Data comes over the pipe, never through a file the learner's code could have planted.
+    After the `last` go the child closes the pipe: it keeps no descriptor it no longer needs."""
     if _SINK is not None:
-        return _GO
+        return _GO.pop(0) if _GO else b""
     data = bytearray()
     try:
-        while True:
+        while frame_length(data) is None:
             chunk = os.read(4, 1 << 20)
             if not chunk:
+                data = bytearray()
                 break
             data += chunk
     except OSError:
         data = bytearray()
-    try:
-        os.close(4)  # read to the end: the child keeps no descriptor it no longer needs
-    except OSError:
-        pass
+    if last or not data:
+        try:
+            os.close(4)
+        except OSError:
+            pass
     return bytes(data)
 
 
@@ -277,11 +281,13 @@ def child_run(code: str, name: str, cases: list, start: int, timeout: float, sta
 
 
 def child_prepare(checks_code: str, ref_code: str, name: str, seed: int, features: dict) -> None:
-    """The attempt's checks child, in three steps: (1) draw the inputs and send them; (2) run the
-    reference on them and say whether it worked, keeping its outputs here; (3) park until the worker
-    says go, which it does only after every learner child of the attempt has finished, then evaluate
-    the statistics on the learner's outputs (the go frame) and send the reference
-    outputs. So expected values reach the worker only when no learner child can be forked from it."""
+    """The attempt's checks child: (1) draw the inputs and send them; (2) on the worker's first go,
+    run the reference on them and send its outputs (or why it failed); (3) if the checks include
+    statistics, park until the second go, which brings the learner's outputs, evaluate the
+    statistics on them and send the values. The worker sends the first go only once it has read
+    the inputs and reads the reference outputs only after every learner child of the attempt has
+    ended: until then they wait in this child or in the pipe, never in the worker's memory, so no
+    learner child forked from the worker can find them. Sent early, they cost a check no round trip."""
     make_memory_unreadable()
     namespace = checks_namespace()
     try:
@@ -298,6 +304,9 @@ def child_prepare(checks_code: str, ref_code: str, name: str, seed: int, feature
     entries, blobs = made
     send({"cases": entries, "sandbox": features}, blobs)
     cases = decode_cases(entries, blobs)
+    has_stats = any(c["kind"] == "stat" for c in cases)
+    if not wait_go(last=not has_stats):
+        return
 
     expected, problem = {}, None
     compare_at = [i for i, c in enumerate(cases) if c["kind"] == "case"]
@@ -314,12 +323,15 @@ def child_prepare(checks_code: str, ref_code: str, name: str, seed: int, feature
                     problem = (f"the snippet's reference raised on check {cases[i]['name']!r}: "
                                + describe_exception(error, "<reference>")["message"])
                     break
-    send({"ref_error": problem} if problem else {"ref_ready": True})
-    go = b"" if problem else wait_go()
+    if problem:
+        send({"ref_error": problem})
+        return
+    blobs = []
+    send({"expected": {str(i): encode(v, blobs) for i, v in expected.items()}}, blobs)
+    go = wait_go() if has_stats else b""
     if not go:
         return
     header, learner_blobs = unpack(go)
     stats = {key: stat_value(namespace, cases[int(key)], decode(enc, learner_blobs))
              for key, enc in header["outputs"].items()}
-    blobs = []
-    send({"expected": {str(i): encode(v, blobs) for i, v in expected.items()}, "stats": stats}, blobs)
+    send({"stats": stats})

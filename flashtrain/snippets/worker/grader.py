@@ -7,6 +7,7 @@ checks child is started in advance (Grader.prefetch).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -18,6 +19,18 @@ from flashtrain.snippets.worker.child_process import PRELOADED
 from flashtrain.snippets.worker.children import IMPORT_ALLOWANCE
 from flashtrain.snippets.worker.judging import LEVELS, agrees, judge_checks, likeness
 from flashtrain.snippets.worker.sandbox import DEFAULT_MEMORY, layers_from
+
+
+def snippet_dict(spec) -> dict:
+    """The snippet as the grader reads it (never changed), made once per SnippetSpec: a warm
+    check does not copy it again."""
+    try:
+        return _cached_dict(spec)
+    except TypeError:  # unhashable (a list where a tuple belongs): not cached
+        return spec.as_dict()
+
+
+_cached_dict = functools.lru_cache(maxsize=64)(lambda spec: spec.as_dict())
 
 
 class Grader:
@@ -35,8 +48,8 @@ class Grader:
                 "landlock": request.landlock}
 
     @staticmethod
-    def _key(snippet: dict, limits: dict) -> str:
-        return json.dumps([snippet["id"], snippet["checks"], snippet["reference"], limits], sort_keys=True)
+    def _key(request: GradeRequest, limits: dict) -> str:
+        return json.dumps([request.snippet.key(), limits], sort_keys=True)
 
     def _take_prefetched(self, key: str) -> tuple[Prep | None, dict]:
         found, self._prefetched = self._prefetched, None
@@ -59,11 +72,11 @@ class Grader:
 
     def grade(self, request: GradeRequest) -> GradeReply:
         started = time.perf_counter()
-        snippet, code = request.snippet.as_dict(), request.code
+        snippet, code = snippet_dict(request.snippet), request.code
         name = snippet["id"]
         limits = self.limits(snippet, request)
         fixed_seed = request.seed is not None
-        prep, spares = (None, {}) if fixed_seed else self._take_prefetched(self._key(snippet, limits))
+        prep, spares = (None, {}) if fixed_seed else self._take_prefetched(self._key(request, limits))
         forks = 0
         if prep is None:  # not drawn in advance: the checks child runs alongside the learner's
             self.drop_prefetched()
@@ -120,10 +133,10 @@ class Grader:
         edits. Its outputs stay in that child until the next attempt's learner child has ended."""
         if request.seed is not None or not request.prefetch:
             return
-        snippet = request.snippet.as_dict()
+        snippet = snippet_dict(request.snippet)
         limits = self.limits(snippet, request)
         prep = Prep(snippet, int.from_bytes(os.urandom(4), "big"), limits, self.tmp_root)
-        self._prefetched = (self._key(snippet, limits), prep)
+        self._prefetched = (self._key(request, limits), prep)
         cases = prep.inputs()
         if isinstance(cases, list) and cases:
             self._spares = Spares(snippet["id"], cases, limits, self.tmp_root, snippet["checks"])

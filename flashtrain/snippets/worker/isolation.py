@@ -47,6 +47,7 @@ class Isolation:
     """What the worker got: namespaces and a private root, or why not (then `problems` says)."""
     userns: bool = False
     pidns: bool = False
+    netns: bool = False  # an empty network namespace of its own (shared by its children)
     private_root: bool = False
     unprivileged: bool = False  # the worker runs as a uid other than root
     problems: list[str] = field(default_factory=list)
@@ -269,7 +270,7 @@ def enter(tmp_root: str, keep_fds: tuple[int, ...], handles: dict[str, int] | No
     except OSError as error:
         result.problems.append(f"user namespace id maps: {error}")
         return result  # in a namespace without ids: the children still get Landlock and seccomp
-    result.userns = True
+    result.userns = result.netns = True
     pid = os.fork()
     if pid:
         for fd in keep_fds:

@@ -162,7 +162,7 @@ def warm_up() -> None:
         values = [decode(h["output"], b) for h, b in outputs]
         blobs = []
         go = pack({"outputs": {"1": encode(values[1], blobs)}}, blobs)
-    with collecting_frames(go) as frames:
+    with collecting_frames(pack({}, []), go) as frames:
         child_prepare(checks, code, "f", 1, {})
         unpack(frames[-1])
         frames.clear()

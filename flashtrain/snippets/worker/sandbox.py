@@ -4,9 +4,10 @@ The worker itself already lives in user + mount + PID + network namespaces with 
 read-only root (isolation.py). Applied in the child right after the fork (see `enter_child`), in
 this order: die with the worker (PR_SET_PDEATHSIG), own process group (so the worker can kill
 everything the child left), pipes on fixed descriptors and everything else closed; resource limits
-(CPU, file size, open files, no core dumps, no new processes); its own mount and network namespace
-with a fresh tmpfs of TMP_QUOTA bytes on /tmp as its only writable place (gone when the child ends,
-so nothing survives into the next check), all capabilities dropped; a scrubbed environment (HOME
+(CPU, file size, open files, no core dumps, no new processes); its own mount namespace with a
+fresh tmpfs of TMP_QUOTA bytes on /tmp as its only writable place (gone when the child ends, so
+nothing survives into the next check; the worker's empty network namespace is shared), all
+capabilities dropped; a scrubbed environment (HOME
 and TMPDIR are that folder); Landlock (read only what isolation.py bound, write only its folder, no
 TCP, no signals outside itself); the address-space limit; not dumpable (no process may read its
 memory); and last a seccomp filter that refuses process creation, exec, networking, every way to
@@ -72,7 +73,7 @@ TMP_QUOTA = 16 << 20  # bytes a child may write in total (its tmpfs); RLIMIT_FSI
 TMP_INODES = 2048
 CHILD_ENV = {"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
              "MKL_NUM_THREADS": "1"}
-CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+CLONE_NEWNS = 0x00020000
 
 
 class _Confinement:
@@ -81,6 +82,7 @@ class _Confinement:
     unprivileged = False
     userns = False
     pidns = False
+    netns = False  # the worker's own (empty) network namespace, which its children share
     read_only: tuple[str, ...] = ()  # what Landlock lets a child read
     problems: tuple[str, ...] = ()
 
@@ -93,6 +95,7 @@ def set_confinement(isolation) -> None:
     CONFINEMENT.unprivileged = isolation.unprivileged
     CONFINEMENT.userns = isolation.userns
     CONFINEMENT.pidns = isolation.pidns
+    CONFINEMENT.netns = isolation.netns
     CONFINEMENT.read_only = tuple(isolation.read_only)
     CONFINEMENT.problems = tuple(isolation.problems)
 
@@ -155,17 +158,18 @@ def _unshare_network() -> bool:
     return _LIBC.unshare(clone_newuser | clone_newnet) == 0
 
 
-def _private_tmp(network: bool) -> tuple[bool, bool, str | None]:
-    """Own mount (and network) namespace and a fresh size-limited tmpfs on /tmp, the child's only
-    writable place: (mount namespace, network namespace, problem)."""
-    flags = CLONE_NEWNS | (CLONE_NEWNET if network else 0)
-    if _LIBC.unshare(flags) != 0:
-        return False, False, f"unshare: {os.strerror(ctypes.get_errno())}"
+def _private_tmp() -> tuple[bool, str | None]:
+    """Own mount namespace and a fresh size-limited tmpfs on /tmp, the child's only writable
+    place: (mount namespace, problem). No network namespace of its own: the worker's is already
+    empty (created at start, loopback down, no capability left to raise it), sockets are refused by
+    seccomp, and a namespace per child cost 2-7 ms per fork here plus its teardown in the kernel."""
+    if _LIBC.unshare(CLONE_NEWNS) != 0:
+        return False, f"unshare: {os.strerror(ctypes.get_errno())}"
     data = f"size={TMP_QUOTA},nr_inodes={TMP_INODES},mode=0700".encode()
     target = writable_dir(CONFINEMENT.read_only).encode()
     if _LIBC.mount(b"tmpfs", target, b"tmpfs", ctypes.c_ulong(2 | 4), data) != 0:  # MS_NOSUID|MS_NODEV
-        return True, network, f"tmpfs: {os.strerror(ctypes.get_errno())}"
-    return True, network, None
+        return True, f"tmpfs: {os.strerror(ctypes.get_errno())}"
+    return True, None
 
 
 class _CapHeader(ctypes.Structure):
@@ -217,8 +221,8 @@ def apply_sandbox(cwd: str | None, limits: dict) -> dict:
     problems = list(CONFINEMENT.problems)
     if CONFINEMENT.private_root:
         features["root"] = "private"
-        mountns, net, problem = _private_tmp(network)
-        features.update(mountns=mountns, netns=net, tmpfs=problem is None)
+        mountns, problem = _private_tmp()
+        features.update(mountns=mountns, netns=CONFINEMENT.netns, tmpfs=problem is None)
         if problem:
             problems.append(problem)
         cwd = writable_dir(CONFINEMENT.read_only)
