@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from flashtrain.deck.markdown_scan import blocks_from_tokens, scan_blocks
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning, notes, split_tags
 from flashtrain.deck.text import LINE_BREAK, clean_block, name_from_path
 
@@ -27,6 +28,8 @@ ESCAPED = re.compile(r"^\\+((?:Q|A|C):|(?:id|tags|hint|snippet|reversed)[ \t]*:|
 CLOZE = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
 TRUE_WORDS = {"yes", "true", "1", "on"}
 FALSE_WORDS = {"no", "false", "0", "off", ""}
+YES_OR_NO = TRUE_WORDS | FALSE_WORDS
+EXPLICIT_ID = re.compile(r"[\w.:/-]+")
 DECK_KEYS = {"name", "deck", "description", "tags"}
 
 
@@ -57,38 +60,41 @@ class _Draft:
     fields_line: int | None = None
 
 
-def parse_markdown_deck(text: str, path: str | Path = "<string>", deck_name: str | None = None) -> DeckSpec:
-    """Parse one deck file. Raises DeckError (with path:line) on anything that is not a card."""
+def parse_markdown_deck(text: str, path: str | Path = "<string>", deck_name: str | None = None,
+                        scan: bool = True) -> DeckSpec:
+    """Parse one deck file. Raises DeckError (with path:line) on anything that is not a card.
+
+    The blocks come from the line scanner where it is sure of them (deck/markdown_scan.py), else
+    from markdown-it; `scan=False` takes them all from markdown-it (the two agree: a test shows it)."""
     path = str(path)
     text = text.lstrip("\ufeff")
     # Only \n, \r\n and \r end a line, as for markdown-it; str.splitlines would also break at
     # U+2028 and friends and shift every line number after them.
     lines = LINE_BREAK.split(text)  # not split_lines: a trailing empty line keeps its index
     parser = _DeckParser(path, lines)
+    if scan:
+        blocks = scan_blocks(lines, lambda first, window: blocks_from_tokens(_MD.parse(window), first))
+    else:
+        blocks = blocks_from_tokens(_MD.parse(text))
     meta = {}
-    for token in _MD.parse(text):
-        if token.level != 0 or token.map is None:
-            continue
-        start, end = token.map
-        kind = token.type
-        if kind == "front_matter":
-            meta = parser.front_matter(token.content, start)
-        elif kind == "paragraph_open":
-            parser.paragraph(start, end)
-        elif kind == "heading_open" and token.markup in ("-", "="):
+    for block in blocks:
+        kind, start = block[0], block[1]
+        if kind == "paragraph":
+            parser.paragraph(start, block[2])
+        elif kind == "front_matter":
+            meta = parser.front_matter(block[3], start)
+        elif kind == "setext":
             # "text\n---" is a setext heading to CommonMark; in a deck it is text then a separator.
-            parser.paragraph(start, end - 1)
-            if token.markup == "-":
-                parser.separator(end - 1)
-        elif kind == "heading_open":
+            parser.paragraph(start, block[2] - 1)
+            if block[3] == "-":
+                parser.separator(block[2] - 1)
+        elif kind == "heading":
             parser.section_heading(start)
         elif kind == "hr":
             parser.separator(start)
-        elif kind.endswith("_close") or kind in ("inline",):
-            continue
         else:
-            parser.unclosed(start, end, kind, token.markup)
-            parser.block(start, end, kind)
+            parser.unclosed(start, block[2], block[3], block[4])
+            parser.block(start, block[2], block[3])
     parser.finish()
     name = deck_name or meta.get("name") or name_from_path(path)
     return DeckSpec(
@@ -268,13 +274,13 @@ class _DeckParser:
             if key in ("id", "snippet", "reversed") and len(entries) > 1:
                 raise self.error(entries[1][0], f"'{key}:' given twice for the card at line {where + 1}")
         explicit_id = _single(fields, "id")
-        if explicit_id is not None and not re.fullmatch(r"[\w.:/-]+", explicit_id):
+        if explicit_id is not None and not EXPLICIT_ID.fullmatch(explicit_id):
             raise self.error(fields["id"][0][0], f"an id may hold letters, digits and . _ - : / only, got {explicit_id!r}")
         snippet = _single(fields, "snippet") or None
         tags = split_tags(",".join(value for _, value in fields.get("tags", [])))
         hints = tuple(value for _, value in fields.get("hint", []) if value)
         reversed_word = (_single(fields, "reversed") or "").lower()
-        if reversed_word not in TRUE_WORDS | FALSE_WORDS:
+        if reversed_word not in YES_OR_NO:
             raise self.error(fields["reversed"][0][0], f"'reversed:' takes yes or no, got {reversed_word!r}")
         common = dict(line=where + 1, tags=tags, explicit_id=explicit_id or None, hints=hints, snippet=snippet)
         if draft.kind == "C":

@@ -136,6 +136,7 @@ def normalise_tag(tag: str) -> str:
     return _SPACE.sub("-", tag).lower()
 
 
+@lru_cache(maxsize=4096)  # decks repeat the same few tag lines; the result is an immutable tuple
 def split_tags(text: str) -> tuple[str, ...]:
     """Tags are written comma- or space-separated; '#' prefixes are allowed. Order kept, no repeats."""
     seen: dict[str, None] = {}
