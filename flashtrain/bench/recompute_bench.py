@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from flashtrain.bench.study_bench import populate
     from flashtrain.scheduler.core import DEFAULT_WEIGHTS, SchedulerConfig
     from flashtrain.store.engine import open_store
-    from flashtrain.study.recompute import recompute_states
+    from flashtrain.services.recompute import recompute_states
 
     weights = list(DEFAULT_WEIGHTS)
     weights[8], weights[20] = 2.0, 0.25

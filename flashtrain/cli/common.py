@@ -86,10 +86,9 @@ def daily_backup(store) -> None:
 
     if not daily_backup_due(store.path):
         return
-    from flashtrain.study.settings import load_settings
+    from flashtrain.services.settings import study_settings
 
-    with store.sessions() as session:
-        keep = load_settings(session).backups_to_keep
+    keep = study_settings(store).backups_to_keep
 
     def work() -> None:
         try:
@@ -103,7 +102,7 @@ def daily_backup(store) -> None:
 
 
 def replay_journal(store) -> None:
-    """Save ratings and attempts the store could not take before (study/journal.py)."""
+    """Save what the store could not take before: ratings, attempts, settings, card changes (study/journal.py)."""
     from flashtrain.study.journal import journal_paths
 
     if not any(path.exists() for path in journal_paths(store)):
@@ -112,8 +111,8 @@ def replay_journal(store) -> None:
 
     saved, failed = StudyService(store).replay_journal()
     if saved:
-        print(f"flashtrain: saved {saved} rating(s)/attempt(s) kept in the journal while the store could not "
-              "take them", file=sys.stderr)
+        print(f"flashtrain: saved {saved} change(s) (ratings, attempts, settings, card changes) kept in the "
+              "journal while the store could not take them", file=sys.stderr)
     if failed:
         print(f"flashtrain: warning: {failed} journal entr{'y' if failed == 1 else 'ies'} name a card this store "
               f"does not have; kept in {', '.join(str(p) for p in journal_paths(store) if p.exists())}",

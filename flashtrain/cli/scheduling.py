@@ -202,7 +202,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 # -- history ------------------------------------------------------------------------------------
 def cmd_history_export(args: argparse.Namespace) -> int:
-    from flashtrain.study.history import export_history
+    from flashtrain.services.history import export_history
 
     store = common.open_store(args)
     try:
@@ -234,7 +234,8 @@ def _export_to_file(store, out: Path, export) -> int:
 
 
 def cmd_history_import(args: argparse.Namespace) -> int:
-    from flashtrain.study.history import HistoryError, import_history
+    from flashtrain.services.history import import_history
+    from flashtrain.study.history import HistoryError
 
     if not Path(args.file).is_file():
         raise common.UserError(f"{args.file}: no such file")
@@ -267,7 +268,8 @@ def cmd_history_import(args: argparse.Namespace) -> int:
 
 # -- settings -----------------------------------------------------------------------------------
 def cmd_settings(args: argparse.Namespace) -> int:
-    from flashtrain.study.settings import SETTINGS, SettingError, load_settings, save_setting
+    from flashtrain.services.settings import change_setting, study_settings
+    from flashtrain.study.settings import SETTINGS, SettingError
 
     if args.name and args.name not in SETTINGS:
         raise common.UserError(f"unknown setting {args.name!r}; known: {', '.join(SETTINGS)}")
@@ -276,12 +278,13 @@ def cmd_settings(args: argparse.Namespace) -> int:
         if args.value is not None:
             value = None if args.value == "default" else _parse_value(args.value)
             try:
-                with store.sessions.begin() as s:
-                    save_setting(s, args.name, value)
+                change = change_setting(store, args.name, value)
             except SettingError as error:
                 raise common.UserError(str(error)) from None
-        with store.sessions.begin() as s:
-            current = load_settings(s)
+            if not change.stored:  # kept in the journal: written the next time the store can take it
+                print(f"flashtrain: {change.notice}", file=sys.stderr)
+                return common.EXIT_REJECTED
+        current = study_settings(store)
     finally:
         store.close()
     names = [args.name] if args.name else list(SETTINGS)

@@ -242,12 +242,11 @@ def _keep(path: Path) -> int:
 
     try:
         from flashtrain.store.engine import open_store
-        from flashtrain.study.settings import load_settings
+        from flashtrain.services.settings import study_settings
 
         store = open_store(path, migrate=False)
         try:
-            with store.sessions() as session:
-                return load_settings(session).backups_to_keep
+            return study_settings(store).backups_to_keep
         finally:
             store.close()
     except Exception:  # noqa: BLE001 - a damaged store: the default

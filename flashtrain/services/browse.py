@@ -24,7 +24,7 @@ from flashtrain.scheduler.core import SchedulerConfig, forgetting_curve, study_d
 from flashtrain.store.dialect import dialect_of, json_list_has
 from flashtrain.store.models import Card, CardState, Deck
 from flashtrain.study.service import LEECH_TAG
-from flashtrain.study.settings import load_settings
+from flashtrain.services.settings import load_settings
 
 IS_WORDS = ("due", "new", "learning", "review", "suspended", "buried", "flagged", "leech", "retired")
 HAS_WORDS = ("code", "hints")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -31,6 +31,9 @@ from flashtrain.store.models import Card, Deck, SourceFile, utcnow
 
 class EditError(ValueError):
     """The edit cannot be saved; nothing was written. The message says why, in one line."""
+
+
+DUPLICATE = "this deck already has a card with this question (or id)"
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,10 @@ class CardDraft:
 
 @dataclass(frozen=True)
 class SaveResult:
-    card_id: int
+    card_id: int  # 0 for a new card kept in the journal (it has no id until it is written)
     file: Path | None  # the deck file written, if any
     message: str
+    kept_in: Path | None = None  # the journal, when the store could not take the change (written on next open)
 
 
 def parse_tags(text: str) -> tuple[str, ...]:
@@ -190,7 +194,54 @@ def _rekey(session, deck_id: int, rows: list[Card], specs: list[CardSpec]) -> No
 
 # -- saving ---------------------------------------------------------------------------------------
 def save_card(store, draft: CardDraft, card_id: int | None = None) -> SaveResult:
-    """Save an edit (card_id given) or a new card. Raises EditError with nothing written."""
+    """Save an edit (card_id given) or a new card. Raises EditError with nothing written.
+
+    Waits out a busy store; when the store cannot take the change (disk full, read-only, server
+    gone) it is kept in the journal and saved on the next open (services/kept_writes.py)."""
+    return _or_keep(store, lambda: _save_card(store, draft, card_id), "card_edit", "edit",
+                    card_id=card_id, draft=asdict(draft))
+
+
+def retire_card(store, card_id: int) -> SaveResult:
+    """'Delete' a card: it leaves study and its file, its review history stays in the store.
+
+    A card from one of our Markdown files is removed from the file (its whole note), then the file is
+    re-imported, which retires it; so a later re-import cannot bring it back. Other cards are retired
+    in the store only. A store that cannot take it keeps it in the journal, as save_card does.
+    """
+    return _or_keep(store, lambda: _retire_card(store, card_id), "card_retire", "deletion", card_id=card_id)
+
+
+def _or_keep(store, work, kind: str, what: str, **fields) -> SaveResult:
+    from flashtrain.services import kept_writes
+    from flashtrain.store.faults import StoreUnavailable, retry_while_busy
+
+    try:
+        return retry_while_busy(work, where=store.shown)
+    except StoreUnavailable as trouble:
+        kept = kept_writes.keep(store, kind, what, trouble, **fields)
+        return SaveResult(fields.get("card_id") or 0, None, kept.notice, kept_in=kept.kept_in)
+
+
+def replay_edit(store, entry: dict) -> None:
+    """Write a journaled edit or deletion (kept_writes.replay). A new card already in the store (the
+    entry was written before a crash) counts as written; any other refusal raises ValueError."""
+    try:
+        if entry["kind"] == "card_retire":
+            _retire_card(store, int(entry["card_id"]))
+            return
+        fields = dict(entry["draft"])
+        draft = CardDraft(**{**fields, "tags": tuple(fields.get("tags") or ()),
+                             "hints": tuple(fields.get("hints") or ())})
+        card_id = entry.get("card_id")
+        _save_card(store, draft, None if card_id is None else int(card_id))
+    except EditError as error:
+        if entry.get("card_id") is None and DUPLICATE in str(error):
+            return
+        raise ValueError(str(error)) from error
+
+
+def _save_card(store, draft: CardDraft, card_id: int | None) -> SaveResult:
     if card_id is None:
         return _add(store, draft)
     with store.sessions() as session:
@@ -243,14 +294,33 @@ def _validate(text: str, path: Path, deck_name: str) -> None:
         raise EditError(f"the edited file would not import: {error}") from error
 
 
-def _write_and_reimport(store, path: Path, new_text: str, bom: bool, source: SourceFile, deck_name: str) -> None:
-    """Write the (validated) file, then re-import it so the store reads exactly what the file says."""
+def _write_and_reimport(store, path: Path, new_text: str, bom: bool, source: SourceFile, deck_name: str,
+                        old_text: str | None = None) -> None:
+    """Write the (validated) file, then re-import it so the store reads exactly what the file says.
+
+    The store is asked for its write lock first (a locked, read-only or unreachable store says so
+    before the file changes). If the re-import still fails because of the store (it filled up
+    meanwhile), StoreUnavailable is raised so the edit is journaled; with `old_text` the file gets it
+    back first (adding or removing a note: nothing else was written, and the replay writes it again)."""
+    from flashtrain.store.faults import StoreUnavailable, kind_of, REASONS
     from flashtrain.store.sync import import_file
 
+    with store.write():
+        pass  # SQLite: BEGIN IMMEDIATE takes the write lock; PostgreSQL: the server answers
     _write_atomic(path, new_text, bom)
     report = import_file(store, path, fmt=source.format, deck_name=deck_name, source_key=source.path)
-    if report.error:
-        raise EditError(f"written to {path}, but the re-import failed: {report.error}")
+    if not report.error:
+        return
+    if STORE_REFUSED in report.error:
+        if old_text is not None:
+            _write_atomic(path, old_text, bom)
+        reason = report.error.split(STORE_REFUSED, 1)[1].strip()
+        kind = kind_of(Exception(reason)) or "gone"
+        raise StoreUnavailable(kind, f"{store.shown}: {REASONS[kind]} ({' '.join(reason.split())})")
+    raise EditError(f"written to {path}, but the re-import failed: {report.error}")
+
+
+STORE_REFUSED = "the store refused the import:"  # store/sync.import_file's words for a store failure
 
 
 def _save_to_file(store, card_id: int, card: Card, source: SourceFile, path: Path, specs: list[CardSpec]) -> SaveResult:
@@ -312,7 +382,7 @@ def _add(store, draft: CardDraft) -> SaveResult:
         if deck is None:
             raise EditError("choose a deck for the new card")
         if session.scalar(select(Card.id).where(Card.deck_id == deck.id, Card.key == specs[0].key)) is not None:
-            raise EditError("this deck already has a card with this question (or id)")
+            raise EditError(DUPLICATE)
         source = _single_markdown_source(session, deck.id)
         deck_name = deck.name
     path = _writable_markdown(source)
@@ -320,7 +390,7 @@ def _add(store, draft: CardDraft) -> SaveResult:
         text, bom = _read(path)
         new_text = append_note(text, specs)
         _validate(new_text, path, deck_name)
-        _write_and_reimport(store, path, new_text, bom, source, deck_name)
+        _write_and_reimport(store, path, new_text, bom, source, deck_name, old_text=text)
         with store.sessions() as session:
             card_id = session.scalar(select(Card.id).where(Card.deck_id == draft.deck_id, Card.key == specs[0].key))
         return SaveResult(card_id, path, f"Added; appended to {path.name}.")
@@ -335,13 +405,7 @@ def _add(store, draft: CardDraft) -> SaveResult:
     return SaveResult(card_id, None, "Added to the store.")
 
 
-def retire_card(store, card_id: int) -> SaveResult:
-    """'Delete' a card: it leaves study and its file, its review history stays in the store.
-
-    A card from one of our Markdown files is removed from the file (its whole note), then the file is
-    re-imported, which retires it; so a later re-import cannot bring it back. Other cards are retired
-    in the store only.
-    """
+def _retire_card(store, card_id: int) -> SaveResult:
     from flashtrain.deck.writeback import remove_note
 
     with store.sessions() as session:
@@ -362,7 +426,7 @@ def retire_card(store, card_id: int) -> SaveResult:
         with store.sessions.begin() as session:  # an earlier app edit must not keep the card alive
             for sibling in _siblings(session, session.get(Card, card_id)):
                 sibling.edited_in_app_at = None
-        _write_and_reimport(store, path, new_text, bom, source, deck_name)
+        _write_and_reimport(store, path, new_text, bom, source, deck_name, old_text=text)
         return SaveResult(card_id, path, f"Card retired and removed from {path.name}; its history is kept.")
     with store.sessions.begin() as session:
         session.get(Card, card_id).retired_at = utcnow()

@@ -33,7 +33,7 @@ def state_from_schedule(due_text: str, interval: int, ease: float, config) -> di
 
 
 def apply_schedules(session, deck_id: int, schedules) -> int:
-    from flashtrain.study.settings import load_settings
+    from flashtrain.services.settings import load_settings
 
     config = load_settings(session).scheduler_config()
     keys = [key for key, *_ in schedules]

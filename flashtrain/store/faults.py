@@ -10,6 +10,7 @@ message is one line a learner can act on; the study service then keeps the ratin
 from __future__ import annotations
 
 import os
+import re
 import time
 from typing import Callable, TypeVar
 
@@ -79,10 +80,20 @@ REASONS = {
 }
 
 
+def driver_reason(error: BaseException) -> str:
+    """The driver's own words on one line, password masked: libpq breaks its messages with a newline
+    and a tab ("...failed: Connection refused\n\tIs the server running on that host...")."""
+    from flashtrain.store.location import mask_password
+
+    text = mask_password(str(getattr(error, "orig", None) or error))
+    text = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
+
+
 def unavailable(error: BaseException, where: str = "") -> StoreUnavailable:
     kind = kind_of(error) or "io"
     prefix = f"{where}: " if where else ""
-    message = f"{prefix}{REASONS[kind]} ({getattr(error, 'orig', None) or error})"
+    message = f"{prefix}{REASONS[kind]} ({driver_reason(error)})"
     return StoreDamaged(message + DAMAGED_ADVICE) if kind == "damaged" else StoreUnavailable(kind, message)
 
 

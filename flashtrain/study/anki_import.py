@@ -122,7 +122,7 @@ def _remember_source(session, source_key: str, digest: str, deck_name: str, now:
 
 def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: str, trust: bool,
            prefer_file: bool, now: datetime) -> None:
-    from flashtrain.study.settings import load_settings
+    from flashtrain.services.settings import load_settings
 
     config = load_settings(session).scheduler_config()
     tomorrow = core.day_boundary(core.study_day(now, config) + timedelta(days=1), config)

@@ -1,7 +1,8 @@
-"""The journal: a learner's ratings and attempts that the store could not take, kept until it can.
+"""The journal: a learner's work that the store could not take, kept until it can.
 
-When the store refuses a write (disk full, read-only, locked for longer than we wait, server gone)
-the study service appends the rating here instead - one JSON object per line, flushed and fsynced -
+Ratings and attempts (study/service.py), and settings, suspend/bury/flag, card edits and deletions
+(services/kept_writes.py). When the store refuses a write (disk full, read-only, locked for longer
+than we wait, server gone) the change is appended here instead - one JSON object per line, flushed and fsynced -
 and the session goes on. The next time the store opens, `StudyService.replay_journal` writes every
 entry in (skipping any already there, so a crash during replay cannot add a rating twice) and the
 journal file is removed.
@@ -53,7 +54,7 @@ def append(store, entry: dict) -> Path:
             return path
         except OSError as error:
             errors.append(f"{path}: {error.strerror or error}")
-    raise StoreUnavailable("io", "could not keep the rating anywhere: " + "; ".join(errors))
+    raise StoreUnavailable("io", "could not keep the change anywhere: " + "; ".join(errors))
 
 
 def entries(store) -> list[tuple[Path, dict]]:

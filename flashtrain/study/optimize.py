@@ -5,7 +5,7 @@ Histories are the study and imported ratings per card (cram ratings never moved 
 they are left out). `fit_packed` holds out the latest 20 % of scored reviews and reports log loss /
 RMSE(bins) on them before and after; when the fit is better there it is refitted on the whole
 history, the weights are stored in the settings, and every card's state is recomputed by replaying
-its history with them (recompute.py; the `reschedule_on_optimize` setting says whether due dates
+its history with them (services/recompute.py; the `reschedule_on_optimize` setting says whether due dates
 move).
 """
 
@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from flashtrain.scheduler.core import DEFAULT_WEIGHTS
-from flashtrain.study.recompute import RecomputeProgress, RecomputeSummary, load_review_columns, recompute_states
-from flashtrain.study.settings import load_settings, save_setting
+from flashtrain.services.recompute import RecomputeProgress, RecomputeSummary, recompute_states
+from flashtrain.services.review_arrays import load_review_columns
+from flashtrain.services.settings import store_setting, study_settings
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,7 @@ def optimize(store, progress: Callable[[int, int, float], None] | None = None, m
     Raises NotEnoughReviews."""
     from flashtrain.scheduler import optimizer  # scipy is loaded only when someone optimizes
 
-    with store.sessions.begin() as s:
-        settings = load_settings(s)
+    settings = study_settings(store)
     config = settings.scheduler_config(tz)
     columns = load_review_columns(store)
     need = optimizer.MIN_REVIEWS if min_reviews is None else min_reviews
@@ -45,8 +45,7 @@ def optimize(store, progress: Callable[[int, int, float], None] | None = None, m
     saved = not result.used_default
     summary = None
     if saved:
-        with store.sessions.begin() as s:
-            save_setting(s, "weights", list(result.weights))
+        store_setting(store, "weights", list(result.weights))
         new_config = replace(settings, weights=result.weights).scheduler_config(tz)
         summary = recompute_states(store, new_config, settings.reschedule_on_optimize, recompute_progress,
                                    columns=columns)

@@ -13,8 +13,8 @@ Rules worth knowing (see queue.py for the order of the queue):
   that, as Anki does), the card gets the tag "leech" and is suspended; `RateOutcome.leech` tells the
   UI so the learner sees it. Undo reverses both (one small settings row per leech event, keyed by log id).
 - Bury hides a card until the next study day starts (day_start_hour local, default 4 am).
-- A rating, undo or attempt waits while another process holds the store's write lock
-  (faults.retry_while_busy). If the store cannot take a rating or attempt at all (disk full,
+- A rating, undo, attempt, setting or suspend/bury/flag waits while another process holds the store's
+  write lock (faults.retry_while_busy). If the store cannot take one at all (disk full,
   read-only, server gone), it goes to the journal (journal.py), the card leaves this session's
   queue as if it had been stored, `take_notices()` hands the UI one line saying so, and the next
   open of the store (or the next rating that is stored) writes it in.
@@ -44,9 +44,10 @@ from flashtrain.store.models import Attempt, Card, CardState, Deck, ReviewLog, S
 from flashtrain.store.upsert import upsert
 from flashtrain.study import journal
 from flashtrain.study import queue as q
-from flashtrain.services import siblings
+from flashtrain.services import kept_writes, siblings
 from flashtrain.study.queue import QueueSpec
-from flashtrain.study.settings import StudySettings, load_settings, save_setting
+from flashtrain.services.settings import change_setting, load_settings
+from flashtrain.study.settings import StudySettings
 
 __all__ = ["DeckSummary", "StudyCard", "QueueSpec", "RateOutcome", "StoreUnavailable", "StudyService", "card_sides",
            "state_from_row", "write_state"]
@@ -190,6 +191,7 @@ class StudyService:
         # ("journal", entry id, card); after a restart the newest rating in the store.
         self._undo_stack: list[tuple[str, int | str, int]] = []
         self._pending: dict[int, MemoryState] = {}  # cards rated into the journal: out of this session's queue
+        self._set_aside: set[int] = set()  # cards suspended/buried into the journal: out of the queue too
         self._seen: dict[int, MemoryState] = {}  # state of cards shown, for rating with the store unreadable
         self._last_context: tuple[StudySettings, SchedulerConfig] | None = None
         self._notices: list[str] = []
@@ -224,9 +226,12 @@ class StudyService:
             return load_settings(s)
 
     def save_setting(self, name: str, value) -> object:
-        """Validate and store one setting (study.settings.SETTINGS); returns the stored value."""
-        with self.store.sessions.begin() as s:
-            return save_setting(s, name, value)
+        """Validate and store one setting (study.settings.SETTINGS); returns the value it now has.
+        A store that cannot take it keeps it in the journal, with a notice (services/settings.py)."""
+        change = change_setting(self.store, name, value)
+        if change.notice:
+            self._notices.append(change.notice)
+        return change.value
 
     def scheduler_config(self) -> SchedulerConfig:
         with self.store.sessions.begin() as s:
@@ -264,8 +269,8 @@ class StudyService:
 
     # -- queue ------------------------------------------------------------------------------
     def next_card(self, spec: QueueSpec = QueueSpec(), exclude: set[int] = frozenset()) -> StudyCard | None:
-        if self._pending:
-            exclude = set(exclude) | set(self._pending)
+        if self._pending or self._set_aside:
+            exclude = set(exclude) | set(self._pending) | self._set_aside
         with self.store.sessions.begin() as s:
             settings, config = self._context(s)
             clock = self._clock_for(config, self.now())
@@ -306,7 +311,7 @@ class StudyService:
 
     def remaining(self, spec: QueueSpec = QueueSpec(), exclude: set[int] = frozenset()) -> int:
         """Cards left in this queue now (learning cards due today included)."""
-        exclude = set(exclude) | set(self._pending)
+        exclude = set(exclude) | set(self._pending) | self._set_aside
         with self.store.sessions.begin() as s:
             settings, config = self._context(s)
             clock = self._clock_for(config, self.now())
@@ -446,18 +451,25 @@ class StudyService:
                 return None
             before = state_from_row(s.get(CardState, card_id))
             print_before = q.fingerprint(s) if self._queues else None
-            after, record = core.review(before, rating, reviewed_at, config)
-            if origin == "cram":  # logged, but the schedule stays as it was
-                interval = max(before.due - record.reviewed_at, timedelta(0)) if before.due else timedelta(0)
-                record = replace(record, state_after=before, interval=interval)
+            if origin == "study" and before.last_review is not None and reviewed_at < before.last_review \
+                    and self._state_is_logged(s, card_id, before):
+                # Pressed before a rating another machine (or the journal) stored first: the card's
+                # state must be its log replayed in time order, not this rating applied on top.
+                log, before, after, record = self._store_late_rating(s, card_id, rating, duration_ms,
+                                                                     reviewed_at, config)
             else:
-                write_state(s, card_id, after)
-            log = ReviewLog(card_id=card_id, reviewed_at=record.reviewed_at, rating=rating,
-                            elapsed_days=record.elapsed_days, duration_ms=duration_ms,
-                            state_before=record.state_before.to_dict(), state_after=record.state_after.to_dict(),
-                            origin=origin)
-            s.add(log)
-            s.flush()
+                after, record = core.review(before, rating, reviewed_at, config)
+                if origin == "cram":  # logged, but the schedule stays as it was
+                    interval = max(before.due - record.reviewed_at, timedelta(0)) if before.due else timedelta(0)
+                    record = replace(record, state_after=before, interval=interval)
+                else:
+                    write_state(s, card_id, after)
+                log = ReviewLog(card_id=card_id, reviewed_at=record.reviewed_at, rating=rating,
+                                elapsed_days=record.elapsed_days, duration_ms=duration_ms,
+                                state_before=record.state_before.to_dict(),
+                                state_after=record.state_after.to_dict(), origin=origin)
+                s.add(log)
+                s.flush()
             leech = origin == "study" and is_leech_event(before, after, settings.leech_threshold)
             if leech:
                 self._make_leech(s, card, log.id)
@@ -468,6 +480,30 @@ class StudyService:
                 for changed_id in (card_id, *buried):
                     self._card_changed(s, changed_id, print_before)
         return RateOutcome(record=record, log_id=log.id, origin=origin, leech=leech)
+
+    @staticmethod
+    def _state_is_logged(s: Session, card_id: int, state: MemoryState) -> bool:
+        """The state comes from the log (not carried over from another tool without one), so a replay
+        of the log rebuilds it."""
+        return s.scalar(select(ReviewLog.id).where(ReviewLog.card_id == card_id, ReviewLog.origin != "cram",
+                                                   ReviewLog.reviewed_at == state.last_review).limit(1)) is not None
+
+    @staticmethod
+    def _store_late_rating(s: Session, card_id: int, rating: int, duration_ms: int | None, reviewed_at: datetime,
+                           config: SchedulerConfig) -> tuple[ReviewLog, MemoryState, MemoryState, ReviewRecord]:
+        """Log a rating older than the card's last review and replay the card's whole log in time order
+        (services/history.replay_card). Returns the log row, this rating's before/after and its record."""
+        from flashtrain.services.history import replay_card
+
+        log = ReviewLog(card_id=card_id, reviewed_at=reviewed_at, rating=rating, duration_ms=duration_ms,
+                        origin="study")
+        s.add(log)
+        s.flush()
+        replay_card(s, card_id, list(s.scalars(select(ReviewLog).where(ReviewLog.card_id == card_id))), config)
+        s.flush()
+        before = MemoryState.from_dict(log.state_before or {})
+        after = MemoryState.from_dict(log.state_after or {})
+        return log, before, after, core.review(before, rating, reviewed_at, config)[1]
 
     def _journal_rating(self, card_id: int, rating: int, duration_ms: int | None, origin: str,
                         reviewed_at: datetime, trouble: StoreUnavailable) -> RateOutcome:
@@ -515,8 +551,8 @@ class StudyService:
                     retry_while_busy(lambda: self._store_attempt(entry.get("card_id"), entry["snippet_id"],
                                                                  entry["code"], entry.get("result") or {}, when,
                                                                  replaying=True))
-                else:
-                    raise ValueError(f"unknown journal entry kind {entry.get('kind')!r}")
+                else:  # settings, suspend/bury/flag, card edits (services/kept_writes.py)
+                    kept_writes.replay(self.store, entry)
             except StoreUnavailable:
                 break  # still cannot write: everything stays for next time
             except (KeyError, ValueError, TypeError):
@@ -570,7 +606,9 @@ class StudyService:
             if log is None or log.origin == "imported":
                 return None
             card_id, origin = log.card_id, log.origin
-            if s.scalar(select(ReviewLog.id).where(ReviewLog.card_id == card_id, ReviewLog.id > log.id).limit(1)):
+            later = (ReviewLog.id > log.id) | (ReviewLog.reviewed_at > log.reviewed_at)  # stored or pressed later
+            if s.scalar(select(ReviewLog.id).where(ReviewLog.card_id == card_id, ReviewLog.id != log.id, later)
+                        .limit(1)):
                 # Rated again since, in another session: restoring the state before this rating
                 # would wipe out that later one.
                 self._notices.append(f"card {card_id} was rated again in another session since; undo that one first")
@@ -606,7 +644,14 @@ class StudyService:
 
     # -- card flags -------------------------------------------------------------------------
     def _update_card(self, card_id: int, **values) -> None:
-        retry_while_busy(lambda: self._update_card_now(card_id, values), where=self.store.shown)
+        try:
+            retry_while_busy(lambda: self._update_card_now(card_id, values), where=self.store.shown)
+        except StoreUnavailable as trouble:  # kept in the journal, written on the next open
+            kept = kept_writes.keep(self.store, "card_flags", f"change to card {card_id}", trouble,
+                                    **kept_writes.card_flags_entry(card_id, values))
+            self._notices.append(kept.notice)
+            if values.get("suspended") or values.get("buried_until"):
+                self._set_aside.add(card_id)  # out of this session's queue, as if stored
 
     def _update_card_now(self, card_id: int, values: dict) -> None:
         with self.store.write() as s:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -223,7 +223,7 @@ class StudySession:
             return False
         on = not self.card.flagged
         self.service.flag(self.card.card_id, on)
-        self.card = self.service.card(self.card.card_id)
+        self.card = replace(self.card, flagged=on)  # no read: the store may be unreadable (the flag is journaled)
         return on
 
     def reload(self) -> StudyCard | None:

@@ -1,7 +1,8 @@
-"""Typed study settings kept in the store's `settings` table, and the SchedulerConfig built from them.
+"""Typed study settings and the SchedulerConfig built from them: what each setting is and takes.
 
 Each setting has a key, a default and a validator; a stored value that fails validation (hand-edited
-database, older version) falls back to the default instead of breaking the study session.
+database, older version) falls back to the default instead of breaking the study session. Reading
+and writing them in the store is `flashtrain.services.settings`.
 """
 
 from __future__ import annotations
@@ -12,13 +13,9 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any, Callable
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
-
 from flashtrain.scheduler.core import (
     DEFAULT_WEIGHTS, FSRS6_WEIGHT_COUNT, N_WEIGHTS, WEIGHT_BOUNDS, SchedulerConfig, full_weights,
 )
-from flashtrain.store.models import Setting, utcnow
 
 
 class SettingError(ValueError):
@@ -137,38 +134,32 @@ class StudySettings:
                                day_start_hour=self.day_start_hour, tz=tz)
 
 
-def load_settings(session: Session) -> StudySettings:
-    rows = session.execute(select(Setting.key, Setting.value)
-                           .where(Setting.key.in_([SETTING_PREFIX + k for k in SETTINGS]))).all()
-    values: dict[str, Any] = {}
-    for key, raw in rows:
-        name = key[len(SETTING_PREFIX):]
-        try:
-            values[name] = SETTINGS[name].parse(raw)
-        except (SettingError, TypeError, ValueError):
-            continue  # an unreadable stored value must not stop studying: keep the default
-    return StudySettings(**values)
-
-
-def save_setting(session: Session, name: str, value: Any) -> Any:
-    """Validate and store one setting (None resets it to its default). Returns the stored value."""
+def setting_named(name: str) -> SettingDef:
     if name not in SETTINGS:
         raise SettingError(f"unknown setting {name!r}; known: {', '.join(SETTINGS)}")
-    key = SETTING_PREFIX + name
-    if value is None:
-        session.execute(delete(Setting).where(Setting.key == key))
-        return SETTINGS[name].default
+    return SETTINGS[name]
+
+
+def parse_setting(name: str, value: Any) -> Any:
+    """The value `name` takes for `value` (validated), or SettingError naming the setting and what it takes."""
+    setting_named(name)
     try:
-        parsed = SETTINGS[name].parse(value)
+        return SETTINGS[name].parse(value)
     except SettingError:
         raise
     except (TypeError, ValueError) as error:  # e.g. float('abc'): say which setting and what it takes
         raise SettingError(f"{name} cannot be {value!r} ({SETTINGS[name].help})") from error
-    stored = list(parsed) if isinstance(parsed, tuple) else parsed
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=stored, updated_at=utcnow()))
-    else:
-        row.value = stored
-        row.updated_at = utcnow()
-    return parsed
+
+
+def settings_from_stored(stored: dict[str, Any]) -> StudySettings:
+    """StudySettings from stored values by name; an unreadable value (hand-edited database, older
+    version) keeps its default instead of stopping the study session."""
+    values: dict[str, Any] = {}
+    for name, raw in stored.items():
+        if name not in SETTINGS:
+            continue
+        try:
+            values[name] = SETTINGS[name].parse(raw)
+        except (SettingError, TypeError, ValueError):
+            continue
+    return StudySettings(**values)

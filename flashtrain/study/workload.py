@@ -23,8 +23,8 @@ import numpy as np
 from flashtrain.scheduler import workload
 from flashtrain.scheduler.core import study_day
 from flashtrain.scheduler.optimizer import study_day_numbers
-from flashtrain.study.recompute import epoch_sql, plain_rows
-from flashtrain.study.settings import load_settings
+from flashtrain.services.review_arrays import studied_card_memory, timed_reviews, waiting_new_cards
+from flashtrain.services.settings import study_settings
 
 MIN_SAMPLES = 20
 
@@ -39,19 +39,11 @@ class WorkloadForecast:
 def load_inputs(store, now: datetime | None = None, tz=None,
                 new_per_day: int | None = None) -> tuple[workload.WorkloadInputs, tuple[str, ...]]:
     now = now or datetime.now(timezone.utc)
-    with store.sessions.begin() as s:
-        settings = load_settings(s)
+    settings = study_settings(store)
     config = settings.scheduler_config(tz)
     today = study_day(now, config).toordinal()
-    active = "c.retired_at IS NULL AND c.suspended = 0"
-    cards = np.array(plain_rows(store, (
-        f"SELECT s.stability, s.difficulty, {epoch_sql(store, 's.last_review')}, "
-        f"{epoch_sql(store, 's.due')} FROM card_states s JOIN cards c ON c.id = s.card_id "
-        f"WHERE {active} AND s.stability IS NOT NULL AND s.difficulty IS NOT NULL "
-        "AND s.last_review IS NOT NULL AND s.due IS NOT NULL")), dtype=float).reshape(-1, 4)
-    new_cards = plain_rows(store, (
-        "SELECT COUNT(*) FROM cards c LEFT JOIN card_states s ON s.card_id = c.id "
-        f"WHERE s.card_id IS NULL AND {active}"))[0][0]
+    cards = studied_card_memory(store)
+    new_cards = waiting_new_cards(store)
     inputs = workload.WorkloadInputs(
         stability=cards[:, 0], difficulty=cards[:, 1],
         last_day=study_day_numbers(np.round(cards[:, 2], 3), config) - today,
@@ -62,11 +54,9 @@ def load_inputs(store, now: datetime | None = None, tz=None,
 
 
 def _with_habits(store, inputs: workload.WorkloadInputs, config) -> tuple[workload.WorkloadInputs, tuple[str, ...]]:
-    rows = plain_rows(store, (f"SELECT card_id, {epoch_sql(store, 'reviewed_at')}, rating, "
-                              "COALESCE(duration_ms, -1) FROM review_log WHERE origin != 'cram'"))
-    if not rows:
+    log = timed_reviews(store)
+    if not log.size:
         return inputs, ()
-    log = np.array(rows, dtype=float)
     order = np.lexsort((log[:, 1], log[:, 0]))
     card, stamp, rating, ms = (log[order, i] for i in range(4))
     day = study_day_numbers(np.round(stamp, 3), config)

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from flashtrain.deck.importers import FORMATS
 from flashtrain.store.sync import import_file
-from flashtrain.study.history import HistoryError, import_history
+from flashtrain.services.history import import_history
+from flashtrain.study.history import HistoryError
 
 from faultlab import deck_text
 

@@ -72,7 +72,7 @@ def test_full_disk_rating_goes_to_the_journal_and_is_saved_on_next_open(tmp_path
         filler.unlink()
         result = run_cli(["--db", str(db), "decks"], environment)
         assert result.returncode == 0, result.stderr
-        assert "saved 2 rating(s)" in result.stderr
+        assert "saved 2 change(s)" in result.stderr
         assert sorted(r for _, r in ratings_in(db)) == [3, 5]
         again = run_cli(["--db", str(db), "decks"], environment)  # replayed once, not twice
         assert "saved" not in again.stderr and len(ratings_in(db)) == 2 and journals(state) == []
@@ -94,7 +94,7 @@ def test_read_only_store_reads_and_keeps_ratings_in_the_journal(tmp_path, enviro
         listed = run_cli(["--db", str(db), "decks"], environment)
         assert listed.returncode == 0 and "Fault deck" in listed.stdout, listed.stderr
         setting = run_cli(["--db", str(db), "settings", "new_per_day", "5"], environment)
-        assert setting.returncode == 1 and "read-only" in setting.stderr
+        assert setting.returncode == 1 and "read-only" in setting.stderr and "kept in" in setting.stderr
         assert "internal error" not in setting.stderr and len(setting.stderr.strip().splitlines()) == 1
         session = PlainSession(db, environment)
         session.until("show answer")
@@ -105,8 +105,10 @@ def test_read_only_store_reads_and_keeps_ratings_in_the_journal(tmp_path, enviro
         assert code == 0 and "Undone" in out and "internal error" not in err, err
         assert make_writable() is None
         result = run_cli(["--db", str(db), "decks"], environment)
-        assert "saved 1 rating(s)" in result.stderr, result.stderr
+        assert "saved 2 change(s)" in result.stderr, result.stderr  # the rating and the setting
         assert [r for _, r in ratings_in(db)] == [2]
+        shown = run_cli(["--db", str(db), "settings", "new_per_day"], environment)
+        assert shown.stdout.split()[:2] == ["new_per_day", "5"], shown.stdout
     finally:
         view.__exit__(None, None, None)
 
@@ -142,7 +144,7 @@ def test_lock_held_for_longer_than_we_wait_keeps_the_rating_in_the_journal(tmp_p
     assert code == 0, err
     assert ratings_in(db) == []
     result = run_cli(["--db", str(db), "decks"], environment)
-    assert "saved 1 rating(s)" in result.stderr and [r for _, r in ratings_in(db)] == [1]
+    assert "saved 1 change(s)" in result.stderr and [r for _, r in ratings_in(db)] == [1]
 
 
 def test_two_plain_sessions_on_one_store_keep_every_rating(tmp_path, environment):

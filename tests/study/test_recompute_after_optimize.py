@@ -14,9 +14,9 @@ from flashtrain.cli import main
 from flashtrain.scheduler.core import DEFAULT_WEIGHTS, MemoryState, SchedulerConfig, review, study_day
 from flashtrain.store.engine import open_store
 from flashtrain.store.models import CardState, ReviewLog
-from flashtrain.study.recompute import recompute_states
+from flashtrain.services.recompute import recompute_states
 from flashtrain.study.service import StudyService, state_from_row
-from flashtrain.study.settings import load_settings, save_setting
+from flashtrain.services.settings import load_settings, save_setting
 
 UTC = timezone.utc
 NEW_WEIGHTS = list(DEFAULT_WEIGHTS)

@@ -11,7 +11,7 @@ from study_factories import FakeClock, add_deck
 from flashtrain.cli import main
 from flashtrain.store.engine import open_store
 from flashtrain.study.service import StudyService
-from flashtrain.study.settings import save_setting
+from flashtrain.services.settings import save_setting
 from flashtrain.study.workload import load_inputs
 
 UTC = __import__("datetime").timezone.utc

@@ -8,7 +8,7 @@ from study_factories import add_deck
 from flashtrain.cli import main
 from flashtrain.store.engine import open_store
 from flashtrain.store.models import ReviewLog
-from flashtrain.study.settings import load_settings
+from flashtrain.services.settings import load_settings
 
 pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
 

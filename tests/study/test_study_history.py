@@ -4,7 +4,8 @@ from study_factories import UTC, FakeClock, add_deck
 
 from flashtrain.store.engine import open_store
 from flashtrain.store.models import Card, CardState, ReviewLog
-from flashtrain.study.history import HistoryError, export_history, import_history, parse_history
+from flashtrain.services.history import export_history, import_history
+from flashtrain.study.history import HistoryError, parse_history
 from flashtrain.study.service import StudyService
 
 pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)

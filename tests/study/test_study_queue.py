@@ -62,7 +62,7 @@ def test_failed_card_comes_back_within_the_session(store, service, clock):
 
 
 def test_new_cards_respect_daily_limit_and_reset_at_day_start(store, service, clock):
-    from flashtrain.study.settings import save_setting
+    from flashtrain.services.settings import save_setting
 
     ids = add_deck(store, "A", 10)
     with store.sessions.begin() as s:
@@ -114,7 +114,7 @@ def test_suspended_and_retired_cards_are_never_offered(store, service, clock):
 
 
 def test_leech_at_threshold_tags_and_suspends_and_undo_reverts(store, service, clock):
-    from flashtrain.study.settings import save_setting
+    from flashtrain.services.settings import save_setting
 
     (card,) = add_deck(store, "A", 1)
     with store.sessions.begin() as s:

@@ -162,7 +162,7 @@ def test_summary_counts_ratings_new_cards_and_what_comes_next(store, service, cl
 
 def test_nothing_due_says_why_when_the_new_limit_is_used_up(store, service):
     from flashtrain.study.session import summarize, summary_lines
-    from flashtrain.study.settings import save_setting
+    from flashtrain.services.settings import save_setting
 
     add_deck(store, "A", 5)
     with store.sessions.begin() as s:

@@ -11,7 +11,7 @@ from study_factories import START, UTC, FakeClock, add_deck, set_state
 
 from flashtrain.store.engine import open_store
 from flashtrain.study.service import StudyService
-from flashtrain.study.settings import save_setting
+from flashtrain.services.settings import save_setting
 
 TABLES = ("cards", "card_states", "review_log", "settings")
 

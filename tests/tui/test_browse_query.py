@@ -103,7 +103,7 @@ def test_is_leech_follows_the_leech_setting_and_the_leech_tag(filled_store):
     from sqlalchemy import select
 
     from flashtrain.store.models import Card
-    from flashtrain.study.settings import save_setting
+    from flashtrain.services.settings import save_setting
 
     with filled_store.sessions.begin() as session:
         save_setting(session, "leech_threshold", 20)

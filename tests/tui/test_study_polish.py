@@ -10,7 +10,7 @@ from tui_fixtures import add_card, press, running, settle
 from flashtrain.store.engine import open_store
 from flashtrain.store.models import Card, Deck
 from flashtrain.study.queue import QueueSpec
-from flashtrain.study.settings import save_setting
+from flashtrain.services.settings import save_setting
 from flashtrain.tui.screens.dialogs import ConfirmDialog
 from flashtrain.tui.screens.edit import EditCardScreen
 from flashtrain.tui.screens.home import HomeScreen

@@ -247,7 +247,9 @@ class BrowseScreen(Screen):
         if row is None:
             return
         self.app.service.suspend(row.card_id, not row.suspended)
-        self.notify("Card unsuspended." if row.suspended else "Card suspended.")
+        kept = self.app.service.take_notices()  # the store could not take it: kept in the journal
+        self.notify(kept[0] if kept else "Card unsuspended." if row.suspended else "Card suspended.",
+                    severity="warning" if kept else "information")
         self.run_search()
 
     def action_retire(self) -> None:
@@ -265,7 +267,7 @@ class BrowseScreen(Screen):
             except EditError as error:
                 self.notify(str(error), title="Not deleted", severity="error")
                 return
-            self.notify(result.message)
+            self.notify(result.message, severity="warning" if result.kept_in else "information")
             self.run_search()
 
         self.app.push_screen(ConfirmDialog(

@@ -144,7 +144,10 @@ class EditCardScreen(Screen[bool]):
         except EditError as error:
             self.notify(str(error), title="Not saved", severity="error")
             return
-        self.notify(result.message, title="Saved")
+        if result.kept_in is not None:  # the store could not take it: kept in the journal for later
+            self.notify(result.message, title="Kept for later", severity="warning", timeout=10)
+        else:
+            self.notify(result.message, title="Saved")
         self.dismiss(True)
 
     def form_values(self) -> tuple:

@@ -118,7 +118,11 @@ class SettingsScreen(Screen[bool]):
         theme = self.values()["theme"]
         if isinstance(theme, str) and theme in self.app.available_themes:
             self.app.theme = theme
-        self.notify("Settings saved.")
+        kept = service.take_notices()  # the store could not take them: kept in the journal
+        if kept:
+            self.notify(kept[0], title="Settings kept for later", severity="warning")
+        else:
+            self.notify("Settings saved.")
         self.dismiss(True)
 
     def action_leave(self) -> None:

@@ -335,6 +335,11 @@ class StudyScreen(Screen):
         # a guessed card is checked against the queue once painted, then the one after it fetched
         self.pending_ahead = rated.from_fetch_ahead
 
+    def show_notices(self) -> None:
+        """One-line store messages (e.g. a change kept in the journal because the store is read-only)."""
+        for notice in self.session.service.take_notices():
+            self.notify(notice, severity="warning", timeout=10)
+
     def action_undo(self) -> None:
         try:
             undone = self.session.undo()
@@ -383,12 +388,14 @@ class StudyScreen(Screen):
     def action_suspend(self) -> None:
         self.session.suspend()
         self.notify("Card suspended: it will not come up until you unsuspend it in Browse.")
+        self.show_notices()
         self.render_card()
         self.pending_ahead = False
 
     def action_bury(self) -> None:
         self.session.bury()
         self.notify("Card buried until tomorrow.")
+        self.show_notices()
         self.render_card()
         self.pending_ahead = False
 
@@ -398,6 +405,7 @@ class StudyScreen(Screen):
         on = self.session.toggle_flag()
         self.query_one("#study-deck", Static).update(self.card_caption(self.card))
         self.notify("Card flagged." if on else "Flag removed.")
+        self.show_notices()
 
     def action_leave_code(self) -> None:
         if self.code_panel is not None:

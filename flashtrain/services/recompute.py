@@ -29,6 +29,7 @@ from sqlalchemy import bindparam, update
 
 from flashtrain.scheduler import optimizer
 from flashtrain.scheduler.core import SchedulerConfig, day_boundary, interval_days
+from flashtrain.services.review_arrays import ReviewColumns, load_review_columns, plain_rows, epoch_sql
 from flashtrain.store.models import CardState
 
 RESCHEDULE_CHOICES = ("changed", "all", "none")
@@ -38,57 +39,12 @@ RecomputeProgress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
-class ReviewColumns:
-    """The replayable review log as flat arrays (one entry per review, by card then time)."""
-
-    card_id: np.ndarray
-    stamp: np.ndarray  # POSIX seconds
-    rating: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.card_id.size)
-
-
-@dataclass(frozen=True)
 class RecomputeSummary:
     cards: int  # cards with a state and a history (replayed)
     memory_updated: int  # of those, cards whose stability or difficulty changed
     rescheduled: int  # due dates moved
     reschedule: str  # the policy used
     seconds: float
-
-
-# POSIX seconds of a stored UTC time, computed by the database (one C call per row instead of a
-# Python datetime each): SQLite stores text, PostgreSQL a timestamp.
-_EPOCH_SQL = {"sqlite": "(julianday({0}) - 2440587.5) * 86400.0", "postgresql": "EXTRACT(EPOCH FROM {0})"}
-
-
-def epoch_sql(store, column: str) -> str:
-    """SQL for the POSIX seconds of a stored UTC time column, on this store's dialect."""
-    return _EPOCH_SQL.get(store.engine.dialect.name, _EPOCH_SQL["postgresql"]).format(column)
-
-
-def plain_rows(store, sql: str) -> list[tuple]:
-    """Rows as the driver returns them (plain tuples: numpy reads those a hundred times faster than
-    SQLAlchemy Row objects)."""
-    with store.engine.connect() as connection:
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(sql)
-            return cursor.fetchall()
-        finally:
-            cursor.close()
-
-
-def load_review_columns(store) -> ReviewColumns:
-    """Every study and imported rating, in storage order (pack sorts), as flat arrays."""
-    rows = plain_rows(store, f"SELECT card_id, {epoch_sql(store, 'reviewed_at')}, rating FROM review_log "
-                              "WHERE origin != 'cram'")
-    if not rows:
-        return ReviewColumns(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))
-    table = np.array(rows, dtype=float)
-    # julianday keeps about a millisecond: round so a time read back equals the one written
-    return ReviewColumns(table[:, 0].astype(np.int64), np.round(table[:, 1], 3), table[:, 2].astype(np.int64))
 
 
 def _fuzz_delta(days: np.ndarray) -> np.ndarray:
@@ -195,5 +151,4 @@ def _write_states(store, ids, stability, difficulty, move, due_day, boundaries: 
             progress(done)
 
 
-__all__ = ["RESCHEDULE_CHOICES", "RecomputeSummary", "ReviewColumns", "epoch_sql", "load_review_columns",
-           "plain_rows", "recompute_states"]
+__all__ = ["RESCHEDULE_CHOICES", "RecomputeProgress", "RecomputeSummary", "recompute_states"]
