@@ -37,11 +37,10 @@ def run(args: argparse.Namespace) -> int:
     weights[8], weights[20] = 2.0, 0.25
     with tempfile.TemporaryDirectory(prefix="flashtrain-bench-") as tmp:
         path = Path(tmp) / "bench.db"
-        open_store(path).close()
-        began = time.perf_counter()
-        populate(path, args.cards, args.reviews, datetime.now(timezone.utc))
-        build = time.perf_counter() - began
         store = open_store(path)
+        began = time.perf_counter()
+        populate(store, args.cards, args.reviews, datetime.now(timezone.utc))
+        build = time.perf_counter() - began
         try:
             cpu = time.process_time()
             summary = recompute_states(store, SchedulerConfig(weights=tuple(weights)), args.reschedule)

@@ -8,7 +8,8 @@ from flashtrain.cli import common
 
 BENCH_MODULES = ("flashtrain.bench.import_bench", "flashtrain.bench.scheduler_bench",
                  "flashtrain.bench.checks_bench", "flashtrain.bench.diagnosis_bench",
-                 "flashtrain.bench.tui_bench", "flashtrain.bench.study_bench", "flashtrain.bench.recompute_bench")
+                 "flashtrain.bench.tui_bench", "flashtrain.bench.study_bench", "flashtrain.bench.recompute_bench",
+                 "flashtrain.bench.store_bench")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -214,6 +214,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
     report = recover(path, target)
     for table in report.tables:
         lost = f", {table.unreadable} unreadable" if table.unreadable else ""
+        if table.found_by_page_scan:
+            lost = f" ({table.found_by_page_scan} found by reading the file page by page){lost}"
         lost += f", {table.dropped} left out (they point to lost rows)" if table.dropped else ""
         print(f"  {table.table:<14} {table.salvaged} row(s) salvaged{lost}")
     if args.to is None:

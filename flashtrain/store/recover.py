@@ -1,9 +1,10 @@
 """Salvage what is readable from a damaged SQLite store into a new one (`flashtrain store recover`).
 
 Each table is read whole if it can be; otherwise by rowid ranges, halving a range that fails
-until the unreadable rows are single rowids, so one bad page costs only the rows on it. Rows
-that only a page-by-page scan could still find (a damaged interior page hides whole subtrees from
-the table's b-tree) are not salvaged; they are counted (from the table's indexes) and reported. Rows go
+until the unreadable rows are single rowids, so one bad page costs only the rows on it. Rows that
+the b-tree no longer reaches (a damaged interior page hides whole subtrees) are then looked for page
+by page in the file (page_scan.py: intact table-leaf pages outside the freelist, each row matched to
+the one table it fits); what neither finds is counted (from the table's indexes) and reported. Rows go
 into a fresh store at the current schema (columns the damaged store does not have take their
 defaults); rows that end up pointing to a row that was lost (a review of a card whose row was on a
 bad page) are counted and left out, so the new store passes the full check.
@@ -16,15 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flashtrain.store.models import Base
-
-MAX_ROWID_GUESS = 1 << 40
-
+from flashtrain.store.page_scan import Column, affinity, scan_rows
 
 @dataclass
 class TableReport:
     table: str
     salvaged: int = 0
     unreadable: int = 0  # rowids whose page could not be read
+    found_by_page_scan: int = 0  # of the salvaged rows, those only the page-by-page scan found
     dropped: int = 0  # readable rows left out: they point to a row that was lost
 
 
@@ -47,7 +47,7 @@ def _read_all(source: sqlite3.Connection, table: str, columns: list[str], report
     try:
         top = source.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()[0] or 0
     except sqlite3.DatabaseError:
-        top = MAX_ROWID_GUESS
+        return []  # the b-tree's root cannot be read: only the page scan can find its rows
     rows: list[tuple] = []
     stack = [(1, top)]
     while stack:
@@ -72,6 +72,7 @@ def recover(damaged: Path, target: Path) -> RecoverReport:
     open_store(target).close()  # the current schema, empty
     report = RecoverReport(target)
     source = sqlite3.connect(f"file:{damaged.resolve()}?mode=ro", uri=True)
+    scanned: dict[str, dict[int, list]] | None = None
     out = sqlite3.connect(target, isolation_level=None)
     try:
         out.execute("PRAGMA foreign_keys=OFF")
@@ -96,15 +97,48 @@ def recover(damaged: Path, target: Path) -> RecoverReport:
             table_report.unreadable += max(indexed - len(rows) - table_report.unreadable, 0)
             placeholders = ", ".join("?" for _ in columns)
             names = ", ".join(f'"{c}"' for c in columns)
+            insert = f'INSERT OR IGNORE INTO "{table.name}" ({names}) VALUES ({placeholders})'
             before = out.total_changes
-            out.executemany(f'INSERT OR IGNORE INTO "{table.name}" ({names}) VALUES ({placeholders})', rows)
+            out.executemany(insert, rows)
             table_report.salvaged = out.total_changes - before
+            if table_report.unreadable:
+                if scanned is None:  # read the file once, for every table the b-trees failed
+                    scanned = scan_rows(damaged, _layouts(source))
+                order = _column_order(source, table.name)  # the scan gives values in the damaged store's order
+                extra = [tuple(values[order.index(c)] for c in columns) for values in scanned.get(table.name, {}).values()]
+                before = out.total_changes
+                out.executemany(insert, extra)  # rows the b-tree gave are kept; only the missing ones come in
+                table_report.found_by_page_scan = out.total_changes - before
+                table_report.salvaged += table_report.found_by_page_scan
+                table_report.unreadable = max(table_report.unreadable - table_report.found_by_page_scan, 0)
         _drop_orphans(out, report)
         out.execute("COMMIT")  # rows were copied into the current schema: the new store is at head
     finally:
         source.close()
         out.close()
     return report
+
+
+def _column_order(source: sqlite3.Connection, table: str) -> list[str]:
+    try:
+        return [row[1] for row in source.execute(f'PRAGMA table_info("{table}")')]
+    except sqlite3.DatabaseError:
+        return []
+
+
+def _layouts(source: sqlite3.Connection) -> dict[str, list[Column]]:
+    """Each table's columns as the damaged store declares them (record order), for the page scan."""
+    layouts = {}
+    for table in Base.metadata.sorted_tables:
+        try:
+            info = source.execute(f'PRAGMA table_info("{table.name}")').fetchall()
+        except sqlite3.DatabaseError:
+            continue
+        keys = [row for row in info if row[5]]
+        alias = keys[0][1] if len(keys) == 1 and keys[0][2].upper() == "INTEGER" else None
+        layouts[table.name] = [Column(name, affinity(declared), bool(not_null), name == alias)
+                               for _cid, name, declared, not_null, _default, _pk in info]
+    return layouts
 
 
 def _drop_orphans(out: sqlite3.Connection, report: RecoverReport) -> None:
