@@ -206,3 +206,12 @@ def test_folder_import_lists_every_skipped_file(store, tmp_path, capsys):
     (empty / "a.pdf").write_bytes(b"%PDF")
     assert main(["--db", str(tmp_path / "s.db"), "import", str(empty)]) == 1
     assert "nothing to import" in capsys.readouterr().err
+
+
+def test_obsidian_cards_right_below_the_flashcards_tag_are_read_and_broken_ones_are_named():
+    text = ("#flashcards\nWhat does a tensor generalise?::Vectors and matrices\nHalf a card::\n"
+            "::an answer without its question\nWhy batch norm?:::It steadies activations\n\nSome prose.\n")
+    spec = parse_text(text, "note.md", "obsidian")
+    assert [(c.question, c.kind) for c in spec.cards] == [
+        ("What does a tensor generalise?", "basic"), ("Why batch norm?", "basic"), ("Why batch norm?", "reversed")]
+    assert [(w.line, "empty side" in w.message) for w in spec.warnings] == [(3, True), (4, True)]

@@ -64,6 +64,15 @@ def _inline_split(line: str) -> tuple[str, str, bool] | None:
     return None
 
 
+def _empty_side(line: str) -> bool:
+    """A line meant as `Q::A` / `Q:::A` with nothing on one side (`Question::`, `::Answer`)."""
+    stripped = SR_COMMENT.sub("", line).strip()
+    if "::" not in stripped or "`" in stripped or stripped.startswith("|") or _inline_split(line) is not None:
+        return False
+    question, _, answer = stripped.partition("::")
+    return not question.strip() or not answer.strip(": ")
+
+
 def _tags(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in TAG.findall(text) if not t.startswith("flashcards")))
 
@@ -116,9 +125,16 @@ def parse(text: str, path: str = "<string>", deck_name: str | None = None) -> De
             cards += made
             index += 1
             continue
-        # a paragraph: multi-line card (with a ?/?? line), cloze, or prose
-        end = index
-        while end < len(lines) and lines[end].strip() and not lines[end].lstrip().startswith("```"):
+        if _empty_side(line):
+            warnings.append(ParseWarning(path, index + 1, f"{line.strip()[:60]!r} is a 'Question::Answer' card with "
+                                                          "an empty side; skipped"))
+            index += 1
+            continue
+        # a paragraph: multi-line card (with a ?/?? line), cloze, or prose. A `Q::A` line ends it: it
+        # is a card of its own (a `#flashcards` line right above the cards must not swallow them).
+        end = index + 1
+        while (end < len(lines) and lines[end].strip() and not lines[end].lstrip().startswith("```")
+               and _inline_split(lines[end]) is None and not _empty_side(lines[end])):
             end += 1
         block = lines[index:end]
         comment = next((b for b in block if SR_COMMENT.search(b)), "")
