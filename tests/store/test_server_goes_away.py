@@ -52,3 +52,16 @@ def test_rating_while_the_server_is_down_is_kept_and_written_when_it_is_back(own
         assert s.scalar(select(func.count()).select_from(ReviewLog)) == 2
         assert s.get(Card, second.card_id).flagged
     store.close()
+
+
+def test_driver_messages_become_one_line_without_passwords():
+    from flashtrain.store.faults import driver_reason, unavailable
+
+    error = Exception('connection to server at "127.0.0.1", port 5432 failed: Connection refused\n\tIs the server '
+                      "running on that host and accepting TCP/IP connections?\n"
+                      "dsn: postgresql://ann:s3cret@127.0.0.1/ft password=s3cret host=x")
+    reason = driver_reason(error)
+    assert "\n" not in reason and "\t" not in reason and "s3cret" not in reason
+    assert "Connection refused Is the server running" in reason and "ann:***@" in reason
+    notice = str(unavailable(error, "postgresql+psycopg://ann:***@127.0.0.1:5432/ft"))
+    assert notice.count("\n") == 0 and notice.startswith("postgresql+psycopg://ann:***@127.0.0.1:5432/ft: ")
