@@ -19,14 +19,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from flashtrain.store.models import Setting, utcnow
-from flashtrain.study.settings import (SETTING_PREFIX, SETTINGS, StudySettings, parse_setting, setting_named,
-                                       settings_from_stored)
+from flashtrain.study.settings import (SETTING_PREFIX, SETTINGS, StudySettings, parse_setting, parse_settings,
+                                       setting_named)
 
 
 def load_settings(session: Session) -> StudySettings:
     rows = session.execute(select(Setting.key, Setting.value)
                            .where(Setting.key.in_([SETTING_PREFIX + k for k in SETTINGS]))).all()
-    return settings_from_stored({key[len(SETTING_PREFIX):]: raw for key, raw in rows})
+    return parse_settings(rows)
 
 
 def save_setting(session: Session, name: str, value: Any, changed_at: datetime | None = None) -> Any:

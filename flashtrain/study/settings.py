@@ -151,11 +151,12 @@ def parse_setting(name: str, value: Any) -> Any:
         raise SettingError(f"{name} cannot be {value!r} ({SETTINGS[name].help})") from error
 
 
-def settings_from_stored(stored: dict[str, Any]) -> StudySettings:
-    """StudySettings from stored values by name; an unreadable value (hand-edited database, older
-    version) keeps its default instead of stopping the study session."""
+def parse_settings(rows) -> StudySettings:
+    """The settings from stored (key, value) rows (keys with SETTING_PREFIX); a value that fails
+    validation (hand-edited database, older version) keeps its default instead of stopping study."""
     values: dict[str, Any] = {}
-    for name, raw in stored.items():
+    for key, raw in rows:
+        name = key[len(SETTING_PREFIX):]
         if name not in SETTINGS:
             continue
         try:
