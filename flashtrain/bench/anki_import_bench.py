@@ -39,7 +39,7 @@ def generate_package(n_notes: int, out: Path) -> int:
 
 def run(n_notes: int) -> dict:
     from flashtrain.store.engine import open_store
-    from flashtrain.study.anki_import import import_anki_file
+    from flashtrain.services.anki_import import import_anki_file
 
     with tempfile.TemporaryDirectory(prefix="flashtrain-bench-anki-") as tmp:
         package = Path(tmp) / "bench.apkg"

@@ -206,12 +206,14 @@ def learning_phase(grade: np.ndarray, n_steps: int) -> np.ndarray:
 
 def _run(arrays: ReviewArrays, weights: np.ndarray, mask: np.ndarray | None = None,
          keep_predictions: bool = False, sample_weight: np.ndarray | None = None,
-         final: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+         final: tuple[np.ndarray, np.ndarray] | None = None,
+         trace: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Run the recurrence for P weight vectors (weights [P, 21]).
 
     Returns (sum of log-likelihood over `mask` for each P, predicted R [L, N] for P=1 or None).
     `final`, when given, is a pair of [N] arrays that receive each card's stability and difficulty
-    after its last review (for P=1).
+    after its last review (for P=1); `trace`, a pair of [L, N] arrays that receive the stability and
+    difficulty after every review (for P=1).
     """
     w = np.atleast_2d(np.asarray(weights, dtype=float))
     if w.shape[1] == FSRS6_WEIGHT_COUNT:  # an FSRS-6 set: no learning-lapse penalty
@@ -237,6 +239,9 @@ def _run(arrays: ReviewArrays, weights: np.ndarray, mask: np.ndarray | None = No
     first = arrays.grade[0]
     stability = s0[:, first]
     difficulty = np.clip(col[4] - np.exp(col[5] * (g_of[first] - 1.0)) + 1.0, 1.0, 10.0)
+    if trace is not None:
+        trace[0][0] = stability[0]
+        trace[1][0] = difficulty[0]
     same_day_fail_divisor = np.exp(col[17] * col[18])
     exp_w8 = np.exp(col[8])
     for k in range(1, len(arrays.active)):
@@ -290,6 +295,9 @@ def _run(arrays: ReviewArrays, weights: np.ndarray, mask: np.ndarray | None = No
         damped = difficulty - col[6] * (g - 3.0) * (10.0 - difficulty) / 9.0
         difficulty = np.clip(col[7] * d0_easy + (1.0 - col[7]) * damped, 1.0, 10.0)
         stability = np.clip(new_s, S_MIN, S_MAX)
+        if trace is not None:
+            trace[0][k, :a] = stability[0]
+            trace[1][k, :a] = difficulty[0]
     if final is not None:
         final[0][:stability.shape[1]] = stability[0]
         final[1][:stability.shape[1]] = difficulty[0]
@@ -307,6 +315,13 @@ def final_memory(arrays: ReviewArrays, weights: Sequence[float]) -> tuple[np.nda
     final = (np.full(n_cards, np.nan), np.full(n_cards, np.nan))
     _run(arrays, np.asarray(weights, dtype=float)[None, :], final=final)
     return final
+
+
+def memory_path(arrays: ReviewArrays, weights: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """(stability, difficulty) after every review ([L, N]; nan where a card has no review)."""
+    path = (np.full(arrays.grade.shape, np.nan), np.full(arrays.grade.shape, np.nan))
+    _run(arrays, np.asarray(weights, dtype=float)[None, :], trace=path)
+    return path
 
 
 def evaluate(arrays: ReviewArrays, predictions: np.ndarray, mask: np.ndarray) -> dict:

@@ -117,7 +117,7 @@ def import_paths(store: Store, paths: list[Path], fmt: str | None = None, deck_n
                 "to import it")))
             continue
         if fmt in (None, "apkg") and _is_anki_file(path):
-            from flashtrain.study.anki_import import import_anki_file
+            from flashtrain.services.anki_import import import_anki_file
 
             reports += import_anki_file(store, path, deck_name=deck_name, dry_run=dry_run, origin=origin,
                                         trust=trust, prefer_file=prefer_file)

@@ -31,9 +31,17 @@ FLASHTRAIN_NOTETYPE_PREFIX = "flashtrain"
 
 @dataclass(frozen=True)
 class Review:
-    reviewed_at: datetime
+    stamp_ms: int  # Anki's revlog id: the review's time in epoch milliseconds
     rating: int
     duration_ms: int | None
+
+    @property
+    def reviewed_at(self) -> datetime:
+        return datetime.fromtimestamp(self.stamp_ms / 1000, timezone.utc)
+
+
+# Review times a collection can hold: revlog ids are epoch milliseconds (Anki 2.0 was 2012).
+MIN_STAMP_MS, MAX_STAMP_MS = 0, 253402300799999  # up to 9999-12-31
 
 
 @dataclass
@@ -123,8 +131,9 @@ def plan_import(collection: Collection) -> ImportPlan:
                 plan.manual_reviews_skipped += 1
                 deck.reviews_skipped += 1
                 continue
-            reviews.append(Review(datetime.fromtimestamp(row.id / 1000, timezone.utc), ANKI_EASE_TO_RATING[row.ease],
-                                  row.time_ms if row.time_ms > 0 else None))
+            if not MIN_STAMP_MS <= row.id <= MAX_STAMP_MS:
+                raise ValueError(f"review {row.id} of card {card.id} is not a time Anki writes")
+            reviews.append(Review(row.id, ANKI_EASE_TO_RATING[row.ease], row.time_ms if row.time_ms > 0 else None))
         deck.cards.append(ImportedCard(spec=spec, anki_card_id=card.id, suspended=card.queue == -1,
                                        buried=card.queue in (-2, -3), flagged=bool(card.flags & 7),
                                        reviews=reviews, media=media,

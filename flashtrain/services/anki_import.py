@@ -11,22 +11,20 @@ that a package no longer holds are left alone: an `.apkg` usually holds only som
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from flashtrain.deck.anki.convert import ImportedCard, ImportPlan, plan_import
-from flashtrain.deck.anki.export import RATING_TO_EASE
 from flashtrain.deck.anki.package import AnkiPackageError, read_collection
 from flashtrain.deck.model import ParseWarning
 from flashtrain.scheduler import core
-from flashtrain.scheduler.core import MemoryState, SchedulerConfig
-from flashtrain.store.models import Card, CardState, Deck, MediaFile, ReviewLog, SourceFile, utcnow
+from flashtrain.services.anki_history import apply_reviews
+from flashtrain.store.models import Card, Deck, MediaFile, SourceFile, utcnow
 from flashtrain.store.sync import KEPT_APP_EDIT, ImportReport, card_values
 
 FORMAT = "apkg"
@@ -195,7 +193,7 @@ def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: 
                     Card.deck_id == deck.id, Card.key.in_(new_keys[start:start + 500]))).all())
             touched += [(ids[card.spec.key], card) for card in new_cards]
     session.flush()
-    _apply_reviews(session, touched, reports, plan, config, now)
+    apply_reviews(session, touched, reports, plan, config)
 
 
 class _CardFinder:
@@ -261,127 +259,3 @@ def _store_media(session, plan: ImportPlan, now: datetime) -> set[str]:
     if rows:
         session.connection().execute(insert(MediaFile.__table__), rows)
     return set(plan.media)
-
-
-SAME_REVIEW_MS = 1000
-
-
-def _near(known: list[tuple[int, int | None]], stamp: int, ease: int | None) -> bool:
-    """Is a stored review of this card this review? The same Anki ease within a second: our export
-    moves a review by a few ms when two would share Anki's revlog id, and Anki keeps times in ms."""
-    index = bisect.bisect_left(known, (stamp - SAME_REVIEW_MS,))
-    while index < len(known) and known[index][0] <= stamp + SAME_REVIEW_MS:
-        if known[index][0] == stamp or known[index][1] == ease:
-            return True
-        index += 1
-    return False
-
-
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
-def _apply_reviews(session, touched: list[tuple[int, ImportedCard]], reports: dict[str, ImportReport],
-                   plan: ImportPlan, config: SchedulerConfig, now: datetime) -> None:
-    deck_of_card = {id(card): name for name, deck in plan.decks.items() for card in deck.cards}
-    with_reviews = [(card_id, card) for card_id, card in touched if card.reviews]
-    stored: dict[int, list] = defaultdict(list)
-    ids = [card_id for card_id, _ in with_reviews]
-    for start in range(0, len(ids), 500):
-        for row in session.execute(select(ReviewLog.card_id, ReviewLog.id, ReviewLog.reviewed_at, ReviewLog.rating,
-                                          ReviewLog.origin).where(ReviewLog.card_id.in_(ids[start:start + 500]))):
-            stored[row.card_id].append(row)
-    new_logs: list[dict] = []
-    states: dict[int, MemoryState] = {}
-    for card_id, card in with_reviews:
-        report = reports[deck_of_card[id(card)]]
-        known = sorted((_ms(row.reviewed_at), RATING_TO_EASE.get(row.rating)) for row in stored[card_id])
-        in_package: set[int] = set()
-        fresh = []
-        for review in card.reviews:
-            stamp = _ms(review.reviewed_at)
-            if stamp in in_package or _near(known, stamp, RATING_TO_EASE.get(review.rating)):
-                report.reviews_duplicate += 1
-                continue
-            in_package.add(stamp)
-            fresh.append(review)
-        if not fresh:
-            continue
-        report.reviews_added += len(fresh)
-        if stored[card_id]:
-            _replay_existing(session, card_id, stored[card_id], fresh, config, new_logs, states)
-            continue
-        state = MemoryState()
-        before = state.to_dict()
-        for review in sorted(fresh, key=lambda r: r.reviewed_at):
-            state, record = core.review(state, review.rating, review.reviewed_at, config)
-            after = state.to_dict()  # also the next review's state_before: one conversion per review
-            new_logs.append(dict(card_id=card_id, reviewed_at=review.reviewed_at, rating=review.rating,
-                                 elapsed_days=record.elapsed_days, duration_ms=review.duration_ms,
-                                 state_before=before, state_after=after, origin="imported"))
-            before = after
-        states[card_id] = state
-    if new_logs:
-        session.connection().execute(insert(ReviewLog.__table__), new_logs)
-    _write_states(session, states)
-    _schedules_without_history(session, touched, plan, config)
-
-
-def _schedules_without_history(session, touched: list[tuple[int, ImportedCard]], plan: ImportPlan,
-                               config: SchedulerConfig) -> None:
-    """A review card whose history Anki no longer has (revlog cleared, or imported into Anki with
-    scheduling) keeps its due date and interval instead of becoming new."""
-    from flashtrain.services.carried_schedules import state_from_schedule
-
-    candidates = {card_id: card for card_id, card in touched
-                  if not card.reviews and card.anki_state[0] in (2, 3) and card.anki_state[2] > 0}
-    if not candidates:
-        return
-    ids = list(candidates)
-    have_state: set[int] = set()
-    for start in range(0, len(ids), 500):
-        have_state.update(session.scalars(select(CardState.card_id).where(CardState.card_id.in_(ids[start:start + 500]))))
-    rows = []
-    for card_id, card in candidates.items():
-        if card_id in have_state:
-            continue
-        _type, due_day, interval, lapses = card.anki_state
-        due = (datetime.fromtimestamp(plan.created, timezone.utc) + timedelta(days=due_day)).date().isoformat()
-        state = state_from_schedule(due, interval, (card.factor or 2500) / 1000.0, config)
-        if state is not None:
-            state["lapses"] = lapses
-            rows.append(dict(card_id=card_id, **state))
-    if rows:
-        session.connection().execute(insert(CardState.__table__), rows)
-
-
-def _replay_existing(session, card_id: int, stored_rows, fresh, config: SchedulerConfig, new_logs: list[dict],
-                     states: dict[int, MemoryState]) -> None:
-    """Merge new reviews into a card that already has history: replay everything, oldest first."""
-    events = [(row.reviewed_at, 0, row) for row in stored_rows] + [(r.reviewed_at, 1, r) for r in fresh]
-    state = MemoryState()
-    for when, is_new, item in sorted(events, key=lambda e: (e[0], e[1])):
-        after, record = core.review(state, item.rating, when, config)
-        if is_new:
-            new_logs.append(dict(card_id=card_id, reviewed_at=when, rating=item.rating,
-                                 elapsed_days=record.elapsed_days, duration_ms=item.duration_ms,
-                                 state_before=state.to_dict(), state_after=after.to_dict(), origin="imported"))
-        else:
-            if item.origin == "cram":  # drills never moved the schedule
-                after = state
-            session.execute(update(ReviewLog).where(ReviewLog.id == item.id).values(
-                elapsed_days=record.elapsed_days, state_before=state.to_dict(), state_after=after.to_dict()))
-        state = after
-    states[card_id] = state
-
-
-def _write_states(session, states: dict[int, MemoryState]) -> None:
-    if not states:
-        return
-    ids = list(states)
-    for start in range(0, len(ids), 500):
-        session.execute(CardState.__table__.delete().where(CardState.card_id.in_(ids[start:start + 500])))
-    session.connection().execute(insert(CardState.__table__), [
-        dict(card_id=card_id, phase=s.phase, stability=s.stability, difficulty=s.difficulty, due=s.due,
-             last_review=s.last_review, reps=s.reps, lapses=s.lapses, step=s.step, last_rating=s.last_rating)
-        for card_id, s in states.items()])
