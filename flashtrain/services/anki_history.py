@@ -166,14 +166,6 @@ def _executemany(session, sql: str, rows: list[tuple]) -> None:
     connection.exec_driver_sql(sql, rows)
 
 
-def _stored_time(session):
-    """Microseconds since the epoch -> the value the store's UTC datetime column holds: SQLite keeps
-    text (the format SQLAlchemy writes), PostgreSQL a timestamp without time zone."""
-    if session.get_bind().dialect.name == "sqlite":
-        return lambda us: (_NAIVE_EPOCH + timedelta(microseconds=us)).isoformat(" ", "microseconds")
-    return lambda us: _NAIVE_EPOCH + timedelta(microseconds=us)
-
-
 def _write_states(session, replayed: ReplayedStates) -> None:
     """Each replayed card's state after its latest review replaces its stored state."""
     is_last = np.ones(len(replayed), dtype=bool)
