@@ -45,9 +45,9 @@ def run(n_notes: int) -> dict:
         package = Path(tmp) / "bench.apkg"
         n_reviews = generate_package(n_notes, package)
         store = open_store(Path(tmp) / "bench.db")
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         reports = import_anki_file(store, package)
-        seconds = time.perf_counter() - started
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
         started = time.perf_counter()
         again = import_anki_file(store, package)
         again_seconds = time.perf_counter() - started
@@ -57,8 +57,10 @@ def run(n_notes: int) -> dict:
     if added != n_notes or reviews != n_reviews or [r.status for r in again] != ["unchanged"]:
         raise RuntimeError(f"benchmark import went wrong: {added} cards, {reviews} reviews "
                            f"(expected {n_notes}, {n_reviews})")
-    return {"notes": n_notes, "reviews": n_reviews, "seconds": round(seconds, 3),
+    return {"notes": n_notes, "reviews": n_reviews, "seconds": round(seconds, 3), "cpu_seconds": round(cpu_seconds, 3),
             "cards_per_second": round(n_notes / seconds), "reviews_per_second": round(n_reviews / seconds),
+            "cards_per_cpu_second": round(n_notes / cpu_seconds),
+            "reviews_per_cpu_second": round(n_reviews / cpu_seconds),
             "reimport_seconds": round(again_seconds, 3)}
 
 
@@ -67,4 +69,8 @@ def print_figures(figures: dict) -> None:
           f"imported in {figures['seconds']:.3f} s")
     print(f"cards:   {figures['cards_per_second']:>9,} cards/s   (target >= 5,000)")
     print(f"reviews: {figures['reviews_per_second']:>9,} reviews/s (target >= 50,000)")
+    # On a shared machine the wall clock includes waiting for a core; the process's own CPU time
+    # (and the disk's commit) is what an idle machine would take.
+    print(f"CPU time {figures['cpu_seconds']:.3f} s: {figures['cards_per_cpu_second']:,} cards/s, "
+          f"{figures['reviews_per_cpu_second']:,} reviews/s per CPU second")
     print(f"re-import of the same package (unchanged, skipped): {figures['reimport_seconds']:.3f} s")

@@ -17,6 +17,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from flashtrain.deck.anki.package import Collection, Notetype
 from flashtrain.deck.anki.render import card_sides
@@ -29,8 +30,7 @@ STOCK_NAMES = {"basic", "basic (and reversed card)", "basic (optional reversed c
 FLASHTRAIN_NOTETYPE_PREFIX = "flashtrain"
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(NamedTuple):  # a tuple: a collection holds hundreds of thousands
     stamp_ms: int  # Anki's revlog id: the review's time in epoch milliseconds
     rating: int
     duration_ms: int | None

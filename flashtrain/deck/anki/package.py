@@ -20,6 +20,7 @@ import sqlite3
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from flashtrain.deck.model import DeckError
 
@@ -58,8 +59,7 @@ class Note:
     fields: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class AnkiCard:
+class AnkiCard(NamedTuple):  # tuples: a collection has hundreds of thousands of these
     id: int
     note_id: int
     deck_id: int  # the card's home deck (a card in a filtered deck counts in its original deck)
@@ -74,8 +74,7 @@ class AnkiCard:
     flags: int
 
 
-@dataclass(frozen=True)
-class RevlogRow:
+class RevlogRow(NamedTuple):
     id: int  # review time in epoch milliseconds
     card_id: int
     ease: int
@@ -230,8 +229,8 @@ def _read_tables(db: sqlite3.Connection, path: Path) -> Collection:
                  "ORDER BY nid, ord")]
     revlog = []
     if "revlog" in tables:
-        revlog = [RevlogRow(*row) for row in db.execute(
-            "SELECT id, cid, ease, ivl, lastIvl, factor, time, type FROM revlog ORDER BY cid, id")]
+        revlog = list(map(RevlogRow._make, db.execute(
+            "SELECT id, cid, ease, ivl, lastIvl, factor, time, type FROM revlog ORDER BY cid, id")))
     return Collection(str(path), schema, int(created or 0), notetypes, decks, notes, cards, revlog)
 
 

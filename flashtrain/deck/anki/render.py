@@ -13,6 +13,7 @@ The answer we store is the back *without* the repeated front: Anki's back templa
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from flashtrain.deck.anki.markup import html_to_markdown
 
@@ -26,12 +27,9 @@ def render_template(template: str, fields: dict[str, str], cloze_number: int, si
     out: list[str] = []
     stack: list[tuple[str, bool]] = []  # open sections: (field, showing)
     showing = True
-    pos = 0
-    for match in TAG.finditer(template):
-        if showing:
-            out.append(template[pos:match.start()])
-        pos = match.end()
-        kind, name = match.group(1), match.group(2).strip()
+    for literal, kind, name in _compiled(template):
+        if showing and literal:
+            out.append(literal)
         if kind in ("#", "^"):
             filled = bool(_strip_html(fields.get(name, "")).strip()) if not _is_cloze_section(name) else \
                 _has_cloze(fields, name, cloze_number)
@@ -40,11 +38,22 @@ def render_template(template: str, fields: dict[str, str], cloze_number: int, si
         elif kind == "/":
             if stack:
                 showing = stack.pop()[1]
-        elif showing:
+        elif kind == "" and showing:
             out.append(_field(name, fields, cloze_number, side))
-    if showing:
-        out.append(template[pos:])
     return "".join(out)
+
+
+@lru_cache(maxsize=256)
+def _compiled(template: str) -> tuple[tuple[str, str | None, str], ...]:
+    """A template as (literal before, tag kind, name) steps, parsed once per notetype template:
+    kind is "#", "^", "/", "" (a field) or None (the literal after the last tag)."""
+    steps = []
+    pos = 0
+    for match in TAG.finditer(template):
+        steps.append((template[pos:match.start()], match.group(1), match.group(2).strip()))
+        pos = match.end()
+    steps.append((template[pos:], None, ""))
+    return tuple(steps)
 
 
 def _is_cloze_section(name: str) -> bool:
