@@ -3,10 +3,10 @@
 One package is one transaction: a package that cannot be read, or a store that refuses the write,
 changes nothing. Re-importing a newer export of the same collection updates cards in place (identity
 is the note GUID + card ordinal, see deck/anki/convert.py), keeps flashtrain's own reviews, and adds
-only reviews that are not stored yet: a review matches a stored one of the same card at the same
-millisecond (Anki keeps review times in ms), so a review that exists on both sides counts once.
-Each touched card's state is rebuilt by replaying its whole history through our scheduler. Cards
-that a package no longer holds are left alone: an `.apkg` usually holds only some decks.
+only reviews that are not stored yet (services/anki_history.py), and rebuilds each touched card's
+state by replaying its whole history. A card from Anki that a deck of the package no longer holds
+(its note was deleted there) is retired, as a card removed from a Markdown file is; decks the
+package does not hold are left alone, since an `.apkg` usually holds only some decks.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from flashtrain.deck.anki.convert import ImportedCard, ImportPlan, plan_import
+from flashtrain.deck.anki.convert import ANKI_ID_PREFIX, ImportedCard, ImportPlan, plan_import
 from flashtrain.deck.anki.package import AnkiPackageError, read_collection
 from flashtrain.deck.model import ParseWarning
 from flashtrain.scheduler import core
@@ -215,7 +215,35 @@ def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: 
                     Card.deck_id == deck.id, Card.key.in_(new_keys[start:start + 500]))).all())
             touched += [(ids[card.spec.key], card) for card in new_cards]
     session.flush()
+    _retire_missing(session, decks, touched, reports, prefer_file, now)
     apply_reviews(session, touched, reports, plan, config)
+
+
+def _retire_missing(session, decks: dict[str, Deck], touched: list[tuple[int, ImportedCard]],
+                    reports: dict[str, ImportReport], prefer_file: bool, now: datetime) -> None:
+    """Cards that came from Anki and sit in a deck this package holds, but are no longer in it (their
+    note was deleted in Anki), are retired as a Markdown re-import retires cards removed from their
+    file: out of study, history kept, restored if a later package has them again. Decks the package
+    does not hold are left alone (an .apkg often holds only some decks)."""
+    present = {card_id for card_id, _ in touched}
+    deck_names = {deck.id: name for name, deck in decks.items()}
+    gone: list[int] = []
+    for card_id, deck_id, edited in session.execute(select(Card.id, Card.deck_id, Card.edited_in_app_at).where(
+            Card.deck_id.in_(list(deck_names)), Card.explicit_id.like(f"{ANKI_ID_PREFIX}%"),
+            Card.retired_at.is_(None))):
+        if card_id in present or (edited and not prefer_file):
+            continue  # still there; or changed in the app since: as for Markdown files, that version is kept
+        gone.append(card_id)
+        reports[deck_names[deck_id]].retired += 1
+    for start in range(0, len(gone), 500):
+        session.execute(update(Card).where(Card.id.in_(gone[start:start + 500])).values(retired_at=now),
+                        execution_options={"synchronize_session": False})
+    for report in reports.values():
+        if report.retired:
+            report.warnings.append(ParseWarning(report.path, 0, (
+                f"{report.retired} card(s) of deck {report.deck!r} are no longer in the package (deleted in Anki) "
+                "and were retired: out of study, their history kept; a later package that has them brings "
+                "them back")))
 
 
 class _CardFinder:

@@ -76,10 +76,13 @@ class ImportPlan:
     orphan_reviews_skipped: int = 0
 
 
+ANKI_ID_PREFIX = "anki:"  # explicit ids of cards that came from an Anki note
+
+
 def note_identity(guid: str, ordinal: int) -> str:
     """Our explicit id for card `ordinal` of the note with this GUID (stable across exports)."""
     token = guid if re.fullmatch(r"[\w.:-]+", guid) else hashlib.sha1(guid.encode()).hexdigest()[:16]
-    return f"anki:{token}" if ordinal == 0 else f"anki:{token}/{ordinal + 1}"
+    return f"{ANKI_ID_PREFIX}{token}" if ordinal == 0 else f"{ANKI_ID_PREFIX}{token}/{ordinal + 1}"
 
 
 def plan_import(collection: Collection) -> ImportPlan:
