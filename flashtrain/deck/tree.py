@@ -1,7 +1,8 @@
 """Decks named `A::B` shown as a tree: parents first, children indented, counts summed upwards.
 
 A parent that exists only through its sub-decks (Anki's `Languages` above `Languages::French`) is
-listed too, so the tree has no gaps. Used wherever decks are listed.
+listed too, so the tree has no gaps and every row shows its own level's name. Used wherever decks
+are listed (`flashtrain decks`, the home screen, whose rows study a deck with its sub-decks).
 """
 
 from __future__ import annotations
@@ -39,13 +40,37 @@ def tree_order(name: str) -> list[str]:
     return [part.strip().casefold() for part in name.split(SEPARATOR)]
 
 
-def tree_label(name: str, names: set[str]) -> str:
-    """`name` as a row of a tree of `names`: indented under its nearest listed ancestor, showing the
-    levels below that ancestor (a deck with no listed ancestor shows its full name)."""
-    parts = name.split(SEPARATOR)
-    for cut in range(len(parts) - 1, 0, -1):
-        parent = SEPARATOR.join(parts[:cut])
-        if parent in names:
-            indent = len(tree_label(parent, names)) - len(tree_label(parent, names).lstrip(" "))
-            return " " * (indent + 2) + SEPARATOR.join(parts[cut:])
-    return name
+@dataclass(frozen=True)
+class TreeRow:
+    """A row of the home screen's deck list: a deck, or a parent that is only its sub-decks' prefix."""
+
+    key: str  # the deck id as text, or "tree:<full name>" for a parent that is no deck of its own
+    label: str
+    depth: int
+    deck_id: int | None  # None for a prefix-only parent
+    deck_ids: tuple[int, ...]  # the deck and all its sub-decks (what studying the row studies)
+    due: int
+    learning: int
+    new: int
+    total: int
+    retention: float | None  # mean over the row's decks, weighted by their card counts
+
+
+def deck_tree_rows(summaries) -> list[TreeRow]:
+    """Tree rows for deck summaries (objects with deck_id, name, due, learning, new, total, retention)."""
+    by_name = {summary.name: summary for summary in summaries}
+    nodes = deck_tree([(s.name, {"due": s.due, "learning": s.learning, "new": s.new, "total": s.total}) for s in summaries])
+    rows = []
+    for node in nodes:
+        members = [s for name, s in by_name.items()
+                   if tree_order(name)[:node.depth + 1] == tree_order(node.name)]
+        rated = [(s.retention, s.total) for s in members if s.retention is not None and s.total]
+        weight = sum(total for _, total in rated)
+        own = by_name.get(node.name) if node.exists else None
+        rows.append(TreeRow(key=str(own.deck_id) if own else f"tree:{node.name}", label=node.label, depth=node.depth,
+                            deck_id=own.deck_id if own else None,
+                            deck_ids=tuple(sorted(s.deck_id for s in members)),
+                            due=node.counts.get("due", 0), learning=node.counts.get("learning", 0),
+                            new=node.counts.get("new", 0), total=node.counts.get("total", 0),
+                            retention=sum(r * t for r, t in rated) / weight if weight else None))
+    return rows

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from flashtrain.deck.tree import tree_label, tree_order
+from flashtrain.deck.tree import TreeRow, deck_tree_rows
 from flashtrain.study.queue import QueueSpec
 from flashtrain.tui.format import percent
 
@@ -36,6 +36,7 @@ class HomeScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.summaries = []
+        self.deck_rows: list[TreeRow] = []
         self.budget = None
         self.load_serial = 0
 
@@ -98,12 +99,13 @@ class HomeScreen(Screen):
         total = sum(s.total for s in summaries)
         table.add_row("[b]All decks[/b]", str(due), str(learning), str(new), str(total), "", key=str(ALL_DECKS))
         width = self.name_width()
-        names = {s.name for s in summaries}
-        for s in sorted(summaries, key=lambda s: tree_order(s.name)):  # sub-decks (A::B) under their parent
-            label = tree_label(s.name, names)  # a str cell is read as markup: escape the deck's name
+        self.deck_rows = deck_tree_rows(summaries)
+        for row in self.deck_rows:  # sub-decks (A::B) indented under their parent, counts summed upwards
+            label = "  " * row.depth + row.label
             label = label if len(label) <= width else label[: width - 1].rstrip() + "…"
-            table.add_row(escape(label), str(s.due), str(s.learning), str(s.new), str(s.total), percent(s.retention),
-                          key=str(s.deck_id))
+            label = escape(label) if row.deck_id is not None else f"[dim]{escape(label)}[/dim]"
+            table.add_row(label, str(row.due), str(row.learning), str(row.new), str(row.total),
+                          percent(row.retention), key=row.key)
         table.loading = False
         if 0 <= selected < table.row_count:
             table.move_cursor(row=selected)
@@ -118,21 +120,29 @@ class HomeScreen(Screen):
             f" · {len(summaries)} deck{'s' if len(summaries) != 1 else ''}")
         table.focus()
 
-    def selected_deck_id(self) -> int | None:
+    def selected_row(self):
         table = self.query_one("#decks", DataTable)
         if table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        deck_id = int(key) if key is not None else ALL_DECKS
-        return None if deck_id == ALL_DECKS else deck_id
+        return next((row for row in self.deck_rows if row.key == key), None)
+
+    def selected_deck_id(self) -> int | None:
+        """The selected deck (None for "All decks" and for a parent that is only a name prefix)."""
+        row = self.selected_row()
+        return None if row is None else row.deck_id
+
+    def selected_deck_ids(self) -> tuple[int, ...] | None:
+        """The selected deck with its sub-decks, as Anki studies a parent; None for "All decks"."""
+        row = self.selected_row()
+        return None if row is None else row.deck_ids
 
     @on(DataTable.RowSelected, "#decks")
     def row_selected(self) -> None:
         self.action_study_selected()
 
     def action_study_selected(self) -> None:
-        deck_id = self.selected_deck_id()
-        self.app.start_session(QueueSpec(deck_ids=None if deck_id is None else (deck_id,)))
+        self.app.start_session(QueueSpec(deck_ids=self.selected_deck_ids()))
 
     def action_study_all(self) -> None:
         self.app.start_session(QueueSpec())
