@@ -74,6 +74,7 @@ def _csv_row(card: CardSpec) -> list[str]:
     extras = ["\n".join(card.hints), card.snippet or ""]
     if card.kind == "cloze":
         front, back = cloze_sides(card.question, card.cloze_index)
+        back = back + "\n\n" + card.answer if card.answer.strip() else back
         # no id: the siblings of one cloze note become separate basic cards
         return [front, back, " ".join(card.tags)] + extras + [""]
     return [card.question, card.answer, " ".join(card.tags)] + extras + [card.explicit_id or ""]

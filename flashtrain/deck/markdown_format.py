@@ -179,9 +179,7 @@ class _DeckParser:
         if draft.answer is not None:
             raise self.error(line0, f"second 'A:' for the card that starts at line {draft.line + 1}; "
                                     "start a new card with 'Q:'")
-        if draft.kind == "C":
-            raise self.error(line0, "a cloze card ('C:') has no 'A:'; put extra notes in the text")
-        draft.answer = _Field(line0, rest, line0 + 1)
+        draft.answer = _Field(line0, rest, line0 + 1)  # for a cloze card ('C:'): extra shown on the back
 
     def content(self, start: int, end: int, allow_fields: bool = False) -> None:
         draft = self.draft
@@ -284,13 +282,19 @@ class _DeckParser:
             raise self.error(fields["reversed"][0][0], f"'reversed:' takes yes or no, got {reversed_word!r}")
         common = dict(line=where + 1, tags=tags, explicit_id=explicit_id or None, hints=hints, snippet=snippet)
         if draft.kind == "C":
-            deletions = CLOZE.findall(question)
-            if not deletions:
+            gaps = CLOZE.findall(question)
+            if not gaps:
                 raise self.error(where, "a cloze card ('C:') needs at least one {{deletion}}")
+            numbered = [gap_number(gap) is not None for gap in gaps]
+            if any(numbered) and not all(numbered):
+                raise self.error(where, "this cloze note mixes numbered gaps ({{c1::…}}) with plain ones ({{…}}): "
+                                        "number every gap, or none")
             if reversed_word in TRUE_WORDS:
                 raise self.error(fields["reversed"][0][0], "a cloze card cannot be reversed")
-            for index in range(1, len(deletions) + 1):
-                self.cards.append(CardSpec(question=question, answer="", kind="cloze", cloze_index=index, **common))
+            extra = self.field_text(draft.answer) if draft.answer is not None else ""
+            for index in cloze_numbers(question):
+                self.cards.append(CardSpec(question=question, answer=extra, kind="cloze", cloze_index=index,
+                                           **common))
             return
         if draft.answer is None:
             absorbed = any(line.startswith("A:") for line in self.lines[draft.line + 1:draft.question.end])
@@ -327,29 +331,51 @@ def _unquote(value: str) -> str:
 
 
 # -- cloze display ------------------------------------------------------------------------------
-def cloze_sides(text: str, index: int) -> tuple[str, str]:
-    """Question and answer Markdown for deletion number `index` (1-based) of a cloze note.
+# A gap may carry Anki's card number: {{c2::answer::hint}}. Gaps sharing a number are one card (as
+# in Anki); in a note without numbers each gap is its own card, numbered in order.
+GAP_NUMBER = re.compile(r"c(\d+)::")
 
-    `{{answer::hint}}` shows the hint in the gap. Other deletions are shown filled in.
+
+def gap_number(gap: str) -> int | None:
+    match = GAP_NUMBER.match(gap)
+    return int(match.group(1)) if match and int(match.group(1)) > 0 else None
+
+
+def cloze_numbers(text: str) -> list[int]:
+    """The card numbers of a cloze note: its distinct gap numbers, or 1..n for n plain gaps."""
+    gaps = CLOZE.findall(text)
+    numbers = {gap_number(gap) for gap in gaps} - {None}
+    return sorted(numbers) if numbers else list(range(1, len(gaps) + 1))
+
+
+def cloze_sides(text: str, index: int) -> tuple[str, str]:
+    """Question and answer Markdown for card number `index` (1-based) of a cloze note.
+
+    `{{answer::hint}}` shows the hint in the gap. Other cards' gaps are shown filled in.
     """
+    numbered = any(gap_number(gap) is not None for gap in CLOZE.findall(text))
     counter = 0
 
-    def front(match: re.Match) -> str:
+    def parts(match: re.Match) -> tuple[bool, str, str]:
         nonlocal counter
+        gap = match.group(1)
+        number = gap_number(gap)
+        if number is not None:
+            gap = gap[GAP_NUMBER.match(gap).end():]
         counter += 1
-        content, _, hint = match.group(1).partition("::")
-        if counter == index:
-            return f"[{hint.strip() or '…'}]"
-        return content
+        content, _, hint = gap.partition("::")
+        return (number if numbered else counter) == index, content, hint
+
+    def front(match: re.Match) -> str:
+        hidden, content, hint = parts(match)
+        return f"[{hint.strip() or '…'}]" if hidden else content
 
     question = CLOZE.sub(front, text)
     counter = 0
 
     def back(match: re.Match) -> str:
-        nonlocal counter
-        counter += 1
-        content = match.group(1).partition("::")[0]
-        return f"**{content}**" if counter == index else content
+        shown, content, _ = parts(match)
+        return f"**{content}**" if shown else content
 
     return question, CLOZE.sub(back, text)
 
@@ -415,6 +441,10 @@ def write_markdown_deck(deck: DeckSpec) -> str:
     for card, has_reverse in notes(deck.cards):
         if card.kind == "cloze":
             out.append(_field("C", card.question))
+            if card.answer.strip():  # extra shown on the back (Anki's Back Extra)
+                if not _is_one_paragraph(card.question):
+                    out.append("")
+                out.append(_field("A", card.answer))
         else:
             out.append(_field("Q", card.question))
             if not _is_one_paragraph(card.question):

@@ -155,8 +155,8 @@ def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: 
         elif trust:
             decks[name].trusted = True
     session.flush()
-    finder = _CardFinder(session, [card.own_key or card.spec.key for deck in plan.decks.values()
-                                   for card in deck.cards])
+    finder = _CardFinder(session, [key for deck in plan.decks.values() for card in deck.cards
+                                   for key in (card.own_key or card.spec.key, card.legacy_key) if key])
     touched: list[tuple[int, ImportedCard]] = []
     for name, deck_plan in plan.decks.items():
         report, deck = reports[name], decks[name]
@@ -171,6 +171,8 @@ def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: 
                 continue
             seen_keys.add(card.spec.key)
             row = finder.find(name, card.own_key or card.spec.key)
+            if row is None and card.legacy_key:  # stored by an earlier flashtrain under another key
+                row = finder.find(name, card.legacy_key)
             status = dict(suspended=card.suspended, flagged=card.flagged,
                           buried_until=tomorrow if card.buried else None)
             if row is None:

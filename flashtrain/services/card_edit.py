@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from flashtrain.deck.markdown_format import CLOZE, parse_markdown_deck
+from flashtrain.deck.markdown_format import CLOZE, cloze_numbers, parse_markdown_deck
 from flashtrain.deck.model import CardSpec, DeckError, split_tags
 from flashtrain.deck.writeback import WritebackError, append_note, note_key, replace_card
 from flashtrain.store.models import Card, Deck, SourceFile, utcnow
@@ -142,11 +142,11 @@ def note_specs(draft: CardDraft, reversed_twin: bool) -> list[CardSpec]:
     common = dict(tags=draft.tags, hints=draft.hints, explicit_id=draft.explicit_id or None,
                   snippet=draft.snippet_id or None)
     if draft.kind == "cloze" or (draft.kind == "basic" and not answer and CLOZE.search(question)):
-        gaps = CLOZE.findall(question)
-        if not gaps:
+        if not CLOZE.search(question):
             raise EditError("a cloze card needs at least one {{deletion}}")
-        return [CardSpec(question=question, answer="", kind="cloze", cloze_index=i, **common)
-                for i in range(1, len(gaps) + 1)]
+        extra = answer if draft.kind == "cloze" else ""  # a cloze card's answer is extra shown on its back
+        return [CardSpec(question=question, answer=extra, kind="cloze", cloze_index=i, **common)
+                for i in cloze_numbers(question)]
     if not answer:
         raise EditError("the answer is empty")
     cards = [CardSpec(question=question, answer=answer, **common)]

@@ -133,8 +133,9 @@ class RateOutcome:
 
 
 def card_sides(kind: str, question: str, answer: str, cloze_index: int) -> tuple[str, str]:
-    if kind == "cloze":
-        return cloze_sides(question, cloze_index)
+    if kind == "cloze":  # the answer of a cloze card is extra shown on its back (Anki's Back Extra)
+        front, back = cloze_sides(question, cloze_index)
+        return front, back + "\n\n" + answer if answer.strip() else back
     if kind == "reversed":
         return answer, question
     return question, answer

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from anki_builders import build_collection, export, open_collection
 from flashtrain.deck.anki.convert import note_identity
+from flashtrain.deck.markdown_format import cloze_sides
 from flashtrain.store.models import Card, CardState, Deck, MediaFile, ReviewLog
 from flashtrain.store.sync import import_paths
 
@@ -30,6 +31,12 @@ def anki_files(tmp_path_factory):
     }
 
 
+def card_identity(guid: str, ordinal: int, cloze: bool) -> tuple[str, int]:
+    """(explicit id, cloze index) of the card we make of card `ordinal` of a note: the cards of a cloze
+    note share the note's id and differ by their Anki cloze number."""
+    return (note_identity(guid, 0), ordinal + 1) if cloze else (note_identity(guid, ordinal), 0)
+
+
 def anki_truth(built) -> dict:
     """Every card of the collection as Anki sees it: identity, deck, tags, status, reviews."""
     col = open_collection(built.path)
@@ -40,7 +47,7 @@ def anki_truth(built) -> dict:
             note = card.note()
             reviews = [(row_id, ease, time_ms) for row_id, ease, time_ms in col.db.all(
                 "SELECT id, ease, time FROM revlog WHERE cid = ? AND ease > 0 ORDER BY id", card_id)]
-            truth[note_identity(note.guid, card.ord)] = dict(
+            truth[card_identity(note.guid, card.ord, note.note_type()["type"] == 1)] = dict(
                 deck=col.decks.name(card.did), tags=sorted(note.tags), queue=card.queue, flags=card.flags,
                 type=card.type, ivl=card.ivl,
                 reviews=reviews, question=card.question(), answer=card.answer())
@@ -56,7 +63,7 @@ def our_cards(store) -> dict:
         out = {}
         for card, deck in rows:
             logs = s.scalars(select(ReviewLog).where(ReviewLog.card_id == card.id).order_by(ReviewLog.reviewed_at)).all()
-            out[card.explicit_id] = dict(card=card, deck=deck, state=s.get(CardState, card.id),
+            out[(card.explicit_id, card.cloze_index)] = dict(card=card, deck=deck, state=s.get(CardState, card.id),
                                         reviews=[(int(log.reviewed_at.timestamp() * 1000), log.rating, log.duration_ms)
                                                  for log in logs])
         return out
@@ -99,23 +106,28 @@ def test_fields_become_markdown(store, anki_files):
         guid = {label: col.get_note(note_id).guid for label, note_id in built.notes.items() if label != "deleted"}
     finally:
         col.close()
-    basic = ours[note_identity(guid["basic"], 0)]["card"]
+    basic = ours[(note_identity(guid["basic"], 0), 0)]["card"]
     assert basic.question == "What is **2** + 2?\nShow $x^2$ too"
     assert basic.answer == "Four\n<four> & *cuatro*\n![](dot.png)"
-    cloze1 = ours[note_identity(guid["cloze"], 0)]["card"]
-    cloze2 = ours[note_identity(guid["cloze"], 1)]["card"]
-    # c1 appears twice but is one card; c2's hint shows in its gap; display math and Back Extra kept
-    assert cloze1.question.startswith("[…] descent moves against the […];")
-    assert "$$\\theta \\leftarrow \\theta - \\eta \\nabla L$$" in cloze1.question
-    assert cloze2.question.startswith("Gradient descent moves [direction] the gradient")
-    assert cloze2.answer.endswith("See `optimizer.step()`")
-    code = ours[note_identity(guid["code"], 0)]["card"]
+    cloze1 = ours[(note_identity(guid["cloze"], 0), 1)]["card"]
+    cloze2 = ours[(note_identity(guid["cloze"], 0), 2)]["card"]
+    # first-class cloze cards: one text with Anki's numbered gaps, Back Extra as the extra
+    assert cloze1.kind == cloze2.kind == "cloze" and cloze1.question == cloze2.question
+    assert cloze1.question == ("{{c1::Gradient}} descent moves {{c2::against::direction}} the {{c1::gradient}}; "
+                               "$$\\theta \\leftarrow \\theta - \\eta \\nabla L$$")
+    assert cloze1.answer == cloze2.answer == "See `optimizer.step()`"
+    # c1 appears twice but is one card; c2's hint shows in its gap
+    front1, back1 = cloze_sides(cloze1.question, 1)
+    assert front1.startswith("[…] descent moves against the […];")
+    assert back1.startswith("**Gradient** descent moves against the **gradient**;")
+    assert cloze_sides(cloze2.question, 2)[0].startswith("Gradient descent moves [direction] the gradient")
+    code = ours[(note_identity(guid["code"], 0), 0)]["card"]
     assert code.answer == "```\ndef relu(x):\n    return np.maximum(x, 0)\n```"
-    reversed_card = ours[note_identity(guid["reversed"], 1)]["card"]
+    reversed_card = ours[(note_identity(guid["reversed"], 1), 0)]["card"]
     assert (reversed_card.question, reversed_card.answer) == ("cat", "chat")
-    assert note_identity(guid["optional_without"], 1) not in ours
-    assert ours[note_identity(guid["optional_with"], 1)]["card"].question == "dog"
-    typing = ours[note_identity(guid["typing"], 0)]["card"]
+    assert (note_identity(guid["optional_without"], 1), 0) not in ours
+    assert ours[(note_identity(guid["optional_with"], 1), 0)]["card"].question == "dog"
+    typing = ours[(note_identity(guid["typing"], 0), 0)]["card"]
     assert (typing.question, typing.answer) == ("fish?", "poisson")
     with store.sessions() as s:
         assert s.scalar(select(MediaFile.name)) == "dot.png"

@@ -219,3 +219,23 @@ def test_error_quoting_a_huge_line_stays_short():
     with pytest.raises(DeckError) as caught:
         parse_markdown_deck("---\n" + "y" * 100_000 + "\n---\nQ: a\nA: b\n", "junk.md")
     assert caught.value.line == 2 and len(str(caught.value)) < 200
+
+
+def test_numbered_gaps_group_into_cards_as_in_anki_and_the_extra_shows_on_the_back():
+    text = ("---\nname: Capitals\n---\n\nC: {{c1::Paris}} is the capital of {{c1::France}}; "
+            "{{c3::Rome::city}} is in {{c2::Italy}}.\nA: Both are in *Europe*.\n\nid: capitals\n")
+    deck = parse_markdown_deck(text, "capitals.md")
+    assert [(c.kind, c.cloze_index, c.answer) for c in deck.cards] == [
+        ("cloze", 1, "Both are in *Europe*."), ("cloze", 2, "Both are in *Europe*."),
+        ("cloze", 3, "Both are in *Europe*.")]
+    question = deck.cards[0].question
+    assert cloze_sides(question, 1) == ("[…] is the capital of […]; Rome is in Italy.",
+                                        "**Paris** is the capital of **France**; Rome is in Italy.")
+    assert cloze_sides(question, 3)[0] == "Paris is the capital of France; [city] is in Italy."
+    again = parse_markdown_deck(write_markdown_deck(deck), "capitals.md")
+    assert again.cards == deck.cards
+
+
+def test_a_cloze_note_cannot_mix_numbered_and_plain_gaps():
+    with pytest.raises(DeckError, match=r"mixes numbered gaps"):
+        parse_markdown_deck("C: {{c1::one}} and {{two}}\n", "mixed.md")

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import NamedTuple
 
 from flashtrain.deck.anki.package import Collection, Notetype
+from flashtrain.deck.anki.markup import html_to_markdown
 from flashtrain.deck.anki.render import card_sides
 from flashtrain.deck.model import CardSpec, ParseWarning
 from flashtrain.scheduler.core import RATING_SCALES
@@ -56,6 +57,7 @@ class ImportedCard:
     anki_state: tuple[int, int, int, int]  # (type, due, interval days, lapses) for cards without history
     own_key: str | None = None  # a card we exported: its key in our store before the trip to Anki
     factor: int = 0  # Anki's ease in per mille (2500 = 250 %)
+    legacy_key: str | None = None  # the key an earlier flashtrain gave this card (a cloze imported as front/back)
 
 
 @dataclass
@@ -141,7 +143,8 @@ def plan_import(collection: Collection) -> ImportPlan:
                                        buried=card.queue in (-2, -3), flagged=bool(card.flags & 7),
                                        reviews=reviews, media=media,
                                        anki_state=(card.type, card.due, card.interval, card.lapses),
-                                       own_key=own[0] if own else None, factor=card.factor))
+                                       own_key=own[0] if own else None, factor=card.factor,
+                                       legacy_key=own[1] if len(own) > 1 else None))
     plan.decks = {name: deck for name, deck in plan.decks.items() if deck.cards or deck.reviews_skipped}
     return plan
 
@@ -157,7 +160,8 @@ def is_flashtrain_notetype(notetype: Notetype) -> bool:
 
 
 def _card_spec(ordinal: int, note, notetype: Notetype, deck_name: str):
-    """(CardSpec or None, media names[, our key before an export to Anki])."""
+    """(CardSpec or None, media names[, our key before an export to Anki, or None; the card's key
+    from before cloze notes were imported as cloze cards])."""
     fields = dict(zip(notetype.fields, note.fields))
     tags = tuple(dict.fromkeys(note.tags))
     explicit_id = note_identity(note.guid, ordinal)
@@ -166,6 +170,9 @@ def _card_spec(ordinal: int, note, notetype: Notetype, deck_name: str):
     if notetype.is_cloze:
         template = notetype.templates[0] if notetype.templates else ("", "{{cloze:Text}}", "{{cloze:Text}}")
         cloze_number = ordinal + 1
+        made = _cloze_card(ordinal, template, fields, tags, note.guid)
+        if made is not None:
+            return made
     elif ordinal < len(notetype.templates):
         template, cloze_number = notetype.templates[ordinal], 0
     else:
@@ -174,6 +181,36 @@ def _card_spec(ordinal: int, note, notetype: Notetype, deck_name: str):
     if not front.strip():
         return None, media
     return CardSpec(question=front, answer=back or " ", tags=tags, explicit_id=explicit_id), media
+
+
+CLOZE_FIELD = re.compile(r"\{\{[^{}]*?\bcloze:([^{}:]+?)\s*\}\}")
+
+
+def _cloze_card(ordinal: int, template: tuple[str, str, str], fields: dict[str, str], tags, guid: str):
+    """Card `ordinal` of a cloze note as one of our cloze cards: the cloze field as Markdown with
+    Anki's numbered gaps, the rest of the back (Back Extra) as its answer; all cards of the note
+    share one id. None when the note does not fit (nested gaps, a front showing other fields, as
+    Image Occlusion's): it is then imported as front/back rendered from its template."""
+    from flashtrain.deck.markdown_format import CLOZE, cloze_numbers, gap_number
+
+    _name, question_format, answer_format = template
+    match = CLOZE_FIELD.search(question_format)
+    if match is None:
+        return None
+    name = match.group(1).strip()
+    text, media = html_to_markdown(fields.get(name, ""))
+    gaps = CLOZE.findall(text)
+    if (not gaps or any(gap_number(gap) is None or "{{" in gap for gap in gaps)
+            or ordinal + 1 not in cloze_numbers(text)):
+        return None
+    without_text = dict(fields)
+    without_text[name] = ""
+    rest_front, extra, more = card_sides(question_format, answer_format, without_text, ordinal + 1)
+    if rest_front.strip():
+        return None
+    spec = CardSpec(question=text, answer=extra, kind="cloze", cloze_index=ordinal + 1, tags=tags,
+                    explicit_id=note_identity(guid, 0))
+    return spec, list(dict.fromkeys(media + more)), None, "id:" + note_identity(guid, ordinal)
 
 
 def _flashtrain_card(ordinal: int, fields: dict[str, str], notetype: Notetype, tags, explicit_id):
@@ -186,7 +223,6 @@ def _flashtrain_card(ordinal: int, fields: dict[str, str], notetype: Notetype, t
 
 def flashtrain_card_spec(ordinal: int, fields: dict[str, str], is_cloze: bool, tags: tuple[str, ...]):
     """(CardSpec, our key of the card before the trip, media) for card `ordinal` of such a note."""
-    from flashtrain.deck.anki.markup import html_to_markdown
 
     base = _plain(fields.get("Id", ""))
     explicit_id = base[3:] if base.startswith("id:") else None
@@ -196,7 +232,7 @@ def flashtrain_card_spec(ordinal: int, fields: dict[str, str], is_cloze: bool, t
     if is_cloze:
         text, media = html_to_markdown(fields.get("Text", ""))
         extra, more = html_to_markdown(fields.get("Back Extra", ""))
-        text = OUR_GAPS.sub(lambda m: "{{" + m.group(2) + "}}", text)
+        text = _plain_gaps_if_in_order(text)
         spec = CardSpec(question=text, answer=extra, kind="cloze", cloze_index=ordinal + 1, **common)
         own_key = f"{base}#c{ordinal + 1}" if base else None
     else:
@@ -210,6 +246,15 @@ def flashtrain_card_spec(ordinal: int, fields: dict[str, str], is_cloze: bool, t
 
 
 OUR_GAPS = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
+
+
+def _plain_gaps_if_in_order(text: str) -> str:
+    """Our export numbers plain `{{…}}` gaps c1, c2, … in order: such a note reads back as it was
+    written; one with other numbers (gaps grouped into one card) keeps Anki's numbering."""
+    numbers = [int(match.group(1)) for match in OUR_GAPS.finditer(text)]
+    if numbers != list(range(1, len(numbers) + 1)):
+        return text
+    return OUR_GAPS.sub(lambda m: "{{" + m.group(2) + "}}", text)
 
 
 def _plain(value: str) -> str:

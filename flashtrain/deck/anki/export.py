@@ -107,9 +107,12 @@ def note_key(card: ExportCard) -> str:
 
 
 def anki_cloze_text(text: str) -> str:
-    """Our `{{answer::hint}}` gaps numbered in order as Anki's `{{c1::answer::hint}}`."""
-    from flashtrain.deck.markdown_format import CLOZE
+    """Our `{{answer::hint}}` gaps numbered in order as Anki's `{{c1::answer::hint}}` (a note whose
+    gaps carry Anki's numbers already keeps them)."""
+    from flashtrain.deck.markdown_format import CLOZE, gap_number
 
+    if any(gap_number(gap) is not None for gap in CLOZE.findall(text)):
+        return text
     counter = 0
 
     def numbered(match: re.Match) -> str:
