@@ -55,7 +55,7 @@ CONFIGS = {
         tz=ZoneInfo("Asia/Kolkata"), learning_steps=(timedelta(minutes=1), timedelta(minutes=10), timedelta(hours=1)),
         relearning_steps=(timedelta(minutes=10), timedelta(hours=4)),
         weights=(0.4, 0.9, 3.1, 10.0, 5.1, 1.2, 1.8, 0.01, 1.5, 0.2, 1.0, 1.9, 0.1, 0.3, 2.1, 0.3, 2.6, 0.6, 0.2, 0.1,
-                 0.3)),
+                 0.3, 0.9)),  # w21: the learning-lapse penalty
     "fuzzed (one by one)": SchedulerConfig(tz=timezone.utc, fuzz=True, fuzz_seed=7),
 }
 
