@@ -54,7 +54,7 @@ def spread_package(tmp_path_factory):
 
 
 def _config(store):
-    from flashtrain.study.settings import load_settings
+    from flashtrain.services.settings import load_settings
 
     with store.sessions() as s:
         return load_settings(s).scheduler_config()
