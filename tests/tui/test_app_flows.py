@@ -49,12 +49,12 @@ async def test_study_reveal_rate_logs_review_then_undo(filled_store):
         assert isinstance(screen, StudyScreen)
         first = screen.card
         assert first is not None
-        assert not screen.query_one("#back").display
+        assert not screen.query_one("#card").back_shown
         await pilot.press("4")  # rating before reveal does nothing
         assert review_count(filled_store) == 0
         await press(app, pilot, "space")
-        assert screen.revealed and screen.query_one("#back").display
-        label = str(screen.query_one("#rating-4", Static).render())
+        assert screen.revealed and screen.query_one("#card").back_shown
+        label = screen.query_one("#rating-bar").cell_text(4)
         assert "Well" in label and any(unit in label for unit in ("m", "h", "d", "mo", "y"))
         await press(app, pilot, "4")
         assert review_count(filled_store, first.card_id) == 1  # committed before the next card shows
@@ -299,7 +299,7 @@ async def test_code_card_failing_then_passing_check(code_store):
         assert screen.revealed  # a pass reveals the answer and the reference
         assert screen.query_one("#reference").display
         assert screen.suggested == 4  # passed, but not on the first attempt
-        assert screen.query_one("#rating-4").has_class("suggested")
+        assert screen.query_one("#rating-bar").suggested == 4
         await press(app, pilot, "4")
     with code_store.sessions() as s:
         statuses = [a.status for a in s.scalars(select(Attempt).order_by(Attempt.id))]

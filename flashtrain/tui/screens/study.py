@@ -9,12 +9,13 @@ from __future__ import annotations
 import time
 
 from rich.markup import escape
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Rule, Static
+from textual.widgets import Header, Static
 
 from flashtrain.scheduler.core import RATING_LABELS
 from flashtrain.study.service import StoreUnavailable
@@ -22,7 +23,10 @@ from flashtrain.study.session import Ahead, AheadTicket, SessionSummary, StudySe
 from flashtrain.tui.host import StudyHost
 from flashtrain.tui.memory import collect_young_garbage
 from flashtrain.tui.snippet_bridge import SnippetBridge
-from flashtrain.tui.widgets.card_view import CardMarkdown
+from flashtrain.services.media import image_loader
+from flashtrain.tui.card_render import PreparedCard, build_card
+from flashtrain.tui.widgets.card_view import CardView
+from flashtrain.tui.widgets.lean_footer import LeanFooter
 from flashtrain.tui.widgets.rating_bar import RatingBar
 
 PROGRESS_IDLE_SECONDS = 1.5  # recount what is left once the learner pauses this long
@@ -66,6 +70,9 @@ class StudyScreen(Screen):
         self.pending_ahead: bool | None = None  # after the next paint: None nothing, False fetch, True verify+fetch
         self._progress_timer = None
         self.progress_started = False
+        # the next card's sides, built (parsed, images decoded, laid out) in the fetch-ahead thread
+        self.prepared_ahead: tuple[object, PreparedCard, PreparedCard] | None = None
+        self.prepared_hits = 0
 
     # what tests and the bench read; the session holds them
     @property
@@ -97,19 +104,14 @@ class StudyScreen(Screen):
             yield Static("", id="study-progress")
         with Vertical(id="study-body"):
             with VerticalScroll(id="card-scroll"):
-                yield CardMarkdown(id="front")
-                yield Static("", id="hints")
-                yield Rule(id="answer-rule")
-                yield CardMarkdown(id="back")
+                yield CardView(id="card")
                 yield Static("", id="session-done")
         yield Static("[b]space[/b] show the answer", id="reveal-hint")
         yield RatingBar(id="rating-bar")
-        yield Footer()
+        yield LeanFooter()
 
     def on_mount(self) -> None:
         self.query_one("#rating-bar").display = False
-        self.query_one("#answer-rule").display = False
-        self.query_one("#back").display = False
         self.query_one("#session-done").display = False
         self.query_one("#reveal-hint", Static).update("loading the first card…")
         self.first_card()
@@ -121,6 +123,8 @@ class StudyScreen(Screen):
         future = self.host.take_first_card_future(self.spec)
         try:
             card = future.result() if future is not None else self.session.service.next_card(self.spec)
+            if card is not None:
+                self.prepare_ahead(card, 0)
             self.app.call_from_thread(self.show_first, card)
         except Exception as error:  # shown; then the screen asks the queue once more itself
             self.app.call_from_thread(self.notify, f"could not load the first card: {error}", severity="error")
@@ -146,29 +150,25 @@ class StudyScreen(Screen):
         """Draw the session's card (question side), or the end of the session."""
         card = self.session.card
         self.suggested = None
-        front = self.query_one("#front", CardMarkdown)
-        self.query_one("#back", CardMarkdown).display = False
-        self.query_one("#answer-rule").display = False
+        view = self.query_one("#card", CardView)
         self.query_one("#rating-bar").display = False
         self.remove_code_panel()
         if card is None:
             self.show_finished()
             return
         self.query_one("#session-done").display = False
-        front.display = True
+        view.display = True
         self.query_one("#study-deck", Static).update(self.card_caption(card))
-        self.query_one("#hints", Static).update("")
-        self.query_one("#hints").display = False
         self.query_one("#reveal-hint", Static).update(self.reveal_hint(card))
         self.query_one("#reveal-hint").display = True
         self.query_one("#card-scroll").scroll_home(animate=False)
-        text_mounted = front.show(card.front, plain=card.plain_text)
+        view.show_card(self.prepared_side(card, back=False))
         if card.snippet_id:
             self.mount_code_panel(card, code)
-        # Textual's Markdown parses and mounts its blocks after update() returns: the card's text is on
-        # the terminal only at the first frame after that (what a rating's latency is measured to)
+        # the card's text is on the terminal at the next frame: a rating's latency is measured to it
         self.paint_serial += 1
-        self.when_text_painted(text_mounted, self.paint_serial)
+        serial = self.paint_serial
+        self.call_after_refresh(lambda: self.card_painted() if serial == self.paint_serial else None)
         self.schedule_progress()
         self.refresh_bindings()
 
@@ -195,11 +195,28 @@ class StudyScreen(Screen):
             parts.append(f"[b]ctrl+e[/b] edit code · [b]ctrl+r[/b] {run}")
         return " · ".join(parts)
 
-    @work(group="paint", exit_on_error=False)
-    async def when_text_painted(self, text_mounted, serial: int) -> None:
-        await text_mounted
-        if serial == self.paint_serial:
-            self.call_after_refresh(self.card_painted)
+    def prepare_ahead(self, card, width: int) -> None:
+        """Worker thread: build `card`'s two sides for the pane width, for `prepared_side`."""
+        load = image_loader(self.session.service.store, card.source_path)
+        front = build_card(card.front, card.plain_text, load, width or None)
+        back = build_card(card.back, card.plain_text, load, width or None)
+        self.prepared_ahead = (card, front, back)  # one reference swap: the UI thread reads it whole
+
+    def prepared_side(self, card, back: bool) -> PreparedCard:
+        """A side of `card` ready to draw: the one built ahead when it is still this card's text,
+        else built now."""
+        ahead = self.prepared_ahead
+        if ahead is not None and ahead[0].card_id == card.card_id and ahead[0].front == card.front \
+                and ahead[0].back == card.back and ahead[0].plain_text == card.plain_text:
+            prepared = ahead[2] if back else ahead[1]
+            width = self.query_one("#card", CardView).layout_width  # both sides share the pane
+            if width and prepared.laid_out_for != width:  # the pane was resized meanwhile
+                prepared.lay_out(width)
+            self.prepared_hits += not back
+            return prepared
+        load = image_loader(self.session.service.store, card.source_path)
+        width = self.query_one("#card", CardView).layout_width
+        return build_card(card.back if back else card.front, card.plain_text, load, width or None)
 
     def card_painted(self) -> None:
         """Called once the frame with the new card has been drawn: the end of a rating's latency."""
@@ -215,12 +232,18 @@ class StudyScreen(Screen):
             verify, self.pending_ahead = self.pending_ahead, None
             ticket = self.session.ahead_ticket(verify)
             if ticket is not None:
-                self.fetch_ahead(ticket)
+                self.fetch_ahead(ticket, self.query_one("#card", CardView).layout_width)
 
     # -- the next card, fetched ahead ------------------------------------------------------------
     @work(thread=True, group="prefetch", exit_on_error=False)
-    def fetch_ahead(self, ticket: AheadTicket) -> None:
+    def fetch_ahead(self, ticket: AheadTicket, width: int = 0) -> None:
         ahead = self.session.fetch_ahead(ticket)
+        for card in (ahead.following, ahead.instead):
+            if card is not None:
+                try:
+                    self.prepare_ahead(card, width)
+                except Exception:  # drawn from scratch when shown, which reports what is wrong
+                    pass
         self.app.call_from_thread(self.keep_ahead, ahead)
 
     def keep_ahead(self, ahead: Ahead) -> None:
@@ -231,8 +254,7 @@ class StudyScreen(Screen):
         collect_young_garbage()  # now, while the learner reads, rather than during the next rating
 
     def show_finished(self) -> None:
-        self.query_one("#front").display = False
-        self.query_one("#hints").display = False
+        self.query_one("#card").display = False
         self.query_one("#reveal-hint").display = False
         self.query_one("#study-deck", Static).update("")
         done = self.query_one("#session-done", Static)
@@ -306,10 +328,8 @@ class StudyScreen(Screen):
         if self.card is None or self.revealed:
             return
         preview = self.session.reveal()
-        back = self.query_one("#back", CardMarkdown)
-        back.show(self.card.back, plain=self.card.plain_text)
-        back.display = True
-        self.query_one("#answer-rule").display = True
+        view = self.query_one("#card", CardView)
+        view.show_card(view.prepared, view.hints, self.prepared_side(self.card, back=True))
         self.query_one("#reveal-hint").display = False
         bar = self.query_one("#rating-bar", RatingBar)
         bar.show_preview(preview, self.suggested)
@@ -364,10 +384,9 @@ class StudyScreen(Screen):
         def plain(text: str) -> str:  # hints are one line of Markdown; math as Unicode, no markup
             return escape(plain_math(text))
 
-        lines = [f"[b]Hint {i}:[/b] {plain(h)}" for i, h in enumerate(self.session.hints_given(), 1)]
-        hints = self.query_one("#hints", Static)
-        hints.update("\n".join(lines))
-        hints.display = True
+        lines = [Text.from_markup(f"[b]Hint {i}:[/b] {plain(h)}") for i, h in enumerate(self.session.hints_given(), 1)]
+        view = self.query_one("#card", CardView)
+        view.show_card(view.prepared, lines, view.back)
         self.refresh_bindings()
 
     def action_edit(self) -> None:
