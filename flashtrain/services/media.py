@@ -45,7 +45,10 @@ def image_loader(store, source_path: str | None) -> Callable[[str], bytes | None
         if "://" in name or name.startswith("data:"):
             return None  # no network at run time
         try:
-            return deck_file(source_path, name) or media_file(store, name.rsplit("/", 1)[-1])
+            found = deck_file(source_path, name)
+            if found is None and store is not None:
+                found = media_file(store, name.rsplit("/", 1)[-1])
+            return found
         except OSError:
             return None
 

@@ -66,6 +66,10 @@ class StudyScreen(Screen):
         self.code_panel = None
         self.suggested: int | None = None
         self.rate_started: float | None = None
+        # the UI thread's CPU time from a rating key to the next card painted (what the latency is
+        # on a quiet machine, minus the wait for the frame and the disk): bench tui prints it
+        self.rate_cpu_started = 0.0
+        self.rate_cpu: list[float] = []
         self.paint_serial = 0  # the card being drawn (a newer card makes an older paint moot)
         self.pending_ahead: bool | None = None  # after the next paint: None nothing, False fetch, True verify+fetch
         self._progress_timer = None
@@ -222,6 +226,7 @@ class StudyScreen(Screen):
         """Called once the frame with the new card has been drawn: the end of a rating's latency."""
         if self.rate_started is not None:
             self.host.record_latency(time.perf_counter() - self.rate_started)
+            self.rate_cpu.append(time.thread_time() - self.rate_cpu_started)
             self.rate_started = None
         self.host.first_card_shown()
         if self.session.progress.total is None and not self.progress_started:  # first count, once
@@ -342,6 +347,7 @@ class StudyScreen(Screen):
         if self.card is None or not self.revealed:
             return
         self.rate_started = time.perf_counter()
+        self.rate_cpu_started = time.thread_time()
         code = self.code_panel.code if self.code_panel is not None and self.code_panel.snippet else None
         rated = self.session.rate(int(rating), code=code)  # committed; the session shows the next card
         for notice in self.session.service.take_notices():  # e.g. the store is full: the rating went to the journal
