@@ -242,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"rating -> next card: p50 {figures['rating_to_next_card_ms_p50']} ms, "
               f"p95 {figures['rating_to_next_card_ms_p95']} ms over {len(latencies_ms)} ratings "
               "(target p95 <= 30 ms; timed until the new card's text is painted)")
-        print(f"  of which the app's own work (UI-thread CPU time, what a quiet machine adds no wait to): "
+        print(f"  of which the app's own work (UI-thread CPU time: no wait for a busy machine, the frame or the disk): "
               f"p50 {figures['ui_thread_cpu_ms_p50']} ms, p95 {figures['ui_thread_cpu_ms_p95']} ms")
         early, late = figures["rss_mib_after_50"], figures["rss_mib_after_500"]
         if early is not None and late is not None:
