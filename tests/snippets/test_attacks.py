@@ -1,7 +1,7 @@
 """Attacks on the check sandbox, tried as a learner's answer would (issue 9): one per way the old
-sandbox could be escaped or fooled, plus the classics. Each runs against a worker as root and a
-worker running as an ordinary user (as root we start it with --as-user 65534; as an ordinary user
-the default worker already is one), and a few also against the fallback layers alone
+sandbox could be escaped or fooled, plus the classics. Each runs against the default worker (run
+as root, it drops to uid 65534; run as an ordinary user, it is one) and, as root, against a worker
+told to keep root (--keep-root), and a few also against the fallback layers alone
 (--no-namespaces: Landlock + seccomp + rlimits). Each attack must be contained, and the next
 correct answer must still pass on the same worker.
 
@@ -53,17 +53,17 @@ TARGET = parse_snippet(TARGET_TEXT)
 CORRECT = "def add_one(x):\n    return x + 1\n"
 WRONG = "def add_one(x):\n    return x + 2\n"
 
-MODES = ["root", "ordinary user"]
+MODES = ["default", "root kept"]
 
 
 @pytest.fixture(scope="module", params=MODES)
 def worker(request):
-    if request.param == "root":
+    if request.param == "root kept":
         if os.geteuid() != 0:
             pytest.skip("the tests do not run as root here: only the ordinary-user worker can be tried")
-        runner = Runner()
+        runner = Runner(worker_args=("--keep-root",))
     else:
-        runner = Runner(worker_args=("--as-user", "65534") if os.geteuid() == 0 else ())
+        runner = Runner()
     runner.start()  # tests compare runner.pid before and after an attack
     yield runner
     runner.close()
@@ -116,10 +116,14 @@ for path in {paths!r}:
 
 
 def test_the_layers_hold(worker):
-    layers = worker.request(ProbeRequest()).layers
+    reply = worker.request(ProbeRequest())
+    layers = reply.layers
     assert layers.root == "private" and layers.userns and layers.pidns and layers.mountns and layers.tmpfs
     assert layers.seccomp and layers.landlock
-    assert layers.unprivileged == (worker.worker_args != () or os.geteuid() != 0)
+    if "--keep-root" in worker.worker_args:
+        assert not layers.unprivileged
+    else:  # as root the default worker drops to uid 65534, unless that uid may not make namespaces here
+        assert layers.unprivileged or any("may not create user namespaces" in p for p in reply.problems)
 
 
 def test_files_outside_are_invisible(worker, secret):

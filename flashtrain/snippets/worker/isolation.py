@@ -10,7 +10,8 @@ PID 1 of the new PID namespace, waits for it, removes the worker's host folder a
 status. When PID 1 ends, the kernel kills every process left in the namespace, so stopping the app
 (or killing the supervisor: the worker has PDEATHSIG) always stops the worker and all children.
 
-Works for an ordinary user where the kernel allows unprivileged user namespaces, and for root. Where
+Works for an ordinary user where the kernel allows unprivileged user namespaces, and for root (a
+worker started as root first drops to uid 65534 by default: main.worker_user, drop_privileges). Where
 it is refused, `enter` returns an Isolation saying why and the children rely on Landlock, seccomp
 and rlimits instead (see sandbox.py; `flashtrain check --doctor` prints what this machine offers).
 """
@@ -164,6 +165,30 @@ def drop_privileges(uid: int, tmp_root: str) -> dict[str, int]:
     os.setresuid(uid, uid, uid)
     _LIBC.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE: changing ids cleared it; the id maps need it
     return handles
+
+
+def namespaces_allowed_as(uid: int) -> bool:
+    """Whether a process running as `uid` may create the worker's namespaces here (some kernels and
+    AppArmor profiles allow it to root only): tried in a throw-away child, which exits at once."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            _LIBC.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE, as in drop_privileges: the id maps need it
+            if _LIBC.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) == 0:
+                _write("/proc/self/setgroups", "deny")
+                _write("/proc/self/uid_map", f"0 {uid} 1")
+                _write("/proc/self/gid_map", f"0 {uid} 1")
+                code = 0 if _LIBC.unshare(CLONE_NEWNS) == 0 else 1
+        except BaseException:  # noqa: BLE001 - any refusal means no
+            code = 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 def _kept_flags(path: str) -> int:

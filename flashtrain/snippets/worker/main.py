@@ -212,17 +212,42 @@ def serve(request, grader: Grader, tmp_root: str):
     return ErrorReply(f"unknown request {type(request).__name__}")
 
 
+NOBODY = 65534  # the uid a worker started as root runs as, unless told otherwise
+
+
 def worker_options(argv: list[str]) -> dict:
-    """--as-user UID: started as root, run as UID (what an ordinary user's worker is);
-    --no-namespaces: skip the namespaces (to see the fallback layers hold on their own)."""
-    options = {"as_user": None, "namespaces": True}
+    """--as-user UID: started as root, run as UID; --keep-root: started as root, stay root (inside
+    its user namespace, mapped to the real root); --no-namespaces: skip the namespaces (to see the
+    fallback layers hold on their own). Without --as-user or --keep-root, a worker started as root
+    runs as NOBODY wherever that uid may create its namespaces (see main)."""
+    options = {"as_user": None, "keep_root": False, "namespaces": True}
     args = iter(argv)
     for arg in args:
         if arg == "--as-user":
             options["as_user"] = int(next(args))
+        elif arg == "--keep-root":
+            options["keep_root"] = True
         elif arg == "--no-namespaces":
             options["namespaces"] = False
     return options
+
+
+def worker_user(options: dict) -> tuple[int | None, str | None]:
+    """The uid to drop to (None: stay as started) and, when root is kept by default, why. Root is
+    dropped by default: a child that slipped every other layer then still could not read root's
+    files. Only where NOBODY may create the namespaces itself (a kernel or AppArmor setting can
+    allow that to root alone: losing the private root would cost more than keeping root), and only
+    with the namespaces, whose private root is built from copies taken while still root (the
+    fallback reads the host's files in place, which NOBODY may not reach)."""
+    if os.geteuid() != 0:
+        return None, None
+    if options["as_user"] is not None:
+        return options["as_user"], None
+    if options["keep_root"] or not options["namespaces"]:
+        return None, None
+    if not isolation.namespaces_allowed_as(NOBODY):
+        return None, f"runs as root: uid {NOBODY} may not create user namespaces on this machine"
+    return NOBODY, None
 
 
 def main() -> int:
@@ -238,10 +263,13 @@ def main() -> int:
     MACHINE.update(isolation.machine_report())
     options = worker_options(sys.argv[1:])
     handles = {}
-    if options["as_user"] is not None and os.geteuid() == 0:
-        handles = isolation.drop_privileges(options["as_user"], tmp_root)
+    user, kept_root = worker_user(options)
+    if user is not None:
+        handles = isolation.drop_privileges(user, tmp_root)
     if options["namespaces"]:
         confinement = isolation.enter(tmp_root, keep_fds=(proto_in, proto_out), handles=handles)
+        if kept_root:
+            confinement.problems.append(kept_root)
     else:
         for fd in handles.values():
             os.close(fd)
