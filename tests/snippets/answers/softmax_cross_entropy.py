@@ -54,4 +54,26 @@ WRONG = [
      "    s = Z - Z.max(0)\n"
      "    logp = s - np.log(np.exp(s).sum(0))\n"
      "    return -np.mean(np.sum(Y * logp, axis=0)), np.exp(logp) - Y\n"),
+    ("shift-by-mean",  # "any shift works": centring the logits
+     "import numpy as np\n"
+     "def softmax_cross_entropy(Z, Y):\n"
+     "    m = Z.shape[1]\n"
+     "    c = Z - np.mean(Z, axis=0)\n"
+     "    lse = np.log(np.sum(np.exp(c), axis=0))\n"
+     "    logp = c - lse\n"
+     "    return -np.sum(Y * logp) / m, (np.exp(logp) - Y) / m\n"),
+    ("shift-by-first-row",
+     "import numpy as np\n"
+     "def softmax_cross_entropy(Z, Y):\n"
+     "    m = Z.shape[1]\n"
+     "    s = Z - Z[0, :]\n"
+     "    logp = s - np.log(np.exp(s).sum(axis=0))\n"
+     "    return float(-(Y * logp).sum() / m), (np.exp(logp) - Y) / m\n"),
+    ("shift-not-max",
+     "import numpy as np\n"
+     "def softmax_cross_entropy(Z, Y):\n"
+     "    m = Z.shape[1]\n"
+     "    s = Z - np.min(Z, axis=0, keepdims=True)  # every exponent >= 0\n"
+     "    logp = s - np.log(np.sum(np.exp(s), axis=0, keepdims=True))\n"
+     "    return -np.sum(Y * logp) / m, (np.exp(logp) - Y) / m\n"),
 ]
