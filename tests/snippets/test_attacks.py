@@ -10,10 +10,12 @@ No test here depends on timing: limits are generous and only the outcome is asse
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import sysconfig
 import textwrap
 
@@ -24,8 +26,9 @@ import flashtrain
 from flashtrain.snippets.format import parse_snippet
 from flashtrain.snippets.grading import grade
 from flashtrain.snippets.library import bundled_snippets_dir
-from flashtrain.snippets.protocol import ProbeRequest
+from flashtrain.snippets.protocol import GradeRequest, ProbeRequest
 from flashtrain.snippets.runner import Runner
+from flashtrain.snippets.worker import isolation
 
 TARGET_TEXT = textwrap.dedent('''\
     ---
@@ -243,6 +246,48 @@ for pid in [1, os.getppid(), 2, 3]:
     result = attack(worker, body, result="x + 2")
     assert "FORGED" not in output(result)
     assert result.status == "fail" and [c.name for c in result.checks] == ["three values"]
+    still_fine(worker)
+
+
+LAZY_IMPORTS = ("ssl", "sqlite3", "lzma", "bz2", "zlib", "hashlib", "decimal", "uuid", "xml.etree.ElementTree",
+                "dbm", "scipy.linalg", "scipy.special", "scipy.optimize", "scipy.stats")
+TRY_IMPORTS = f"""
+import importlib, json
+found = {{}}
+for name in {LAZY_IMPORTS!r}:
+    try:
+        importlib.import_module(name)
+        found[name] = True
+    except Exception as error:
+        found[name] = repr(error)
+print("IMPORTS " + json.dumps(found))
+"""
+
+
+def test_only_library_folders_of_usr_lib_are_visible_and_every_library_still_loads(worker):
+    """The private root binds the folders the dynamic loader's cache names (not all of /usr/lib with
+    its Python packages, JVMs and tools), and still every extension module the standard library
+    and scipy load lazily finds its shared libraries."""
+    outside = subprocess.run([sys.executable, "-I", "-c", TRY_IMPORTS], capture_output=True, text=True, check=True)
+    expected = json.loads(outside.stdout.split("IMPORTS ", 1)[1])
+    bound = isolation.read_only_sources()
+    body = TRY_IMPORTS + """
+visible = []
+for top in ("/usr/lib", "/lib", "/usr/lib64"):
+    if os.path.isdir(top):
+        visible += [os.path.join(top, name) for name in os.listdir(top)]
+print("VISIBLE " + json.dumps(visible))
+"""
+    code = "import os, sys\ndef add_one(x):\n" + textwrap.indent(body, "    ") + "\n    return x + 1\n"
+    reply = worker.request(GradeRequest(snippet=TARGET.to_request(), code=code, diagnose=False, prefetch=False,
+                                        timeout=60.0, import_allowance=120.0), timeout=600)
+    text = output(reply)
+    inside = json.loads(text.split("IMPORTS ", 1)[1].splitlines()[0])
+    assert {k: v is True for k, v in inside.items()} == {k: v is True for k, v in expected.items()}, inside
+    for path in json.loads(text.split("VISIBLE ", 1)[1].splitlines()[0]):
+        real = os.path.realpath(path)
+        assert any(real == b or real.startswith(b + "/") or b.startswith(real + "/") for b in bound), path
+    assert reply.status == "pass"
     still_fine(worker)
 
 

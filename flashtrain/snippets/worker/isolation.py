@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import shutil
 import signal
 import sys
@@ -87,14 +88,13 @@ def _package_dirs(name: str) -> list[str]:
 def read_only_sources() -> list[str]:
     """What a child may read: the standard library, the allowed packages with their bundled
     libraries, the shared-library folders (for extension modules the standard library loads
-    lazily) and a few device files."""
+    lazily: ssl, sqlite3, lzma, ...) and a few device files."""
     paths = []
     for key in ("stdlib", "platstdlib"):
         paths.append(sysconfig.get_paths()[key])
     for name in ALLOWED_PACKAGES:
         paths += _package_dirs(name)
-    for folder in ("/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64", "/usr/lib32"):
-        paths.append(folder)
+    paths += library_dirs()
     paths += ["/etc/ld.so.cache", "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"]
     seen, out = set(), []
     for p in paths:
@@ -103,6 +103,35 @@ def read_only_sources() -> list[str]:
             seen.add(real)
             out.append(real)
     return out
+
+
+SYSTEM_LIBRARY_DIRS = ("/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64", "/usr/lib32")
+
+
+def library_dirs(cache: str = "/etc/ld.so.cache") -> list[str]:
+    """The folders the dynamic loader finds shared libraries in: those of every library in its
+    cache (on Debian /usr/lib/x86_64-linux-gnu, not the rest of /usr/lib with its Python packages,
+    JVMs and tools), plus the loader's own. The cache names each library by its full path, so the
+    paths are taken from its string table whatever the cache format's version. Without a readable
+    cache: the usual library folders whole."""
+    try:
+        with open(cache, "rb") as f:
+            data = f.read(64 << 20)
+    except OSError:
+        data = b""
+    found = set()
+    for path in re.findall(rb"/[^\0]*?\.so[^\0/]*(?=\0)", data):
+        folder = os.path.dirname(os.path.realpath(os.fsdecode(path)))
+        if os.path.isdir(folder):
+            found.add(folder)
+    if not found:
+        return list(SYSTEM_LIBRARY_DIRS)
+    for folder in SYSTEM_LIBRARY_DIRS:  # the loader itself (ld-linux-*.so) lives in one of these
+        real = os.path.realpath(folder)
+        if os.path.isdir(real) and any(name.startswith("ld-linux") for name in os.listdir(real)):
+            found.add(real)
+    ordered = sorted(found)
+    return [d for d in ordered if not any(d.startswith(other + "/") for other in ordered)]
 
 
 def writable_dir(sources) -> str:
