@@ -89,6 +89,9 @@ class Grader:
             prep.close()
             return self._snippet_error(name, cases or "the snippet's cases() produced no checks", started, seed)
 
+        if not spares:  # none parked in advance: fork them all now, so that each child sets up its
+            # sandbox while the one before it runs the answer, instead of one after the other
+            spares = Spares(name, cases, limits, self.tmp_root, snippet["checks"]).take()
         run = CodeRun(code, name, cases, limits, self.tmp_root, checks_code=snippet["checks"], spares=spares)
         run_code([run])
         for spare in run.spares.values():  # checks not run (e.g. the file did not load)
