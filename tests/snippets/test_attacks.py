@@ -413,7 +413,10 @@ print("KILL", i386(37, 1, 9))
 """
     result = attack(worker, body)
     text = output(result)
-    assert "GETPID -1" in text and "FORK -1" in text and "KILL -1" in text, text
+    # -1 is EPERM from the filter; a kernel without the 32-bit ABI kills the child instead (no line)
+    done = [line for line in text.splitlines() if line.startswith(("GETPID", "FORK", "KILL"))]
+    assert all(line.endswith(" -1") for line in done), text
+    assert done or result.checks[0].status == "error", text
     still_fine(worker)
 
 
