@@ -389,6 +389,27 @@ os.sched_setaffinity(0, os.sched_getaffinity(0))
     still_fine(worker)
 
 
+def test_a_child_that_leaves_its_process_group_is_still_stopped_at_its_deadline(worker):
+    """The worker stops a check by killing the child's process group; a child that joined another
+    group (a sibling's) used to survive that, and the worker waited for it as long as it slept."""
+    starts, pid = worker.starts, worker.pid
+    body = """
+import time
+for pid in list(range(2, 60)) + [0]:
+    try:
+        os.setpgid(0, pid) if pid else os.setsid()
+        print("MOVED", pid)
+    except OSError:
+        pass
+time.sleep(100000)
+"""
+    result = attack(worker, body, timeout=1.0)
+    assert result.status == "error" and "timed out" in result.checks[0].message, result.to_dict()
+    assert "MOVED" not in output(result)
+    assert worker.pid == pid and worker.starts == starts, "the worker had to be restarted"
+    still_fine(worker)
+
+
 I386_SYSCALL = bytes([  # push rbx; mov eax, NR; mov ebx, edi; mov ecx, esi; int 0x80;
     0x53, 0xB8, 0, 0, 0, 0, 0x89, 0xFB, 0x89, 0xF1, 0xCD, 0x80,
     0x85, 0xC0, 0x75, 0x07, 0xB8, 0xFC, 0, 0, 0, 0xCD, 0x80,  # if it returned 0: exit_group (a forked copy)

@@ -205,10 +205,11 @@ class Child:
         if self.ended:
             return
         self.ended = True
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
+        for kill in (os.killpg, os.kill):  # its group (what it left), and itself by pid: a child that
+            try:                           # moved to another group must not outlive its deadline
+                kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
         status = 0
         if complete:
             _TO_REAP.append((self.pid, self.cwd))

@@ -37,7 +37,8 @@ from flashtrain.snippets.worker.isolation import writable_dir
 DEFAULT_MEMORY = 1 << 30
 IN_CHILD = False  # True in a forked child (rlimit changes are only ever made there)
 
-# Syscalls a check never needs. Processes: clone, fork, vfork, clone3, execve, execveat. Network:
+# Syscalls a check never needs. Processes: clone, fork, vfork, clone3, execve, execveat, setpgid,
+# setsid (a child that joined another process group escaped the worker's kill of its group). Network:
 # socket, connect, accept, bind, listen, socketpair, accept4. Signals to any process and tracing:
 # kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open, pidfd_send_signal,
 # pidfd_getfd, process_mrelease, ptrace, process_vm_readv/writev, process_madvise, kcmp. Filesystem
@@ -51,10 +52,10 @@ IN_CHILD = False  # True in a forked child (rlimit changes are only ever made th
 _SECCOMP_DENY = {
     "x86_64": (0xC000003E, [56, 57, 58, 435, 59, 322, 41, 42, 43, 49, 50, 53, 288, 62, 200, 234, 129, 297, 434,
                             424, 438, 448, 101, 310, 311, 440, 312, 165, 166, 155, 161, 272, 308, 428, 429, 430,
-                            431, 432, 433, 442, 321, 298, 323, 250, 248, 249, 425, 426, 427, 135, 251]),
+                            431, 432, 433, 442, 321, 298, 323, 250, 248, 249, 425, 426, 427, 135, 251, 109, 112]),
     "aarch64": (0xC00000B7, [220, 435, 221, 281, 198, 203, 202, 200, 201, 199, 242, 129, 130, 131, 138, 240,
                              434, 424, 438, 448, 117, 270, 271, 440, 272, 40, 39, 41, 51, 97, 268, 428, 429,
-                             430, 431, 432, 433, 442, 280, 241, 282, 219, 217, 218, 425, 426, 427, 92, 30]),
+                             430, 431, 432, 433, 442, 280, 241, 282, 219, 217, 218, 425, 426, 427, 92, 30, 154, 157]),
 }
 # Syscalls that act on the process a pid names: allowed only on the child itself (that argument 0),
 # because every process of the sandbox runs as the same uid, and the kernel lets a process change a
