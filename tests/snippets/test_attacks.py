@@ -213,6 +213,31 @@ for folder in [{site!r}, *sys.path]:
     still_fine(worker)
 
 
+def test_no_ipc_object_carries_state_into_the_next_check(worker):
+    """System V message queues (and shared memory, semaphores, POSIX queues) live in the worker's
+    IPC namespace, outside any child's folder: one check could leave a message for the next."""
+    body = """
+libc = ctypes.CDLL(None, use_errno=True)
+class Msg(ctypes.Structure):
+    _fields_ = [("mtype", ctypes.c_long), ("text", ctypes.c_char * 32)]
+m = Msg()
+q = libc.msgget(0x5EED, 0o1666)  # IPC_CREAT | 0666
+if q >= 0 and libc.msgrcv(q, ctypes.byref(m), 32, 0, 0o4000) > 0:  # IPC_NOWAIT
+    print("RECEIVED", m.text)
+m.mtype, m.text = 1, b"from an earlier check"
+print("MSGSND", libc.msgsnd(q, ctypes.byref(m), 32, 0o4000))
+print("SHMGET", libc.shmget(0x5EED, 4096, 0o1666))
+print("SEMGET", libc.semget(0x5EED, 1, 0o1666))
+print("MQ_OPEN", libc.syscall(240 if os.uname().machine == "x86_64" else 180, b"q", 0o100 | 2, 0o666, None))
+"""
+    first, second = attack(worker, body), attack(worker, body)
+    text = output(first) + output(second)
+    assert "RECEIVED" not in text, text
+    for call in ("MSGSND", "SHMGET", "SEMGET", "MQ_OPEN"):
+        assert f"{call} -1" in text and f"{call} 0" not in text, text
+    still_fine(worker)
+
+
 def test_filling_the_disk_hits_the_quota_and_nothing_survives_into_the_next_check(worker):
     result = attack(worker, """
 written = 0

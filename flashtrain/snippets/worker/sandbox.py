@@ -45,17 +45,21 @@ IN_CHILD = False  # True in a forked child (rlimit changes are only ever made th
 # views and namespaces: mount, umount2, pivot_root, chroot, unshare, setns, open_tree, move_mount,
 # fsopen, fsconfig, fsmount, fspick, mount_setattr. Kernel surfaces a check has no use for: bpf,
 # perf_event_open, userfaultfd, keyctl, add_key, request_key, io_uring_* (which would do socket and
-# file work out of seccomp's sight), personality, ioprio_set. (A deny-list, not an allow-list:
+# file work out of seccomp's sight), personality, ioprio_set. State outside the child's folder that
+# would outlive it in the worker's IPC namespace: System V shared memory, semaphores and message
+# queues, POSIX message queues (shm*, sem*, msg*, mq_*). (A deny-list, not an allow-list:
 # NumPy, SciPy and the standard library use a wide, kernel- and libc-dependent set of syscalls, and
 # an allow-list that misses one turns a correct answer into a failure; what is denied here is
 # exactly what an attack needs.)
 _SECCOMP_DENY = {
     "x86_64": (0xC000003E, [56, 57, 58, 435, 59, 322, 41, 42, 43, 49, 50, 53, 288, 62, 200, 234, 129, 297, 434,
                             424, 438, 448, 101, 310, 311, 440, 312, 165, 166, 155, 161, 272, 308, 428, 429, 430,
-                            431, 432, 433, 442, 321, 298, 323, 250, 248, 249, 425, 426, 427, 135, 251, 109, 112]),
+                            431, 432, 433, 442, 321, 298, 323, 250, 248, 249, 425, 426, 427, 135, 251, 109, 112,
+                            29, 30, 31, 67, 64, 65, 66, 220, 68, 69, 70, 71, 240, 241, 242, 243, 244, 245]),
     "aarch64": (0xC00000B7, [220, 435, 221, 281, 198, 203, 202, 200, 201, 199, 242, 129, 130, 131, 138, 240,
                              434, 424, 438, 448, 117, 270, 271, 440, 272, 40, 39, 41, 51, 97, 268, 428, 429,
-                             430, 431, 432, 433, 442, 280, 241, 282, 219, 217, 218, 425, 426, 427, 92, 30, 154, 157]),
+                             430, 431, 432, 433, 442, 280, 241, 282, 219, 217, 218, 425, 426, 427, 92, 30, 154, 157,
+                             194, 196, 195, 197, 190, 193, 191, 192, 186, 189, 188, 187, 180, 181, 182, 183, 184, 185]),
 }
 # Syscalls that act on the process a pid names: allowed only on the child itself (that argument 0),
 # because every process of the sandbox runs as the same uid, and the kernel lets a process change a
