@@ -140,6 +140,10 @@ class GradeRequest:
     seccomp: bool = True
     landlock: bool = True
     snippet_key: str = ""  # SnippetSpec.key(): lets the runner send each snippet to a worker once
+    # The snippet's reference travels after the frame as this many raw UTF-8 bytes (its `reference`
+    # field is then empty): the worker reads them straight into memory its children never see
+    # (worker/reference_store.py), never into an object a learner's child could find.
+    reference_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -330,6 +334,25 @@ def frame_size(head: bytes) -> int:
     if n > MAX_MESSAGE:
         raise ProtocolError(f"a frame of {n} bytes is beyond the {MAX_MESSAGE >> 20} MiB limit")
     return n
+
+
+def with_reference_attached(request: GradeRequest) -> tuple[GradeRequest, bytes]:
+    """A GradeRequest carrying a snippet, split into the frame (reference emptied, its size in
+    reference_bytes) and the reference's bytes that follow it on the pipe."""
+    reference = request.snippet.reference.encode()
+    return dataclasses.replace(request, snippet=dataclasses.replace(request.snippet, reference=""),
+                               reference_bytes=len(reference)), reference
+
+
+def read_into(fd: int, view: memoryview) -> bool:
+    """Fill `view` from a blocking descriptor (an attachment such as a reference); False when the
+    other end closed it first."""
+    while view:
+        n = os.readv(fd, [view])
+        if not n:
+            return False
+        view = view[n:]
+    return True
 
 
 def write_message(fd: int, message) -> None:

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from flashtrain.snippets.protocol import (ErrorReply, GradeRequest, PingReply, PingRequest, ProtocolError,
-                                          decode_body, encode_frame, frame_size)
+                                          decode_body, encode_frame, frame_size, with_reference_attached)
 
 WORKER_MAIN = Path(__file__).with_name("worker") / "main.py"
 DEFAULT_REQUEST_TIMEOUT = 120.0
@@ -108,15 +108,16 @@ class Runner:
             reply = self._exchange(dataclasses.replace(message, snippet=None, snippet_key=key), timeout)
             if not (isinstance(reply, ErrorReply) and reply.unknown_snippet):
                 return reply
-        reply = self._exchange(dataclasses.replace(message, snippet_key=key), timeout)
+        framed, reference = with_reference_attached(dataclasses.replace(message, snippet_key=key))
+        reply = self._exchange(framed, timeout, attachment=reference)
         self._sent_snippets.add(key)
         return reply
 
-    def _exchange(self, message, timeout: float):
+    def _exchange(self, message, timeout: float, attachment: bytes = b""):
         proc = self._proc
         assert proc is not None
         try:
-            proc.stdin.write(encode_frame(message))
+            proc.stdin.write(encode_frame(message) + attachment)
             proc.stdin.flush()
         except (BrokenPipeError, OSError) as error:
             raise WorkerError(f"the check worker is gone ({error})") from error

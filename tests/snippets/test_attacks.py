@@ -332,6 +332,63 @@ except Exception as error:
     assert "FOUND 0" in output(result) and result.status == "fail"
 
 
+SECRET_SUFFIX = "q8w7e6r5"  # appears only in the reference below, never in the answer
+MARKED = parse_snippet(TARGET_TEXT.replace("    return x + 1\n```",
+                                           f"    return x + 1  # REF-MARK:{SECRET_SUFFIX}\n```", 1))
+FIND_REFERENCE = """
+import gc, hashlib, mmap, sys
+WANTED = {wanted!r}  # sha256 of what follows the marker: the answer never holds the reference's text
+def holds_reference(data):
+    at = data.find(b"REF-MARK:")
+    while at >= 0:
+        if hashlib.sha256(bytes(data[at + 9:at + 17])).hexdigest() == WANTED:
+            return True
+        at = data.find(b"REF-MARK:", at + 1)
+    return False
+hits = set()
+main = sys.modules.get("__main__")
+for spec in getattr(main, "SNIPPETS", {{}}).values():
+    if holds_reference(str(getattr(spec, "reference", "")).encode()):
+        hits.add("worker's snippet store")
+for o in gc.get_objects():
+    try:
+        values = list(o.values()) if isinstance(o, dict) else list(o) if isinstance(o, (list, tuple)) else \
+            list(vars(o).values()) if hasattr(o, "__dict__") and not isinstance(o, type) else []
+        if isinstance(o, mmap.mmap):
+            values = [o[:]]
+        for v in values:
+            if isinstance(v, (str, bytes)) and holds_reference(v.encode() if isinstance(v, str) else v):
+                hits.add("object " + type(o).__name__)
+    except Exception:
+        pass
+libc = ctypes.CDLL(None, use_errno=True)
+r, w = os.pipe()
+for block in sorted({{id(o) >> 20 for o in gc.get_objects()}}):  # raw memory near every object:
+    for offset in range(0, 1 << 20, 1 << 16):                   # read through a pipe (EFAULT, not a
+        n = libc.write(w, ctypes.c_void_p((block << 20) + offset), 1 << 16)  # crash, where unmapped)
+        if n > 0 and holds_reference(os.read(r, n)):
+            hits.add("raw memory")
+print("HITS", sorted(hits))
+"""
+
+
+def test_the_reference_is_nowhere_in_the_memory_an_answer_starts_with(worker):
+    """Children are forked from the worker: a reference the worker held as an object (its snippet
+    store, a cache, a request) could be found and called instead of solving the exercise."""
+    import hashlib
+
+    assert SECRET_SUFFIX in MARKED.reference
+    body = FIND_REFERENCE.format(wanted=hashlib.sha256(SECRET_SUFFIX.encode()).hexdigest())
+    grade(MARKED, CORRECT, runner=worker, diagnose=False)  # the worker now holds this snippet
+    grade(MARKED, CORRECT, runner=worker, diagnose=False)  # and has prefetched its next attempt
+    result = grade(
+        MARKED, "import os, sys, ctypes\ndef add_one(x):\n" + textwrap.indent(body, "    ") + "\n    return x + 1\n",
+        runner=worker, diagnose=False)
+    assert "HITS []" in output(result), output(result)
+    assert result.status == "pass"
+    still_fine(worker)
+
+
 def test_planted_links_and_fifos_are_never_opened(worker, tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("untouched")

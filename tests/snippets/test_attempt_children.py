@@ -140,10 +140,10 @@ def test_each_snippet_is_sent_to_the_worker_once_and_again_after_a_restart():
     sent = []
     exchange = runner._exchange
 
-    def spy(message, timeout):
+    def spy(message, timeout, attachment=b""):
         if isinstance(message, GradeRequest):
-            sent.append(len(encode_frame(message)))
-        return exchange(message, timeout)
+            sent.append(len(encode_frame(message)) + len(attachment))
+        return exchange(message, timeout, attachment)
 
     runner._exchange = spy
     try:

@@ -28,7 +28,8 @@ from collections import deque
 from flashtrain.snippets.worker.check_cases import case_calls, decode_cases
 from flashtrain.snippets.worker.child_process import OUTPUT_KEEP, Child, pump
 from flashtrain.snippets.worker.children import call_case, child_prepare, child_run, wait_go
-from flashtrain.snippets.worker.wire import decode, encode, pack, unpack
+from flashtrain.snippets.worker import reference_store
+from flashtrain.snippets.worker.wire import decode, encode, pack, pack_parts, unpack
 
 SLOW_IMPORT = 0.3  # seconds: an import this slow is mentioned in the result
 
@@ -242,11 +243,11 @@ class Prep:
     """The attempt's checks child (see child_prepare) as the worker drives it: its frames are the
     inputs, then the reference outputs (or ref_error), then, for checks with statistics, their values."""
 
-    def __init__(self, snippet: dict, seed: int, limits: dict, tmp_root: str) -> None:
-        self.seed, self.limits = seed, limits
+    def __init__(self, snippet: dict, seed: int, limits: dict, tmp_root: str, reference_key: str) -> None:
+        self.seed, self.limits, self.reference_key = seed, limits, reference_key
         timeout = limits["timeout"]
-        checks, ref, name = snippet["checks"], snippet["reference"], snippet["id"]
-        self.child = Child(lambda features: child_prepare(checks, ref, name, seed, features),
+        checks, name = snippet["checks"], snippet["id"]
+        self.child = Child(lambda features: child_prepare(checks, name, seed, features),
                            dict(limits, cpu=max(10.0, 20 * timeout), import_allowance=0.0), tmp_root, go_pipe=True)
         self.child.set_deadline(2 * timeout)  # drawing the inputs
         self.child.on_frame = self._on_frame
@@ -278,7 +279,13 @@ class Prep:
             else:
                 self.cases = decode_cases(frame["header"]["cases"], frame["blobs"])
                 self.has_stats = any(c["kind"] == "stat" for c in self.cases)
-                self.child.go(pack({}, []), last=not self.has_stats)
+                # the reference, written from the store's memory (never a copy in this process)
+                reference = reference_store.view(self.reference_key)
+                if reference is None:
+                    self.close()
+                    self.cases = "the snippet's reference is no longer held by the checker; check again"
+                    return self.cases
+                self.child.go(*pack_parts({}, [reference]), last=not self.has_stats)
                 self.child.set_deadline(self._reference_budget())
         return self.cases
 

@@ -75,16 +75,17 @@ class Child:
         self.budget = seconds if seconds is not None else self.budget
         self.deadline = None if seconds is None else now + seconds
 
-    def go(self, data: bytes, last: bool = True) -> None:
-        """Hand a child parked in wait_go() its next frame and let it continue; after the `last`
-        one the pipe is closed (closing it without data means give up). The child is reading, so
-        the blocking write ends."""
+    def go(self, *parts: bytes | memoryview, last: bool = True) -> None:
+        """Hand a child parked in wait_go() its next frame (given in parts, written one after the
+        other) and let it continue; after the `last` one the pipe is closed (closing it without
+        data means give up). The child is reading, so the blocking writes end."""
         if self.go_w is None:
             return
-        view = memoryview(data)
         try:
-            while view:
-                view = view[os.write(self.go_w, view):]
+            for part in parts:
+                view = memoryview(part)
+                while view:
+                    view = view[os.write(self.go_w, view):]
         except OSError:
             last = True
         if last:

@@ -280,8 +280,9 @@ def child_run(code: str, name: str, cases: list, start: int, timeout: float, sta
         send(header, blobs)
 
 
-def child_prepare(checks_code: str, ref_code: str, name: str, seed: int, features: dict) -> None:
+def child_prepare(checks_code: str, name: str, seed: int, features: dict) -> None:
     """The attempt's checks child: (1) draw the inputs and send them; (2) on the worker's first go,
+    which brings the reference's source (reference_store.py: the one child that ever holds it),
     run the reference on them and send its outputs (or why it failed); (3) if the checks include
     statistics, park until the second go, which brings the learner's outputs, evaluate the
     statistics on them and send the values. The worker sends the first go only once it has read
@@ -305,8 +306,10 @@ def child_prepare(checks_code: str, ref_code: str, name: str, seed: int, feature
     send({"cases": entries, "sandbox": features}, blobs)
     cases = decode_cases(entries, blobs)
     has_stats = any(c["kind"] == "stat" for c in cases)
-    if not wait_go(last=not has_stats):
+    go = wait_go(last=not has_stats)
+    if not go:
         return
+    ref_code = unpack(go)[1][0].decode()
 
     expected, problem = {}, None
     compare_at = [i for i, c in enumerate(cases) if c["kind"] == "case"]

@@ -49,7 +49,7 @@ class Grader:
 
     @staticmethod
     def _key(request: GradeRequest, limits: dict) -> str:
-        return json.dumps([request.snippet.key(), limits], sort_keys=True)
+        return json.dumps([request.snippet_key, limits], sort_keys=True)
 
     def _take_prefetched(self, key: str) -> tuple[Prep | None, dict]:
         found, self._prefetched = self._prefetched, None
@@ -81,7 +81,7 @@ class Grader:
         if prep is None:  # not drawn in advance: the checks child runs alongside the learner's
             self.drop_prefetched()
             seed = int(request.seed) if fixed_seed else int.from_bytes(os.urandom(4), "big")
-            prep = Prep(snippet, seed, limits, self.tmp_root)
+            prep = Prep(snippet, seed, limits, self.tmp_root, request.snippet_key)
             forks += 1
         seed = prep.seed
         cases = prep.inputs()
@@ -138,7 +138,7 @@ class Grader:
             return
         snippet = snippet_dict(request.snippet)
         limits = self.limits(snippet, request)
-        prep = Prep(snippet, int.from_bytes(os.urandom(4), "big"), limits, self.tmp_root)
+        prep = Prep(snippet, int.from_bytes(os.urandom(4), "big"), limits, self.tmp_root, request.snippet_key)
         self._prefetched = (self._key(request, limits), prep)
         cases = prep.inputs()
         if isinstance(cases, list) and cases:

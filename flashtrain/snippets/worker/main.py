@@ -74,7 +74,7 @@ from flashtrain.snippets.worker.children import child_prepare, child_run, collec
 from flashtrain.snippets.worker.compare import compare  # noqa: E402
 from flashtrain.snippets.worker.demos import run_demo  # noqa: E402
 from flashtrain.snippets.worker.grader import Grader  # noqa: E402
-from flashtrain.snippets.worker import isolation  # noqa: E402
+from flashtrain.snippets.worker import isolation, reference_store  # noqa: E402
 from flashtrain.snippets.worker.sandbox import layers_from, reseed_global_rngs, set_confinement  # noqa: E402
 from flashtrain.snippets.worker.wire import Rng, decode, encode, frame_length, pack, unpack  # noqa: E402
 from flashtrain.snippets.worker.children import materialize  # noqa: E402
@@ -153,7 +153,7 @@ def warm_up() -> None:
     code = ("import numpy as np\ndef f(x, k, rng=None, g=None):\n"
             "    return x * k, np.float64(k), [np.float64(k)] * 9\n")
     with collecting_frames() as frames:
-        child_prepare(checks, code, "f", 1, {})
+        child_prepare(checks, "f", 1, {})
         header, blobs = unpack(frames[0])
         cases = decode_cases(header["cases"], blobs)
         frames.clear()
@@ -162,8 +162,8 @@ def warm_up() -> None:
         values = [decode(h["output"], b) for h, b in outputs]
         blobs = []
         go = pack({"outputs": {"1": encode(values[1], blobs)}}, blobs)
-    with collecting_frames(pack({}, []), go) as frames:
-        child_prepare(checks, code, "f", 1, {})
+    with collecting_frames(pack({}, [code.encode()]), go) as frames:
+        child_prepare(checks, "f", 1, {})
         unpack(frames[-1])
         frames.clear()
         child_run("def f(:\n", "f", cases, 0, 1.0, None, {})
@@ -182,19 +182,36 @@ MAX_SNIPPETS = 64
 
 def with_snippet(request):
     """A GradeRequest naming its snippet by key gets the snippet sent earlier (or an ErrorReply
-    asking for it); one carrying a snippet and a key is remembered."""
+    asking for it); one carrying a snippet is remembered under its key, its reference only in the
+    reference store (an inline reference is moved there and emptied in the spec)."""
     if not isinstance(request, GradeRequest):
         return request
     if request.snippet is None:
         spec = SNIPPETS.get(request.snippet_key)
-        if spec is None:
+        if spec is None or reference_store.view(request.snippet_key) is None:
             return ErrorReply(f"unknown snippet {request.snippet_key[:12]}", unknown_snippet=True)
         return dataclasses.replace(request, snippet=spec)
-    if request.snippet_key:
-        SNIPPETS.pop(request.snippet_key, None)
-        SNIPPETS[request.snippet_key] = request.snippet
-        while len(SNIPPETS) > MAX_SNIPPETS:
-            SNIPPETS.pop(next(iter(SNIPPETS)))
+    key = request.snippet_key or request.snippet.key()
+    spec = request.snippet
+    if spec.reference or reference_store.view(key) is None:  # not sent after the frame
+        reference_store.keep_text(key, spec.reference)
+        spec = dataclasses.replace(spec, reference="")
+    SNIPPETS.pop(key, None)
+    SNIPPETS[key] = spec
+    while len(SNIPPETS) > MAX_SNIPPETS:
+        SNIPPETS.pop(next(iter(SNIPPETS)))
+    return dataclasses.replace(request, snippet=spec, snippet_key=key)
+
+
+def read_request(fd: int):
+    """The next request (None when the app closed the pipe); a snippet's reference that follows its
+    frame goes straight into the reference store."""
+    request = read_message(fd)
+    if isinstance(request, GradeRequest) and request.reference_bytes:
+        key = request.snippet_key or "-"
+        if not reference_store.receive(key, fd, request.reference_bytes):
+            return None
+        request = dataclasses.replace(request, reference_bytes=0, snippet_key=key)
     return request
 
 
@@ -286,7 +303,7 @@ def main() -> int:
     try:
         while True:
             try:
-                request = read_message(proto_in)
+                request = read_request(proto_in)
             except ProtocolError as error:
                 write_message(proto_out, ErrorReply(f"worker: {error}"))
                 return 2  # the stream is out of step: the app restarts the worker

@@ -143,11 +143,17 @@ def decode(obj, blobs: list[bytes]):
 
 
 def pack(header: dict, blobs: list[bytes]) -> bytes:
+    return b"".join(pack_parts(header, blobs))
+
+
+def pack_parts(header: dict, blobs: list) -> list:
+    """A frame as the list of its pieces, the blobs themselves among them (bytes or memoryviews):
+    written one after the other, a blob is never copied into a new object on the way."""
     head = json.dumps(header).encode()
     parts = [struct.pack(">I", len(head)), head, struct.pack(">I", len(blobs))]
     for blob in blobs:
         parts += [struct.pack(">Q", len(blob)), blob]
-    return b"".join(parts)
+    return parts
 
 
 def unpack(data: bytes) -> tuple[dict, list[bytes]]:
