@@ -43,10 +43,11 @@ def make_tmp_root(parent: str | None) -> str:
     return tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-{start}-", dir=parent)
 
 
-def remove_stale_tmp(parent: str | None) -> list[str]:
+def remove_stale_tmp(parent: str | None, also_owned_by: tuple[int, ...] = ()) -> list[str]:
     """Remove the check folders of workers that are gone (killed workers cannot clean up): only
-    this user's directories named after a worker pid that no longer runs (or is now another
-    process), plus unnamed legacy ones idle for LEGACY_TMP_AGE. Returns the paths removed."""
+    this user's directories (or those of `also_owned_by`: the uid a worker started as root drops
+    to owns its folder) named after a worker pid that no longer runs (or is now another process),
+    plus unnamed legacy ones idle for LEGACY_TMP_AGE. Returns the paths removed."""
     parent = parent or tempfile.gettempdir()
     removed = []
     try:
@@ -61,7 +62,7 @@ def remove_stale_tmp(parent: str | None) -> list[str]:
             info = os.lstat(path)
         except OSError:
             continue
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid not in (os.getuid(), *also_owned_by):
             continue
         named = _TMP_NAME.match(name)
         if named:

@@ -273,12 +273,14 @@ def main() -> int:
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(2, 1)  # stray prints must never corrupt the protocol
+    options = worker_options(sys.argv[1:])
     tmp_parent = fast_tmp_parent()
-    remove_stale_tmp(tmp_parent)
+    # as root, also the folders of killed workers that had dropped to another uid (worker_user)
+    dropped = {NOBODY, options["as_user"]} - {None} if os.geteuid() == 0 else set()
+    remove_stale_tmp(tmp_parent, also_owned_by=tuple(dropped))
     tmp_root = make_tmp_root(tmp_parent)
     warm_up()
     MACHINE.update(isolation.machine_report())
-    options = worker_options(sys.argv[1:])
     handles = {}
     user, kept_root = worker_user(options)
     if user is not None:
