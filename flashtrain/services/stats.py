@@ -82,17 +82,23 @@ class Stats:
     mastery: list[MasteryRow]
     streak: int  # consecutive study days with a review, ending today (or yesterday if none yet today)
     longest_streak: int
-    reviews_total: int
+    reviews_total: int  # reviews that scheduled something (cram drills are counted apart)
     time_total_ms: int
     time_today_ms: int
     time_week_ms: int
     reviews_today: int
     snippets: list[SnippetRow]
+    cram_total: int = 0  # cram ratings: time spent, but not reviews (nothing was rescheduled)
+
+
+NOT_CRAM = ReviewLog.origin != "cram"  # a cram drill reschedules nothing: not a review in the counts
 
 
 def reviews_per_day(session, clock: DayClock, since: date) -> dict[date, int]:
+    """Reviews per study day (cram ratings left out, as in retention)."""
     day = clock.sql_day(ReviewLog.reviewed_at, dialect_of(session))
-    rows = session.execute(select(day, func.count()).group_by(day).having(day >= since.isoformat())).all()
+    rows = session.execute(select(day, func.count()).where(NOT_CRAM).group_by(day)
+                           .having(day >= since.isoformat())).all()
     return {date.fromisoformat(d): n for d, n in rows if d}
 
 
@@ -169,14 +175,16 @@ def collect(store, now: datetime | None = None, day_start_hour: int = 4, tz=None
         heatmap = {d: n for d, n in all_days.items() if d >= since}
         current, longest = streaks(set(all_days), today)
         day = clock.sql_day(ReviewLog.reviewed_at, dialect_of(session))
-        total_ms, reviews_total = session.execute(
-            select(func.coalesce(func.sum(ReviewLog.duration_ms), 0), func.count())).one()
+        total_ms, reviews_total, cram_total = session.execute(
+            select(func.coalesce(func.sum(ReviewLog.duration_ms), 0), func.count().filter(NOT_CRAM),
+                   func.count().filter(ReviewLog.origin == "cram"))).one()
         today_ms = session.scalar(select(func.coalesce(func.sum(ReviewLog.duration_ms), 0))
                                   .where(day == today.isoformat()))
         week_ms = session.scalar(select(func.coalesce(func.sum(ReviewLog.duration_ms), 0))
                                  .where(day > (today - timedelta(days=7)).isoformat()))
         return Stats(today=today, heatmap=heatmap, forecast=due_forecast(session, clock, today, forecast_days),
                      retention=true_retention(session), mastery=mastery(session), streak=current,
-                     longest_streak=longest, reviews_total=reviews_total, time_total_ms=int(total_ms),
+                     longest_streak=longest, reviews_total=reviews_total, cram_total=cram_total,
+                     time_total_ms=int(total_ms),
                      time_today_ms=int(today_ms), time_week_ms=int(week_ms),
                      reviews_today=all_days.get(today, 0), snippets=snippet_pass_rates(session))

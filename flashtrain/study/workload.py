@@ -108,7 +108,9 @@ def forecast(store, retentions=workload.DEFAULT_RETENTIONS, days: int = 365, see
     return WorkloadForecast(inputs=inputs, from_log=used, sweep=workload.sweep(inputs, retentions, days, seed))
 
 
-def reviews_per_day(store, retention: float, days: int = 365, seed: int = 0) -> workload.WorkloadResult:
-    """One retention's forecast (the settings screen shows it beside the retention setting)."""
-    inputs, _ = load_inputs(store)
+def reviews_per_day(store, retention: float, days: int = 365, seed: int = 0,
+                    new_per_day: int | None = None) -> workload.WorkloadResult:
+    """One retention's forecast (the settings screen shows it beside the retention setting, for the
+    new cards a day being typed there: `new_per_day`, else the saved setting)."""
+    inputs, _ = load_inputs(store, new_per_day=new_per_day)
     return workload.simulate_workload(inputs, retention, days, seed)

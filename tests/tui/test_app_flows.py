@@ -278,6 +278,8 @@ async def test_code_card_failing_then_passing_check(code_store):
         assert screen.card.snippet_id == "adam_update" and screen.code_panel is not None
         editor = screen.query_one("#code-editor", TextArea)
         assert "def adam_update" in editor.text  # the starter
+        footer = {b.description for _, b, enabled, _ in screen.active_bindings.values() if b.show}
+        assert "Run checks" in footer and "Run demo" not in footer
         await press(app, pilot, "ctrl+r", delay=0.2)
         panel = screen.code_panel
         assert panel.last_result.status in ("fail", "error")

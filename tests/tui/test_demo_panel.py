@@ -49,6 +49,8 @@ async def test_run_change_a_parameter_run_again_and_restore(demo_store, size):
         panel = screen.code_panel
         assert isinstance(panel, DemoPanel) and panel.snippet.id == "demo_ewa_window"
         assert "run the demonstration" in str(screen.query_one("#reveal-hint", Static).render())
+        footer = {b.description for _, b, enabled, _ in screen.active_bindings.values() if b.show}
+        assert "Run demo" in footer and "Run checks" not in footer  # a demonstration checks nothing
         intro = panel.query_one("#demo-intro").card_source
         assert "**Try:**" in intro and "ctrl+r" in intro and "$(1-\\beta)\\beta^k$" in intro
         editor = panel.query_one("#code-editor", TextArea)

@@ -31,6 +31,9 @@ def test_stats_with_data(filled_store):
     rows.append((dropout, NOW - timedelta(days=1), 5, 40.0, 2_000, "review"))  # 1-3 months range
     rows.append((dropout, NOW - timedelta(days=1), 3, 0.01, 1_000, "learning"))  # learning: not in retention
     add_reviews(filled_store, rows)
+    # a cram session: logged as such, and left out of the heatmap, the counts, the streak and retention
+    add_reviews(filled_store, [(adam, NOW - timedelta(days=d, minutes=5), 1, 0.5, 3_000, "review") for d in (0, 3, 3)],
+                origin="cram")
     add_attempts(filled_store, [(None, "ewa", "pass"), (None, "ewa", "fail"), (None, "adam_update", "pass")])
     stats = collect(filled_store, now=NOW, day_start_hour=0, tz=UTC)
 
@@ -38,9 +41,11 @@ def test_stats_with_data(filled_store):
     assert stats.heatmap[date(2026, 3, 10)] == 2
     assert stats.heatmap[date(2026, 3, 9)] == 3
     assert stats.streak == 3 and stats.longest_streak == 3
+    assert date(2026, 3, 7) not in stats.heatmap  # only crammed that day
     assert stats.reviews_total == 7 and stats.reviews_today == 2
-    assert stats.time_total_ms == 10_000 * 4 + 5_000 + 2_000 + 1_000
-    assert stats.time_today_ms == 15_000
+    assert stats.cram_total == 3
+    assert stats.time_total_ms == 10_000 * 4 + 5_000 + 2_000 + 1_000 + 3 * 3_000  # time spent is time spent
+    assert stats.time_today_ms == 15_000 + 3_000
 
     by_label = {r.label: r for r in stats.retention}
     assert (by_label["1-7 days"].reviews, by_label["1-7 days"].recalled) == (5, 4)

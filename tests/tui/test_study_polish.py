@@ -108,21 +108,23 @@ async def test_settings_screen_saves_and_shows_the_workload(filled_store):
     from flashtrain.tui.screens.settings import SettingsScreen
 
     async with running(filled_store, size=(80, 24)) as (app, pilot):
-        await press(app, pilot, "comma", delay=0.2)
+        await press(app, pilot, "comma", delay=0.5)  # the simulation starts a moment after the screen opens
+        await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, SettingsScreen)
         note = screen.query_one("#desired_retention-note", Static)
         first = str(note.render())
-        assert "reviews a day at 90%" in first and "studied cards" in first
+        assert "reviews a day" in first and "at 90%" in first and "simulated" in first
+        assert screen.shown_workload is not None and screen.shown_workload.retention == 0.9
+        at_90 = screen.shown_workload
         screen.query_one("#desired_retention", Input).value = "0.97"
+        await pilot.pause()
+        assert "simulating" in str(note.render())  # in a worker thread: the screen says it is on the way
+        await settle(app, pilot, delay=0.5)
         await settle(app, pilot)
         higher = str(note.render())
-        assert "at 97%" in higher
-
-        def per_day(text: str) -> float:
-            return float(text.split("≈")[1].split("reviews")[0])
-
-        assert per_day(higher) > per_day(first)  # more retention, more reviews
+        assert "at 97%" in higher and screen.shown_workload.retention == 0.97
+        assert screen.shown_workload.reviews_per_day > at_90.reviews_per_day  # more retention, more reviews
         screen.query_one("#new_per_day", Input).value = "many"
         await press(app, pilot, "ctrl+s")
         assert app.screen is screen  # not saved: the error is shown

@@ -90,13 +90,13 @@ def review_state(days_ago_reviewed, due_in_days, stability=10.0, lapses=0, reps=
                 last_rating=last_rating)
 
 
-def add_reviews(store, rows):
+def add_reviews(store, rows, origin: str = "study"):
     """rows: (card_id, reviewed_at, rating, elapsed_days, duration_ms, phase_before)."""
     with store.sessions.begin() as session:
         for card_id, at, rating, elapsed, duration, phase in rows:
             session.add(ReviewLog(card_id=card_id, reviewed_at=at, rating=rating, elapsed_days=elapsed,
                                   duration_ms=duration, state_before={"phase": phase}, state_after={},
-                                  origin="study"))
+                                  origin=origin))
 
 
 def add_attempts(store, rows):

@@ -3,18 +3,23 @@ threshold, sibling burying and the theme. Saved in the store, as `flashtrain set
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from rich.markup import escape
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Select, Static, Switch
+from textual.worker import get_current_worker
 
 from flashtrain.study.settings import SettingError, StudySettings
-from flashtrain.study.workload_estimate import Workload, expected_reviews_per_day
+
+if TYPE_CHECKING:
+    from flashtrain.scheduler.workload import WorkloadResult
+
+WORKLOAD_DELAY = 0.3  # seconds after the last key before the workload is simulated again
 
 FIELDS = (  # (setting, label, help)
     ("desired_retention", "Desired retention (0.70-0.99)",
@@ -36,7 +41,9 @@ class SettingsScreen(Screen[bool]):
     def __init__(self) -> None:
         super().__init__()
         self.loaded: StudySettings | None = None
-        self.stabilities: list[float] | None = None
+        self.wanted: tuple[float, int] | None = None  # (retention, new cards a day) the note should show
+        self.shown_workload: WorkloadResult | None = None
+        self._workload_timer = None
 
     def compose(self) -> ComposeResult:
         service = self.app.service
@@ -63,39 +70,54 @@ class SettingsScreen(Screen[bool]):
 
     def on_mount(self) -> None:
         self.sub_title = "Settings"
-        self.load_stabilities()
+        self.workload_inputs_changed()
 
     # -- the workload beside the retention -------------------------------------------------------
-    @work(thread=True, exclusive=True, group="settings-workload", exit_on_error=False)
-    def load_stabilities(self) -> None:
-        stabilities = self.app.service.stabilities()
-        self.app.call_from_thread(self.got_stabilities, stabilities)
-
-    def got_stabilities(self, stabilities: list[float]) -> None:
-        self.stabilities = stabilities
-        self.show_workload()
-
+    # Simulated by flashtrain.study.workload from the learner's own cards, model and review habits
+    # (~0.1-0.5 s for a normal collection): always in a worker thread, a moment after the typing stops.
     @on(Input.Changed, "#desired_retention")
     @on(Input.Changed, "#new_per_day")
-    def show_workload(self) -> None:
+    def workload_inputs_changed(self) -> None:
         note = self.query_one("#desired_retention-note", Static)
-        if self.stabilities is None or self.loaded is None:
-            note.update("working out the reviews a day…")
-            return
         try:
             retention = float(self.query_one("#desired_retention", Input).value)
             new_per_day = int(self.query_one("#new_per_day", Input).value)
             if not 0.7 <= retention <= 0.99 or new_per_day < 0:
                 raise ValueError
         except ValueError:
+            self.wanted = None
             note.update("[dim]a retention 0.70-0.99 and a whole number of new cards show the workload[/dim]")
             return
-        config = replace(self.app.service.scheduler_config(), desired_retention=retention)
-        workload: Workload = expected_reviews_per_day(self.stabilities, config, new_per_day)
-        how = ("estimated from the memory model of your "
-               f"{workload.cards} studied cards" if workload.method == "estimate" else "simulated")
-        note.update(f"≈ [b]{workload.reviews_per_day:.0f}[/b] reviews a day at {retention:.0%} "
-                    f"[dim]({how}; higher retention costs more reviews)[/dim]")
+        self.wanted = (retention, new_per_day)
+        note.update(f"simulating a year of reviews at {retention:.0%}…")
+        if self._workload_timer is not None:
+            self._workload_timer.stop()
+        self._workload_timer = self.set_timer(WORKLOAD_DELAY, lambda: self.simulate(retention, new_per_day))
+
+    @work(thread=True, exclusive=True, group="settings-workload", exit_on_error=False)
+    def simulate(self, retention: float, new_per_day: int) -> None:
+        from flashtrain.study.workload import reviews_per_day  # numpy and the simulator: only when asked
+
+        try:
+            result = reviews_per_day(self.app.store, retention, new_per_day=new_per_day)
+        except Exception as error:  # e.g. the store is busy: say so where the figure would be
+            self.app.call_from_thread(self.show_workload, (retention, new_per_day), None, str(error))
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show_workload, (retention, new_per_day), result)
+
+    def show_workload(self, asked: tuple[float, int], result: WorkloadResult | None, problem: str = "") -> None:
+        if asked != self.wanted:
+            return  # the learner typed on meanwhile: a newer simulation is coming
+        note = self.query_one("#desired_retention-note", Static)
+        if result is None:
+            note.update(f"[dim]the workload cannot be worked out now: {escape(problem)}[/dim]")
+            return
+        self.shown_workload = result
+        per_day = f"{result.reviews_per_day:.1f}" if result.reviews_per_day < 10 else f"{result.reviews_per_day:.0f}"
+        note.update(f"≈ [b]{per_day}[/b] reviews a day ({result.minutes_per_day:.0f} min) at {result.retention:.0%}, "
+                    f"{result.remembered:,.0f} cards remembered after a year "
+                    "[dim](simulated from your cards and review times; higher retention costs more reviews)[/dim]")
 
     # -- saving -----------------------------------------------------------------------------------
     def values(self) -> dict[str, object]:

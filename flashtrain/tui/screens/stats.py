@@ -74,7 +74,8 @@ class StatsScreen(Screen):
             f"Streak        [b]{stats.streak}[/b] day{'s' if stats.streak != 1 else ''} (longest {stats.longest_streak})",
             f"Today         [b]{stats.reviews_today}[/b] reviews, {duration_text(stats.time_today_ms)}",
             f"Last 7 days   {duration_text(stats.time_week_ms)}",
-            f"All time      {stats.reviews_total} reviews, {duration_text(stats.time_total_ms)}",
+            f"All time      {stats.reviews_total} reviews, {duration_text(stats.time_total_ms)}"
+            + (f" [dim](and {stats.cram_total} cram ratings, not counted as reviews)[/dim]" if stats.cram_total else ""),
         ]))
         retention = ["[dim]since last    reviews  recalled[/dim]"]
         for row in stats.retention:

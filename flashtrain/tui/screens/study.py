@@ -50,6 +50,7 @@ class StudyScreen(Screen):
         Binding("b", "bury", "Bury", show=False),
         Binding("f", "flag", "Flag", show=False),
         Binding("ctrl+r", "run_checks", "Run checks", priority=True),
+        Binding("ctrl+r", "run_demo", "Run demo", priority=True),  # a demonstration card: nothing is checked
         Binding("ctrl+o", "show_reference", "Reference", priority=True, show=False),
         Binding("ctrl+e", "focus_editor", "Code editor", show=False),
         Binding("ctrl+t", "toggle_results", "Code / results", priority=True, show=False,
@@ -188,7 +189,8 @@ class StudyScreen(Screen):
 
     def reveal_hint(self, card) -> str:
         if self.code_in_use():
-            return "[b]esc[/b] leave the editor (then [b]space[/b] shows the answer) · [b]ctrl+r[/b] run checks"
+            run = "run the demonstration" if self.is_demo_card() else "run checks"
+            return f"[b]esc[/b] leave the editor (then [b]space[/b] shows the answer) · [b]ctrl+r[/b] {run}"
         parts = ["[b]space[/b] show the answer"]
         if card.hints or card.snippet_id:
             parts.append("[b]h[/b] hint")
@@ -323,7 +325,9 @@ class StudyScreen(Screen):
             return has_card and not self.revealed
         if action == "hint":
             return has_card and self.session.has_hint()
-        if action in ("run_checks", "show_reference", "focus_editor", "toggle_results"):
+        if action in ("run_checks", "run_demo"):  # one of the two shows, by the kind of card
+            return has_card and self.code_panel is not None and (action == "run_demo") == self.is_demo_card()
+        if action in ("show_reference", "focus_editor", "toggle_results"):
             return has_card and self.code_panel is not None
         if action in ("edit", "suspend", "bury", "flag"):
             return has_card
@@ -474,9 +478,17 @@ class StudyScreen(Screen):
             self.code_panel = None
             self.query_one("#study-body").remove_class("-code")
 
+    def is_demo_card(self) -> bool:
+        from flashtrain.tui.snippet_bridge import is_demonstration
+
+        return self.card is not None and is_demonstration(self.card.snippet_id)
+
     def action_run_checks(self) -> None:
         if self.code_panel is not None:
             self.code_panel.run_checks(hints_used=self.session.hints_shown)
+
+    def action_run_demo(self) -> None:
+        self.action_run_checks()  # the demo panel runs the demonstration
 
     def action_show_reference(self) -> None:
         if self.code_panel is not None:
