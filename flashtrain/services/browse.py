@@ -20,9 +20,10 @@ from datetime import date, datetime, timezone
 from sqlalchemy import and_, func, not_, or_, select, true
 from sqlalchemy.sql import ColumnElement
 
+from flashtrain.deck.writeback import note_key
 from flashtrain.scheduler.core import SchedulerConfig, forgetting_curve, study_day
 from flashtrain.store.dialect import dialect_of, json_list_has
-from flashtrain.store.models import Card, CardState, Deck
+from flashtrain.store.models import Card, CardState, Deck, SourceFile
 from flashtrain.study.service import LEECH_TAG
 from flashtrain.services.settings import load_settings
 
@@ -58,6 +59,37 @@ class BrowseRow:
     retired: bool
     snippet_id: str | None
     tags: tuple[str, ...]
+    note_mark: str = ""  # which card of its note: "→" / "←" (a reversed pair), "c2" (a cloze gap)
+
+
+def note_mark(kind: str, cloze_index: int, has_reversed_twin: bool) -> str:
+    """Which card of its note a card is: the forward "→" and reversed "←" card of a reversed note,
+    the cloze gap "c1", "c2"…; a plain card of its own note has no mark."""
+    if kind == "cloze":
+        return f"c{cloze_index}"
+    if kind == "reversed":
+        return "←"
+    return "→" if has_reversed_twin else ""
+
+
+@dataclass(frozen=True)
+class CardText:
+    """What a browse preview shows of a card."""
+
+    question: str
+    answer: str
+    tags: tuple[str, ...]
+    source_path: str | None
+
+
+def card_text(store, card_id: int) -> CardText | None:
+    with store.sessions() as session:
+        row = session.execute(select(Card.question, Card.answer, Card.tags, SourceFile.path)
+                              .outerjoin(SourceFile, SourceFile.id == Card.source_id)
+                              .where(Card.id == card_id)).first()
+    if row is None:
+        return None
+    return CardText(row[0], row[1] or "", tuple(row[2] or ()), row[3])
 
 
 def _split(query: str) -> list[str]:
@@ -180,7 +212,7 @@ def build_select(terms: list[Term], now: datetime, leech_lapses: int = 8, dialec
     return (
         select(Card.id, Deck.name, Card.question, Card.kind, CardState.phase, CardState.due, CardState.lapses,
                CardState.reps, CardState.stability, CardState.last_review, Card.suspended, Card.flagged,
-               Card.retired_at, Card.snippet_id, Card.tags)
+               Card.retired_at, Card.snippet_id, Card.tags, Card.deck_id, Card.key, Card.cloze_index)
         .join(Deck, Deck.id == Card.deck_id)
         .outerjoin(CardState, CardState.card_id == Card.id)
         .where(and_(true(), *conditions))
@@ -207,11 +239,14 @@ def search(store, query: str, now: datetime | None = None, sort: str = "due", de
     with store.sessions() as session:
         raw = session.execute(build_select(terms, now, load_settings(session).leech_threshold,
                                            dialect_of(session))).all()
+        twins = {(deck, note_key(key)) for deck, key in
+                 session.execute(select(Card.deck_id, Card.key).where(Card.kind == "reversed"))}
     today = study_day(now, config)
     rows = [
         BrowseRow(card_id=r[0], deck_name=r[1], question=r[2], kind=r[3], phase=r[4] or "new", due=r[5],
                   lapses=r[6] or 0, reps=r[7] or 0, recall=_recall(r[8], r[9], today, config), suspended=bool(r[10]),
-                  flagged=bool(r[11]), retired=r[12] is not None, snippet_id=r[13], tags=tuple(r[14] or ()))
+                  flagged=bool(r[11]), retired=r[12] is not None, snippet_id=r[13], tags=tuple(r[14] or ()),
+                  note_mark=note_mark(r[3], r[17] or 0, (r[15], note_key(r[16])) in twins))
         for r in raw
     ]
     rows.sort(key=_sort_key(sort), reverse=descending)

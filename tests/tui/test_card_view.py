@@ -151,3 +151,46 @@ async def test_cards_after_the_first_come_from_the_fetch_ahead_and_the_footer_is
         # changes): the count must not grow with the cards studied
         assert watchers[3] == watchers[-1], watchers
     store.close()
+
+
+# -- browse: which card of a note a row is; the deck column's width ------------------------------------
+NOTES_DECK = """---
+name: A deck with a rather long name about normalisation layers
+---
+
+Q: What does layer norm normalise over?
+A: The features of each example.
+reversed: yes
+
+---
+
+C: Batch norm keeps a running {{mean}} and a running {{variance}} for inference.
+
+---
+
+Q: A card of its own.
+A: No siblings.
+"""
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_browse_marks_reversed_pairs_and_cloze_gaps_and_widens_the_deck_column(tmp_path, size):
+    from textual.widgets import DataTable
+
+    from flashtrain.tui.screens.browse import DECK_MIN, BrowseScreen
+
+    store, _ = store_from_deck(tmp_path, NOTES_DECK)
+    async with running(store, size=size) as (app, pilot):
+        await press(app, pilot, "b", delay=0.1)
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        table = screen.query_one("#cards", DataTable)
+        marks = sorted((row.kind, row.question[:6], table.get_row_at(i)[1]) for i, row in enumerate(screen.rows))
+        assert marks == [("basic", "A card", ""), ("basic", "What d", "→"), ("cloze", "Batch ", "c1"),
+                         ("cloze", "Batch ", "c2"), ("reversed", "What d", "←")]
+        width = table.columns["deck"].width
+        assert width == max(DECK_MIN, size[0] // 4) > 14  # a long name gets a quarter of the screen
+        deck_cell = str(table.get_row_at(0)[0])
+        assert len(deck_cell) == width and deck_cell.endswith("…")
+        assert all(len(str(table.get_row_at(i)[2])) <= screen.question_width() for i in range(len(screen.rows)))
+    store.close()

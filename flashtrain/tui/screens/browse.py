@@ -13,12 +13,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from flashtrain.services.browse import BrowseRow, QueryError, first_line, search
 from flashtrain.mathtext import plain_math
-from flashtrain.store.models import Card
+from flashtrain.services.browse import BrowseRow, QueryError, card_text, first_line, search
+from flashtrain.services.media import image_loader
 from flashtrain.tui.format import percent, relative_due
-from flashtrain.tui.widgets.card_view import CardMarkdown
+from flashtrain.tui.widgets.card_view import CardView
 
+DECK_MIN = 10  # the deck column's narrowest width
 SHOW_AT_MOST = 1000  # rows put in the table; the count line says how many matched
 SORTS = ("due", "recall", "lapses")
 COLUMN_SORT = {"due": "due", "recall": "recall", "lapses": "lapses"}
@@ -79,12 +80,13 @@ class BrowseScreen(Screen):
             yield Static("", id="browse-count")
         yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="browse-preview"):
-            yield CardMarkdown("", id="browse-card")
+            yield CardView("", id="browse-card")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#cards", DataTable)
-        table.add_column("Deck", key="deck", width=14)
+        table.add_column("Deck", key="deck", width=DECK_MIN)
+        table.add_column("", key="note", width=2)  # which card of its note: → ← c2
         table.add_column("Question", key="question")
         table.add_column("Due", key="due", width=9)
         table.add_column("Recall", key="recall", width=6)
@@ -97,9 +99,15 @@ class BrowseScreen(Screen):
         if self.rows:
             self.show_rows(self.rows, self.total, self.search_serial)
 
+    def deck_width(self) -> int:
+        """The deck column is as wide as the longest deck name shown, up to a quarter of the screen
+        (at least DECK_MIN): short names leave the question more room, long ones are not cut at 14."""
+        longest = max((len(row.deck_name) for row in self.rows), default=DECK_MIN)
+        return max(DECK_MIN, min(longest, self.app.size.width // 4))
+
     def question_width(self) -> int:
         # what is left of the terminal after the other columns and the cell padding
-        return max(20, self.app.size.width - (14 + 9 + 6 + 6 + 4) - 2 * 6 - 2)
+        return max(20, self.app.size.width - (self.deck_width() + 2 + 9 + 6 + 6 + 4) - 2 * 7 - 2)
 
     # -- searching ------------------------------------------------------------------------------
     @on(Input.Changed, "#query")
@@ -144,6 +152,7 @@ class BrowseScreen(Screen):
         table = self.query_one("#cards", DataTable)
         keep = self.current_card_id()
         table.clear()
+        table.columns["deck"].width = self.deck_width()
         now = self.app.service.now()
         table.add_rows([self.cells(row, now) for row in rows])  # row i of the table is self.rows[i]
         arrow = "↓" if self.descending else "↑"
@@ -161,7 +170,9 @@ class BrowseScreen(Screen):
                                                  (row.snippet_id, "</>")) if flag)
         # Text, not str: DataTable reads a str cell as markup, and card text such as $b^{[l]}$ has brackets
         question = first_line(plain_math(row.question), self.question_width())
-        return (Text(row.deck_name), Text(question), relative_due(row.due, now) if row.phase != "new"
+        width = self.deck_width()
+        deck = row.deck_name if len(row.deck_name) <= width else row.deck_name[: width - 1] + "…"
+        return (Text(deck), row.note_mark, Text(question), relative_due(row.due, now) if row.phase != "new"
                 else "new", percent(row.recall), str(row.lapses), status)
 
     def current_row(self) -> BrowseRow | None:
@@ -177,15 +188,14 @@ class BrowseScreen(Screen):
     @on(DataTable.RowHighlighted, "#cards")
     def show_preview(self) -> None:
         row = self.current_row()
-        preview = self.query_one("#browse-card", CardMarkdown)
-        if row is None:
+        preview = self.query_one("#browse-card", CardView)
+        card = card_text(self.app.store, row.card_id) if row is not None else None
+        if card is None:
             preview.show("*No card matches.*")
             return
-        with self.app.store.sessions() as session:
-            card = session.get(Card, row.card_id)
-            text = f"{card.question}\n\n---\n\n{card.answer}" if card.answer else card.question
-            tags = ", ".join(card.tags)
-        preview.show(text + (f"\n\n*tags: {tags}*" if tags else ""))
+        text = f"{card.question}\n\n---\n\n{card.answer}" if card.answer else card.question
+        tags = ", ".join(card.tags)
+        preview.show(text + (f"\n\n*tags: {tags}*" if tags else ""), load=image_loader(self.app.store, card.source_path))
 
     @on(DataTable.HeaderSelected, "#cards")
     def header_selected(self, event: DataTable.HeaderSelected) -> None:
