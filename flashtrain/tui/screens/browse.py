@@ -99,15 +99,19 @@ class BrowseScreen(Screen):
         if self.rows:
             self.show_rows(self.rows, self.total, self.search_serial)
 
+    def text_room(self) -> int:
+        """Columns left for the deck and the question after the fixed columns and cell padding."""
+        return self.app.size.width - (2 + 9 + 6 + 6 + 4) - 2 * 7 - 2
+
     def deck_width(self) -> int:
-        """The deck column is as wide as the longest deck name shown, up to a quarter of the screen
-        (at least DECK_MIN): short names leave the question more room, long ones are not cut at 14."""
+        """The deck column is as wide as the longest deck name shown, up to a third of the room the
+        question shares with it (at least DECK_MIN): short names leave the question more room, long
+        ones are not cut at a fixed width when the terminal is wide."""
         longest = max((len(row.deck_name) for row in self.rows), default=DECK_MIN)
-        return max(DECK_MIN, min(longest, self.app.size.width // 4))
+        return max(DECK_MIN, min(longest, self.text_room() // 3))
 
     def question_width(self) -> int:
-        # what is left of the terminal after the other columns and the cell padding
-        return max(20, self.app.size.width - (self.deck_width() + 2 + 9 + 6 + 6 + 4) - 2 * 7 - 2)
+        return max(20, self.text_room() - self.deck_width())
 
     # -- searching ------------------------------------------------------------------------------
     @on(Input.Changed, "#query")

@@ -9,8 +9,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from flashtrain.services.media import image_loader
 from flashtrain.tui.format import percent, relative_due
-from flashtrain.tui.widgets.card_view import CardMarkdown
+from flashtrain.tui.widgets.card_view import CardView
 
 
 class CardModal(ModalScreen[None]):
@@ -34,8 +35,9 @@ class CardModal(ModalScreen[None]):
         where = f"\n\n*{card.source_path}:{card.source_line}*" if card.source_path else ""
         with VerticalScroll(classes="dialog"):
             yield Static(escape(facts), classes="dialog-title")  # wraps: a Label was cut at 80 columns
-            yield CardMarkdown(f"{card.front}\n\n---\n\n{card.back}", plain=card.plain_text)
-            yield CardMarkdown(f"{hints}{where}".strip())
+            yield CardView(f"{card.front}\n\n---\n\n{card.back}", plain=card.plain_text,
+                           load=image_loader(self.app.store, card.source_path))
+            yield CardView(f"{hints}{where}".strip())
             yield Static("[b]esc[/b] close · [b]e[/b] edit", classes="dialog-keys")
 
     def action_close(self) -> None:
