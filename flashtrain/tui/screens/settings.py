@@ -70,6 +70,7 @@ class SettingsScreen(Screen[bool]):
 
     def on_mount(self) -> None:
         self.sub_title = "Settings"
+        self.query_one("#desired_retention", Input).focus()  # the first field: typing goes there
         self.workload_inputs_changed()
 
     # -- the workload beside the retention -------------------------------------------------------
