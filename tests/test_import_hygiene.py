@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 CORE = ["flashtrain.deck", "flashtrain.deck.importers", "flashtrain.store.engine", "flashtrain.store.sync",
+        "flashtrain.services.imports",
         "flashtrain.cli", "flashtrain.scheduler", "flashtrain.snippets", "flashtrain.study"]
 
 
@@ -23,7 +24,7 @@ def test_core_modules_do_not_import_textual():
 def test_no_engine_is_created_at_import_time():
     code = ("import sqlalchemy.engine.create as c\nmade = []\norig = c.create_engine\n"
             "import sqlalchemy\nsqlalchemy.create_engine = lambda *a, **k: made.append(a) or orig(*a, **k)\n"
-            "import flashtrain.store.engine, flashtrain.store.sync, flashtrain.cli\nassert made == [], made\n")
+            "import flashtrain.store.engine, flashtrain.services.imports, flashtrain.cli\nassert made == [], made\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
@@ -66,3 +67,20 @@ def test_only_the_store_and_the_services_import_database_libraries():
                 offenders += hits
     assert offenders == [], "call a function in flashtrain/services instead:\n" + "\n".join(offenders)
     assert importing == NOT_YET_MOVED, f"update NOT_YET_MOVED: {sorted(importing ^ NOT_YET_MOVED)}"
+
+
+def test_the_store_never_imports_the_layers_above_it():
+    """deck -> store -> services -> study -> TUI/CLI: the store imports (even lazily) none above it."""
+    import ast
+    from pathlib import Path
+
+    above = ("flashtrain.services", "flashtrain.study", "flashtrain.tui", "flashtrain.cli", "flashtrain.bench",
+             "flashtrain.snippets", "flashtrain.scheduler")
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for path in sorted((root / "flashtrain" / "store").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            found += [f"{path.relative_to(root)}:{node.lineno}: {name}" for name in names if name.startswith(above)]
+    assert found == []

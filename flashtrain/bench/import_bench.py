@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         common.print_json(figures) if args.json else anki_import_bench.print_figures(figures)
         return 0
     from flashtrain.store.engine import open_store
-    from flashtrain.store.sync import import_file
+    from flashtrain.services.imports import import_file
 
     with tempfile.TemporaryDirectory(prefix="flashtrain-bench-") as tmp:
         deck_path = Path(tmp) / "bench.md"

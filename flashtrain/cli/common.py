@@ -68,7 +68,7 @@ def open_store(args: argparse.Namespace, bundled: bool = True):
         reason = str(getattr(error, "orig", None) or error).strip()
         raise UserError(f"{location.shown}: cannot open the store: {mask_password(reason)}") from None
     if first_use and not store.read_only:
-        from flashtrain.store.sync import ensure_bundled_decks
+        from flashtrain.services.imports import ensure_bundled_decks
 
         ensure_bundled_decks(store)
     if not store.read_only:

@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from flashtrain.store.sync import import_paths
+    from flashtrain.services.imports import import_paths
 
     # A dry run writes nothing, not even the bundled decks a new store would get on first use.
     store = common.open_store(args, bundled=not args.dry_run)

@@ -88,7 +88,7 @@ BUNDLED_NOTE = "the deck file that ships with flashtrain is never changed (bundl
 
 
 def is_bundled(source: SourceFile | None) -> bool:
-    from flashtrain.store.sync import BUNDLED_PREFIX
+    from flashtrain.services.imports import BUNDLED_PREFIX
 
     return source is not None and source.path.startswith(BUNDLED_PREFIX)
 
@@ -303,7 +303,7 @@ def _write_and_reimport(store, path: Path, new_text: str, bom: bool, source: Sou
     meanwhile), StoreUnavailable is raised so the edit is journaled; with `old_text` the file gets it
     back first (adding or removing a note: nothing else was written, and the replay writes it again)."""
     from flashtrain.store.faults import StoreUnavailable, kind_of, REASONS
-    from flashtrain.store.sync import import_file
+    from flashtrain.services.imports import import_file
 
     with store.write():
         pass  # SQLite: BEGIN IMMEDIATE takes the write lock; PostgreSQL: the server answers
@@ -320,7 +320,7 @@ def _write_and_reimport(store, path: Path, new_text: str, bom: bool, source: Sou
     raise EditError(f"written to {path}, but the re-import failed: {report.error}")
 
 
-STORE_REFUSED = "the store refused the import:"  # store/sync.import_file's words for a store failure
+STORE_REFUSED = "the store refused the import:"  # services/imports.import_file's words for a store failure
 
 
 def _save_to_file(store, card_id: int, card: Card, source: SourceFile, path: Path, specs: list[CardSpec]) -> SaveResult:

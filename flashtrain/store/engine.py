@@ -148,6 +148,10 @@ def open_store(where: str | Path | StoreLocation, migrate: bool = True, check: b
 
                 make_backup(location.path, "before-upgrade")  # a migration is the riskiest write we do
             upgrade_to_head(engine)
+        if migrate and location.path is not None and not read_only:
+            from flashtrain.store.staging import discard_abandoned
+
+            discard_abandoned(engine)  # cards a killed import staged: never visible, removed here
     except BaseException:
         engine.dispose()
         raise

@@ -14,7 +14,7 @@ from anki_builders import build_collection, export, open_collection
 from flashtrain.deck.anki.convert import note_identity
 from flashtrain.deck.markdown_format import cloze_sides
 from flashtrain.store.models import Card, CardState, Deck, MediaFile, ReviewLog
-from flashtrain.store.sync import import_paths
+from flashtrain.services.imports import import_paths
 
 ANKI_TO_OURS = {1: 1, 2: 2, 3: 4, 4: 5}
 

@@ -13,7 +13,7 @@ from anki_builders import Built, answer, export, open_collection
 from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from flashtrain.deck.anki.export import RATING_TO_EASE
 from flashtrain.store.models import Card, Deck, ReviewLog
-from flashtrain.store.sync import import_paths
+from flashtrain.services.imports import import_paths
 from flashtrain.services.anki_export import export_apkg
 from flashtrain.study.service import StudyService
 

@@ -68,7 +68,7 @@ def test_our_own_export_imports_back_with_hints_and_snippets(store, tmp_path, ex
     from sqlalchemy import select
 
     from flashtrain.store.models import Card
-    from flashtrain.store.sync import import_paths
+    from flashtrain.services.imports import import_paths
 
     path = tmp_path / name
     path.write_text(export(DeckSpec("Optim", CARDS[:1])), encoding="utf-8")

@@ -115,7 +115,7 @@ def test_obsidian_sr_cards_tags_deck_and_schedules():
 
 def test_obsidian_schedules_become_card_states_but_never_override_history(store, tmp_path):
     from flashtrain.store.models import Card, CardState
-    from flashtrain.store.sync import import_paths
+    from flashtrain.services.imports import import_paths
 
     note = tmp_path / "optim.md"
     note.write_text(OBSIDIAN, encoding="utf-8")

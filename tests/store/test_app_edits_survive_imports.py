@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from flashtrain.services.card_edit import CardDraft, save_card
 from flashtrain.store.models import Card
-from flashtrain.store.sync import import_file
+from flashtrain.services.imports import import_file
 
 pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flashtrain.deck.importers import FORMATS
-from flashtrain.store.sync import import_file
+from flashtrain.services.imports import import_file
 from flashtrain.services.history import import_history
 from flashtrain.study.history import HistoryError
 

@@ -26,7 +26,7 @@ def impatient(monkeypatch, tmp_path):
 
 @pytest.fixture
 def deck_store(tmp_path, impatient):
-    from flashtrain.store.sync import import_file
+    from flashtrain.services.imports import import_file
 
     deck = tmp_path / "deck.md"
     deck.write_text(deck_text(4, "Kept deck"), encoding="utf-8")

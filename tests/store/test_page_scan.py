@@ -9,7 +9,7 @@ from pathlib import Path
 from flashtrain.store.engine import make_engine, open_store
 from flashtrain.store.integrity import full_check
 from flashtrain.store.recover import recover
-from flashtrain.store.sync import import_file
+from flashtrain.services.imports import import_file
 from flashtrain.study.service import StudyService
 
 from faultlab import deck_text

@@ -168,7 +168,7 @@ def test_two_plain_sessions_on_one_store_keep_every_rating(tmp_path, environment
 
 
 def test_the_same_card_rated_by_two_services_keeps_both_reviews(store):
-    from flashtrain.store.sync import import_file
+    from flashtrain.services.imports import import_file
 
     deck = Path(store.path).with_name("one.md")
     deck.write_text(deck_text(1))
@@ -188,7 +188,7 @@ def test_the_same_card_rated_by_two_services_keeps_both_reviews(store):
 
 
 def test_undo_does_not_take_back_another_sessions_rating(store):
-    from flashtrain.store.sync import import_file
+    from flashtrain.services.imports import import_file
 
     deck = Path(store.path).with_name("two.md")
     deck.write_text(deck_text(2))
@@ -206,7 +206,7 @@ def test_undo_does_not_take_back_another_sessions_rating(store):
 def test_replay_skips_entries_already_in_the_store(store, tmp_path, monkeypatch):
     """A crash after the replay committed but before the journal file was removed adds nothing twice."""
     from flashtrain.study import journal
-    from flashtrain.store.sync import import_file
+    from flashtrain.services.imports import import_file
 
     monkeypatch.setenv("FLASHTRAIN_STATE_DIR", str(tmp_path / "state"))
     deck = Path(store.path).with_name("three.md")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from flashtrain.store.models import Card, CardState, Deck, ReviewLog
-from flashtrain.store.sync import import_file, import_paths
+from flashtrain.services.imports import import_file, import_paths
 
 pytestmark = pytest.mark.both_dialects  # these tests also run on PostgreSQL (tests/conftest.py)
 
@@ -177,7 +177,7 @@ def test_not_utf8_is_rejected_with_line(store, tmp_path):
 
 
 def test_a_store_error_rejects_the_file_and_writes_nothing(store, tmp_path, monkeypatch):
-    import flashtrain.store.sync as sync
+    import flashtrain.services.imports as sync
     from sqlalchemy.exc import OperationalError
 
     path = tmp_path / "identity.md"

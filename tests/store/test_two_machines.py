@@ -132,7 +132,7 @@ def test_an_import_on_one_machine_is_picked_next_on_the_other(machines, tmp_path
     assert laptop.next_card(QueueSpec()) is None  # nothing left today
     deck = tmp_path / "imported.md"
     deck.write_text("---\nname: From the desktop\n---\nQ: What does Adam's beta2 average?\nA: Squared gradients.\n")
-    from flashtrain.store.sync import import_file
+    from flashtrain.services.imports import import_file
 
     import_file(desktop, deck)
     picked = laptop.next_card(QueueSpec())

@@ -216,7 +216,7 @@ A: Yes.
 
 def sibling_store(tmp_path):
     from flashtrain.store.engine import open_store
-    from flashtrain.store.sync import import_file
+    from flashtrain.services.imports import import_file
 
     path = tmp_path / "siblings.md"
     path.write_text(SIBLING_DECK, encoding="utf-8")

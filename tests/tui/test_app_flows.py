@@ -13,7 +13,7 @@ from tui_fixtures import (NOW, SIZE, add_attempts, add_card, add_reviews, bundle
 from flashtrain.paths import bundled_cards_dir
 from flashtrain.store.engine import open_store
 from flashtrain.store.models import Attempt, Card, Deck, ReviewLog
-from flashtrain.store.sync import import_file
+from flashtrain.services.imports import import_file
 from flashtrain.study.queue import QueueSpec
 from flashtrain.tui.screens.browse import BrowseScreen
 from flashtrain.tui.screens.dialogs import KeysScreen, TrustDialog

@@ -9,7 +9,7 @@ from tui_fixtures import bundled_store_from_deck, store_from_deck
 from flashtrain.services.card_edit import CardDraft, EditError, load_draft, save_card
 from flashtrain.store.engine import open_store
 from flashtrain.store.models import Card, Deck, ReviewLog
-from flashtrain.store.sync import import_file
+from flashtrain.services.imports import import_file
 
 DECK = """---
 name: Tiny

@@ -10,7 +10,7 @@ from tui_fixtures import make_app, press, running, settle
 
 from flashtrain.mathtext import render_plain_text
 from flashtrain.store.engine import open_store
-from flashtrain.store.sync import import_file
+from flashtrain.services.imports import import_file
 from flashtrain.study.queue import QueueSpec
 
 BRAINSCAPE = """Training steps Flashcards

@@ -31,7 +31,7 @@ def test_a_store_with_decks_opens_without_loading_the_deck_importers(tmp_path):
     store.close()
     code = ("import sys; from argparse import Namespace; from flashtrain.cli.study import open_store_for_app; "
             f"open_store_for_app(Namespace(db={str(path)!r})).close(); "
-            "sys.exit(1 if 'flashtrain.store.sync' in sys.modules else 0)")
+            "sys.exit(1 if 'flashtrain.services.imports' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 

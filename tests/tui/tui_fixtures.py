@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from flashtrain.store.engine import open_store
 from flashtrain.store.models import Attempt, Card, CardState, ReviewLog
-from flashtrain.store.sync import BUNDLED_PREFIX, import_file
+from flashtrain.services.imports import BUNDLED_PREFIX, import_file
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 SIZE = (80, 24)

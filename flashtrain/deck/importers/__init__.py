@@ -13,6 +13,7 @@ from typing import Callable
 
 from flashtrain.deck.markdown_format import parse_markdown_deck
 from flashtrain.deck.model import DeckError, DeckSpec, ParseWarning
+from flashtrain.deck.sources import read_text
 
 Parser = Callable[[str, str, "str | None"], DeckSpec]
 
@@ -60,18 +61,6 @@ def detect_format(text: str, path: str) -> str:
         raise DeckError(path, None, f"not sure whether this file is {best_name} or {runner_name}; "
                                     f"pass --format {best_name} or --format {runner_name}")
     return best_name
-
-
-def read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise DeckError(path, None, f"cannot read the file: {error.strerror or error}") from error
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise DeckError(path, line, "the file is not UTF-8 text") from error
 
 
 # What one import is designed for; beyond these a file is refused with a message, so that parsing

@@ -114,7 +114,7 @@ class TaskScreen(ModalScreen[bool]):
 
 def import_job(store, path: Path) -> Callable[[Report], str]:
     def job(report: Report) -> str:
-        from flashtrain.store.sync import expand_paths, import_file
+        from flashtrain.services.imports import expand_paths, import_file
 
         files, problems = expand_paths([path])
         reports = list(problems)
