@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 APP_NAME = "flashtrain"
@@ -32,6 +31,8 @@ def resolve_db(cli_value: str | None = None) -> str | Path:
 
 def bundled_cards_dir() -> Path:
     """The decks that ship with flashtrain: inside the wheel, or cards/ beside the source tree."""
+    from importlib import resources  # not at import: every command loads this module
+
     packaged = Path(str(resources.files("flashtrain"))) / "bundled_cards"
     if packaged.is_dir():
         return packaged

@@ -78,6 +78,28 @@ def open_store(args: argparse.Namespace, bundled: bool = True):
     return store
 
 
+def quick_store_path(args: argparse.Namespace):
+    """The SQLite file named by --db/FLASHTRAIN_DB when it can be read before the full open (a plain
+    path, writable, with no journal to replay and no daily backup due), else None."""
+    from pathlib import Path
+
+    value = resolve_db(getattr(args, "db", None))
+    if not isinstance(value, Path) and (":" in value or not value):
+        return None  # a URL (or something only the full parser can tell): the full open decides
+    path = Path(value).expanduser()
+    if not path.is_file():
+        return None
+    from types import SimpleNamespace
+
+    from flashtrain.store.backup import daily_backup_due
+    from flashtrain.study.journal import journal_paths
+
+    opened = SimpleNamespace(path=path, identity=str(path.resolve()))  # what journal_paths reads of a store
+    if any(journal.exists() for journal in journal_paths(opened)) or daily_backup_due(path):
+        return None  # opening the store has work to do: replaying ratings, today's backup
+    return path
+
+
 def daily_backup(store) -> None:
     """At most once a day, a backup of a SQLite store as it is opened (store/backup.py)."""
     if store.path is None:

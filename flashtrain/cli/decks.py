@@ -48,6 +48,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    if not (args.dry_run or args.trust or args.prefer_file):
+        # Files imported before with the same bytes: answered before the heavy modules load.
+        store_path = common.quick_store_path(args)
+        if store_path is not None:
+            from flashtrain.services.import_check import unchanged_imports
+
+            reports = unchanged_imports(store_path, args.paths, args.format, args.deck)
+            if reports is not None:
+                return report_imports(args, reports)
     from flashtrain.services.imports import import_paths
 
     # A dry run writes nothing, not even the bundled decks a new store would get on first use.
@@ -55,6 +64,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     reports = import_paths(store, args.paths, fmt=args.format, deck_name=args.deck, dry_run=args.dry_run,
                            trust=args.trust, prefer_file=args.prefer_file)
     warn_unknown_snippets(store, reports)
+    return report_imports(args, reports)
+
+
+def report_imports(args: argparse.Namespace, reports) -> int:
     rejected = [r for r in reports if r.status == "rejected"]
     skipped = [r for r in reports if r.status == "skipped"]
     if not rejected and skipped and len(skipped) == len(reports):

@@ -115,7 +115,7 @@ class _DeckParser:
         self.cards: list[CardSpec] = []
         self.warnings: list[ParseWarning] = []
         self.draft: _Draft | None = None
-        self.paragraph_lines: set[int] = set()  # only these may carry a \Q: style escape
+        self.escaped_lines: set[int] = set()  # paragraph lines starting with "\\": a \Q: style escape
 
     def error(self, line0: int, message: str) -> DeckError:
         return DeckError(self.path, line0 + 1, message)
@@ -156,10 +156,13 @@ class _DeckParser:
 
     # -- blocks -------------------------------------------------------------------------------
     def paragraph(self, start: int, end: int) -> None:
-        self.paragraph_lines.update(range(start, end))
+        lines = self.lines
         run_start = start
         for i in range(start, end):
-            match = MARKER.match(self.lines[i])
+            line = lines[i]
+            if line[:1] == "\\":
+                self.escaped_lines.add(i)
+            match = MARKER.match(line) if line[1:2] == ":" else None
             if match:
                 if i > run_start:
                     self.content(run_start, i)
@@ -253,8 +256,10 @@ class _DeckParser:
 
     # -- building cards -----------------------------------------------------------------------
     def field_text(self, f: _Field) -> str:
+        if f.end == f.first_line + 1:
+            return f.first_text.rstrip()  # clean_block of one line
         body = [f.first_text] + [
-            _unescape(self.lines[i]) if i in self.paragraph_lines else self.lines[i]
+            _unescape(self.lines[i]) if i in self.escaped_lines else self.lines[i]
             for i in range(f.first_line + 1, f.end)
         ]
         return clean_block(body)
@@ -268,19 +273,11 @@ class _DeckParser:
         if not question:
             raise self.error(where, "the card has an empty question")
         fields = draft.fields
-        for key, entries in fields.items():
-            if key in ("id", "snippet", "reversed") and len(entries) > 1:
-                raise self.error(entries[1][0], f"'{key}:' given twice for the card at line {where + 1}")
-        explicit_id = _single(fields, "id")
-        if explicit_id is not None and not EXPLICIT_ID.fullmatch(explicit_id):
-            raise self.error(fields["id"][0][0], f"an id may hold letters, digits and . _ - : / only, got {explicit_id!r}")
-        snippet = _single(fields, "snippet") or None
-        tags = split_tags(",".join(value for _, value in fields.get("tags", [])))
-        hints = tuple(value for _, value in fields.get("hint", []) if value)
-        reversed_word = (_single(fields, "reversed") or "").lower()
-        if reversed_word not in YES_OR_NO:
-            raise self.error(fields["reversed"][0][0], f"'reversed:' takes yes or no, got {reversed_word!r}")
-        common = dict(line=where + 1, tags=tags, explicit_id=explicit_id or None, hints=hints, snippet=snippet)
+        if not fields:
+            common = dict(line=where + 1, tags=(), explicit_id=None, hints=(), snippet=None)
+            reversed_word = ""
+        else:
+            common, reversed_word = self.card_fields(draft, where)
         if draft.kind == "C":
             gaps = CLOZE.findall(question)
             if not gaps:
@@ -306,6 +303,24 @@ class _DeckParser:
         self.cards.append(CardSpec(question=question, answer=answer, **common))
         if reversed_word in TRUE_WORDS:
             self.cards.append(CardSpec(question=question, answer=answer, kind="reversed", **common))
+
+    def card_fields(self, draft: _Draft, where: int) -> tuple[dict, str]:
+        """The CardSpec values its `id:`, `tags:`, `hint:`, `snippet:`, `reversed:` lines give."""
+        fields = draft.fields
+        for key, entries in fields.items():
+            if key in ("id", "snippet", "reversed") and len(entries) > 1:
+                raise self.error(entries[1][0], f"'{key}:' given twice for the card at line {where + 1}")
+        explicit_id = _single(fields, "id")
+        if explicit_id is not None and not EXPLICIT_ID.fullmatch(explicit_id):
+            raise self.error(fields["id"][0][0], f"an id may hold letters, digits and . _ - : / only, got {explicit_id!r}")
+        snippet = _single(fields, "snippet") or None
+        tags = split_tags(",".join(value for _, value in fields.get("tags", [])))
+        hints = tuple(value for _, value in fields.get("hint", []) if value)
+        reversed_word = (_single(fields, "reversed") or "").lower()
+        if reversed_word not in YES_OR_NO:
+            raise self.error(fields["reversed"][0][0], f"'reversed:' takes yes or no, got {reversed_word!r}")
+        return dict(line=where + 1, tags=tags, explicit_id=explicit_id or None, hints=hints,
+                    snippet=snippet), reversed_word
 
 
 def _quoted(line: str, limit: int = 60) -> str:

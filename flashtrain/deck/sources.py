@@ -70,6 +70,16 @@ def shown_path(path: Path) -> str:
 
 
 def is_anki_file(path: Path) -> bool:
+    """deck/anki/package.is_anki_file, loaded only for a file that may be one: a package's suffix,
+    or the first bytes of a SQLite file or a zip archive."""
+    if path.suffix.lower() not in ANKI_SUFFIXES:
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(16)
+        except OSError:
+            return False
+        if not head.startswith((b"SQLite format 3\x00", b"PK\x03\x04")):
+            return False
     from flashtrain.deck.anki.package import is_anki_file as by_content
 
     return by_content(path)

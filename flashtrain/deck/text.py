@@ -21,6 +21,16 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+def head_lines(text: str, count: int) -> list[str]:
+    """`split_lines(text)[:count]` without splitting the rest of a large file."""
+    pieces = LINE_BREAK.split(text, maxsplit=count)
+    if len(pieces) > count:
+        return pieces[:count]
+    if pieces and pieces[-1] == "":
+        pieces.pop()
+    return pieces
+
+
 def split_lines_keepends(text: str) -> list[str]:
     """`split_lines` with each line's own ending kept, so joining them gives `text` back exactly."""
     return [line for line in re.split(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)", text) if line]

@@ -12,8 +12,9 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from flashtrain.store.revision import HEAD_REVISION  # noqa: F401 - kept here for its readers
+
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0004"
 
 
 def alembic_config(engine: Engine):

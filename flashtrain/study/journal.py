@@ -20,8 +20,6 @@ import re
 import uuid
 from pathlib import Path
 
-from flashtrain.store.faults import StoreUnavailable
-
 
 def journal_paths(store) -> list[Path]:
     """Where this store's journal may be, in the order we try to write it."""
@@ -54,6 +52,8 @@ def append(store, entry: dict) -> Path:
             return path
         except OSError as error:
             errors.append(f"{path}: {error.strerror or error}")
+    from flashtrain.store.faults import StoreUnavailable  # not at import: `journal_paths` is on quick paths
+
     raise StoreUnavailable("io", "could not keep the change anywhere: " + "; ".join(errors))
 
 

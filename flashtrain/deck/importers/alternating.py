@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 
 from flashtrain.deck.importers._common import clean_block, make_deck, name_from_path, short, split_lines
+from flashtrain.deck.text import head_lines
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning
 
 FORMAT = "alternating"
@@ -94,7 +95,7 @@ def _title_like(text: str, words: list[str]) -> bool:
 
 
 def looks_like(text: str, path: str) -> float:
-    lines = split_lines(text)[:3000]
+    lines = head_lines(text, 3000)
     filled = [line for line in lines if line.strip()]
     if len(filled) < 2:
         return 0.0

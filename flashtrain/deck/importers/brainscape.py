@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from flashtrain.deck.importers._common import clean_block, make_deck, name_from_path, short, split_lines
+from flashtrain.deck.text import head_lines
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning
 
 FORMAT = "brainscape"
@@ -39,7 +40,7 @@ TITLE_SUFFIX = re.compile(r"\s+flashcards\s*$", re.IGNORECASE)
 def looks_like(text: str, path: str) -> float:
     if re.search(r"^\s*How well did you know this\?", text, re.MULTILINE | re.IGNORECASE):
         return 0.95
-    lines = split_lines(text)[:2000]
+    lines = head_lines(text, 2000)
     bare_q = sum(1 for line in lines if line.strip() in ("Q", "Q:"))
     bare_a = sum(1 for line in lines if line.strip() in ("A", "A:"))
     if bare_q and bare_a:
