@@ -94,12 +94,20 @@ def import_file(store: Store, path: Path, fmt: str | None = None, deck_name: str
     try:
         with store.sessions() as session:
             with session.begin():
-                apply_deck(session, spec, source_key, digest, origin, trust, report, prefer_file, dry_run)
+                staging = apply_deck(session, spec, source_key, digest, origin, trust, report, prefer_file, dry_run)
                 if dry_run:
                     session.rollback()
     except SQLAlchemyError as error:  # e.g. the store is locked by another process: nothing was written
         report.status, report.error = "rejected", f"{path}: error: the store refused the import: {error.orig or error}"
         report.added = report.updated = report.unchanged = report.retired = report.restored = 0
+        return report
+    if staging is not None:  # committed: its staged cards now go live, batch by batch
+        try:
+            staging.go_live()
+        except SQLAlchemyError as error:
+            report.warnings.append(ParseWarning(str(path), 0, "imported, but the store stopped taking writes before "
+                                                "every new card was shown; they appear when the store is next "
+                                                f"opened ({error.orig or error})"))
     return report
 
 
@@ -121,12 +129,13 @@ def drop_duplicate_keys(spec: DeckSpec) -> tuple[DeckSpec, list[ParseWarning]]:
 
 
 def apply_deck(session: Session, spec: DeckSpec, source_key: str, digest: str, origin: str, trust: bool,
-               report: ImportReport, prefer_file: bool = False, dry_run: bool = False) -> None:
+               report: ImportReport, prefer_file: bool = False, dry_run: bool = False) -> Staging | None:
     """Match the file's cards to the stored ones and write the changes (the caller commits).
 
     Everything is read, matched and serialised before the first write, so the store's write lock
     (taken by the first write, held until the commit) covers only the writes themselves; many new
-    cards on SQLite are staged beforehand in short transactions of their own (store/staging.py)."""
+    cards on SQLite are staged beforehand in short transactions of their own (store/staging.py),
+    and returned Staging makes them visible once the caller has committed (go_live)."""
     now = utcnow()
     staging: Staging | None = None
     engine = session.get_bind()
@@ -170,7 +179,7 @@ def apply_deck(session: Session, spec: DeckSpec, source_key: str, digest: str, o
         session.flush()
         source_values = dict(path=source_key, deck_id=deck.id, content_hash=digest, format=spec.format, imported_at=now)
         if staging is not None:
-            made = staging.publish(session.connection(), now, source_values)
+            made = staging.commit(session.connection(), now, source_values)
             if made is not None:
                 source = session.get(SourceFile, made)
                 session.refresh(source)
@@ -193,6 +202,7 @@ def apply_deck(session: Session, spec: DeckSpec, source_key: str, digest: str, o
             from flashtrain.services.carried_schedules import apply_schedules
 
             apply_schedules(session, deck.id, spec.schedules)
+        return staging
     except BaseException:
         if staging is not None:
             session.rollback()

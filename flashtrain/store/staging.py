@@ -1,17 +1,20 @@
-"""New cards of a large import written in short transactions, invisible until one final switch.
+"""New cards of a large import written in short transactions, so a rating never waits for the import.
 
 SQLite has one write lock for the whole store. Writing 300,000 new cards in the import's one
 transaction held it for many seconds, and a rating from a study session in another process waited
-that long. Here the new cards go in first, in batches of `BATCH` rows, each its own short
-transaction, with `retired_at` set to a staging mark - so every reader (study, decks, stats, browse,
-export: all ask for `retired_at IS NULL`) passes over them. The import's own transaction then
-makes them live with one UPDATE over the deck's staged rows, together with every other change of
-the import: for the learner the import is still all or nothing.
-
-A staging run is named by a marker row in `source_files` (path `staging:PID:…`); the cards'
-mark is derived from its id. A run whose process is gone (killed, crashed) is removed by
-`discard_abandoned` (on opening a writable store, and before every import): its staged rows, the
-deck it made, the marker. Those rows were never visible, so nothing anyone saw is taken away.
+that long. Here:
+1. the new cards go in first, BATCH rows per transaction, with `retired_at` set to this run's
+   staging mark - so every reader (study, decks, stats, browse, export: all ask for
+   `retired_at IS NULL`) passes over them;
+2. the import's own transaction (every other change of the import) is the point of no return:
+   it turns the run's marker into a "publishing" row (`commit`);
+3. then the staged rows go live, BATCH rows per transaction (`go_live`), and the row goes.
+A run is named by its marker row in `source_files` (path `staging:PID:…`, then
+`publishing:PID:MARK:FIRST:LAST`); the rows' mark derives from the marker's id. A run whose process
+is gone is finished by `discard_abandoned` (on opening a writable store, and before each import):
+before step 2 its rows (never visible) and the deck it made are removed, so the store is as it was;
+after it the rest of its rows go live, so the import is whole. For the learner an import is still
+all or nothing.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ import os
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select, text
 
 from flashtrain.store.models import Card, Deck, SourceFile
 
 BATCH = 2_000  # rows per transaction: a rating waits for one batch at most (tens of milliseconds)
 STAGING_PREFIX = "staging:"
+PUBLISHING_PREFIX = "publishing:"
 STAGED_EPOCH = datetime(1900, 1, 1, tzinfo=timezone.utc)  # before anything real: no card retires in 1900
 _SECOND = timedelta(seconds=1)
 
@@ -56,6 +60,8 @@ class Staging:
         self.marker_id: int | None = None
         self.mark_text: str | None = None
         self.becomes_source = False
+        self.first_id = 0  # staged rows have ids from here on (other writers' rows may be among them)
+        self.publishing = ""
 
     def begin(self, source_key: str, source_id: int | None) -> tuple[int, int]:
         """Make the marker (and the deck, if new: its cards need its id) in one short transaction;
@@ -63,6 +69,7 @@ class Staging:
         no source row yet: the marker becomes it when the import publishes."""
         path = f"{STAGING_PREFIX}{os.getpid()}:{uuid.uuid4().hex[:12]}:{source_key}"
         with self.engine.begin() as connection:
+            self.first_id = (connection.execute(text("SELECT max(id) FROM cards")).scalar() or 0) + 1
             if self.deck_id is None:
                 values = dict(self.new_deck, created_at=STAGED_EPOCH)  # marks a deck made by staging
                 self.deck_id = connection.execute(insert(Deck.__table__).values(**values)).inserted_primary_key[0]
@@ -85,20 +92,30 @@ class Staging:
             finally:
                 connection.close()
 
-    def publish(self, connection, now: datetime, source: dict) -> int:
-        """Inside the import's transaction: the staged cards go live; the marker becomes the file's
-        source row (`source`: its values) or goes. Returns the source row's id (None if it goes)."""
-        cards, sources, decks = Card.__table__, SourceFile.__table__, Deck.__table__
-        connection.execute(cards.update().where(cards.c.deck_id == self.deck_id,
-                                                cards.c.retired_at == staged_mark(self.marker_id))
-                           .values(retired_at=None))
+    def commit(self, connection, now: datetime, source: dict) -> int | None:
+        """Inside the import's transaction - its point of no return: the marker becomes the file's
+        source row (`source`: its values) or goes, and a "publishing" row records which staged
+        rows are to go live (see go_live). Returns the id of the source row made (or None)."""
+        sources, decks = SourceFile.__table__, Deck.__table__
+        first, last = connection.execute(text(
+            "SELECT min(id), max(id) FROM cards WHERE id >= :low AND deck_id = :deck"),
+            {"low": self.first_id, "deck": self.deck_id}).one()
+        publishing = f"{PUBLISHING_PREFIX}{os.getpid()}:{self.marker_id}:{first or 0}:{last or -1}"
         if self.becomes_source:
             connection.execute(sources.update().where(sources.c.id == self.marker_id).values(**source))
+            connection.execute(insert(sources).values(path=publishing, deck_id=self.deck_id, content_hash="",
+                                                      format="publishing", imported_at=STAGED_EPOCH))
         else:
-            connection.execute(sources.delete().where(sources.c.id == self.marker_id))
+            connection.execute(sources.update().where(sources.c.id == self.marker_id)
+                               .values(path=publishing, format="publishing"))
         connection.execute(decks.update().where(decks.c.id == self.deck_id, decks.c.created_at == STAGED_EPOCH)
                            .values(created_at=now))
+        self.publishing = publishing
         return self.marker_id if self.becomes_source else None
+
+    def go_live(self) -> None:
+        """After the import's commit: the staged cards become visible, BATCH rows per transaction."""
+        go_live(self.engine, self.publishing)
 
     def discard(self) -> None:
         if self.marker_id is not None:
@@ -116,8 +133,31 @@ def _remove_run(connection, marker_id: int, deck_id: int) -> None:
         connection.execute(decks.delete().where(decks.c.id == deck_id, decks.c.created_at == STAGED_EPOCH))
 
 
+def publish_batch(engine: Engine, deck_id: int, mark: datetime, first: int, last: int) -> int:
+    """One short transaction: staged rows with ids in [first, last] go live; returns how many."""
+    cards = Card.__table__
+    with engine.begin() as connection:
+        return connection.execute(cards.update().where(cards.c.id.between(first, last), cards.c.deck_id == deck_id,
+                                                       cards.c.retired_at == mark).values(retired_at=None)).rowcount
+
+
+def go_live(engine: Engine, publishing: str) -> None:
+    """Make a committed import's staged rows visible in batches, then drop its publishing row (a
+    run cut short is finished by discard_abandoned)."""
+    _pid, marker_id, first, last = (int(part) for part in publishing[len(PUBLISHING_PREFIX):].split(":"))
+    sources = SourceFile.__table__
+    with engine.connect() as connection:
+        deck_id = connection.execute(select(sources.c.deck_id).where(sources.c.path == publishing)).scalar()
+    if deck_id is None:
+        return
+    for low in range(first, last + 1, BATCH):
+        publish_batch(engine, deck_id, staged_mark(marker_id), low, min(low + BATCH - 1, last))
+    with engine.begin() as connection:
+        connection.execute(sources.delete().where(sources.c.path == publishing))
+
+
 def _pid_of(marker_path: str) -> int:
-    pid = marker_path[len(STAGING_PREFIX):].split(":", 1)[0]
+    pid = marker_path.split(":", 2)[1]
     return int(pid) if pid.isdigit() else 0
 
 
@@ -134,14 +174,18 @@ def _process_alive(pid: int) -> bool:
 
 
 def discard_abandoned(engine: Engine) -> int:
-    """Remove the staging runs whose process is gone; returns how many."""
+    """Finish what killed imports left: a run still staging is removed (its rows were never
+    visible); a run that had committed is made visible. Returns how many runs."""
     sources = SourceFile.__table__
     with engine.connect() as connection:
-        runs = connection.execute(sources.select().with_only_columns(sources.c.id, sources.c.path, sources.c.deck_id)
-                                  .where(sources.c.path.startswith(STAGING_PREFIX, autoescape=True))).all()
-    dead = [(marker_id, deck_id) for marker_id, path, deck_id in runs if not _process_alive(_pid_of(path))]
-    if dead:
-        with engine.begin() as connection:
-            for marker_id, deck_id in dead:
+        runs = connection.execute(select(sources.c.id, sources.c.path, sources.c.deck_id).where(
+            sources.c.path.startswith(STAGING_PREFIX, autoescape=True)
+            | sources.c.path.startswith(PUBLISHING_PREFIX, autoescape=True))).all()
+    dead = [(marker_id, path, deck_id) for marker_id, path, deck_id in runs if not _process_alive(_pid_of(path))]
+    for marker_id, path, deck_id in dead:
+        if path.startswith(PUBLISHING_PREFIX):
+            go_live(engine, path)
+        else:
+            with engine.begin() as connection:
                 _remove_run(connection, marker_id, deck_id)
     return len(dead)

@@ -108,7 +108,7 @@ def test_staged_cards_are_invisible_and_a_killed_import_is_cleaned_up_on_next_op
         from pathlib import Path
         from flashtrain.store.engine import open_store
         staging.BATCH = imports.BATCH = 7
-        staging.Staging.publish = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+        staging.Staging.commit = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
         imports.import_file(open_store({str(store.path)!r}), Path({str(deck)!r}))
     """)
     killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
@@ -120,6 +120,36 @@ def test_staged_cards_are_invisible_and_a_killed_import_is_cleaned_up_on_next_op
     reopened = open_store(store.path)
     assert fingerprint(reopened) == before
     assert import_file(reopened, deck).added == 30  # and the file imports whole next time
+    reopened.close()
+
+
+def test_an_import_killed_after_its_commit_is_finished_on_next_open(store, tmp_path):
+    """Killed while its committed cards go live batch by batch: the next open shows them all."""
+    deck = tmp_path / "big.md"
+    deck.write_text(deck_text(30, "Big"))
+    script = textwrap.dedent(f"""
+        import os, signal
+        import flashtrain.services.imports as imports, flashtrain.store.staging as staging
+        from pathlib import Path
+        from flashtrain.store.engine import open_store
+        staging.BATCH = imports.BATCH = 7
+        batch, done = staging.publish_batch, []
+        def one_then_die(*args):
+            if done:
+                os.kill(os.getpid(), signal.SIGKILL)
+            done.append(batch(*args))
+        staging.publish_batch = one_then_die
+        imports.import_file(open_store({str(store.path)!r}), Path({str(deck)!r}))
+    """)
+    killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    with store.sessions() as session:  # the first batch is visible, the rest not yet
+        assert session.scalar(select(func.count()).select_from(Card).where(Card.retired_at.is_(None))) == 7
+    reopened = open_store(store.path)
+    with reopened.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Card).where(Card.retired_at.is_(None))) == 30
+        assert session.scalars(select(SourceFile.path)).all() == [str(deck.resolve())]
+    assert import_file(reopened, deck).status == "unchanged"
     reopened.close()
 
 
