@@ -27,7 +27,7 @@ from sqlalchemy import Engine, insert, select, text
 
 from flashtrain.store.models import Card, Deck, SourceFile
 
-BATCH = 2_000  # rows per transaction: a rating waits for one batch at most (tens of milliseconds)
+BATCH = 1_000  # rows per transaction: a rating waits for one batch at most (tens of milliseconds)
 STAGING_PREFIX = "staging:"
 PUBLISHING_PREFIX = "publishing:"
 STAGED_EPOCH = datetime(1900, 1, 1, tzinfo=timezone.utc)  # before anything real: no card retires in 1900
@@ -61,6 +61,7 @@ class Staging:
         self.mark_text: str | None = None
         self.becomes_source = False
         self.first_id = 0  # staged rows have ids from here on (other writers' rows may be among them)
+        self.id_range = (0, -1)  # the ids of the staged rows: first, last
         self.publishing = ""
 
     def begin(self, source_key: str, source_id: int | None) -> tuple[int, int]:
@@ -91,16 +92,19 @@ class Staging:
                 connection.commit()
             finally:
                 connection.close()
+        with self.engine.connect() as connection:  # read here, not under the import's write lock
+            first, last = connection.execute(text(
+                "SELECT min(id), max(id) FROM cards WHERE id >= :low AND deck_id = :deck AND retired_at = :mark"),
+                {"low": self.first_id, "deck": self.deck_id, "mark": self.mark_text}).one()
+        self.id_range = (first or 0, last if last is not None else -1)
 
     def commit(self, connection, now: datetime, source: dict) -> int | None:
         """Inside the import's transaction - its point of no return: the marker becomes the file's
         source row (`source`: its values) or goes, and a "publishing" row records which staged
         rows are to go live (see go_live). Returns the id of the source row made (or None)."""
         sources, decks = SourceFile.__table__, Deck.__table__
-        first, last = connection.execute(text(
-            "SELECT min(id), max(id) FROM cards WHERE id >= :low AND deck_id = :deck"),
-            {"low": self.first_id, "deck": self.deck_id}).one()
-        publishing = f"{PUBLISHING_PREFIX}{os.getpid()}:{self.marker_id}:{first or 0}:{last or -1}"
+        first, last = self.id_range
+        publishing = f"{PUBLISHING_PREFIX}{os.getpid()}:{self.marker_id}:{first}:{last}"
         if self.becomes_source:
             connection.execute(sources.update().where(sources.c.id == self.marker_id).values(**source))
             connection.execute(insert(sources).values(path=publishing, deck_id=self.deck_id, content_hash="",
