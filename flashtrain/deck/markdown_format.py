@@ -70,7 +70,8 @@ def parse_markdown_deck(text: str, path: str | Path = "<string>", deck_name: str
     text = text.lstrip("\ufeff")
     # Only \n, \r\n and \r end a line, as for markdown-it; str.splitlines would also break at
     # U+2028 and friends and shift every line number after them.
-    lines = LINE_BREAK.split(text)  # not split_lines: a trailing empty line keeps its index
+    # (not split_lines: a trailing empty line keeps its index)
+    lines = text.split("\n") if "\r" not in text else LINE_BREAK.split(text)
     parser = _DeckParser(path, lines)
     if scan:
         blocks = scan_blocks(lines, lambda first, window: blocks_from_tokens(_MD.parse(window), first))
@@ -189,13 +190,17 @@ class _DeckParser:
         if draft is None:
             raise self.error(start, f"expected 'Q:' or 'C:' to start a card, found {_quoted(self.lines[start])}")
         if allow_fields and (draft.answer is not None or draft.kind == "C"):
-            field_start = end
-            while field_start > start and FIELD.match(self.lines[field_start - 1]):
+            field_start, found = end, []
+            while field_start > start:
+                match = FIELD.match(self.lines[field_start - 1])
+                if not match:
+                    break
+                found.append(match)
                 field_start -= 1
             if field_start < end:
                 if field_start > start:
                     self.extend(draft, start, field_start)
-                self.fields(draft, field_start, end)
+                self.fields(draft, field_start, found[::-1])
                 return
         self.extend(draft, start, end)
 
@@ -206,12 +211,11 @@ class _DeckParser:
         target = draft.answer or draft.question
         target.end = end
 
-    def fields(self, draft: _Draft, start: int, end: int) -> None:
+    def fields(self, draft: _Draft, start: int, matches: list[re.Match]) -> None:
+        """The field lines from line `start` on, as matched by FIELD (in order)."""
         if draft.fields_line is None:
             draft.fields_line = start
-        for i in range(start, end):
-            match = FIELD.match(self.lines[i])
-            assert match  # the caller only passes lines that matched
+        for i, match in enumerate(matches, start):
             draft.fields.setdefault(match.group(1).lower(), []).append((i, match.group(2).strip()))
 
     def block(self, start: int, end: int, kind: str) -> None:
@@ -314,8 +318,9 @@ class _DeckParser:
         if explicit_id is not None and not EXPLICIT_ID.fullmatch(explicit_id):
             raise self.error(fields["id"][0][0], f"an id may hold letters, digits and . _ - : / only, got {explicit_id!r}")
         snippet = _single(fields, "snippet") or None
-        tags = split_tags(",".join(value for _, value in fields.get("tags", [])))
-        hints = tuple(value for _, value in fields.get("hint", []) if value)
+        tag_lines = fields.get("tags", ())
+        tags = split_tags(tag_lines[0][1] if len(tag_lines) == 1 else ",".join(value for _, value in tag_lines))
+        hints = tuple(value for _, value in fields.get("hint", ()) if value)
         reversed_word = (_single(fields, "reversed") or "").lower()
         if reversed_word not in YES_OR_NO:
             raise self.error(fields["reversed"][0][0], f"'reversed:' takes yes or no, got {reversed_word!r}")

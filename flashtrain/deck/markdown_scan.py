@@ -99,12 +99,15 @@ def _scan_chunk(lines: list[str], blank: list[bool], start: int, end: int, resta
             i += 1
             continue
         line = lines[i]
-        kind = _start_kind(line)
+        kind = "paragraph" if line[0] not in _SPECIAL_START else _start_kind(line)
         if kind == "paragraph":
             if line[0] == "[":
                 return None  # maybe a link reference definition, which markdown-it drops
             j, underline = i + 1, None
             while j < end and not blank[j]:
+                if lines[j][0] not in _SPECIAL_START:  # plain text: the paragraph goes on
+                    j += 1
+                    continue
                 how = _after_paragraph_line(lines[j])
                 if how is None:
                     return None

@@ -214,6 +214,9 @@ def _match_cards(spec: DeckSpec, existing: dict[str, Card], source_id: int | Non
                  prefer_file: bool, now) -> tuple[list[CardSpec], list[Card]]:
     """The file's new cards, and stored rows that now come from this file (their source is set
     once the source row exists); changes to stored rows are made on the ORM objects."""
+    if not existing:  # a new deck, or one with no cards: every card is new
+        report.added += len(spec.cards)
+        return list(spec.cards), []
     matched: set[str] = set()
     spec_keys = {card.key for card in spec.cards}
     by_question: dict[str, Card] | None = None
@@ -225,7 +228,9 @@ def _match_cards(spec: DeckSpec, existing: dict[str, Card], source_id: int | Non
             # An id added to (or removed from) a card whose question is unchanged keeps its history.
             if by_question is None:
                 by_question = {question_key(c.question, c.kind, c.cloze_index): c for c in existing.values()}
-            candidate = by_question.get(question_key(spec_card.question, spec_card.kind, spec_card.cloze_index))
+            by_own_question = spec_card.key if not spec_card.explicit_id else question_key(
+                spec_card.question, spec_card.kind, spec_card.cloze_index)  # the same key, made once
+            candidate = by_question.get(by_own_question)
             row = candidate if candidate is not None and candidate.key not in spec_keys and candidate.key not in matched else None
             if row is not None:
                 row.key = spec_card.key
