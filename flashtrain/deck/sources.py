@@ -59,6 +59,15 @@ def import_digest(text: str, fmt: str | None, deck_name: str | None) -> str:
     return hashlib.sha256(f"{fmt}\x00{deck_name}\x00{text}".encode()).hexdigest()
 
 
+def import_digest_of_file(path: Path, fmt: str | None, deck_name: str | None) -> str:
+    """`import_digest` of the file's text, from its bytes (no decoding: a digest stored for a file
+    was made from valid UTF-8, so bytes with the same digest are that same text)."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):  # what decoding as utf-8-sig drops
+        data = data[3:]
+    return hashlib.sha256(f"{fmt}\x00{deck_name}\x00".encode() + data).hexdigest()
+
+
 def source_key(path: Path) -> str:
     """How the store names an imported file (bundled decks are named by file name instead)."""
     return str(path.resolve())

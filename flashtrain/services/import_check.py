@@ -14,9 +14,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
-from flashtrain.deck.model import DeckError
-from flashtrain.deck.sources import (ImportReport, expand_paths, import_digest, is_anki_file, read_text, shown_path,
-                                     source_key)
+from flashtrain.deck.sources import ImportReport, expand_paths, import_digest_of_file, is_anki_file, shown_path, source_key
 from flashtrain.store.revision import HEAD_REVISION
 
 
@@ -51,8 +49,8 @@ def _unchanged(connection: sqlite3.Connection, path: Path, fmt: str | None, deck
     if shown_path(path) != str(path) or (fmt is None and is_anki_file(path)):
         return None
     try:
-        digest = import_digest(read_text(path), fmt, deck_name)
-    except DeckError:
+        digest = import_digest_of_file(path, fmt, deck_name)
+    except OSError:
         return None
     found = connection.execute(
         "SELECT source_files.id, source_files.content_hash, source_files.format, decks.name FROM source_files "

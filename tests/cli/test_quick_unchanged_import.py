@@ -71,3 +71,13 @@ def test_anything_else_goes_the_full_way(tmp_path):
     assert unchanged_imports(db, [deck], None, None) is None
     rc, answer, heavy = cli_json(db, deck)
     assert rc == 0 and "sqlalchemy" in heavy and answer["files"][0]["added"] == 1
+
+
+def test_the_digest_from_bytes_is_the_digest_of_the_text(tmp_path):
+    from flashtrain.deck.sources import import_digest, import_digest_of_file, read_text
+
+    for body in ("Q: é?\nA: ü\n", "\ufeffQ: bom\r\nA: x\r\n", "", "\ufeff\ufeffdouble"):
+        path = tmp_path / "d.md"
+        path.write_bytes(body.encode("utf-8"))
+        for fmt, name in ((None, None), ("markdown", "Deck")):
+            assert import_digest_of_file(path, fmt, name) == import_digest(read_text(path), fmt, name)
