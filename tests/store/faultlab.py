@@ -19,6 +19,17 @@ from pathlib import Path
 READ_TIMEOUT = 300  # seconds; generous, only stops a hung test (never a timing assertion)
 
 
+def fingerprint(store) -> str:
+    """Every row of every table, in order: equal fingerprints mean an unchanged store."""
+    import hashlib
+
+    raw = store.engine.raw_connection()
+    try:
+        return hashlib.sha256("\n".join(raw.driver_connection.iterdump()).encode()).hexdigest()
+    finally:
+        raw.close()
+
+
 def deck_text(n: int, name: str = "Fault deck") -> str:
     cards = "\n".join(f"Q: Fault question number {i}?\nA: Answer {i}.\n" for i in range(n))
     return f"---\nname: {name}\n---\n{cards}"

@@ -4,7 +4,6 @@ by a failed or killed import, and a rating made while it runs is saved."""
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 import textwrap
@@ -21,17 +20,9 @@ from flashtrain.store.engine import open_store
 from flashtrain.store.models import Card, Deck, ReviewLog, SourceFile
 from flashtrain.study.service import StudyService
 
-from faultlab import deck_text
+from faultlab import deck_text, fingerprint
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def fingerprint(store) -> str:
-    raw = store.engine.raw_connection()
-    try:
-        return hashlib.sha256("\n".join(raw.driver_connection.iterdump()).encode()).hexdigest()
-    finally:
-        raw.close()
 
 
 def stored_cards(store) -> list[tuple]:

@@ -6,7 +6,6 @@ import raises only HistoryError and then leaves the store unchanged."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from flashtrain.services.imports import import_file
 from flashtrain.services.history import import_history
 from flashtrain.study.history import HistoryError
 
-from faultlab import deck_text
+from faultlab import deck_text, fingerprint
 
 SHAPED = st.sampled_from([
     "", "Q: what?", "A: this", "C: {{c1::gap}}", "C: {{c1::a}} {{c2::b}}", "id: x1", "tags: a b", "hint: h",
@@ -36,15 +35,6 @@ CELLS = st.one_of(st.sampled_from(["1", "2", "3", "4", "5", "0", "6", "²", "-1"
 history_rows = st.lists(st.tuples(CELLS, TIMES, CELLS, CELLS), max_size=8).map(
     lambda rows: "card_id,review_time,rating,duration_ms\n" + "".join(",".join(r) + "\n" for r in rows))
 history_text = st.one_of(history_rows, st.text(max_size=200))
-
-
-def fingerprint(store) -> str:
-    """Every row of every table, in order: equal fingerprints mean an unchanged store."""
-    raw = store.engine.raw_connection()
-    try:
-        return hashlib.sha256("\n".join(raw.driver_connection.iterdump()).encode()).hexdigest()
-    finally:
-        raw.close()
 
 
 @pytest.fixture
