@@ -7,7 +7,8 @@ above CPU time instead of hiding in the figures:
 - `flashtrain import` of the unchanged file again (several runs: best and median);
 - while the first import runs, another process takes the store's write lock every 50 ms, as a
   rating does (BEGIN IMMEDIATE), and the longest wait is printed (issue 15: a rating waits for one
-  import batch, not for the whole import).
+  import batch, not for the whole import); then the same probe beside a child that only burns CPU,
+  for the share of a wait that is the machine's load alone.
 """
 
 from __future__ import annotations
@@ -153,6 +154,12 @@ def run(args: argparse.Namespace) -> int:
         first = _run_child(command, env)
         stop.set()
         probe.join()
+        # The same probe while a child only burns CPU: what a busy machine alone adds to a wait.
+        stop, probe, control = start_lock_probe(db)
+        _run_child([sys.executable, "-c", f"import time\nend = time.process_time() + {min(first['cpu'], 5.0)!r}\n"
+                    "while time.process_time() < end: pass"], env)
+        stop.set()
+        probe.join()
         again = [_run_child(command, env) for _ in range(max(1, args.runs))]
     failed = [r for r in [first, *again] if r["rc"] != 0]
     if failed or "(file unchanged, skipped)" not in again[0]["out"]:
@@ -173,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
         "rating_lock_waits": len(waits),
         "rating_lock_wait_max_seconds": round(max(waits, default=0.0), 3),
         "rating_lock_wait_p95_seconds": round(_percentile(waits, 0.95), 3),
+        "control_lock_waits": len(control),
+        "control_lock_wait_max_seconds": round(max(control, default=0.0), 3),
     }
     if args.json:
         common.print_json(figures)
@@ -210,3 +219,5 @@ def print_figures(f: dict) -> None:
           f"{f['rating_lock_wait_max_seconds']:.3f} s longest, {f['rating_lock_wait_p95_seconds']:.3f} s p95 "
           f"over {f['rating_lock_waits']} tries (goal well under {GOAL_RATING_WAIT_SECONDS:.0f} s: "
           f"{mark(f['rating_lock_wait_max_seconds'] < GOAL_RATING_WAIT_SECONDS)})")
+    print(f"  the same probe while a child only burns CPU (no import): {f['control_lock_wait_max_seconds']:.3f} s "
+          f"longest over {f['control_lock_waits']} tries (what the machine's load alone adds)")

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, insert, select, text
 
 from flashtrain.store.models import Card, Deck, SourceFile
 
-BATCH = 1_000  # rows per transaction: a rating waits for one batch at most (tens of milliseconds)
+BATCH = 250  # rows per transaction: a rating waits for one batch at most (milliseconds on an idle machine)
 STAGING_PREFIX = "staging:"
 PUBLISHING_PREFIX = "publishing:"
 STAGED_EPOCH = datetime(1900, 1, 1, tzinfo=timezone.utc)  # before anything real: no card retires in 1900
