@@ -12,7 +12,7 @@ from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPack
 from flashtrain.deck.anki.convert import note_identity
 from flashtrain.services.anki_export import export_apkg
 from flashtrain.store.models import Card, ReviewLog
-from flashtrain.store.sync import import_paths
+from flashtrain.services.imports import import_paths
 from flashtrain.study.service import StudyService
 
 TEXT = ("The {{c1::chain rule}} gives {{c2::gradients}} layer by layer; {{c1::backprop}} applies it "

@@ -18,7 +18,7 @@ from anki_builders import Built, answer, build_collection, export, open_collecti
 from flashtrain.scheduler import core
 from flashtrain.scheduler.core import MemoryState
 from flashtrain.store.models import Card, CardState, ReviewLog
-from flashtrain.store.sync import import_paths
+from flashtrain.services.imports import import_paths
 
 pytestmark = pytest.mark.both_dialects
 GAPS_MS = [600_000, 86_400_000, 3 * 86_400_000, 1_800_000, 9 * 86_400_000, 40_000, 30 * 86_400_000, 86_400_000 // 3]

@@ -11,7 +11,7 @@ from anki_builders import build_collection, export, open_collection
 from flashtrain.cli import main
 from flashtrain.deck.anki.convert import note_identity
 from flashtrain.store.models import Card, ReviewLog
-from flashtrain.store.sync import import_paths
+from flashtrain.services.imports import import_paths
 
 
 @pytest.fixture(scope="module")
