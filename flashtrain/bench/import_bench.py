@@ -30,8 +30,10 @@ PROBE_EVERY = 0.05
 
 
 def register(bench_sub: argparse._SubParsersAction) -> None:
+    from flashtrain.bench.sizes import count
+
     parser = bench_sub.add_parser("import", help="time importing a generated Markdown deck (default 10,000 cards)")
-    parser.add_argument("--cards", type=int, default=10_000, help="cards in the generated deck (10000, 100000, 1000000)")
+    parser.add_argument("--cards", type=count, default=10_000, help="cards in the generated deck (10k, 100k, 1M)")
     parser.add_argument("--runs", type=int, default=5, help="runs of the unchanged re-import")
     parser.add_argument("--anki", type=int, metavar="N",
                         help="instead, time importing a generated Anki package of N notes with their reviews")

@@ -71,6 +71,19 @@ def raise_if_debugging(error: Exception) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from flashtrain.cli.quick import try_quick_study
+
+    try:  # `flashtrain study` on a SQLite store that needs nothing first: shown before the rest loads
+        quick = try_quick_study(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a bug: as below
+        raise_if_debugging(error)
+        print(f"flashtrain: internal error: {type(error).__name__}: {error} "
+              "(run again with FLASHTRAIN_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return EXIT_REJECTED
+    if quick is not None:
+        return quick
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

@@ -16,6 +16,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from flashtrain.deck.markdown_scan import blocks_from_tokens, scan_blocks
+from flashtrain.deck.note import CLOZE, cloze_numbers, cloze_sides, gap_number  # noqa: F401 - where callers find them
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning, notes, split_tags
 from flashtrain.deck.text import LINE_BREAK, clean_block, name_from_path
 
@@ -25,7 +26,6 @@ FIELD = re.compile(r"^(id|tags|hint|snippet|reversed)[ \t]*:[ \t]*(.*)$", re.IGN
 CARD_BREAK = r" {0,3}(?:#{1,6}(?:[ \t].*)?|(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|=+[ \t]*|-+[ \t]*)$"
 ESCAPED = re.compile(r"^\\+((?:Q|A|C):|(?:id|tags|hint|snippet|reversed)[ \t]*:|(?=" + CARD_BREAK + "))",
                      re.IGNORECASE)
-CLOZE = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
 TRUE_WORDS = {"yes", "true", "1", "on"}
 FALSE_WORDS = {"no", "false", "0", "off", ""}
 YES_OR_NO = TRUE_WORDS | FALSE_WORDS
@@ -351,55 +351,6 @@ def _unquote(value: str) -> str:
 
 
 # -- cloze display ------------------------------------------------------------------------------
-# A gap may carry Anki's card number: {{c2::answer::hint}}. Gaps sharing a number are one card (as
-# in Anki); in a note without numbers each gap is its own card, numbered in order.
-GAP_NUMBER = re.compile(r"c(\d+)::")
-
-
-def gap_number(gap: str) -> int | None:
-    match = GAP_NUMBER.match(gap)
-    return int(match.group(1)) if match and int(match.group(1)) > 0 else None
-
-
-def cloze_numbers(text: str) -> list[int]:
-    """The card numbers of a cloze note: its distinct gap numbers, or 1..n for n plain gaps."""
-    gaps = CLOZE.findall(text)
-    numbers = {gap_number(gap) for gap in gaps} - {None}
-    return sorted(numbers) if numbers else list(range(1, len(gaps) + 1))
-
-
-def cloze_sides(text: str, index: int) -> tuple[str, str]:
-    """Question and answer Markdown for card number `index` (1-based) of a cloze note.
-
-    `{{answer::hint}}` shows the hint in the gap. Other cards' gaps are shown filled in.
-    """
-    numbered = any(gap_number(gap) is not None for gap in CLOZE.findall(text))
-    counter = 0
-
-    def parts(match: re.Match) -> tuple[bool, str, str]:
-        nonlocal counter
-        gap = match.group(1)
-        number = gap_number(gap)
-        if number is not None:
-            gap = gap[GAP_NUMBER.match(gap).end():]
-        counter += 1
-        content, _, hint = gap.partition("::")
-        return (number if numbered else counter) == index, content, hint
-
-    def front(match: re.Match) -> str:
-        hidden, content, hint = parts(match)
-        return f"[{hint.strip() or '…'}]" if hidden else content
-
-    question = CLOZE.sub(front, text)
-    counter = 0
-
-    def back(match: re.Match) -> str:
-        shown, content, _ = parts(match)
-        return f"**{content}**" if shown else content
-
-    return question, CLOZE.sub(back, text)
-
-
 # -- writing ------------------------------------------------------------------------------------
 def _escape(text: str, first_inline: bool = True) -> str:
     """Escape paragraph lines that would read as a marker or a field (never inside code or math)."""

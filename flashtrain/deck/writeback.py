@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from flashtrain.deck.markdown_format import MARKER, make_parser, parse_markdown_deck, write_markdown_deck
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec
+from flashtrain.deck.note import note_key
 from flashtrain.deck.text import split_lines, split_lines_keepends
 
 _MD = make_parser()
@@ -18,11 +19,6 @@ _MD = make_parser()
 
 class WritebackError(ValueError):
     """The card cannot be located in the file (it changed on disk since it was imported)."""
-
-
-def note_key(key: str) -> str:
-    """The key shared by every card of one note (cloze siblings, the reversed twin)."""
-    return key.split("#", 1)[0]
 
 
 def _starts_card(line: str) -> bool:

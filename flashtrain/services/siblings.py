@@ -13,49 +13,39 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
-
-from flashtrain.deck.writeback import note_key
-from flashtrain.store.models import Card, Setting, utcnow
+from flashtrain.deck.note import note_key
+from flashtrain.services import answer_queries as aq
+from flashtrain.services import study_db as sdb
 
 SIBLING_UNDO_PREFIX = "study.sibling_undo."  # + log id -> {"cards": [[id, buried_until before], ...]}
 
 
-def sibling_ids(s: Session, card: Card) -> list[int]:
-    base = note_key(card.key)
+def sibling_cards(db: sdb.Db, card: dict) -> list[tuple[int, datetime | None]]:
+    """(id, buried until) of the card's siblings: same deck, same note key, not retired."""
+    base = note_key(card["key"])
     if not base:
         return []
-    rows = s.execute(select(Card.id, Card.key).where(
-        Card.deck_id == card.deck_id, Card.id != card.id, Card.retired_at.is_(None),
-        or_(Card.key == base, Card.key.startswith(base + "#", autoescape=True))))
-    return [card_id for card_id, key in rows if note_key(key) == base]
+    return [(card_id, buried) for card_id, key, buried in aq.note_cards(db, card["deck_id"], card["id"], base)
+            if note_key(key) == base]
 
 
-def bury_siblings(s: Session, card: Card, until: datetime, log_id: int) -> list[int]:
+def bury_siblings(db: sdb.Db, card: dict, until: datetime, log_id: int) -> list[int]:
     """Bury the card's siblings until `until` (unless already buried longer); returns their ids."""
-    changed = []
-    for sibling in s.scalars(select(Card).where(Card.id.in_(sibling_ids(s, card)))):
-        if sibling.buried_until is not None and sibling.buried_until >= until:
-            continue
-        previous = sibling.buried_until.isoformat() if sibling.buried_until is not None else None
-        sibling.buried_until = until
-        changed.append((sibling.id, previous))
+    changed = [(card_id, buried.isoformat() if buried is not None else None)
+               for card_id, buried in sibling_cards(db, card) if buried is None or buried < until]
     if changed:
-        s.add(Setting(key=f"{SIBLING_UNDO_PREFIX}{log_id}", value={"cards": changed}, updated_at=utcnow()))
+        aq.bury_cards(db, [card_id for card_id, _ in changed], until)
+        aq.put_setting(db, f"{SIBLING_UNDO_PREFIX}{log_id}", {"cards": changed})
     return [card_id for card_id, _ in changed]
 
 
-def unbury_for_log(s: Session, log_id: int) -> list[int]:
+def unbury_for_log(db: sdb.Db, log_id: int) -> list[int]:
     """Undo the burial a rating made; returns the card ids put back."""
-    memo = s.get(Setting, f"{SIBLING_UNDO_PREFIX}{log_id}")
+    memo = aq.take_setting(db, f"{SIBLING_UNDO_PREFIX}{log_id}")
     if memo is None:
         return []
     restored = []
-    for card_id, previous in (memo.value or {}).get("cards", []):
-        card = s.get(Card, card_id)
-        if card is not None:
-            card.buried_until = datetime.fromisoformat(previous) if previous else None
+    for card_id, previous in memo.get("cards", []):
+        if aq.set_card_flags(db, card_id, buried_until=datetime.fromisoformat(previous) if previous else None):
             restored.append(card_id)
-    s.delete(memo)
     return restored

@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 
-from sqlalchemy import exists, func, literal_column, select
-from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+    from sqlalchemy.sql.elements import ColumnElement
+
+# SQLAlchemy is imported by the functions that build expressions: the hand-written SQL helpers
+# serve the study app's start-up path, which runs before SQLAlchemy is loaded.
 
 STORED_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's DateTime stores naive UTC in SQLite
 
@@ -58,11 +62,13 @@ def bind_id_lists(dialect: str, sql: str, params: dict) -> tuple[str, dict]:
     """Rewrites `col IN :name` / `col NOT IN :name` for list parameters into ONE bound value each:
     a PostgreSQL array (`= ANY`, `<> ALL`) or a JSON text read by SQLite's json_each. A list of
     thousands of ids stays one parameter, which both planners handle in microseconds."""
-    params = dict(params)
+    if not any(isinstance(value, (list, tuple)) for value in params.values()):
+        return sql, params  # nothing to rewrite: skip the pattern search (the answer path runs this a lot)
+    original, params = params, dict(params)
 
-    def rewrite(match: re.Match) -> str:
+    def rewrite(match: re.Match) -> str:  # a list used twice in the SQL is rewritten at both places
         column, op, name = match["column"], match["op"], match["name"]
-        value = params.get(name)
+        value = original.get(name)
         if not isinstance(value, (list, tuple)):
             return match[0]
         if dialect == "postgresql":
@@ -78,6 +84,8 @@ def bind_id_lists(dialect: str, sql: str, params: dict) -> tuple[str, dict]:
 
 def json_list_has(dialect: str, column, value) -> ColumnElement[bool]:
     """The JSON list in `column` holds the string `value` (exactly: no substring matches)."""
+    from sqlalchemy import exists, func, literal_column, select
+
     elements = (func.json_array_elements_text(column) if dialect == "postgresql" else func.json_each(column))
     element = elements.table_valued("value")
     return exists(select(literal_column("1")).select_from(element).where(element.c.value == value))
@@ -85,6 +93,8 @@ def json_list_has(dialect: str, column, value) -> ColumnElement[bool]:
 
 def study_date_text(dialect: str, column, shift_seconds: float) -> ColumnElement[str]:
     """The study day of a stored UTC datetime column as 'YYYY-MM-DD' text on both dialects."""
+    from sqlalchemy import func, literal_column
+
     if dialect == "postgresql":
         # literals, not parameters: PostgreSQL matches GROUP BY expressions only when they are identical
         shifted = column + literal_column(f"INTERVAL '{int(round(shift_seconds))} seconds'")

@@ -13,19 +13,8 @@ from urllib.parse import quote
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from flashtrain.store.pragmas import BUSY_TIMEOUT_MS, busy_timeout_ms, sqlite_pragmas  # noqa: F401
 from flashtrain.store.location import CONNECTION_OPTIONS, StoreLocation, require_driver, store_location
-
-
-# A statement waits this long for another process's write lock before SQLite reports "busy"; the
-# learner's writes retry on top of that (store/faults.py).
-BUSY_TIMEOUT_MS = 15_000
-
-
-def busy_timeout_ms() -> int:
-    """SQLite's own wait, never longer than the learner's writes are meant to wait in all."""
-    from flashtrain.store.faults import store_wait_seconds
-
-    return int(min(BUSY_TIMEOUT_MS, store_wait_seconds() * 1000))
 
 
 def is_read_only(location: StoreLocation) -> bool:
@@ -60,14 +49,7 @@ def _sqlite_engine(location: StoreLocation, read_only: bool = False) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _set_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects are untyped
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        if not read_only:
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
-        # WAL + NORMAL is durable across application crashes, which is what a rating needs.
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+        sqlite_pragmas(dbapi_connection, read_only)
 
     return engine
 
@@ -124,6 +106,11 @@ class Store:
                 # ours is the one that counts and pysqlite's commit() ends it.
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
+
+    def sqlite_connection(self):
+        """A pooled sqlite3 connection (SQLite stores only) for services/study_queries.py; its
+        `dbapi_connection` is the sqlite3 connection, close() hands it back to the pool."""
+        return self.engine.raw_connection()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
+import sys
 import time
 from typing import Callable, TypeVar
 
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+# sqlalchemy.exc is looked up in sys.modules, never imported here: an error can only be
+# SQLAlchemy's if SQLAlchemy is loaded, and the study app's start-up path runs before it is (its
+# queries go to sqlite3 directly, whose errors count as store trouble too).
 
 T = TypeVar("T")
 
@@ -63,11 +67,22 @@ def kind_of(error: BaseException) -> str | None:
         return "damaged"
     if "disk i/o error" in text or sqlite_name.startswith("SQLITE_IOERR") or "unable to open database" in text:
         return "io"
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
+    exc = sys.modules.get("sqlalchemy.exc")
+    if exc is None:
+        return None
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
         return "gone"
-    if isinstance(error, OperationalError):  # PostgreSQL: server closed the connection, refused, ...
+    if isinstance(error, exc.OperationalError):  # PostgreSQL: server closed the connection, refused, ...
         return "gone" if ("connection" in text or "server" in text) else "io"
     return None
+
+
+def is_database_error(error: BaseException) -> bool:
+    """An error raised by the store's driver (sqlite3) or by SQLAlchemy, as opposed to a bug."""
+    if isinstance(error, sqlite3.Error):
+        return True
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(error, exc.SQLAlchemyError)
 
 
 REASONS = {
@@ -107,7 +122,9 @@ def retry_while_busy(work: Callable[[], T], wait: float | None = None, where: st
     while True:
         try:
             return work()
-        except SQLAlchemyError as error:
+        except Exception as error:
+            if not is_database_error(error):
+                raise
             kind = kind_of(error)
             if kind is None:
                 raise

@@ -14,8 +14,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+# SQLAlchemy is imported where a URL is made: `looks_like_url` serves the study app's start-up path,
+# which decides before SQLAlchemy is loaded whether --db names a plain SQLite file.
 
 POSTGRES_EXTRA = "flashtrain[postgres]"
 # How long opening a connection to a server may take before we say it is unreachable.
@@ -69,6 +73,9 @@ def mask_password(text: str) -> str:
 
 def store_location(value: str | Path) -> StoreLocation:
     """Parses a --db value: a SQLAlchemy URL (sqlite or postgresql) or a path to a SQLite file."""
+    from sqlalchemy.engine import URL, make_url
+    from sqlalchemy.exc import ArgumentError
+
     if str(value) == ":memory:":
         return StoreLocation(URL.create("sqlite", database=":memory:"), None)
     if isinstance(value, Path) or not looks_like_url(value):

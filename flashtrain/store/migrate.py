@@ -8,9 +8,12 @@ file by a test.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+# SQLAlchemy is imported by the functions: study/quickstart.py compares HEAD_REVISION with a
+# store's revision through sqlite3 before SQLAlchemy is loaded.
 
 from flashtrain.store.revision import HEAD_REVISION  # noqa: F401 - kept here for its readers
 
@@ -27,6 +30,9 @@ def alembic_config(engine: Engine):
 
 
 def current_revision(engine: Engine) -> str | None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     with engine.connect() as connection:
         try:
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text,
                         UniqueConstraint)
+from sqlalchemy import text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -38,6 +39,10 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+ACTIVE_CARD = "retired_at IS NULL"
+HELD_CARD = "retired_at IS NOT NULL OR suspended = TRUE OR buried_until IS NOT NULL"  # study_queries.HELD
 
 
 def utcnow() -> datetime:
@@ -78,7 +83,13 @@ class SourceFile(Base):
 
 class Card(Base):
     __tablename__ = "cards"
-    __table_args__ = (UniqueConstraint("deck_id", "key", name="uq_cards_deck_id_key"),)
+    __table_args__ = (
+        UniqueConstraint("deck_id", "key", name="uq_cards_deck_id_key"),
+        # The study queue (migration 0005): new cards listed from a narrow index, held cards counted.
+        Index("ix_cards_active", "id", "deck_id", "suspended", "buried_until",
+              sqlite_where=text(ACTIVE_CARD), postgresql_where=text(ACTIVE_CARD)),
+        Index("ix_cards_held", "id", sqlite_where=text(HELD_CARD), postgresql_where=text(HELD_CARD)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id"), index=True)
@@ -112,8 +123,9 @@ class CardState(Base):
     """The scheduler's memory state of one card; a card with no row here is new."""
 
     __tablename__ = "card_states"
-    # The queue looks up learning cards by phase and due time on every pick.
-    __table_args__ = (Index("ix_card_states_phase_due", "phase", "due"),)
+    # The queue looks up learning cards by phase and due time, and ranks the day's due reviews by
+    # predicted recall from this index alone (it covers every column the ranking reads).
+    __table_args__ = (Index("ix_card_states_queue", "phase", "due", "last_review", "stability", "card_id"),)
 
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), primary_key=True)
     phase: Mapped[str] = mapped_column(String(12), default="new")  # new|learning|review|relearning

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import re
-import uuid
 from pathlib import Path
 
 
@@ -35,6 +34,8 @@ def journal_paths(store) -> list[Path]:
 
 
 def new_entry(kind: str, **fields) -> dict:
+    import uuid  # not on the start-up path, which only looks for a journal
+
     return {"id": uuid.uuid4().hex, "kind": kind, **fields}
 
 

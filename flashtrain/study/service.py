@@ -31,23 +31,18 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import delete, select, text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
-
-from flashtrain.deck.markdown_format import cloze_sides
+from flashtrain.deck.note import cloze_sides
 from flashtrain.scheduler import core
 from flashtrain.scheduler.core import MemoryState, ReviewRecord, SchedulerConfig
-from flashtrain.store.dialect import day_number_sql, dialect_of
-from flashtrain.store.faults import StoreUnavailable, retry_while_busy
-from flashtrain.store.models import Attempt, Card, CardState, Deck, ReviewLog, Setting, SourceFile, utcnow
-from flashtrain.store.upsert import upsert
+from flashtrain.services import answer_queries as aq
+from flashtrain.services import siblings
+from flashtrain.services import study_db as sdb
+from flashtrain.services import study_queries as sq
+from flashtrain.store.faults import StoreUnavailable, is_database_error, retry_while_busy
 from flashtrain.study import journal
 from flashtrain.study import queue as q
-from flashtrain.services import kept_writes, siblings
 from flashtrain.study.queue import QueueSpec
-from flashtrain.services.settings import change_setting, load_settings
-from flashtrain.study.settings import StudySettings
+from flashtrain.study.settings import SETTING_PREFIX, SETTINGS, StudySettings, parse_settings
 
 __all__ = ["DeckSummary", "StudyCard", "QueueSpec", "RateOutcome", "StoreUnavailable", "StudyService", "card_sides",
            "state_from_row", "write_state"]
@@ -141,12 +136,13 @@ def card_sides(kind: str, question: str, answer: str, cloze_index: int) -> tuple
     return question, answer
 
 
-def state_from_row(row: CardState | None) -> MemoryState:
+def state_from_row(row) -> MemoryState:
+    """A MemoryState from a CardState row, or from the dict study_queries returns (None: new)."""
     if row is None:
         return MemoryState()
-    return MemoryState(phase=row.phase, stability=row.stability, difficulty=row.difficulty, due=row.due,
-                       last_review=row.last_review, reps=row.reps, lapses=row.lapses, step=row.step,
-                       last_rating=row.last_rating)
+    if isinstance(row, dict):
+        return MemoryState(**row)
+    return MemoryState(**{name: getattr(row, name) for name in STATE_FIELDS})
 
 
 def is_fresh(state: MemoryState) -> bool:
@@ -154,21 +150,18 @@ def is_fresh(state: MemoryState) -> bool:
     return state == MemoryState()
 
 
-STATE_FIELDS = ("phase", "stability", "difficulty", "due", "last_review", "reps", "lapses", "step", "last_rating")
+STATE_FIELDS = sq.STATE_COLUMNS
 
 
-def write_state(s: Session, card_id: int, state: MemoryState) -> None:
-    """Make the CardState row mirror `state` (a fresh state means no row), in one statement.
+def state_values(state: MemoryState) -> dict | None:
+    """The state row's values (None for a fresh state: the store keeps no row for it)."""
+    return None if is_fresh(state) else {name: getattr(state, name) for name in STATE_FIELDS}
 
-    An upsert, not read-then-insert: another process may have created the row meanwhile."""
-    loaded = s.identity_map.get(s.identity_key(CardState, card_id))
-    if loaded is not None:
-        s.expunge(loaded)  # the statement below bypasses the ORM: a later get() must read the row anew
-    if is_fresh(state):
-        s.execute(delete(CardState).where(CardState.card_id == card_id))
-        return
-    upsert(s, CardState.__table__, {"card_id": card_id, **{name: getattr(state, name) for name in STATE_FIELDS}},
-           ["card_id"])
+
+def write_state(s, card_id: int, state: MemoryState) -> None:
+    """Make the CardState row mirror `state` (a fresh state means no row), in one statement, in
+    session `s` (for callers that hold one; the service writes through study_queries directly)."""
+    aq.write_state_in_session(s, card_id, state_values(state))
 
 
 def is_leech_event(before: MemoryState, after: MemoryState, threshold: int) -> bool:
@@ -177,12 +170,18 @@ def is_leech_event(before: MemoryState, after: MemoryState, threshold: int) -> b
     return (after.lapses - threshold) % max(threshold // 2, 1) == 0
 
 
+SETTING_KEYS = tuple(SETTING_PREFIX + name for name in SETTINGS)
+
+
+class _LateRating(Exception):
+    """A rating pressed before the card's last stored one: redone in a unit of work with an ORM session."""
+
+
 class StudyService:
-    def __init__(self, store, config_loader: Callable[[Session], SchedulerConfig] | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc), tz: tzinfo | None = None):
+    def __init__(self, store, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 tz: tzinfo | None = None):
         self.store = store
         self.tz = tz  # None: the machine's local zone decides where a study day starts
-        self._config_loader = config_loader
         self._clock = clock
         # Drill sessions live in memory: card -> its last drill rating in this service's lifetime.
         self._drilled: dict[int, int] = {}
@@ -195,6 +194,10 @@ class StudyService:
         self._set_aside: set[int] = set()  # cards suspended/buried into the journal: out of the queue too
         self._seen: dict[int, MemoryState] = {}  # state of cards shown, for rating with the store unreadable
         self._last_context: tuple[StudySettings, SchedulerConfig] | None = None
+        self._settings_rows: list | None = None  # the stored settings _last_context was parsed from
+        self._introduced: tuple[tuple, set[int]] | None = None  # ((day start, newest log id), cards introduced today)
+        self._print: tuple | None = None  # the store's fingerprint read by the current unit of work
+        self._day_bounds: tuple | None = None  # (study day key, its start, its end): see _clock_for
         self._notices: list[str] = []
 
     # -- context ----------------------------------------------------------------------------
@@ -204,11 +207,14 @@ class StudyService:
             raise ValueError("the study clock must return timezone-aware datetimes")
         return now.astimezone(timezone.utc)
 
-    def _context(self, s: Session) -> tuple[StudySettings, SchedulerConfig]:
-        settings = load_settings(s)
-        config = self._config_loader(s) if self._config_loader else settings.scheduler_config(self.tz)
-        self._last_context = (settings, config)
-        return settings, config
+    def _context(self, db: sdb.Db) -> tuple[StudySettings, SchedulerConfig]:
+        """Settings and scheduler config: read in every unit of work (a few primary-key rows, so a
+        change made anywhere counts at once), parsed again only when a stored value changed."""
+        rows = aq.settings_rows(db, SETTING_KEYS)
+        if self._last_context is None or rows != self._settings_rows:
+            settings = parse_settings(rows)
+            self._last_context, self._settings_rows = (settings, settings.scheduler_config(self.tz)), rows
+        return self._last_context
 
     def take_notices(self) -> list[str]:
         """One-line messages the UI should show (e.g. a rating kept in the journal); cleared on read."""
@@ -219,50 +225,37 @@ class StudyService:
         day = core.study_day(now, config)
         local = now.astimezone(config.tz) if config.tz is not None else now.astimezone()
         shift = local.utcoffset().total_seconds() / 86400.0 - config.day_start_hour / 24.0
-        return q.Clock(now=now, day_start=core.day_boundary(day, config),
-                       day_end=core.day_boundary(day + timedelta(days=1), config), day_shift=shift)
+        key = (day, shift, config.tz, config.day_start_hour)
+        if self._day_bounds is None or self._day_bounds[0] != key:  # the same all day: computed once
+            self._day_bounds = (key, core.day_boundary(day, config), core.day_boundary(day + timedelta(days=1), config))
+        return q.Clock(now=now, day_start=self._day_bounds[1], day_end=self._day_bounds[2], day_shift=shift)
 
     def settings(self) -> StudySettings:
-        with self.store.sessions.begin() as s:
-            return load_settings(s)
+        with sdb.reading(self.store) as db:
+            return self._context(db)[0]
 
     def save_setting(self, name: str, value) -> object:
         """Validate and store one setting (study.settings.SETTINGS); returns the value it now has.
         A store that cannot take it keeps it in the journal, with a notice (services/settings.py)."""
+        from flashtrain.services.settings import change_setting  # SQLAlchemy: not on the start-up path
+
         change = change_setting(self.store, name, value)
         if change.notice:
             self._notices.append(change.notice)
         return change.value
 
     def scheduler_config(self) -> SchedulerConfig:
-        with self.store.sessions.begin() as s:
-            return self._context(s)[1]
+        with sdb.reading(self.store) as db:
+            return self._context(db)[1]
 
     # -- overview ---------------------------------------------------------------------------
     def deck_summaries(self) -> list[DeckSummary]:
         """Counts per deck in one grouped query; R = (1 + F t/S)^-decay with t in study days, in SQL."""
-        with self.store.sessions.begin() as s:
-            _, config = self._context(s)
+        with sdb.reading(self.store) as db:
+            _, config = self._context(db)
             clock = self._clock_for(config, self.now())
-            params = clock.params() | {"F": core.decay_factor(config.weights), "decay": config.weights[20]}
-            names = dict(s.execute(select(Deck.id, Deck.name)).all())
-            dialect = dialect_of(s)
-            eligible = "c.suspended = FALSE AND (c.buried_until IS NULL OR c.buried_until <= :now)"
-            days = (f"{day_number_sql(dialect, ':now', ':shift')}"
-                    f" - {day_number_sql(dialect, 'cs.last_review', ':shift')}")
-            elapsed = f"(CASE WHEN {days} > 0 THEN {days} ELSE 0 END)"
-            rows = s.execute(text(
-                "SELECT c.deck_id,"
-                f" {_count(f'cs.phase = {REVIEW!r} AND cs.due < :day_end AND {eligible}')},"
-                f" {_count(f'cs.phase IN {LEARNING!r} AND cs.due <= :ahead AND {eligible}')},"
-                f" {_count(f'cs.card_id IS NULL AND {eligible}')},"
-                " COUNT(*),"
-                f" SUM(CASE WHEN cs.stability > 0 AND cs.last_review IS NOT NULL"
-                f"     THEN pow(1.0 + :F * {elapsed} / cs.stability, -:decay) END),"
-                f" {_count('cs.stability > 0 AND cs.last_review IS NOT NULL')}"
-                " FROM cards c LEFT JOIN card_states cs ON cs.card_id = c.id"
-                " WHERE c.retired_at IS NULL GROUP BY c.deck_id"), params).all()
-        summaries = [DeckSummary(deck_id=r[0], name=names[r[0]], due=int(r[1] or 0), learning=int(r[2] or 0),
+            rows = sq.deck_counts(db, clock, core.decay_factor(config.weights), config.weights[20])
+        summaries = [DeckSummary(deck_id=r[0], name=r[7], due=int(r[1] or 0), learning=int(r[2] or 0),
                                  new=int(r[3] or 0), total=int(r[4]),
                                  retention=float(r[5]) / r[6] if r[6] else None)
                      for r in rows if r[4]]
@@ -272,90 +265,104 @@ class StudyService:
     def next_card(self, spec: QueueSpec = QueueSpec(), exclude: set[int] = frozenset()) -> StudyCard | None:
         if self._pending or self._set_aside:
             exclude = set(exclude) | set(self._pending) | self._set_aside
-        with self.store.sessions.begin() as s:
-            settings, config = self._context(s)
+        with sdb.reading(self.store) as db:
+            settings, config = self._context(db)
             clock = self._clock_for(config, self.now())
-            queue = self._queue(s, spec, clock, config)
-            card_id = (self._next_due(s, queue, clock, settings, exclude) if spec.changes_schedule
-                       else self._next_drill(s, queue, clock, exclude))
-            return None if card_id is None else self._study_card(s, card_id)
+            queue = self._queue(db, spec, clock, config)
+            card_id = (self._next_due(db, queue, clock, settings, exclude) if spec.changes_schedule
+                       else self._next_drill(db, queue, clock, exclude))
+            return None if card_id is None else self._study_card(db, card_id)
 
-    def _queue(self, s: Session, spec: QueueSpec, clock: q.Clock, config: SchedulerConfig) -> q.SpecQueue:
+    def _queue(self, db: sdb.Db, spec: QueueSpec, clock: q.Clock, config: SchedulerConfig) -> q.SpecQueue:
         key = (core.study_day(clock.now, config), config.weights, config.day_start_hour, clock.day_shift)
-        print_ = q.fingerprint(s)
+        print_ = self._print = sq.fingerprint(db)
         queue = self._queues.get(spec)
         if queue is None or not queue.usable(key, print_):
-            queue = q.SpecQueue.build(s, spec, clock, config.weights, key, print_)
-            self._queues[spec] = queue
+            queue = self.adopt_queue(q.SpecQueue.build(db, spec, clock, config.weights, key, print_))
         return queue
 
-    def _next_due(self, s, queue: q.SpecQueue, clock, settings, exclude) -> int | None:
-        card_id = queue.pick_learning(s, clock, exclude, ahead=False)
+    def adopt_queue(self, queue: q.SpecQueue) -> q.SpecQueue:
+        """Use `queue` for its spec (also a queue built before this service existed: start-up)."""
+        self._queues[queue.spec] = queue
+        return queue
+
+    def _next_due(self, db: sdb.Db, queue: q.SpecQueue, clock, settings, exclude) -> int | None:
+        card_id = queue.pick_learning(db, clock, exclude, ahead=False)
         if card_id is None:
-            card_id = queue.pick_review(s, clock, exclude)
-        if card_id is None and self._new_left(s, queue.spec, settings, clock) > 0:
-            card_id = queue.pick_new(s, clock, exclude)
+            card_id = queue.pick_review(db, clock, exclude)
         if card_id is None:
-            card_id = queue.pick_learning(s, clock, exclude, ahead=True)
+            left = self._new_left(db, queue.spec, settings, clock)
+            if left > 0:
+                card_id = queue.pick_new(db, clock, exclude, left)
+        if card_id is None:
+            card_id = queue.pick_learning(db, clock, exclude, ahead=True)
         return card_id
 
-    def _next_drill(self, s, queue: q.SpecQueue, clock, exclude) -> int | None:
-        card_id = queue.pick_drill(s, clock, [c for c in queue.review if c not in self._drilled], exclude)
+    def _next_drill(self, db: sdb.Db, queue: q.SpecQueue, clock, exclude) -> int | None:
+        card_id = queue.pick_drill(db, clock, [c for c in queue.review if c not in self._drilled], exclude)
         if card_id is None:  # everything seen once: cards last rated 1 come back, longest-waiting first
             again = [c for c, rating in self._drilled.items() if rating == 1]
-            card_id = queue.pick_drill(s, clock, again, exclude)
+            card_id = queue.pick_drill(db, clock, again, exclude)
         return card_id
 
-    def _new_left(self, s: Session, spec: QueueSpec, settings: StudySettings, clock: q.Clock) -> int:
+    def _introduced_today(self, db: sdb.Db, clock: q.Clock) -> int:
+        """New cards introduced this study day; read again whenever anyone else wrote a review."""
+        key = (clock.day_start, self._print[0] if self._print else sq.fingerprint(db)[0])
+        if self._introduced is None or self._introduced[0] != key:
+            self._introduced = (key, sq.introduced_today(db, clock))
+        return len(self._introduced[1])
+
+    def _note_own_review(self, newest_before: int | None, log_id: int, introduced: int | None) -> None:
+        """This service logged review `log_id` (of a new card: `introduced`): keep today's set of
+        introduced cards without a query, unless someone else logged a review since it was read."""
+        if self._introduced is None:
+            return
+        (day_start, seen), cards = self._introduced
+        if seen != newest_before:
+            self._introduced = None
+            return
+        self._introduced = ((day_start, log_id), cards | {introduced} if introduced is not None else cards)
+
+    def _new_left(self, db: sdb.Db, spec: QueueSpec, settings: StudySettings, clock: q.Clock) -> int:
         limit = settings.new_per_day if spec.new_limit is None else spec.new_limit
-        return limit - q.new_introduced_today(s, clock)
+        if limit <= 0:
+            return limit
+        return limit - self._introduced_today(db, clock)
 
     def remaining(self, spec: QueueSpec = QueueSpec(), exclude: set[int] = frozenset()) -> int:
         """Cards left in this queue now (learning cards due today included)."""
         exclude = set(exclude) | set(self._pending) | self._set_aside
-        with self.store.sessions.begin() as s:
-            settings, config = self._context(s)
+        with sdb.reading(self.store) as db:
+            settings, config = self._context(db)
             clock = self._clock_for(config, self.now())
-            queue = self._queue(s, spec, clock, config)
+            queue = self._queue(db, spec, clock, config)
             if not spec.changes_schedule:
                 return queue.drill_remaining({c for c, r in self._drilled.items() if r != 1} | exclude)
-            new = min(max(self._new_left(s, spec, settings, clock), 0), len(queue.new_ok - exclude))
-            return len(queue.review_ok - exclude) + queue.count_learning(s, clock, exclude) + new
+            new = queue.count_new(db, clock, exclude, self._new_left(db, spec, settings, clock))
+            return queue.count_reviews(db, clock, exclude) + queue.count_learning(db, clock, exclude) + new
 
     def new_budget(self, spec: QueueSpec = QueueSpec()) -> NewBudget:
-        with self.store.sessions.begin() as s:
-            settings, config = self._context(s)
+        with sdb.reading(self.store) as db:
+            settings, config = self._context(db)
             clock = self._clock_for(config, self.now())
-            queue = self._queue(s, spec, clock, config)
             limit = settings.new_per_day if spec.new_limit is None else spec.new_limit
-            return NewBudget(limit=limit, introduced=q.new_introduced_today(s, clock), waiting=len(queue.new_ok))
+            return NewBudget(limit=limit, introduced=len(sq.introduced_today(db, clock)),
+                             waiting=sq.new_waiting(db, spec, clock))
 
     def next_due(self, spec: QueueSpec = QueueSpec()) -> datetime | None:
         """When the next card of this queue that has been studied falls due (after now), if any."""
-        with self.store.sessions.begin() as s:
-            params = {"now": q.sql_time(self.now())}
-            where = q.card_filter(spec, params, dialect_of(s))
-            value = q.run(s, "SELECT MIN(cs.due) FROM card_states cs JOIN cards c ON c.id = cs.card_id"
-                             f" WHERE {where} AND cs.phase != 'new' AND cs.due > :now", params).scalar_one()
-        if value is None:
-            return None
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-        return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+        with sdb.reading(self.store) as db:
+            return sq.next_due(db, spec, self.now())
 
     def today(self) -> Today:
         from flashtrain.services.stats import DayClock, reviews_per_day, streaks
-        from flashtrain.store.dialect import json_field_sql
 
         with self.store.sessions.begin() as s:
-            settings, config = self._context(s)
+            db = sdb.db_of(s)
+            settings, config = self._context(db)
             now = self.now()
             clock = self._clock_for(config, now)
-            phase = json_field_sql(dialect_of(s), "state_before", "phase")
-            reviews, review_phase, recalled = q.run(s, (
-                "SELECT COUNT(*),"
-                f" COALESCE(SUM(CASE WHEN {phase} = 'review' THEN 1 ELSE 0 END), 0),"
-                f" COALESCE(SUM(CASE WHEN {phase} = 'review' AND rating >= 2 THEN 1 ELSE 0 END), 0)"
-                " FROM review_log WHERE reviewed_at >= :day_start AND origin = 'study'"), clock.params()).one()
+            reviews, review_phase, recalled = sq.ratings_today(db, clock)
             day_clock = DayClock.make(now, settings.day_start_hour, self.tz)
             today = day_clock.day(now)
             days = reviews_per_day(s, day_clock, today - timedelta(days=400))
@@ -363,57 +370,50 @@ class StudyService:
 
     def stabilities(self) -> list[float]:
         """The memory stability (days) of every studied, active card: what a workload estimate needs."""
-        with self.store.sessions.begin() as s:
-            rows = s.execute(select(CardState.stability).join(Card, Card.id == CardState.card_id)
-                             .where(Card.retired_at.is_(None), Card.suspended.is_(False),
-                                    CardState.phase != "new", CardState.stability.is_not(None))).scalars()
-            return [float(x) for x in rows]
+        with sdb.reading(self.store) as db:
+            return sq.active_stabilities(db)
 
-    def _card_changed(self, s: Session, card_id: int, print_before: tuple) -> None:
+    def _card_changed(self, db: sdb.Db, card_id: int, print_before: tuple, print_after: tuple | None = None) -> None:
         """Tell the cached queues about a change this service made (state or flags of one card)."""
         if not self._queues:
             return
-        _, config = self._context(s)
+        _, config = self._context(db)
         clock = self._clock_for(config, self.now())
-        card = s.get(Card, card_id)
-        state = state_from_row(s.get(CardState, card_id))
-        eligible = (card.retired_at is None and not card.suspended
-                    and (card.buried_until is None or card.buried_until <= clock.now))
-        deck_tags = s.scalar(select(Deck.tags).where(Deck.id == card.deck_id)) or []
-        facts = q.CardFacts(deck_id=card.deck_id, tags=tuple(card.tags or ()), deck_tags=tuple(deck_tags),
-                            snippet_id=card.snippet_id)
-        print_after = q.fingerprint(s)
+        card = sq.card_for_rating(db, card_id)
+        if card is None:
+            return
+        self._file_card(card, state_from_row(card["state"]), clock, print_before,
+                        print_after or sq.fingerprint(db))
+
+    def _file_card(self, card: dict, state: MemoryState, clock: q.Clock, print_before: tuple,
+                   print_after: tuple) -> None:
+        eligible = (card["retired_at"] is None and not card["suspended"]
+                    and (card["buried_until"] is None or card["buried_until"] <= clock.now))
+        facts = q.CardFacts(deck_id=card["deck_id"], tags=tuple(card["tags"]), deck_tags=tuple(card["deck_tags"]),
+                            snippet_id=card["snippet_id"])
         for queue in self._queues.values():
-            queue.card_changed(card_id, state, eligible, clock, facts)
+            queue.card_changed(card["id"], state, eligible, clock, facts)
             if queue.fingerprint == print_before:
                 queue.fingerprint = print_after
 
     def card(self, card_id: int) -> StudyCard:
-        with self.store.sessions.begin() as s:
-            return self._study_card(s, card_id)
+        with sdb.reading(self.store) as db:
+            return self._study_card(db, card_id)
 
-    def _study_card(self, s: Session, card_id: int) -> StudyCard:
-        row = s.execute(select(Card, Deck.name, SourceFile.path, SourceFile.format).join(Deck, Deck.id == Card.deck_id)
-                        .outerjoin(SourceFile, SourceFile.id == Card.source_id).where(Card.id == card_id)).first()
+    def _study_card(self, db: sdb.Db, card_id: int) -> StudyCard:
+        row = sq.study_card_row(db, card_id)
         if row is None:
             raise KeyError(f"no card with id {card_id}")
-        card, deck_name, source_path, source_format = row
-        front, back = card_sides(card.kind, card.question, card.answer, card.cloze_index)
-        state = state_from_row(s.get(CardState, card.id))
+        state = state_from_row(row["state"])
         if len(self._seen) > 256:
             self._seen.clear()
-        self._seen[card.id] = state
-        return StudyCard(card_id=card.id, deck_id=card.deck_id, deck_name=deck_name, kind=card.kind,
-                         cloze_index=card.cloze_index, question=card.question, answer=card.answer,
-                         front=front, back=back, tags=tuple(card.tags or ()), hints=tuple(card.hints or ()),
-                         snippet_id=card.snippet_id, state=state,
-                         flagged=bool(card.flagged), source_path=source_path, source_line=card.source_line,
-                         suspended=bool(card.suspended), source_format=source_format)
+        self._seen[card_id] = state
+        return study_card_from_row(row, state)
 
     def preview(self, card_id: int) -> dict[int, timedelta]:
-        with self.store.sessions.begin() as s:
-            _, config = self._context(s)
-            return core.preview(state_from_row(s.get(CardState, card_id)), self.now(), config)
+        with sdb.reading(self.store) as db:
+            _, config = self._context(db)
+            return core.preview(state_from_row(sq.state_row(db, card_id)), self.now(), config)
 
     # -- rating and undo --------------------------------------------------------------------
     def rate(self, card_id: int, rating: int, duration_ms: int | None = None, origin: str = "study") -> ReviewRecord:
@@ -441,70 +441,62 @@ class StudyService:
 
     def _store_rating(self, card_id: int, rating: int, duration_ms: int | None, origin: str,
                       reviewed_at: datetime, replaying: bool = False) -> RateOutcome | None:
-        """One rating as one unit of work; None when replaying a rating the log already holds."""
-        with self.store.write() as s:
-            settings, config = self._context(s)
-            card = s.get(Card, card_id, with_for_update=True)  # PostgreSQL: one rater of a card at a time
-            if card is None or (card.retired_at is not None and not replaying):
-                raise KeyError(f"no studyable card with id {card_id}")
-            if replaying and s.scalar(select(ReviewLog.id).where(
-                    ReviewLog.card_id == card_id, ReviewLog.reviewed_at == reviewed_at, ReviewLog.rating == rating)):
-                return None
-            before = state_from_row(s.get(CardState, card_id))
-            print_before = q.fingerprint(s) if self._queues else None
-            if origin == "study" and before.last_review is not None and reviewed_at < before.last_review \
-                    and self._state_is_logged(s, card_id, before):
-                # Pressed before a rating another machine (or the journal) stored first: the card's
-                # state must be its log replayed in time order, not this rating applied on top.
-                log, before, after, record = self._store_late_rating(s, card_id, rating, duration_ms,
-                                                                     reviewed_at, config)
+        """One rating as one unit of work; None when replaying a rating the log already holds.
+
+        Statements: the card with its state and the store's fingerprint (one query, under the
+        write lock), the state upsert, the log insert, the siblings' lookup; more only for a
+        leech or siblings to bury."""
+        try:
+            with sdb.writing(self.store) as db:
+                return self._rate_in(db, None, card_id, rating, duration_ms, origin, reviewed_at, replaying)
+        except _LateRating:  # rare: the log is replayed through the ORM (services/answer_queries.py)
+            with self.store.write() as session:
+                return self._rate_in(sdb.db_of(session), session, card_id, rating, duration_ms, origin,
+                                     reviewed_at, replaying)
+
+    def _rate_in(self, db: sdb.Db, session, card_id: int, rating: int, duration_ms: int | None, origin: str,
+                 reviewed_at: datetime, replaying: bool) -> RateOutcome | None:
+        """_store_rating's unit of work on `db`; `session` (the same transaction) only for a late rating."""
+        settings, config = self._context(db)
+        card = sq.card_for_rating(db, card_id, with_fingerprint=True)
+        if card is None or (card["retired_at"] is not None and not replaying):
+            raise KeyError(f"no studyable card with id {card_id}")
+        if replaying and aq.review_logged(db, card_id, reviewed_at, rating):
+            return None
+        before = state_from_row(card["state"])
+        print_before = card["fingerprint"]
+        if origin == "study" and before.last_review is not None and reviewed_at < before.last_review \
+                and aq.state_is_logged(db, card_id, before.last_review):
+            # Pressed before a rating another machine (or the journal) stored first: the card's
+            # state must be its log replayed in time order, not this rating applied on top.
+            if session is None:
+                raise _LateRating()
+            log_id, before, after, record = aq.store_late_rating(session, card_id, rating, duration_ms,
+                                                                 reviewed_at, config)
+        else:
+            after, record = core.review(before, rating, reviewed_at, config)
+            if origin == "cram":  # logged, but the schedule stays as it was
+                interval = max(before.due - record.reviewed_at, timedelta(0)) if before.due else timedelta(0)
+                record = replace(record, state_after=before, interval=interval)
             else:
-                after, record = core.review(before, rating, reviewed_at, config)
-                if origin == "cram":  # logged, but the schedule stays as it was
-                    interval = max(before.due - record.reviewed_at, timedelta(0)) if before.due else timedelta(0)
-                    record = replace(record, state_after=before, interval=interval)
-                else:
-                    write_state(s, card_id, after)
-                log = ReviewLog(card_id=card_id, reviewed_at=record.reviewed_at, rating=rating,
-                                elapsed_days=record.elapsed_days, duration_ms=duration_ms,
-                                state_before=record.state_before.to_dict(),
-                                state_after=record.state_after.to_dict(), origin=origin)
-                s.add(log)
-                s.flush()
-            leech = origin == "study" and is_leech_event(before, after, settings.leech_threshold)
-            if leech:
-                self._make_leech(s, card, log.id)
-            buried = []
-            if origin == "study" and settings.bury_siblings:
-                buried = siblings.bury_siblings(s, card, self._clock_for(config, self.now()).day_end, log.id)
-            if print_before is not None:
-                for changed_id in (card_id, *buried):
-                    self._card_changed(s, changed_id, print_before)
-        return RateOutcome(record=record, log_id=log.id, origin=origin, leech=leech)
-
-    @staticmethod
-    def _state_is_logged(s: Session, card_id: int, state: MemoryState) -> bool:
-        """The state comes from the log (not carried over from another tool without one), so a replay
-        of the log rebuilds it."""
-        return s.scalar(select(ReviewLog.id).where(ReviewLog.card_id == card_id, ReviewLog.origin != "cram",
-                                                   ReviewLog.reviewed_at == state.last_review).limit(1)) is not None
-
-    @staticmethod
-    def _store_late_rating(s: Session, card_id: int, rating: int, duration_ms: int | None, reviewed_at: datetime,
-                           config: SchedulerConfig) -> tuple[ReviewLog, MemoryState, MemoryState, ReviewRecord]:
-        """Log a rating older than the card's last review and replay the card's whole log in time order
-        (services/history.replay_card). Returns the log row, this rating's before/after and its record."""
-        from flashtrain.services.history import replay_card
-
-        log = ReviewLog(card_id=card_id, reviewed_at=reviewed_at, rating=rating, duration_ms=duration_ms,
-                        origin="study")
-        s.add(log)
-        s.flush()
-        replay_card(s, card_id, list(s.scalars(select(ReviewLog).where(ReviewLog.card_id == card_id))), config)
-        s.flush()
-        before = MemoryState.from_dict(log.state_before or {})
-        after = MemoryState.from_dict(log.state_after or {})
-        return log, before, after, core.review(before, rating, reviewed_at, config)[1]
+                aq.write_state(db, card_id, state_values(after))
+            log_id = aq.add_review(db, card_id, record.reviewed_at, rating, record.elapsed_days, duration_ms,
+                                   record.state_before.to_dict(), record.state_after.to_dict(), origin)
+        leech = origin == "study" and is_leech_event(before, after, settings.leech_threshold)
+        if leech:
+            self._make_leech(db, card, log_id)
+        clock = self._clock_for(config, self.now())
+        buried = []
+        if origin == "study" and settings.bury_siblings:
+            buried = siblings.bury_siblings(db, card, clock.day_end, log_id)
+        print_after = (log_id, print_before[1])
+        self._note_own_review(print_before[0], log_id, card_id if origin == "study" and is_fresh(before) else None)
+        if self._queues:
+            self._file_card(card, after if origin != "cram" else before, clock, print_before, print_after)
+            for sibling in buried:
+                for queue in self._queues.values():
+                    queue.card_held(sibling)
+        return RateOutcome(record=record, log_id=log_id, origin=origin, leech=leech)
 
     def _journal_rating(self, card_id: int, rating: int, duration_ms: int | None, origin: str,
                         reviewed_at: datetime, trouble: StoreUnavailable) -> RateOutcome:
@@ -527,9 +519,11 @@ class StudyService:
 
     def _readable_state(self, card_id: int) -> MemoryState:
         try:
-            with self.store.sessions() as s:
-                return state_from_row(s.get(CardState, card_id))
-        except SQLAlchemyError:  # the store cannot even be read: the state shown with the card
+            with sdb.reading(self.store) as db:
+                return state_from_row(sq.state_row(db, card_id))
+        except Exception as error:  # the store cannot even be read: the state shown with the card
+            if not is_database_error(error):
+                raise
             return self._seen.get(card_id, MemoryState())
 
     def replay_journal(self) -> tuple[int, int]:
@@ -553,6 +547,8 @@ class StudyService:
                                                                  entry["code"], entry.get("result") or {}, when,
                                                                  replaying=True))
                 else:  # settings, suspend/bury/flag, card edits (services/kept_writes.py)
+                    from flashtrain.services import kept_writes
+
                     kept_writes.replay(self.store, entry)
             except StoreUnavailable:
                 break  # still cannot write: everything stays for next time
@@ -564,14 +560,15 @@ class StudyService:
         self._undo_stack = [item for item in self._undo_stack if not (item[0] == "journal" and item[1] in saved)]
         return len(saved), failed
 
-    def _make_leech(self, s: Session, card: Card, log_id: int) -> None:
-        tags = list(card.tags or [])
-        memo = {"tag_added": LEECH_TAG not in tags, "was_suspended": bool(card.suspended)}
+    def _make_leech(self, db: sdb.Db, card: dict, log_id: int) -> None:
+        tags = list(card["tags"] or [])
+        memo = {"tag_added": LEECH_TAG not in tags, "was_suspended": bool(card["suspended"])}
         if memo["tag_added"]:
-            card.tags = tags + [LEECH_TAG]
-        card.suspended = True
+            tags.append(LEECH_TAG)
+        aq.set_card_flags(db, card["id"], tags=tags, suspended=True)
+        card["tags"], card["suspended"] = tags, True
         # One settings row per leech event, so undo can delete exactly what this rating added.
-        s.add(Setting(key=f"{LEECH_UNDO_PREFIX}{log_id}", value=memo, updated_at=utcnow()))
+        aq.put_setting(db, f"{LEECH_UNDO_PREFIX}{log_id}", memo)
 
     def undo_last(self) -> int | None:
         """Undo this service's last rating (else the newest in the store): its log row goes, the card's
@@ -599,38 +596,33 @@ class StudyService:
         return card_id
 
     def _undo_in_store(self, log_id: int | None) -> tuple[int, str] | None:
-        with self.store.write() as s:
-            if log_id is None:
-                log = s.scalars(select(ReviewLog).order_by(ReviewLog.id.desc()).limit(1)).first()
-            else:
-                log = s.get(ReviewLog, log_id)
-            if log is None or log.origin == "imported":
+        with sdb.writing(self.store) as db:
+            log = aq.review_for_undo(db, log_id)
+            if log is None or log["origin"] == "imported":
                 return None
-            card_id, origin = log.card_id, log.origin
-            later = (ReviewLog.id > log.id) | (ReviewLog.reviewed_at > log.reviewed_at)  # stored or pressed later
-            if s.scalar(select(ReviewLog.id).where(ReviewLog.card_id == card_id, ReviewLog.id != log.id, later)
-                        .limit(1)):
+            card_id, origin = log["card_id"], log["origin"]
+            if aq.rated_since(db, card_id, log["id"], log["reviewed_at"]):  # stored or pressed later
                 # Rated again since, in another session: restoring the state before this rating
                 # would wipe out that later one.
                 self._notices.append(f"card {card_id} was rated again in another session since; undo that one first")
                 return None
-            print_before = q.fingerprint(s) if self._queues else None
+            print_before = sq.fingerprint(db) if self._queues else None
             if origin == "study":
-                write_state(s, card_id, MemoryState.from_dict(log.state_before or {}))
-                memo_row = s.get(Setting, f"{LEECH_UNDO_PREFIX}{log.id}")
-                if memo_row is not None:
-                    memo = memo_row.value or {}
-                    card = s.get(Card, card_id)
+                before = MemoryState.from_dict(log["state_before"] or {})
+                aq.write_state(db, card_id, state_values(before))
+                memo = aq.take_setting(db, f"{LEECH_UNDO_PREFIX}{log['id']}")
+                if memo is not None:
+                    card = sq.card_for_rating(db, card_id)
+                    tags = card["tags"]
                     if memo.get("tag_added"):
-                        card.tags = [t for t in (card.tags or []) if t != LEECH_TAG]
-                    card.suspended = bool(memo.get("was_suspended"))
-                    s.delete(memo_row)
-            unburied = siblings.unbury_for_log(s, log.id)
-            s.delete(log)
-            s.flush()
+                        tags = [t for t in tags if t != LEECH_TAG]
+                    aq.set_card_flags(db, card_id, tags=tags, suspended=bool(memo.get("was_suspended")))
+            unburied = siblings.unbury_for_log(db, log["id"])
+            aq.delete_review(db, log["id"])
+            self._introduced = None  # counted again on the next pick
             if print_before is not None:
                 for changed_id in (card_id, *unburied):
-                    self._card_changed(s, changed_id, print_before)
+                    self._card_changed(db, changed_id, print_before)
         return card_id, origin
 
     def _undo_drill(self, card_id: int) -> None:
@@ -648,6 +640,8 @@ class StudyService:
         try:
             retry_while_busy(lambda: self._update_card_now(card_id, values), where=self.store.shown)
         except StoreUnavailable as trouble:  # kept in the journal, written on the next open
+            from flashtrain.services import kept_writes
+
             kept = kept_writes.keep(self.store, "card_flags", f"change to card {card_id}", trouble,
                                     **kept_writes.card_flags_entry(card_id, values))
             self._notices.append(kept.notice)
@@ -655,16 +649,12 @@ class StudyService:
                 self._set_aside.add(card_id)  # out of this session's queue, as if stored
 
     def _update_card_now(self, card_id: int, values: dict) -> None:
-        with self.store.write() as s:
-            card = s.get(Card, card_id)
-            if card is None:
+        with sdb.writing(self.store) as db:
+            print_before = sq.fingerprint(db) if self._queues else None
+            if not aq.set_card_flags(db, card_id, **values):
                 raise KeyError(f"no card with id {card_id}")
-            print_before = q.fingerprint(s) if self._queues else None
-            for name, value in values.items():
-                setattr(card, name, value)
-            s.flush()
             if print_before is not None:
-                self._card_changed(s, card_id, print_before)
+                self._card_changed(db, card_id, print_before)
 
     def suspend(self, card_id: int, on: bool = True) -> None:
         self._update_card(card_id, suspended=bool(on))
@@ -702,18 +692,20 @@ class StudyService:
         status = str(result.get("status", "error"))
         if status not in ("pass", "fail", "error"):
             status = "error"
-        with self.store.write() as s:
-            if replaying and s.scalar(select(Attempt.id).where(Attempt.snippet_id == snippet_id,
-                                                                Attempt.created_at == created_at)):
+        with sdb.writing(self.store) as db:
+            if replaying and aq.attempt_logged(db, snippet_id, created_at):
                 return
-            s.add(Attempt(card_id=card_id, snippet_id=snippet_id, created_at=created_at, status=status,
-                          passed=int(result.get("passed", 0) or 0), total=int(result.get("total", 0) or 0),
-                          duration_ms=int(result.get("duration_ms", 0) or 0), code=code, result=result))
+            aq.add_attempt(db, card_id=card_id, snippet_id=snippet_id, created_at=created_at, status=status,
+                           passed=int(result.get("passed", 0) or 0), total=int(result.get("total", 0) or 0),
+                           duration_ms=int(result.get("duration_ms", 0) or 0), code=code, result=result)
 
 
-REVIEW, LEARNING = "review", ("learning", "relearning")
-
-
-def _count(condition: str) -> str:
-    """Rows meeting `condition` (PostgreSQL cannot SUM a boolean as SQLite does)."""
-    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+def study_card_from_row(row: dict, state: MemoryState) -> StudyCard:
+    """The StudyCard of a row from study_queries.study_card_row."""
+    front, back = card_sides(row["kind"], row["question"], row["answer"], row["cloze_index"])
+    return StudyCard(card_id=row["id"], deck_id=row["deck_id"], deck_name=row["deck_name"], kind=row["kind"],
+                     cloze_index=row["cloze_index"], question=row["question"], answer=row["answer"],
+                     front=front, back=back, tags=tuple(row["tags"]), hints=tuple(row["hints"]),
+                     snippet_id=row["snippet_id"], state=state, flagged=row["flagged"],
+                     source_path=row["source_path"], source_line=row["source_line"], suspended=row["suspended"],
+                     source_format=row["source_format"])

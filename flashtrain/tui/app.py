@@ -33,7 +33,8 @@ class FlashtrainApp(App):
     ]
 
     def __init__(self, store, service=None, *, start: QueueSpec | None = None, snippets=None,
-                 on_first_card: Callable[[float], None] | None = None, first_card: Future | None = None) -> None:
+                 on_first_card: Callable[[float], None] | None = None, first_card: Future | None = None,
+                 after_first_card: Callable[[], None] | None = None) -> None:
         super().__init__()
         from flashtrain.study.service import StudyService
 
@@ -43,6 +44,7 @@ class FlashtrainApp(App):
         self._snippets = snippets
         self.on_first_card = on_first_card
         self.first_card_future = first_card  # the start session's first card, already being fetched
+        self.after_first_card = after_first_card  # start-up work left until the first card is painted
         self._first_card_reported = False
         self._gc_tuned = False
         self.latencies: list[float] = []  # seconds from a rating key to the next card painted
@@ -121,8 +123,18 @@ class FlashtrainApp(App):
         if self.on_first_card is not None:
             self.on_first_card(time.perf_counter())
         self.startup_done()
+        if self.after_first_card is not None:
+            self.finish_start_up()
         self.warm_snippets()
         return True
+
+    @work(thread=True, group="start-up", exit_on_error=False)
+    def finish_start_up(self) -> None:
+        """The fast start's remaining work (study/quickstart.finish_opening), beside the learner."""
+        try:
+            self.after_first_card()
+        except Exception as error:  # e.g. StoreDamaged: say so; ratings then go to the journal
+            self.call_from_thread(self.notify, str(error), severity="error", timeout=30)
 
     # -- navigation -----------------------------------------------------------------------------
     def start_session(self, spec: QueueSpec) -> None:
