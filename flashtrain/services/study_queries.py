@@ -211,13 +211,17 @@ def card_for_rating(db: Db, card_id: int, with_fingerprint: bool = False) -> dic
     """A card, its deck's tags and its state, in one query under the write lock (PostgreSQL: the
     card's row is locked; SQLite's BEGIN IMMEDIATE already holds the store). `with_fingerprint`
     adds the store's `fingerprint` as it is before this unit of work writes."""
-    lock = " FOR UPDATE OF c" if db.dialect == "postgresql" else ""
+    if db.dialect == "postgresql":
+        # Lock first, read after: a row joined in the locking statement would come from the snapshot
+        # taken before waiting for the lock (READ COMMITTED re-reads only the locked row itself), so a
+        # rating stored meanwhile by another machine would be overwritten.
+        db.rows("SELECT id FROM cards WHERE id = :id FOR UPDATE", {"id": card_id})
     newest = ", (SELECT MAX(id) FROM review_log), (SELECT MAX(id) FROM cards)" if with_fingerprint else ""
     rows = db.rows(
         f"SELECT {', '.join('c.' + name for name in CARD_COLUMNS)}, d.tags,"
         f" {', '.join('cs.' + name for name in STATE_COLUMNS)}, cs.card_id{newest}"
         " FROM cards c JOIN decks d ON d.id = c.deck_id LEFT JOIN card_states cs ON cs.card_id = c.id"
-        f" WHERE c.id = :id{lock}", {"id": card_id})
+        " WHERE c.id = :id", {"id": card_id})
     if not rows:
         return None
     row = rows[0]
