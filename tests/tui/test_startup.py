@@ -47,6 +47,10 @@ async def test_collection_paused_for_start_up_resumes_with_the_first_card(filled
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
             assert app.screen.card is not None
+            for _ in range(200):  # collection resumes right after the first card is painted
+                if gc.isenabled():
+                    break
+                await pilot.pause(0.05)
             assert gc.isenabled()
     finally:
         gc.enable()

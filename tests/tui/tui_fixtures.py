@@ -22,7 +22,23 @@ def make_app(store, **kwargs):
 
 
 async def settle(app, pilot, delay: float = 0.05) -> None:
-    await app.workers.wait_for_complete()
+    """Wait until no worker is running, then let the screen refresh.
+
+    A worker the app cancels on purpose (an exclusive fetch-ahead replaced by a newer one, which
+    happens more often on a busy machine) is not a failure; a worker that raised is."""
+    import asyncio
+
+    from textual.worker import WorkerFailed, WorkerState
+
+    for _ in range(200):  # a finishing worker may start the next one
+        running = [w for w in app.workers if not w.is_finished]
+        if not running:
+            break
+        started = [w.wait() for w in running if w.state != WorkerState.PENDING]
+        for outcome in await asyncio.gather(*started, return_exceptions=True):
+            if isinstance(outcome, WorkerFailed):
+                raise outcome
+        await asyncio.sleep(0.01)
     await pilot.pause(delay)
 
 
