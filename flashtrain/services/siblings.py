@@ -25,7 +25,7 @@ def sibling_cards(db: sdb.Db, card: dict) -> list[tuple[int, datetime | None]]:
     base = note_key(card["key"])
     if not base:
         return []
-    return [(card_id, buried) for card_id, key, buried in aq.note_cards(db, card["deck_id"], card["id"], base)
+    return [(card_id, buried) for card_id, key, buried in aq.note_cards(db, card["deck_id"], card["id"], base, card["key"])
             if note_key(key) == base]
 
 
