@@ -71,10 +71,14 @@ def raise_if_debugging(error: Exception) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from flashtrain.cli.quick import try_quick_study
+    from flashtrain.cli.quick import try_quick_import, try_quick_study
 
-    try:  # `flashtrain study` on a SQLite store that needs nothing first: shown before the rest loads
-        quick = try_quick_study(sys.argv[1:] if argv is None else argv)
+    try:  # `flashtrain study` on a SQLite store that needs nothing first: shown before the rest loads;
+        # `flashtrain import` of unchanged files: answered before the rest loads
+        given = sys.argv[1:] if argv is None else argv
+        quick = try_quick_study(given)
+        if quick is None:
+            quick = try_quick_import(given)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # a bug: as below

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 
 
-def study_db_argument(argv: list[str]) -> tuple[bool, str | None]:
-    """(is it `flashtrain study` with at most --db, the --db value)."""
+def split_db_argument(argv: list[str]) -> tuple[list[str], str | None]:
+    """(the arguments other than --db, the --db value)."""
     rest, db = [], None
     i = 0
     while i < len(argv):
@@ -25,7 +25,52 @@ def study_db_argument(argv: list[str]) -> tuple[bool, str | None]:
         else:
             rest.append(arg)
         i += 1
+    return rest, db
+
+
+def study_db_argument(argv: list[str]) -> tuple[bool, str | None]:
+    """(is it `flashtrain study` with at most --db, the --db value)."""
+    rest, db = split_db_argument(argv)
     return rest == ["study"], db
+
+
+def import_arguments(argv: list[str]) -> tuple[list[str], str | None, bool] | None:
+    """(paths, --db value, --json) when argv is `flashtrain [--db X] import [--json] PATH...` with no
+    other option."""
+    rest, db = split_db_argument(argv)
+    if not rest or rest[0] != "import":
+        return None
+    paths = [a for a in rest[1:] if a != "--json"]
+    if not paths or any(a.startswith("-") for a in paths):
+        return None
+    return paths, db, len(paths) < len(rest) - 1
+
+
+def try_quick_import(argv: list[str]) -> int | None:
+    """`flashtrain import PATH...` of files imported before with the same bytes: answered from the
+    store with sqlite3 before the full command line (every subcommand module) is built; None to go
+    the usual way (cli.decks.cmd_import then runs the same check, or the full import)."""
+    parsed = import_arguments(argv)
+    if parsed is None:
+        return None
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from flashtrain.cli import common
+
+    paths, db, as_json = parsed
+    args = SimpleNamespace(db=db, paths=[Path(p) for p in paths], format=None, deck=None, json=as_json, dry_run=False)
+    store_path = common.quick_store_path(args)
+    if store_path is None:
+        return None
+    from flashtrain.services.import_check import unchanged_imports
+
+    reports = unchanged_imports(store_path, args.paths, None, None)
+    if reports is None:
+        return None
+    from flashtrain.cli.decks import report_imports
+
+    return report_imports(args, reports)
 
 
 def try_quick_study(argv: list[str]) -> int | None:
