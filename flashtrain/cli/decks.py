@@ -47,16 +47,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_locate)
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    if not (args.dry_run or args.trust or args.prefer_file):
-        # Files imported before with the same bytes: answered before the heavy modules load.
-        store_path = common.quick_store_path(args)
-        if store_path is not None:
-            from flashtrain.services.import_check import unchanged_imports
+def answer_if_unchanged(args) -> int | None:
+    """Files imported before with the same bytes: answered from the store with sqlite3 before the
+    heavy modules load (services/import_check.py); None when the full import must run."""
+    if args.dry_run or args.trust or args.prefer_file:
+        return None
+    store_path = common.quick_store_path(args)
+    if store_path is None:
+        return None
+    from flashtrain.services.import_check import unchanged_imports
 
-            reports = unchanged_imports(store_path, args.paths, args.format, args.deck)
-            if reports is not None:
-                return report_imports(args, reports)
+    reports = unchanged_imports(store_path, args.paths, args.format, args.deck)
+    return None if reports is None else report_imports(args, reports)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    # Without --deck/--format, cli.quick.try_quick_import already asked before the parser was built.
+    answered = answer_if_unchanged(args) if (args.deck or args.format) else None
+    if answered is not None:
+        return answered
     from flashtrain.services.imports import import_paths
 
     # A dry run writes nothing, not even the bundled decks a new store would get on first use.

@@ -56,21 +56,12 @@ def try_quick_import(argv: list[str]) -> int | None:
     from pathlib import Path
     from types import SimpleNamespace
 
-    from flashtrain.cli import common
+    from flashtrain.cli.decks import answer_if_unchanged
 
     paths, db, as_json = parsed
-    args = SimpleNamespace(db=db, paths=[Path(p) for p in paths], format=None, deck=None, json=as_json, dry_run=False)
-    store_path = common.quick_store_path(args)
-    if store_path is None:
-        return None
-    from flashtrain.services.import_check import unchanged_imports
-
-    reports = unchanged_imports(store_path, args.paths, None, None)
-    if reports is None:
-        return None
-    from flashtrain.cli.decks import report_imports
-
-    return report_imports(args, reports)
+    return answer_if_unchanged(SimpleNamespace(
+        db=db, paths=[Path(p) for p in paths], format=None, deck=None, json=as_json, dry_run=False,
+        trust=False, prefer_file=False))
 
 
 def try_quick_study(argv: list[str]) -> int | None:

@@ -195,11 +195,13 @@ def learning_phase(grade: np.ndarray, n_steps: int) -> np.ndarray:
         return learning
     step = np.zeros(grade.shape[1], dtype=np.int64)
     still = np.ones(grade.shape[1], dtype=bool)  # not graduated before review k
+    last_step = max(n_steps - 1, 0)
     for k in range(grade.shape[0]):
         g = grade[k]
         learning[k] = still & (g > 0) & (k > 0)
-        graduates = (n_steps == 0) | (g >= 4) | ((g == 3) & (np.minimum(step, max(n_steps - 1, 0)) + 1 >= n_steps))
-        step = np.where(g == 1, 0, np.where(g == 3, np.minimum(step, max(n_steps - 1, 0)) + 1, step))
+        advanced = np.minimum(step, last_step) + 1  # where a 3 moves the card (core._step_wait)
+        graduates = (n_steps == 0) | (g >= 4) | ((g == 3) & (advanced >= n_steps))
+        step = np.where(g == 1, 0, np.where(g == 3, advanced, step))
         still &= ~(graduates & (g > 0))
     return learning
 
