@@ -168,10 +168,11 @@ def test_recover_salvages_a_damaged_store_into_a_sound_one(tmp_path, monkeypatch
     assert main(["--db", str(db), "decks"]) == 0
 
 
-def test_backups_made_in_the_same_second_keep_the_newest(tmp_path, monkeypatch):
+def test_backups_made_in_the_same_second_keep_the_newest(tmp_path, monkeypatch, wait_for_backups):
     """A daily backup and five manual ones in one second, three kept: the three newest stay, even
     though pruning freed names an older backup had used."""
     db = studied_store(tmp_path, monkeypatch, cards=5, ratings=1)
+    wait_for_backups()  # the study command's own daily backup runs beside it: let it finish first
     frozen = datetime(2026, 12, 6, 23, 32, 14, tzinfo=timezone.utc)
 
     class FrozenClock(datetime):
