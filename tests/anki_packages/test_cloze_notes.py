@@ -111,3 +111,42 @@ def test_exported_back_to_anki_as_one_cloze_note(store, cloze_package, tmp_path)
         assert col.db.scalar(f"SELECT count() FROM revlog WHERE cid IN ({','.join(map(str, note.card_ids()))})") == 3
     finally:
         col.close()
+
+
+async def test_the_back_extra_of_an_imported_cloze_note_is_edited_on_the_edit_screen(store, cloze_package, tmp_path):
+    """Pilot: the edit screen shows an Anki cloze card's Back Extra as its editable extra; saving changes it
+    for every card of the note (in the store: the package is not ours to write), and a later import of
+    the package keeps the edit."""
+    from textual.widgets import TextArea
+
+    from flashtrain.tui.app import FlashtrainApp
+    from flashtrain.tui.screens.edit import EditCardScreen
+
+    _built, package, guid = cloze_package
+    import_paths(store, [package])
+    note = note_identity(guid, 0)
+    card_id = _cards(store)[(note, 2)].id
+    app = FlashtrainApp(store, StudyService(store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        saved = []
+        app.push_screen(EditCardScreen(card_id), saved.append)
+        await pilot.pause()
+        box = app.screen.query_one("#answer", TextArea)
+        assert not box.disabled and box.text == "See *chapter 6*"
+        box.text = "See *chapter 6*, eq. 6.49"
+        await pilot.pause()
+        assert "eq. 6.49" in app.screen.query_one("#preview").card_source
+        await pilot.press("ctrl+s")
+        for _ in range(100):
+            if saved:
+                break
+            await pilot.pause(0.05)
+        assert saved == [True]
+    cards = _cards(store)
+    assert [cards[(note, n)].answer for n in (1, 2, 3)] == ["See *chapter 6*, eq. 6.49"] * 3
+    assert StudyService(store).card(card_id).back.endswith("See *chapter 6*, eq. 6.49")
+    again = tmp_path / "newer.apkg"
+    shutil.copy(package, again)
+    import_paths(store, [again])
+    assert _cards(store)[(note, 1)].answer == "See *chapter 6*, eq. 6.49"  # the app edit is kept

@@ -157,6 +157,46 @@ async def test_edit_current_card_writes_the_deck_file_back(file_store):
     assert review_count(store, card_id) == 1  # the history stayed with the card
 
 
+CLOZE_DECK = """---
+name: Cloze deck
+---
+
+C: The {{c1::chain rule}} gives {{c2::gradients}} layer by layer.
+A: See chapter 6.
+"""
+
+
+async def test_a_cloze_cards_extra_is_edited_in_the_answer_box(tmp_path):
+    """A cloze card's answer is its extra (Anki's Back Extra), shown on the back: the form labels it so,
+    lets it be edited, previews it under the filled gap, and saving writes it for every card of the note."""
+    store, path = store_from_deck(tmp_path, CLOZE_DECK, "cloze.md")
+    try:
+        async with running(store, start=QueueSpec()) as (app, pilot):
+            study = app.screen
+            card_id = study.card.card_id
+            await press(app, pilot, "e")
+            editor = app.screen
+            assert isinstance(editor, EditCardScreen)
+            box = editor.query_one("#answer", TextArea)
+            assert not box.disabled and box.text == "See chapter 6."
+            labels = [str(label.render()) for label in editor.query("Label")]
+            assert any(label.startswith("Extra") for label in labels) and not any("have none" in x for x in labels)
+            box.text = "See chapter 6 of **the book**."
+            await settle(app, pilot)
+            preview = editor.query_one("#preview").card_source
+            assert "See chapter 6 of **the book**." in preview and "[…]" in preview
+            await press(app, pilot, "ctrl+s")
+            assert app.screen is study
+            assert study.card.card_id == card_id and study.card.back.endswith("See chapter 6 of **the book**.")
+        assert "A: See chapter 6 of **the book**.\n" in path.read_text()
+        with store.sessions() as s:
+            rows = s.scalars(select(Card).where(Card.retired_at.is_(None))).all()
+        assert sorted(r.cloze_index for r in rows) == [1, 2] and all(r.kind == "cloze" for r in rows)
+        assert {r.answer for r in rows} == {"See chapter 6 of **the book**."}
+    finally:
+        store.close()
+
+
 # -- browse -----------------------------------------------------------------------------------------
 async def test_browse_search_sort_suspend_and_delete(filled_store):
     async with running(filled_store) as (app, pilot):

@@ -59,9 +59,9 @@ class EditCardScreen(Screen[bool]):
                 yield Label("Cloze text ({{gap}} per card)" if cloze else "Question (Markdown, $math$ ok; "
                             "{{gap}} makes a cloze card)")
                 yield TextArea(draft.question, id="question", soft_wrap=True, tab_behavior="focus", compact=True)
-                yield Label("Answer" + (" (cloze cards have none)" if cloze else ""))
-                yield TextArea(draft.answer, id="answer", soft_wrap=True, tab_behavior="focus", disabled=cloze,
-                               compact=True)
+                # a cloze card's answer is its extra (Anki's Back Extra): shown on the back, under the text
+                yield Label("Extra (optional, shown on the back under the filled gap)" if cloze else "Answer")
+                yield TextArea(draft.answer, id="answer", soft_wrap=True, tab_behavior="focus", compact=True)
                 yield Label("Tags (comma or space separated)")
                 yield Input(", ".join(draft.tags), id="tags", compact=True)
                 yield Label("Hints (one per line, shown in order)")
@@ -107,10 +107,13 @@ class EditCardScreen(Screen[bool]):
         question = self.query_one("#question", TextArea).text
         answer = self.query_one("#answer", TextArea).text
         hints = parse_hints(self.query_one("#hints", TextArea).text)  # as they will be saved
-        if "{{" in question and not answer.strip():
-            from flashtrain.deck.markdown_format import cloze_sides
+        cloze = self.draft is not None and self.draft.kind == "cloze"
+        if cloze or ("{{" in question and not answer.strip()):  # as note_specs will save it
+            from flashtrain.deck.markdown_format import cloze_numbers
+            from flashtrain.study.service import card_sides
 
-            question, answer = cloze_sides(question, 1)
+            numbers = cloze_numbers(question)
+            question, answer = card_sides("cloze", question, answer if cloze else "", numbers[0] if numbers else 1)
         parts = ["**Question**", "", question or "*empty*", "", "---", "", "**Answer**", "", answer or "*empty*"]
         if hints:
             parts += ["", "**Hints**", ""] + [f"{i}. {h}" for i, h in enumerate(hints, 1)]
