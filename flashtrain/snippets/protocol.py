@@ -259,19 +259,21 @@ MESSAGES: dict[str, type] = {cls.__name__: cls for cls in (
 
 # -- encoding -------------------------------------------------------------------------------------------
 def to_wire(message) -> dict:
+    """The message as the JSON object that is sent; nested dataclasses stay as they are and become
+    objects as the encoder meets them (_json_default), so encoding walks the value only once, in C."""
     if type(message).__name__ not in MESSAGES:
         raise ProtocolError(f"not a protocol message: {type(message).__name__}")
-    return {"type": type(message).__name__, **_plain(message)}
+    return {"type": type(message).__name__, **_fields_of(message)}
 
 
-def _plain(value):
-    if dataclasses.is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass -> its field names, looked up once
+
+
+def _fields_of(value) -> dict:
+    names = _FIELDS.get(type(value))
+    if names is None:
+        names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    return {name: getattr(value, name) for name in names}
 
 
 def from_wire(data: dict):
@@ -280,40 +282,49 @@ def from_wire(data: dict):
     return _build(MESSAGES[data["type"]], {k: v for k, v in data.items() if k != "type"})
 
 
-_HINTS: dict[type, dict] = {}
+# A message class -> (its field names, a converter per field: None passes the JSON value as it is).
+# Worked out once per class from its type hints, so decoding a reply walks no typing objects.
+_BUILDERS: dict[type, tuple[frozenset, dict]] = {}
+
+
+def _builder(cls) -> tuple[frozenset, dict]:
+    found = _BUILDERS.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls, vars(sys.modules[__name__]))
+        names = frozenset(f.name for f in dataclasses.fields(cls))
+        found = _BUILDERS[cls] = (names, {name: _converter(hints[name]) for name in names})
+    return found
 
 
 def _build(cls, data):
     if not isinstance(data, dict):
         raise ProtocolError(f"{cls.__name__}: expected an object")
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls, vars(sys.modules[__name__]))
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(data) - names
+    names, converters = _builder(cls)
+    unknown = data.keys() - names
     if unknown:
         raise ProtocolError(f"{cls.__name__}: unknown field(s) {sorted(unknown)}")
     try:
-        return cls(**{k: _typed(hints[k], v) for k, v in data.items()})
+        return cls(**{k: v if v is None or converters[k] is None else converters[k](v) for k, v in data.items()})
     except TypeError as error:
         raise ProtocolError(f"{cls.__name__}: {error}") from error
 
 
-def _typed(hint, value):
-    """Rebuild nested dataclasses and tuples from their JSON form; other values pass as they are."""
-    if value is None:
-        return None
+def _converter(hint):
+    """How a field's JSON value becomes its typed value (nested dataclasses and tuples are rebuilt;
+    other values pass as they are), or None when it passes unchanged."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _typed(inner[0], value) if len(inner) == 1 else value
+        return _converter(inner[0]) if len(inner) == 1 else None
     if dataclasses.is_dataclass(hint):
-        return _build(hint, value)
+        return functools.partial(_build, hint)
     if origin is tuple:
         args = typing.get_args(hint)
-        item = args[0] if args else Any
-        return tuple(_typed(item, v) for v in value)
-    return value
+        item = _converter(args[0]) if args else None
+        if item is None:
+            return tuple
+        return lambda value: tuple(None if v is None else item(v) for v in value)
+    return None
 
 
 # -- framing (both ends) ---------------------------------------------------------------------------------
@@ -383,7 +394,10 @@ def _read_exact(fd: int, n: int) -> bytes | None:
 
 
 def _json_default(value):
-    """numpy scalars and arrays that reach a reply become plain numbers and lists."""
+    """Nested dataclasses become objects; numpy scalars and arrays that reach a reply become plain
+    numbers and lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _fields_of(value)
     item = getattr(value, "item", None)
     if callable(item) and getattr(value, "ndim", None) == 0:
         return item()

@@ -26,8 +26,8 @@ import os
 from collections import deque
 
 from flashtrain.snippets.worker.check_cases import case_calls, decode_cases
-from flashtrain.snippets.worker.child_process import OUTPUT_KEEP, Child, pump
-from flashtrain.snippets.worker.children import call_case, child_prepare, child_run, wait_go
+from flashtrain.snippets.worker.child_process import Child, pump
+from flashtrain.snippets.worker.children import call_case, child_prepare, child_run, prepare_calls, wait_go
 from flashtrain.snippets.worker import reference_store
 from flashtrain.snippets.worker.wire import decode, encode, pack, pack_parts, unpack
 
@@ -59,7 +59,6 @@ class CodeRun:
         self.timeouts = 0
         self.sandbox = None
         self.loaded = False
-        self.load_output = ("", False)
 
     @property
     def finished(self) -> bool:
@@ -83,7 +82,7 @@ class CodeRun:
             child = Child(lambda features: child_run(code, name, cases, start, timeout, stats_code, features,
                                                      stop=start + 1, checks_code=checks_code),
                           learner_limits(self.limits, self.cases[start]), self.tmp_root)
-        child.on_frame = self._on_frame
+        child.on_frame, child.on_loaded = self._on_frame, self._on_loaded
         child.done_when = lambda c: self.next > start
         self.child, self.loaded = child, False
         self.children.append(child)
@@ -102,27 +101,28 @@ class CodeRun:
                     entry[0], entry[1] = max(entry[0], t), entry[1] + 1
         return [(m, t, n) for m, (t, n) in found.items()]
 
+    def _on_loaded(self, child: Child, header: dict) -> None:
+        """The file loaded (children.child_run's notice): the check's own budget starts now."""
+        if self.loaded:
+            return
+        self.sandbox = header.get("sandbox")
+        self.loaded = True
+        child.set_deadline(self.budget(self.cases[self.next]))
+
     def _on_frame(self, child: Child, frame: dict) -> None:
         header = frame["header"]
-        if "loaded" in header or "load_error" in header:
+        if "load_error" in header:
             self.sandbox = header.get("sandbox")
             self.loaded = True
-            self.load_output = (frame["output"], frame["output_truncated"])
-            if "load_error" in header:
-                error = header["load_error"]
-                base = self._base(frame["output"], frame["output_truncated"], frame["ms"])
-                self._end_all(dict(base, load_error=error, error=error["message"]))
-            else:
-                child.set_deadline(self.budget(self.cases[self.next]))
+            error = header["load_error"]
+            base = self._base(frame["output"], frame["output_truncated"], frame["ms"])
+            self._end_all(dict(base, load_error=error, error=error["message"]))
             return
-        if header.get("index") != self.next:
+        if not self.loaded or header.get("index") != self.next:
             child.end("garbled")
             return
-        out_text, out_cut = frame["output"], frame["output_truncated"]
-        if self.load_output[0] or self.load_output[1]:  # printed while loading: shown with the next check
-            out_text, out_cut = (self.load_output[0] + out_text)[:OUTPUT_KEEP], self.load_output[1] or out_cut
-            self.load_output = ("", False)
-        base = self._base(out_text, out_cut, header.get("ms", frame["ms"]))
+        # what the file printed while loading is part of this check's output (no frame between)
+        base = self._base(frame["output"], frame["output_truncated"], header.get("ms", frame["ms"]))
         if "error" in header:
             result = dict(base, error=header["error"]["message"])
         else:
@@ -174,16 +174,20 @@ def _first_argument(**kwargs):
 
 
 def _spare_body(name: str, cases: list, start: int, timeout: float, checks_code: str | None, features: dict) -> None:
+    prepared = None
     try:  # a dry run of the check's own machinery (copying, digesting, encoding its arguments) while
-        # parked: the memory it touches is copied from the worker now, not while the check is timed
+        # parked: the memory it touches is copied from the worker now, not while the check is timed;
+        # then the arguments the learner's function will get, made before its file is even loaded
         call_case(_first_argument, cases[start], [])
-    except BaseException:  # noqa: BLE001 - e.g. a function argument not resolved yet: nothing lost
+        prepared = prepare_calls(cases[start])
+    except BaseException:  # noqa: BLE001 - e.g. a function argument not resolved yet: made at the call
         pass
     data = wait_go()
     if not data:
         return  # not needed after all (another snippet, the worker stopping)
     header, _ = unpack(data)
-    child_run(header["code"], name, cases, start, timeout, None, features, stop=start + 1, checks_code=checks_code)
+    child_run(header["code"], name, cases, start, timeout, None, features, stop=start + 1, checks_code=checks_code,
+              prepared=prepared)
 
 
 class Spares:

@@ -60,6 +60,7 @@ class Child:
         self.segments: list[tuple[str, bool]] = []
         self.frames: list[dict] = []
         self.on_frame = None  # callable(child, frame): the owner reacts (e.g. sets the next deadline)
+        self.on_loaded = None  # callable(child, header): a learner's file loaded (a notice, not a frame)
         self.done_when = lambda child: False  # the owner's "I have what I need" test
         self.ended = False
         self.problem: str | None = None
@@ -183,9 +184,14 @@ class Child:
                 self.on_frame(self, frame)
 
     def _on_notice(self, header: dict) -> None:
-        """An import started or ended: reserve the remaining import allowance on the deadline while
-        it runs, and give back what it did not use."""
+        """A learner's file loaded (the owner moves the deadline), or an import started or ended:
+        reserve the remaining import allowance on the deadline while it runs, and give back what it
+        did not use."""
         now = time.perf_counter()
+        if header.get("notice") == "loaded":
+            if self.on_loaded is not None:
+                self.on_loaded(self, header)
+            return
         if header.get("notice") == "import" and self.importing is None:
             self.importing = (str(header.get("module"))[:100], now)
             if self.deadline is not None:

@@ -139,14 +139,23 @@ def _show_warnings(found: list[dict]) -> None:
         pass
 
 
-def call_case(fn, case: dict, blobs: list) -> dict:
-    """Call `fn` for one check; each output is encoded right after its call (a later call must not
-    be able to change an earlier output); in-place changes to arguments are recorded, and so are
-    the warnings the calls emit (every one, not only the first per place: filter "always")."""
-    encoded, mutated, aliased, ms, found = [], set(), set(), 0.0, []
+def prepare_calls(case: dict) -> list[tuple[dict, dict[str, int]]]:
+    """Each call's private arguments and their digests (to tell in-place changes), made before the
+    function is called: a child forked in advance makes them while it is parked."""
+    prepared = []
     for args_in in case_calls(case):
         args = materialize(args_in)
-        before = array_digests(args)
+        prepared.append((args, array_digests(args)))
+    return prepared
+
+
+def call_case(fn, case: dict, blobs: list, prepared: list | None = None) -> dict:
+    """Call `fn` for one check; each output is encoded right after its call (a later call must not
+    be able to change an earlier output); in-place changes to arguments are recorded, and so are
+    the warnings the calls emit (every one, not only the first per place: filter "always").
+    `prepared`: the calls' arguments made in advance (prepare_calls), else made here."""
+    encoded, mutated, aliased, ms, found = [], set(), set(), 0.0, []
+    for args, before in prepared or prepare_calls(case):
         t0 = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -245,11 +254,16 @@ def _notify_imports() -> None:
 
 
 def child_run(code: str, name: str, cases: list, start: int, timeout: float, stats_code: str | None,
-              features: dict, stop: int | None = None, checks_code: str | None = None) -> None:
+              features: dict, stop: int | None = None, checks_code: str | None = None,
+              prepared: list | None = None) -> None:
     """Load `code`, then call its function on cases[start:stop], one frame per check (the worker
     runs one check per child: stop = start + 1). Mutant children (stats_code given) also evaluate
     their own statistics; a learner's never does (its code could patch numpy), the attempt's checks
-    child evaluates those."""
+    child evaluates those. `prepared`: the first check's arguments, made in advance.
+
+    That the file loaded is a notice, not a frame: what it printed meanwhile belongs to the first
+    check's output, and the notice (with the sandbox layers) only moves the deadline from loading
+    to calling, costing the child no flush and separator."""
     if sandbox.IN_CHILD:
         _notify_imports()
     t0 = time.perf_counter()
@@ -258,7 +272,7 @@ def child_run(code: str, name: str, cases: list, start: int, timeout: float, sta
     except BaseException as error:  # noqa: BLE001
         send({"load_error": describe_exception(error), "sandbox": features})
         return
-    send({"loaded": True, "ms": (time.perf_counter() - t0) * 1e3, "sandbox": features})
+    send({"notice": "loaded", "ms": (time.perf_counter() - t0) * 1e3, "sandbox": features}, separate=False)
     stats_ns = None
     if stats_code is not None:
         stats_ns = checks_namespace()
@@ -273,7 +287,7 @@ def child_run(code: str, name: str, cases: list, start: int, timeout: float, sta
         case = cases[i]
         allow_cpu(timeout * len(case_calls(case)) + IMPORT_ALLOWANCE + 1)
         blobs: list[bytes] = []
-        header = call_case(fn, case, blobs)
+        header = call_case(fn, case, blobs, prepared if i == start else None)
         header["index"] = i
         if stats_ns is not None and case["kind"] == "stat" and "output" in header:
             header["stat"] = stat_value(stats_ns, case, decode(header["output"], blobs))
