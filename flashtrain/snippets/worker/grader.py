@@ -7,8 +7,6 @@ checks child is started in advance (Grader.prefetch).
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import time
 
@@ -21,22 +19,27 @@ from flashtrain.snippets.worker.judging import LEVELS, agrees, judge_checks, lik
 from flashtrain.snippets.worker.sandbox import DEFAULT_MEMORY, layers_from
 
 
-def snippet_dict(spec) -> dict:
-    """The snippet as the grader reads it (never changed), made once per SnippetSpec: a warm
-    check does not copy it again."""
-    try:
-        return _cached_dict(spec)
-    except TypeError:  # unhashable (a list where a tuple belongs): not cached
+def snippet_dict(spec, key: str = "") -> dict:
+    """The snippet as the grader reads it (never changed), made once per snippet key (equal keys:
+    the same snippet, see SnippetSpec.key), so a warm check neither copies nor hashes it again."""
+    if not key:
         return spec.as_dict()
+    found = _DICTS.get(key)
+    if found is None:
+        found = _DICTS[key] = spec.as_dict()
+        while len(_DICTS) > 64:
+            _DICTS.pop(next(iter(_DICTS)))
+    return found
 
 
-_cached_dict = functools.lru_cache(maxsize=64)(lambda spec: spec.as_dict())
+_DICTS: dict[str, dict] = {}
+
 
 
 class Grader:
     def __init__(self, tmp_root: str) -> None:
         self.tmp_root = tmp_root
-        self._prefetched: tuple[str, Prep] | None = None  # the next attempt's checks child, parked
+        self._prefetched: tuple[tuple, Prep] | None = None  # the next attempt's checks child, parked
         self._spares: Spares | None = None  # and its learner children, parked until the code arrives
 
     def limits(self, snippet: dict, request: GradeRequest) -> dict:
@@ -48,10 +51,10 @@ class Grader:
                 "landlock": request.landlock}
 
     @staticmethod
-    def _key(request: GradeRequest, limits: dict) -> str:
-        return json.dumps([request.snippet_key, limits], sort_keys=True)
+    def _key(request: GradeRequest, limits: dict) -> tuple:
+        return request.snippet_key, tuple(sorted(limits.items()))
 
-    def _take_prefetched(self, key: str) -> tuple[Prep | None, dict]:
+    def _take_prefetched(self, key: tuple) -> tuple[Prep | None, dict]:
         found, self._prefetched = self._prefetched, None
         spares, self._spares = self._spares, None
         if found is not None and found[0] == key and not found[1].child.ended:
@@ -72,7 +75,7 @@ class Grader:
 
     def grade(self, request: GradeRequest) -> GradeReply:
         started = time.perf_counter()
-        snippet, code = snippet_dict(request.snippet), request.code
+        snippet, code = snippet_dict(request.snippet, request.snippet_key), request.code
         name = snippet["id"]
         limits = self.limits(snippet, request)
         fixed_seed = request.seed is not None
@@ -136,7 +139,7 @@ class Grader:
         edits. Its outputs stay in that child until the next attempt's learner child has ended."""
         if request.seed is not None or not request.prefetch:
             return
-        snippet = snippet_dict(request.snippet)
+        snippet = snippet_dict(request.snippet, request.snippet_key)
         limits = self.limits(snippet, request)
         prep = Prep(snippet, int.from_bytes(os.urandom(4), "big"), limits, self.tmp_root, request.snippet_key)
         self._prefetched = (self._key(request, limits), prep)
