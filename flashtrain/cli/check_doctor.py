@@ -13,6 +13,7 @@ LAYERS = (("userns", "user namespace (the worker is root only inside it)"),
           ("tmpfs", "private tmpfs with a quota as the only writable place, fresh per check"),
           ("landlock", "Landlock (read only the bound paths, write only its folder, no TCP, no signals out)"),
           ("seccomp", "seccomp (no fork/exec/network/signals to others/tracing/mounts)"),
+          ("seccomp_allowlist", "seccomp allow-list (any other syscall fails as unavailable)"),
           ("netns", "own network namespace (no network)"),
           ("unprivileged", "worker runs as an ordinary user"))
 

@@ -83,12 +83,14 @@ class Layers:
     tmpfs: bool = False  # a private tmpfs with a size quota as the only writable place
     landlock: bool = False
     seccomp: bool = False
+    seccomp_allowlist: bool = False  # seccomp allowed only the syscalls checks need (else its deny-list alone)
     netns: bool = False
     unprivileged: bool = False  # the worker (and so the child) ran as a uid other than root
 
     def held(self) -> list[str]:
-        names = [name for name in ("userns", "pidns", "mountns", "tmpfs", "landlock", "seccomp", "netns", "unprivileged")
-                 if getattr(self, name)]
+        names = [name for name in ("userns", "pidns", "mountns", "tmpfs", "landlock", "seccomp", "seccomp_allowlist",
+                                   "netns", "unprivileged") if getattr(self, name)]
+        names = [name.replace("_", "-") for name in names]
         return ([f"root={self.root}"] if self.root != "none" else []) + names
 
 

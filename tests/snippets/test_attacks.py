@@ -720,3 +720,35 @@ def _in_session(session: int) -> list[int]:
     return found
 
 
+
+
+UNLISTED = """
+import errno
+for name, call in (("memfd", lambda: os.memfd_create("x")), ("fifo", lambda: os.mkfifo("f")),
+                   ("raw", lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)))):
+    try:
+        call()
+        print("DONE", name)
+    except OSError as error:
+        print("refused", name, errno.errorcode.get(error.errno))
+"""
+
+
+def test_a_syscall_no_check_needs_is_unavailable(worker):
+    """The seccomp allow-list: what is on neither list (memfd_create, mknodat for a FIFO) fails as
+    unavailable (ENOSYS), while what checks use, and its self-only kin, still works."""
+    result = attack(worker, UNLISTED)
+    text = output(result)
+    assert "refused memfd ENOSYS" in text and "refused fifo ENOSYS" in text, text
+    assert "DONE raw" in text, text  # sched_setaffinity on itself: allowed
+    assert result.status == "pass" and result.sandbox.seccomp_allowlist
+    assert "seccomp-allowlist" in result.sandbox.held()
+    result = attack(worker, "os.memfd_create('x')")
+    assert result.status == "error" and "a system call the check sandbox does not offer" in result.checks[0].message
+    still_fine(worker)
+
+
+def test_the_fallback_layers_have_the_allow_list_too(fallback):
+    result = attack(fallback, UNLISTED)
+    assert "refused memfd ENOSYS" in output(result) and result.sandbox.seccomp_allowlist
+    still_fine(fallback)

@@ -7,6 +7,7 @@ OUTPUT_SEPARATOR so the worker knows which check printed what; then the child ex
 from __future__ import annotations
 
 import builtins
+import errno
 import os
 import sys
 import time
@@ -20,7 +21,7 @@ import numpy as np
 from flashtrain.snippets.worker import sandbox
 from flashtrain.snippets.worker.check_cases import (case_calls, case_entries, checks_namespace, decode_cases,
                                                     has_function_refs, stat_value)
-from flashtrain.snippets.worker.sandbox import allow_cpu, make_memory_unreadable
+from flashtrain.snippets.worker.sandbox import allow_cpu
 from flashtrain.snippets.worker.wire import (OUTPUT_SEPARATOR, FunctionRef, Rng, decode, encode, frame_length, pack,
                                              unpack)
 
@@ -116,6 +117,8 @@ def describe_exception(error: BaseException, filename: str = FUNC_FILE) -> dict:
         text += " (the starter's placeholder: replace `raise NotImplementedError` with your code)"
     if isinstance(error, MemoryError):
         text += " (memory limit reached)"
+    if isinstance(error, OSError) and error.errno == errno.ENOSYS:
+        text += " (a system call the check sandbox does not offer: solve the exercise without it)"
     if line is not None:
         text += f" (line {line})"
     return {"type": type(error).__name__, "message": text, "line": line}
@@ -302,8 +305,8 @@ def child_prepare(checks_code: str, name: str, seed: int, features: dict) -> Non
     statistics on them and send the values. The worker sends the first go only once it has read
     the inputs and reads the reference outputs only after every learner child of the attempt has
     ended: until then they wait in this child or in the pipe, never in the worker's memory, so no
-    learner child forked from the worker can find them. Sent early, they cost a check no round trip."""
-    make_memory_unreadable()
+    learner child forked from the worker can find them. Sent early, they cost a check no round trip.
+    (Like every child, it is not dumpable: no same-user process may read its memory.)"""
     namespace = checks_namespace()
     try:
         exec(compile(checks_code, "<checks>", "exec"), namespace)

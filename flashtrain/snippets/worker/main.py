@@ -18,6 +18,7 @@ Where things are (the security design is described in the module it concerns):
 - wire.py: values and frames between the worker and its children (JSON + .npy blobs);
 - check_cases.py: the checks block's Case/Stat/Determinism and how its cases are encoded;
 - sandbox.py: rlimits, seccomp, network namespace, PDEATHSIG, applied in each child;
+- seccomp.py: the seccomp filter (deny-list, self-only calls, allow-list) each child installs last;
 - children.py: what runs inside the checks child and the learner/mutant children;
 - child_process.py: one child as the worker sees it (fork, pipes, deadlines, kills);
 - attempt_children.py: the checks child and one learner child per check, and why;
@@ -75,7 +76,8 @@ from flashtrain.snippets.worker.compare import compare  # noqa: E402
 from flashtrain.snippets.worker.demos import run_demo  # noqa: E402
 from flashtrain.snippets.worker.grader import Grader  # noqa: E402
 from flashtrain.snippets.worker import isolation, reference_store  # noqa: E402
-from flashtrain.snippets.worker.sandbox import layers_from, reseed_global_rngs, set_confinement  # noqa: E402
+from flashtrain.snippets.worker.sandbox import (CONFINEMENT, layers_from, reseed_global_rngs,  # noqa: E402
+                                                set_confinement)
 from flashtrain.snippets.worker.wire import Rng, decode, encode, frame_length, pack, unpack  # noqa: E402
 from flashtrain.snippets.worker.children import materialize  # noqa: E402
 
@@ -138,9 +140,14 @@ def _try_write_outside():
         f.write(b"x")
 
 
+def _try_unlisted_syscall():
+    os.memfd_create("flashtrain-probe")  # on neither list: refused by the allow-list alone
+
+
 ATTEMPTS = {"fork": _try_fork, "socket": _try_socket, "signal": _try_signal_parent,
             "read /etc/passwd": _try_read("/etc/passwd"), "read /proc/1/status": _try_read("/proc/1/status"),
-            "write outside its folder": _try_write_outside}
+            "write outside its folder": _try_write_outside,
+            "a syscall no check needs (memfd_create)": _try_unlisted_syscall}
 
 
 def warm_up() -> None:
@@ -174,6 +181,63 @@ def warm_up() -> None:
     frame_length(pack({"a": 1}, [b"x"]))
     materialize(Rng(3)).uniform(0, 1, 4)
     reseed_global_rngs()
+
+
+def allowlist_problem(tmp_root: str) -> str | None:
+    """Decide whether this worker's children get the seccomp allow-list (seccomp.py): a probe child
+    does under it what checks do (warm_up's child bodies) and what the standard library may do for
+    a learner's code (_everyday_calls); if it fails, every child gets the deny-list alone, and the
+    problem returned says why (a libc or kernel that needs a syscall the list lacks)."""
+    CONFINEMENT.seccomp_allowlist = True
+
+    def body(features):
+        if not features.get("seccomp_allowlist"):
+            raise RuntimeError("the filter could not be installed")
+        warm_up()
+        _everyday_calls()
+        send({"ok": True})
+    child = Child(body, {"timeout": 10.0}, tmp_root)
+    child.done_when = lambda c: bool(c.frames)
+    pump([child])
+    if child.frames and child.frames[0]["header"].get("ok") is True:
+        child.end(complete=True)
+        return None
+    CONFINEMENT.seccomp_allowlist = False
+    output = child.tail_output[0].strip().splitlines() if not child.frames else []
+    why = output[-1] if output else child.problem or "no answer"
+    return f"seccomp allow-list not used: a probe child failed under it ({why}); the deny-list alone holds"
+
+
+def _everyday_calls() -> None:
+    """What a learner's answer or a demonstration may do besides numpy arithmetic."""
+    import decimal  # a module that is not preloaded: the path search, a compiled extension
+    import random
+    import tempfile
+    import time
+    import warnings
+
+    rng = np.random.default_rng()
+    a = rng.standard_normal((24, 24)) + 24 * np.eye(24)
+    np.linalg.solve(a, a.sum(axis=1)), np.linalg.svd(a), np.linalg.eigvals(a), np.fft.rfft(a[0])
+    np.einsum("ij,jk->ik", a, a), np.sort(a, axis=None), np.unique(np.round(a))
+    print(decimal.Decimal(1) / 7, random.random(), time.time(), time.process_time(), os.cpu_count(), os.urandom(4))
+    sys.stdout.flush()
+    time.sleep(0.001)
+    with warnings.catch_warnings(record=True):
+        warnings.warn("probe")
+        np.exp(np.array([1000.0]))
+    try:
+        decimal.Decimal("x")
+    except decimal.InvalidOperation:
+        traceback.format_exc()
+    with tempfile.TemporaryDirectory(dir=".") as folder:
+        path = os.path.join(folder, "a.npy")
+        np.save(path, a)
+        np.load(path)
+        os.rename(path, path + ".old")
+        os.listdir(folder), os.stat(path + ".old"), os.path.exists(path)
+    np.savetxt("probe.txt", a[:2])
+    os.remove("probe.txt")
 
 
 SNIPPETS: dict[str, object] = {}  # snippet_key -> SnippetSpec: the app sends each snippet once
@@ -296,6 +360,9 @@ def main() -> int:
                                           read_only=tuple(isolation.read_only_sources()),
                                           unprivileged=os.geteuid() != 0)
     set_confinement(confinement)
+    problem = allowlist_problem(tmp_root)
+    if problem:
+        CONFINEMENT.problems += (problem,)
     # SIGTERM (e.g. the app's session ending) is a normal shutdown: run the cleanup below.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     grader = Grader(tmp_root)

@@ -7,12 +7,13 @@ everything the child left), pipes on fixed descriptors and everything else close
 (CPU, file size, open files, no core dumps, no new processes); its own mount namespace with a
 fresh tmpfs of TMP_QUOTA bytes on /tmp as its only writable place (gone when the child ends, so
 nothing survives into the next check; the worker's empty network namespace is shared), all
-capabilities dropped; a scrubbed environment (HOME
-and TMPDIR are that folder); Landlock (read only what isolation.py bound, write only its folder, no
-TCP, no signals outside itself); the address-space limit; not dumpable (no process may read its
-memory); and last a seccomp filter that refuses process creation, exec, networking, every way to
-signal or trace another process, mounts and namespaces. Where the kernel refuses namespaces, the
-child gets a fresh folder in the worker's host folder instead, and Landlock is the filesystem wall.
+capabilities dropped; a scrubbed environment (HOME and TMPDIR are that folder); Landlock (read only
+what isolation.py bound, write only its folder, no TCP, no signals outside itself); the
+address-space limit; not dumpable (no process may read its memory); and last a seccomp filter
+(seccomp.py) that refuses process creation, exec, networking, every way to signal or trace another
+process, mounts and namespaces, and allows only the syscalls a check needs. Where the kernel
+refuses namespaces, the child gets a fresh folder in the worker's host folder instead, and Landlock
+is the filesystem wall.
 Each layer is best effort and what held is reported back (protocol.Layers) with every result.
 
 Self-contained (stdlib + numpy) so the worker starts fast.
@@ -21,7 +22,6 @@ Self-contained (stdlib + numpy) so the worker starts fast.
 from __future__ import annotations
 
 import ctypes
-import errno
 import math
 import os
 import random
@@ -31,49 +31,12 @@ import sys
 
 import numpy as np
 
-from flashtrain.snippets.worker import landlock
+from flashtrain.snippets.worker import landlock, seccomp
 from flashtrain.snippets.worker.isolation import writable_dir
 
 DEFAULT_MEMORY = 1 << 30
 IN_CHILD = False  # True in a forked child (rlimit changes are only ever made there)
 
-# Syscalls a check never needs. Processes: clone, fork, vfork, clone3, execve, execveat, setpgid,
-# setsid (a child that joined another process group escaped the worker's kill of its group). Network:
-# socket, connect, accept, bind, listen, socketpair, accept4. Signals to any process and tracing:
-# kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open, pidfd_send_signal,
-# pidfd_getfd, process_mrelease, ptrace, process_vm_readv/writev, process_madvise, kcmp. Filesystem
-# views and namespaces: mount, umount2, pivot_root, chroot, unshare, setns, open_tree, move_mount,
-# fsopen, fsconfig, fsmount, fspick, mount_setattr. Kernel surfaces a check has no use for: bpf,
-# perf_event_open, userfaultfd, keyctl, add_key, request_key, io_uring_* (which would do socket and
-# file work out of seccomp's sight), personality, ioprio_set. State outside the child's folder that
-# would outlive it in the worker's IPC namespace: System V shared memory, semaphores and message
-# queues, POSIX message queues (shm*, sem*, msg*, mq_*). (A deny-list, not an allow-list:
-# NumPy, SciPy and the standard library use a wide, kernel- and libc-dependent set of syscalls, and
-# an allow-list that misses one turns a correct answer into a failure; what is denied here is
-# exactly what an attack needs.)
-_SECCOMP_DENY = {
-    "x86_64": (0xC000003E, [56, 57, 58, 435, 59, 322, 41, 42, 43, 49, 50, 53, 288, 62, 200, 234, 129, 297, 434,
-                            424, 438, 448, 101, 310, 311, 440, 312, 165, 166, 155, 161, 272, 308, 428, 429, 430,
-                            431, 432, 433, 442, 321, 298, 323, 250, 248, 249, 425, 426, 427, 135, 251, 109, 112,
-                            29, 30, 31, 67, 64, 65, 66, 220, 68, 69, 70, 71, 240, 241, 242, 243, 244, 245]),
-    "aarch64": (0xC00000B7, [220, 435, 221, 281, 198, 203, 202, 200, 201, 199, 242, 129, 130, 131, 138, 240,
-                             434, 424, 438, 448, 117, 270, 271, 440, 272, 40, 39, 41, 51, 97, 268, 428, 429,
-                             430, 431, 432, 433, 442, 280, 241, 282, 219, 217, 218, 425, 426, 427, 92, 30, 154, 157,
-                             194, 196, 195, 197, 190, 193, 191, 192, 186, 189, 188, 187, 180, 181, 182, 183, 184, 185]),
-}
-# Syscalls that act on the process a pid names: allowed only on the child itself (that argument 0),
-# because every process of the sandbox runs as the same uid, and the kernel lets a process change a
-# same-uid process's limits, priority, CPUs and memory placement. Without this a child could
-# `prlimit` the worker (PID 1 of its namespace) down to three open files, and no check would run
-# again. prlimit64, sched_setaffinity, sched_setscheduler, sched_setparam, sched_setattr,
-# migrate_pages, move_pages, get_robust_list: argument 0 is the pid; setpriority(which, who): both
-# 0 (PRIO_PROCESS, itself; PRIO_USER would reach every process of the uid).
-_SECCOMP_SELF_ONLY = {
-    "x86_64": {302: (0,), 203: (0,), 144: (0,), 142: (0,), 314: (0,), 256: (0,), 279: (0,), 274: (0,),
-               141: (0, 1)},
-    "aarch64": {261: (0,), 122: (0,), 119: (0,), 118: (0,), 274: (0,), 238: (0,), 239: (0,), 100: (0,),
-                140: (0, 1)},
-}
 TMP_QUOTA = 16 << 20  # bytes a child may write in total (its tmpfs); RLIMIT_FSIZE caps each file
 TMP_INODES = 2048
 CHILD_ENV = {"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
@@ -88,6 +51,7 @@ class _Confinement:
     userns = False
     pidns = False
     netns = False  # the worker's own (empty) network namespace, which its children share
+    seccomp_allowlist = False  # the allow-list held in the worker's probe child (main.allowlist_problem)
     read_only: tuple[str, ...] = ()  # what Landlock lets a child read
     problems: tuple[str, ...] = ()
 
@@ -105,53 +69,10 @@ def set_confinement(isolation) -> None:
     CONFINEMENT.problems = tuple(isolation.problems)
 
 
-class _SockFilter(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
-
-
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
-
-
 try:
     _LIBC = ctypes.CDLL(None, use_errno=True)
 except OSError:  # pragma: no cover
     _LIBC = None
-
-
-def _install_seccomp() -> bool:
-    """A small deny-list BPF filter (EPERM), written with ctypes so no extra package is needed."""
-    machine = os.uname().machine
-    spec = _SECCOMP_DENY.get(machine)
-    if spec is None or _LIBC is None:
-        return False
-    prog = seccomp_program(*spec, _SECCOMP_SELF_ONLY.get(machine, {}))
-    filters = (_SockFilter * len(prog))(*[_SockFilter(*p) for p in prog])
-    fprog = _SockFprog(len(prog), filters)
-    if _LIBC.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
-        return False
-    return _LIBC.prctl(22, 2, ctypes.byref(fprog), 0, 0) == 0  # PR_SET_SECCOMP, FILTER
-
-
-def seccomp_program(arch: int, denied: list[int], self_only: dict[int, tuple[int, ...]]) -> list[tuple]:
-    """The classic-BPF program: other architectures and the x32 ABI refused, `denied` syscalls
-    refused, `self_only` syscalls refused unless each listed argument is 0, everything else
-    allowed. (Only an argument's low 32 bits are compared: a pid is an int to the kernel.)"""
-    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, ..JGE.., BPF_RET|BPF_K
-    allow, deny = 0x7FFF0000, 0x00050000 | errno.EPERM
-    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, deny), (ld, 0, 0, 0)]
-    if arch == 0xC000003E:  # refuse the x32 ABI outright (it aliases syscall numbers)
-        prog += [(jge, 0, 1, 0x40000000), (ret, 0, 0, deny)]
-    for nr in denied:
-        prog += [(jeq, 0, 1, nr), (ret, 0, 0, deny)]
-    for nr, args in self_only.items():
-        n = len(args)
-        prog.append((jeq, 0, 2 * n + 2, nr))  # not this syscall: skip its block
-        for i, arg in enumerate(args):  # seccomp_data.args[arg], low word (little-endian)
-            prog += [(ld, 0, 0, 16 + 8 * arg), (jeq, 0, 2 * (n - 1 - i) + 1, 0)]
-        prog += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
-    prog.append((ret, 0, 0, allow))
-    return prog
 
 
 def _unshare_network() -> bool:
@@ -250,7 +171,8 @@ def apply_sandbox(cwd: str | None, limits: dict) -> dict:
     _set_limit(resource.RLIMIT_AS, limits.get("memory", DEFAULT_MEMORY), limits.get("memory", DEFAULT_MEMORY))
     if _LIBC is not None:
         _LIBC.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no same-user process may read this one's memory
-    features["seccomp"] = _install_seccomp() if limits.get("seccomp", True) else False
+    mode = seccomp.install(_LIBC, CONFINEMENT.seccomp_allowlist) if limits.get("seccomp", True) else None
+    features["seccomp"], features["seccomp_allowlist"] = mode is not None, mode == "allow-list"
     if problems:
         features["problems"] = problems
     return features
@@ -263,13 +185,6 @@ def reseed_global_rngs() -> None:
     the child after the fork, so a child forked in advance (prefetch) differs too."""
     np.random.seed(np.frombuffer(os.urandom(16), dtype=np.uint32))
     random.seed(os.urandom(16))
-
-
-def make_memory_unreadable() -> None:
-    """PR_SET_DUMPABLE 0: a same-user process (a learner child) cannot read this child's memory.
-    (Every child is made so in apply_sandbox; kept for the checks child's explicit call.)"""
-    if IN_CHILD and _LIBC is not None:
-        _LIBC.prctl(4, 0, 0, 0, 0)
 
 
 def allow_cpu(seconds: float) -> None:
