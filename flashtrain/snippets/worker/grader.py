@@ -35,7 +35,6 @@ def snippet_dict(spec, key: str = "") -> dict:
 _DICTS: dict[str, dict] = {}
 
 
-
 class Grader:
     def __init__(self, tmp_root: str) -> None:
         self.tmp_root = tmp_root

@@ -185,15 +185,14 @@ def warm_up() -> None:
 
 def allowlist_problem(tmp_root: str) -> str | None:
     """Decide whether this worker's children get the seccomp allow-list (seccomp.py): a probe child
-    does under it what checks do (warm_up's child bodies) and what the standard library may do for
-    a learner's code (_everyday_calls); if it fails, every child gets the deny-list alone, and the
-    problem returned says why (a libc or kernel that needs a syscall the list lacks)."""
+    does under it what a learner's code may do besides arithmetic (_everyday_calls: the children's
+    own machinery uses a subset of the same calls); if it fails, every child gets the deny-list
+    alone, and the problem returned says why (a libc or kernel that needs a syscall the list lacks)."""
     CONFINEMENT.seccomp_allowlist = True
 
     def body(features):
         if not features.get("seccomp_allowlist"):
             raise RuntimeError("the filter could not be installed")
-        warm_up()
         _everyday_calls()
         send({"ok": True})
     child = Child(body, {"timeout": 10.0}, tmp_root)
@@ -209,35 +208,35 @@ def allowlist_problem(tmp_root: str) -> str | None:
 
 
 def _everyday_calls() -> None:
-    """What a learner's answer or a demonstration may do besides numpy arithmetic."""
-    import decimal  # a module that is not preloaded: the path search, a compiled extension
+    """What a learner's answer or a demonstration may do besides numpy arithmetic: import a module
+    that is not preloaded (the path search, a compiled extension), print, sleep, read clocks and
+    randomness, warn, format a traceback, and write, list, rename and remove files in its folder."""
+    import decimal
     import random
-    import tempfile
     import time
     import warnings
 
-    rng = np.random.default_rng()
-    a = rng.standard_normal((24, 24)) + 24 * np.eye(24)
-    np.linalg.solve(a, a.sum(axis=1)), np.linalg.svd(a), np.linalg.eigvals(a), np.fft.rfft(a[0])
-    np.einsum("ij,jk->ik", a, a), np.sort(a, axis=None), np.unique(np.round(a))
+    a = np.random.default_rng().standard_normal((8, 8)) + 8 * np.eye(8)
+    np.linalg.solve(a, a.sum(axis=1))
     print(decimal.Decimal(1) / 7, random.random(), time.time(), time.process_time(), os.cpu_count(), os.urandom(4))
     sys.stdout.flush()
-    time.sleep(0.001)
+    time.sleep(0.0001)
     with warnings.catch_warnings(record=True):
-        warnings.warn("probe")
         np.exp(np.array([1000.0]))
     try:
         decimal.Decimal("x")
     except decimal.InvalidOperation:
         traceback.format_exc()
-    with tempfile.TemporaryDirectory(dir=".") as folder:
-        path = os.path.join(folder, "a.npy")
-        np.save(path, a)
-        np.load(path)
-        os.rename(path, path + ".old")
-        os.listdir(folder), os.stat(path + ".old"), os.path.exists(path)
-    np.savetxt("probe.txt", a[:2])
-    os.remove("probe.txt")
+    os.mkdir("probe")
+    with open("probe/a.bin", "wb") as f:
+        f.write(a.tobytes())
+    with open("probe/a.bin", "rb") as f:
+        f.seek(8)
+        f.read()
+    os.rename("probe/a.bin", "probe/b.bin")
+    os.listdir("probe"), os.stat("probe/b.bin"), os.path.exists("probe/a.bin")
+    os.remove("probe/b.bin")
+    os.rmdir("probe")
 
 
 SNIPPETS: dict[str, object] = {}  # snippet_key -> SnippetSpec: the app sends each snippet once
