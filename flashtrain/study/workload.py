@@ -103,8 +103,10 @@ def _with_habits(store, inputs: workload.WorkloadInputs, config) -> tuple[worklo
 
 
 def forecast(store, retentions=workload.DEFAULT_RETENTIONS, days: int = 365, seed: int = 0,
-             now: datetime | None = None, tz=None) -> WorkloadForecast:
-    inputs, used = load_inputs(store, now, tz)
+             now: datetime | None = None, tz=None, new_per_day: int | None = None) -> WorkloadForecast:
+    """Every retention in `retentions` simulated, and the one with the least study time per card
+    remembered (`sweep.best`: `flashtrain simulate` and the settings screen recommend it)."""
+    inputs, used = load_inputs(store, now, tz, new_per_day=new_per_day)
     return WorkloadForecast(inputs=inputs, from_log=used, sweep=workload.sweep(inputs, retentions, days, seed))
 
 

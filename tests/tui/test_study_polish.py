@@ -136,3 +136,35 @@ async def test_settings_screen_saves_and_shows_the_workload(filled_store):
     settings = __import__("flashtrain.study.service", fromlist=["StudyService"]).StudyService(filled_store).settings()
     assert settings.desired_retention == 0.97 and settings.new_per_day == 7 and not settings.bury_siblings
     assert settings.theme == "gruvbox"
+
+
+async def test_settings_screen_recommends_a_retention_for_the_learners_cards(filled_store):
+    from textual.widgets import Input
+
+    from flashtrain.study.workload import forecast
+    from flashtrain.tui.screens.settings import SettingsScreen
+
+    async with running(filled_store, size=(80, 24)) as (app, pilot):
+        await press(app, pilot, "comma", delay=0.5)
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        advice = screen.query_one("#retention-advice", Static)
+        expected = forecast(filled_store, new_per_day=20).sweep.best  # the saved 20 new cards a day
+        assert screen.shown_sweep is not None, str(advice.render())
+        assert screen.shown_sweep.best.retention == expected.retention
+        text = str(advice.render())
+        assert f"Recommended: {expected.retention:.2f}" in text and "least study time per card remembered" in text
+        assert advice.region.width <= 80 and advice.size.height >= 1  # on screen at 80 columns
+        # another number of new cards a day: worked out again for it
+        screen.query_one("#new_per_day", Input).value = "0"
+        await pilot.pause()
+        assert screen.shown_sweep is None and "working out" in str(advice.render())
+        await settle(app, pilot, delay=0.5)
+        await settle(app, pilot)
+        without_new = forecast(filled_store, new_per_day=0).sweep.best
+        assert screen.shown_sweep.best.retention == without_new.retention
+        assert f"Recommended: {without_new.retention:.2f}" in str(advice.render())
+        screen.query_one("#desired_retention", Input).value = "0.75"
+        await press(app, pilot, "ctrl+r")
+        assert screen.query_one("#desired_retention", Input).value == f"{without_new.retention:.2f}"

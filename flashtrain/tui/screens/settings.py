@@ -1,5 +1,6 @@
-"""Settings: desired retention (with the reviews a day it implies), new cards a day, day start, leech
-threshold, sibling burying and the theme. Saved in the store, as `flashtrain settings` does."""
+"""Settings: desired retention (with the reviews a day it implies and the retention recommended for
+the learner's cards), new cards a day, day start, leech threshold, sibling burying and the theme.
+Saved in the store, as `flashtrain settings` does."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from textual.worker import get_current_worker
 from flashtrain.study.settings import SettingError, StudySettings
 
 if TYPE_CHECKING:
-    from flashtrain.scheduler.workload import WorkloadResult
+    from flashtrain.scheduler.workload import Sweep, WorkloadResult
 
 WORKLOAD_DELAY = 0.3  # seconds after the last key before the workload is simulated again
 
@@ -32,9 +33,11 @@ FIELDS = (  # (setting, label, help)
 
 class SettingsScreen(Screen[bool]):
     TITLE_TEXT = "Settings"
-    KEYS_HELP = "tab / shift+tab move between fields · ctrl+s saves · esc leaves without saving"
+    KEYS_HELP = ("tab / shift+tab move between fields · ctrl+r puts the recommended retention in its field · "
+                 "ctrl+s saves · esc leaves without saving")
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+r", "use_recommended", "Use recommended retention", priority=True),
         Binding("escape", "leave", "Back"),
     ]
 
@@ -44,6 +47,9 @@ class SettingsScreen(Screen[bool]):
         self.wanted: tuple[float, int] | None = None  # (retention, new cards a day) the note should show
         self.shown_workload: WorkloadResult | None = None
         self._workload_timer = None
+        self.advice_for: int | None = None  # the new cards a day the recommendation should be for
+        self.advice_due = False  # advice_for changed: a sweep starts with the next simulation
+        self.shown_sweep: Sweep | None = None
 
     def compose(self) -> ComposeResult:
         service = self.app.service
@@ -56,6 +62,8 @@ class SettingsScreen(Screen[bool]):
                     yield Input(str(getattr(settings, name)), id=name, compact=True)
                     yield Static(escape(help_text) if name != "desired_retention" else "…",
                                  id=f"{name}-note", classes="settings-note")
+                if name == "desired_retention":
+                    yield Static("", id="retention-advice")
             yield Label("Bury siblings")
             with Horizontal(classes="settings-row"):
                 yield Switch(settings.bury_siblings, id="bury_siblings")
@@ -65,7 +73,8 @@ class SettingsScreen(Screen[bool]):
             themes = sorted(self.app.available_themes)
             current = self.app.theme if self.app.theme in themes else Select.BLANK
             yield Select([(t, t) for t in themes], value=current, id="theme", allow_blank=False, compact=True)
-            yield Static("[b]ctrl+s[/b] save · [b]esc[/b] back without saving", classes="settings-keys")
+            yield Static("[b]ctrl+s[/b] save · [b]ctrl+r[/b] use the recommended retention · [b]esc[/b] back "
+                         "without saving", classes="settings-keys")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -93,7 +102,19 @@ class SettingsScreen(Screen[bool]):
         note.update(f"simulating a year of reviews at {retention:.0%}…")
         if self._workload_timer is not None:
             self._workload_timer.stop()
-        self._workload_timer = self.set_timer(WORKLOAD_DELAY, lambda: self.simulate(retention, new_per_day))
+        if new_per_day != self.advice_for:  # the recommendation depends on the new cards, not the retention
+            self.advice_for, self.advice_due = new_per_day, True
+            self.shown_sweep = None
+            self.query_one("#retention-advice", Static).update(
+                f"[dim]working out the retention that suits your cards at {new_per_day} new a day…[/dim]")
+
+        def start() -> None:
+            self.simulate(retention, new_per_day)
+            if self.advice_due:  # (a timer restarted by more typing still owes it)
+                self.advice_due = False
+                self.recommend(new_per_day)
+
+        self._workload_timer = self.set_timer(WORKLOAD_DELAY, start)
 
     @work(thread=True, exclusive=True, group="settings-workload", exit_on_error=False)
     def simulate(self, retention: float, new_per_day: int) -> None:
@@ -119,6 +140,42 @@ class SettingsScreen(Screen[bool]):
         note.update(f"≈ [b]{per_day}[/b] reviews a day ({result.minutes_per_day:.0f} min) at {result.retention:.0%}, "
                     f"{result.remembered:,.0f} cards remembered after a year "
                     "[dim](simulated from your cards and review times; higher retention costs more reviews)[/dim]")
+
+    # -- the recommended retention --------------------------------------------------------------
+    # The retention with the least study time per card remembered over a year (study.workload.forecast:
+    # the same sweep as `flashtrain simulate`, about 15 simulations), for the new cards a day typed.
+    @work(thread=True, exclusive=True, group="settings-advice", exit_on_error=False)
+    def recommend(self, new_per_day: int) -> None:
+        from flashtrain.study.workload import forecast
+
+        try:
+            sweep = forecast(self.app.store, new_per_day=new_per_day).sweep
+        except Exception as error:  # e.g. the store is busy
+            self.app.call_from_thread(self.show_advice, new_per_day, None, str(error))
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show_advice, new_per_day, sweep)
+
+    def show_advice(self, asked: int, sweep: Sweep | None, problem: str = "") -> None:
+        if asked != self.advice_for:
+            return  # the new cards a day changed meanwhile: a newer sweep is coming
+        advice = self.query_one("#retention-advice", Static)
+        if sweep is None:
+            advice.update(f"[dim]no recommended retention now: {escape(problem)}[/dim]")
+            return
+        self.shown_sweep = sweep
+        best = sweep.best
+        per_day = f"{best.reviews_per_day:.1f}" if best.reviews_per_day < 10 else f"{best.reviews_per_day:.0f}"
+        advice.update(f"Recommended: [b]{best.retention:.2f}[/b], the least study time per card remembered "
+                      f"(≈ {per_day} reviews, {best.minutes_per_day:.0f} min a day) · [b]ctrl+r[/b] use it")
+
+    def action_use_recommended(self) -> None:
+        if self.shown_sweep is None:
+            self.notify("The recommended retention is still being worked out.", severity="warning")
+            return
+        field = self.query_one("#desired_retention", Input)
+        field.value = f"{self.shown_sweep.best.retention:.2f}"
+        field.focus()
 
     # -- saving -----------------------------------------------------------------------------------
     def values(self) -> dict[str, object]:
