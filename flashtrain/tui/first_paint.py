@@ -40,14 +40,15 @@ def paint_first_card(front: str, caption: str, mode_title: str = "Study", out=No
     lines = []
     for paragraph in plain_text(front).split("\n"):
         lines += textwrap.wrap(paragraph, max(width - 4, 10)) or [""]
-    body = lines[:max(height - 5, 1)]
+    body = lines[:max(height - 7, 1)]  # the rows of the study screen's card pane
     title = "flashtrain"
     frame = ["\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J",
              f"\x1b[1;1H\x1b[7m{title.center(width)[:width]}\x1b[0m",
              f"\x1b[2;2H\x1b[1m{mode_title}\x1b[0m  \x1b[2m{caption[:max(width - len(mode_title) - 6, 0)]}\x1b[0m"]
     for row, line in enumerate(body, start=3):
         frame.append(f"\x1b[{row};3H{line}")
-    frame.append(f"\x1b[{height - 1};2H\x1b[2mloading…\x1b[0m")
+    # where the study screen's bar shows its keys (the middle row of the 3 above the footer's margin)
+    frame.append(f"\x1b[{max(height - 3, 1)};{max((width - 8) // 2, 1)}H\x1b[2mloading…\x1b[0m")
     out.write("".join(frame))
     out.flush()
     return True

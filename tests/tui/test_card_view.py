@@ -153,6 +153,72 @@ async def test_cards_after_the_first_come_from_the_fetch_ahead_and_the_footer_is
     store.close()
 
 
+async def test_the_next_card_repaints_the_pane_without_laying_out_the_screen(tmp_path, monkeypatch):
+    """Question, answer and the next card keep the pane's and the rating bar's places: Textual lays
+    out no part of the screen again (a layout is a reflow of every widget, then a repaint of all)."""
+    import flashtrain.tui.screens.study as study_screen
+    from flashtrain.tui.widgets.card_pane import CardPane
+    from flashtrain.tui.widgets.rating_bar import RatingBar
+
+    monkeypatch.setattr(study_screen, "PROGRESS_IDLE_SECONDS", 3600)  # no recount: its digits could widen a cell
+    store = many_cards_store(tmp_path)
+    async with running(store) as (app, pilot):
+        await press(app, pilot, "s")
+        screen = app.screen
+        await press(app, pilot, "space", "4")  # the first rating: the counts' cell takes its width
+        pane, bar = screen.query_one("#card", CardPane), screen.query_one("#rating-bar", RatingBar)
+        places = (pane.region, bar.region)
+        layouts = []
+        full_layout = screen._refresh_layout
+        monkeypatch.setattr(screen, "_refresh_layout", lambda *a, **k: (layouts.append(a), full_layout(*a, **k)))
+        for _ in range(5):
+            card = screen.card
+            await press(app, pilot, "space")
+            assert bar.ratings_shown and "Answer" in pane.visible_text() and (pane.region, bar.region) == places
+            await press(app, pilot, "4")
+            assert screen.card.card_id != card.card_id and screen.card.front.split(":")[0] in pane.visible_text()
+            assert not bar.ratings_shown and "show the answer" in bar.hint and (pane.region, bar.region) == places
+        assert layouts == []
+    store.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_a_card_longer_than_its_pane_scrolls_with_keys_and_shows_where_it_is(tmp_path, size):
+    from flashtrain.tui.widgets.card_pane import CardPane
+
+    store = open_store(tmp_path / "long.db")
+    with store.sessions.begin() as session:
+        deck = Deck(name="Long", origin="imported")
+        session.add(deck)
+        session.flush()
+        lines = "\n\n".join(f"Line {i} of a long answer." for i in range(60))
+        add_card(session, deck, "A question with a long answer?", lines)
+        add_card(session, deck, "A short second question?", "Short.")
+    async with running(store, size=size) as (app, pilot):
+        await press(app, pilot, "s")
+        screen = app.screen
+        pane = screen.query_one("#card", CardPane)
+        await press(app, pilot, "space")
+        height = pane.content_region.height
+        assert pane.top == 0 and "A question with a long answer?" in pane.visible_text()
+        assert "Line 59" not in pane.visible_text()
+        marks = [pane.scroll_mark(y, len(pane.lines()), height) for y in range(height)]
+        assert marks[0] == "┃" and "│" in marks  # the thumb at the top of its track
+        await press(app, pilot, "down", "down")
+        assert pane.top == 2
+        await press(app, pilot, "pagedown")
+        assert pane.top == 2 + height - 1
+        await press(app, pilot, "end")
+        assert "Line 59 of a long answer." in pane.visible_text() and pane.top == pane.max_top > 0
+        assert [pane.scroll_mark(y, len(pane.lines()), height) for y in range(height)][-1] == "┃"
+        await press(app, pilot, "home")
+        assert pane.top == 0
+        await press(app, pilot, "end", "3")  # the next card starts at its first line
+        assert pane.top == 0 and "A short second question?" in pane.visible_text()
+        assert all(pane.scroll_mark(y, len(pane.lines()), height) == " " for y in range(height))
+    store.close()
+
+
 # -- browse: which card of a note a row is; the deck column's width ------------------------------------
 NOTES_DECK = """---
 name: A deck with a rather long name about normalisation layers

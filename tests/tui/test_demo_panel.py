@@ -48,7 +48,7 @@ async def test_run_change_a_parameter_run_again_and_restore(demo_store, size):
         screen = app.screen
         panel = screen.code_panel
         assert isinstance(panel, DemoPanel) and panel.snippet.id == "demo_ewa_window"
-        assert "run the demonstration" in str(screen.query_one("#reveal-hint", Static).render())
+        assert "run the demonstration" in screen.query_one("#rating-bar").hint
         footer = {b.description for _, b, enabled, _ in screen.active_bindings.values() if b.show}
         assert "Run demo" in footer and "Run checks" not in footer  # a demonstration checks nothing
         intro = panel.query_one("#demo-intro").card_source

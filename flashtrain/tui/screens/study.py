@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
@@ -25,7 +25,7 @@ from flashtrain.tui.memory import collect_young_garbage
 from flashtrain.tui.snippet_bridge import SnippetBridge
 from flashtrain.services.media import image_loader
 from flashtrain.tui.card_render import PreparedCard, build_card
-from flashtrain.tui.widgets.card_view import CardView
+from flashtrain.tui.widgets.card_pane import CardPane
 from flashtrain.tui.widgets.lean_footer import LeanFooter
 from flashtrain.tui.widgets.rating_bar import RatingBar
 
@@ -34,6 +34,9 @@ MODE_TITLES = {"due": "Review", "cram": "Cram", "lapsed": "Lapsed cards", "code"
 
 
 class StudyScreen(Screen):
+    # Nothing takes the focus by itself: keys act on the card (and scroll it) until the learner
+    # enters a code editor on purpose (ctrl+e), even when the screen comes back from the card form.
+    AUTO_FOCUS = None
     TITLE_TEXT = "Study"
     KEYS_HELP = ("[b]Code cards[/b]: ctrl+e enters the editor; every key then types code (a check run "
                  "leaves you there) until [b]esc[/b] leaves it, after which space, 1-5, u, e … act on the card.\n"
@@ -57,6 +60,13 @@ class StudyScreen(Screen):
                 tooltip="Code editor ⇄ check results (narrow)"),
         Binding("escape", "leave_code", "Leave editor"),  # while in the code panel (then the one below)
         Binding("escape", "leave", "Back"),
+        # a card longer than its pane (CardPane scrolls itself)
+        Binding("down", "scroll_card(1)", show=False),
+        Binding("up", "scroll_card(-1)", show=False),
+        Binding("pagedown", "scroll_card_page(1)", show=False),
+        Binding("pageup", "scroll_card_page(-1)", show=False),
+        Binding("home", "scroll_card(-1000000)", show=False),
+        Binding("end", "scroll_card(1000000)", show=False),
     ]
 
     def __init__(self, session: StudySession, host: StudyHost, snippets: SnippetBridge) -> None:
@@ -108,17 +118,16 @@ class StudyScreen(Screen):
             yield Static("", id="study-deck")
             yield Static("", id="study-progress")
         with Vertical(id="study-body"):
-            with VerticalScroll(id="card-scroll"):
-                yield CardView(id="card")
-                yield Static("", id="session-done")
-        yield Static("[b]space[/b] show the answer", id="reveal-hint")
+            # the card pane and the bar below it keep their sizes from card to card: a new card
+            # repaints them without laying the screen out again (see CardPane)
+            yield CardPane(id="card")
+            yield Static("", id="session-done")
         yield RatingBar(id="rating-bar")
         yield LeanFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#rating-bar").display = False
         self.query_one("#session-done").display = False
-        self.query_one("#reveal-hint", Static).update("loading the first card…")
+        self.query_one("#rating-bar", RatingBar).show_hint("loading the first card…")
         self.first_card()
 
     @work(thread=True, group="first-card", exit_on_error=False)
@@ -155,18 +164,18 @@ class StudyScreen(Screen):
         """Draw the session's card (question side), or the end of the session."""
         card = self.session.card
         self.suggested = None
-        view = self.query_one("#card", CardView)
-        self.query_one("#rating-bar").display = False
+        view = self.query_one("#card", CardPane)
         self.remove_code_panel()
         if card is None:
             self.show_finished()
             return
-        self.query_one("#session-done").display = False
-        view.display = True
-        self.query_one("#study-deck", Static).update(self.card_caption(card))
-        self.query_one("#reveal-hint", Static).update(self.reveal_hint(card))
-        self.query_one("#reveal-hint").display = True
-        self.query_one("#card-scroll").scroll_home(animate=False)
+        done = self.query_one("#session-done")
+        if done.display:  # (setting display, even to what it is, may lay the screen out)
+            done.display = False
+        if not view.display:
+            view.display = True
+        self.query_one("#study-deck", Static).update(self.card_caption(card), layout=False)  # a 1-row, 1fr cell
+        self.query_one("#rating-bar", RatingBar).show_hint(self.reveal_hint(card))
         view.show_card(self.prepared_side(card, back=False))
         if card.snippet_id:
             self.mount_code_panel(card, code)
@@ -215,13 +224,13 @@ class StudyScreen(Screen):
         if ahead is not None and ahead[0].card_id == card.card_id and ahead[0].front == card.front \
                 and ahead[0].back == card.back and ahead[0].plain_text == card.plain_text:
             prepared = ahead[2] if back else ahead[1]
-            width = self.query_one("#card", CardView).layout_width  # both sides share the pane
+            width = self.query_one("#card", CardPane).layout_width  # both sides share the pane
             if width and prepared.laid_out_for != width:  # the pane was resized meanwhile
                 prepared.lay_out(width)
             self.prepared_hits += not back
             return prepared
         load = image_loader(self.session.service.store, card.source_path)
-        width = self.query_one("#card", CardView).layout_width
+        width = self.query_one("#card", CardPane).layout_width
         return build_card(card.back if back else card.front, card.plain_text, load, width or None)
 
     def card_painted(self) -> None:
@@ -239,7 +248,7 @@ class StudyScreen(Screen):
             verify, self.pending_ahead = self.pending_ahead, None
             ticket = self.session.ahead_ticket(verify)
             if ticket is not None:
-                self.fetch_ahead(ticket, self.query_one("#card", CardView).layout_width)
+                self.fetch_ahead(ticket, self.query_one("#card", CardPane).layout_width)
 
     # -- the next card, fetched ahead ------------------------------------------------------------
     @work(thread=True, group="prefetch", exit_on_error=False)
@@ -262,7 +271,7 @@ class StudyScreen(Screen):
 
     def show_finished(self) -> None:
         self.query_one("#card").display = False
-        self.query_one("#reveal-hint").display = False
+        self.query_one("#rating-bar", RatingBar).show_hint("")
         self.query_one("#study-deck", Static).update("")
         done = self.query_one("#session-done", Static)
         done.update("[b]Session finished.[/b]\n\n…")
@@ -304,7 +313,16 @@ class StudyScreen(Screen):
         self.paint_progress()
 
     def paint_progress(self) -> None:
-        self.query_one("#study-progress", Static).update(self.session.progress.text(self.session.now()))
+        """The counts, right-aligned in the width they had when they fit in it (then only this
+        cell repaints), else in a wider cell (a layout)."""
+        progress = self.query_one("#study-progress", Static)
+        text = Text.from_markup(self.session.progress.text(self.session.now()))
+        room = progress.content_region.width
+        if 0 < text.cell_len <= room:
+            text.pad_left(room - text.cell_len)
+            progress.update(text, layout=False)
+        else:
+            progress.update(text)
 
     # -- actions --------------------------------------------------------------------------------
     # keys that act on the card; inactive while the learner is in the code panel (esc leaves it)
@@ -321,10 +339,14 @@ class StudyScreen(Screen):
         has_card = self.card is not None
         if action == "rate":
             return has_card and self.revealed
+        # Reveal and hint come and go from card to card: shown dimmed rather than hidden (None), so
+        # that the footer keeps its keys and needs no new layout
         if action == "reveal":
-            return has_card and not self.revealed
+            return (True if not self.revealed else None) if has_card else False
         if action == "hint":
-            return has_card and self.session.has_hint()
+            return (True if self.session.has_hint() else None) if has_card else False
+        if action in ("scroll_card", "scroll_card_page"):
+            return has_card
         if action in ("run_checks", "run_demo"):  # one of the two shows, by the kind of card
             return has_card and self.code_panel is not None and (action == "run_demo") == self.is_demo_card()
         if action in ("show_reference", "focus_editor", "toggle_results"):
@@ -337,12 +359,9 @@ class StudyScreen(Screen):
         if self.card is None or self.revealed:
             return
         preview = self.session.reveal()
-        view = self.query_one("#card", CardView)
+        view = self.query_one("#card", CardPane)
         view.show_card(view.prepared, view.hints, self.prepared_side(self.card, back=True))
-        self.query_one("#reveal-hint").display = False
-        bar = self.query_one("#rating-bar", RatingBar)
-        bar.show_preview(preview, self.suggested)
-        bar.display = True
+        self.query_one("#rating-bar", RatingBar).show_preview(preview, self.suggested)
         if self.code_panel is not None:
             self.code_panel.reveal_reference()
         self.refresh_bindings()
@@ -395,8 +414,10 @@ class StudyScreen(Screen):
             return escape(plain_math(text))
 
         lines = [Text.from_markup(f"[b]Hint {i}:[/b] {plain(h)}") for i, h in enumerate(self.session.hints_given(), 1)]
-        view = self.query_one("#card", CardView)
+        view = self.query_one("#card", CardPane)
         view.show_card(view.prepared, lines, view.back)
+        if view.back is None:  # the newest hint is the question side's last line: in view
+            view.scroll_to_line(view.max_top)
         self.refresh_bindings()
 
     def action_edit(self) -> None:
@@ -436,6 +457,12 @@ class StudyScreen(Screen):
         self.notify("Card flagged." if on else "Flag removed.")
         self.show_notices()
 
+    def action_scroll_card(self, lines: int) -> None:
+        self.query_one("#card", CardPane).scroll_lines(lines)
+
+    def action_scroll_card_page(self, pages: int) -> None:
+        self.query_one("#card", CardPane).scroll_page(pages)
+
     def action_leave_code(self) -> None:
         if self.code_panel is not None:
             self.code_panel.leave()
@@ -456,7 +483,7 @@ class StudyScreen(Screen):
         """In the code panel or out of it: the footer and the hint line show the keys that act now."""
         self.refresh_bindings()
         if self.card is not None and not self.revealed:
-            self.query_one("#reveal-hint", Static).update(self.reveal_hint(self.card))
+            self.query_one("#rating-bar", RatingBar).show_hint(self.reveal_hint(self.card))
 
     # -- code-backed cards ----------------------------------------------------------------------
     def mount_code_panel(self, card, code: str | None = None) -> None:
