@@ -118,7 +118,7 @@ async def test_settings_screen_saves_and_shows_the_workload(filled_store):
         assert screen.shown_workload is not None and screen.shown_workload.retention == 0.9
         at_90 = screen.shown_workload
         screen.query_one("#desired_retention", Input).value = "0.97"
-        await pilot.pause()
+        screen.workload_inputs_changed()  # what typing does (not awaited: the simulation starts 0.3 s later)
         assert "simulating" in str(note.render())  # in a worker thread: the screen says it is on the way
         await settle(app, pilot, delay=0.5)
         await settle(app, pilot)
@@ -158,7 +158,7 @@ async def test_settings_screen_recommends_a_retention_for_the_learners_cards(fil
         assert advice.region.width <= 80 and advice.size.height >= 1  # on screen at 80 columns
         # another number of new cards a day: worked out again for it
         screen.query_one("#new_per_day", Input).value = "0"
-        await pilot.pause()
+        screen.workload_inputs_changed()  # what typing does (not awaited: the sweep starts 0.3 s later)
         assert screen.shown_sweep is None and "working out" in str(advice.render())
         await settle(app, pilot, delay=0.5)
         await settle(app, pilot)
