@@ -46,13 +46,13 @@ class CodeRun:
 
     def __init__(self, code: str, name: str, cases: list, limits: dict, tmp_root: str,
                  stats_code: str | None = None, checks_code: str | None = None,
-                 spares: dict[int, Child] | None = None) -> None:
+                 spares: dict[int, Child] | None = None, start: int = 0, stop: int | None = None) -> None:
         self.checks_code = checks_code  # resolves function arguments (see check_cases.function_refs)
         self.spares = spares or {}  # check index -> a child forked and sandboxed in advance (Spares)
         self.code, self.name, self.cases, self.limits, self.tmp_root = code, name, cases, limits, tmp_root
         self.stats_code = stats_code
         self.results: list[dict | None] = [None] * len(cases)
-        self.next = 0
+        self.next, self.stop = start, len(cases) if stop is None else stop  # the checks cases[start:stop]
         self.child: Child | None = None
         self.children: list[Child] = []
         self.forks = 0
@@ -62,7 +62,7 @@ class CodeRun:
 
     @property
     def finished(self) -> bool:
-        return self.next >= len(self.cases)
+        return self.next >= self.stop
 
     def budget(self, case: dict) -> float:
         return self.limits["timeout"] * len(case_calls(case))
@@ -157,9 +157,9 @@ class CodeRun:
 
     def _end_all(self, result: dict) -> None:
         """Every check not yet run gets (a copy of) this result; the run is then finished."""
-        for i in range(self.next, len(self.cases)):
+        for i in range(self.next, self.stop):
             self.results[i] = dict(result)
-        self.next = len(self.cases)
+        self.next = self.stop
 
 
 def learner_limits(limits: dict, case: dict) -> dict:
@@ -190,6 +190,65 @@ def _spare_body(name: str, cases: list, start: int, timeout: float, checks_code:
               prepared=prepared)
 
 
+class AnswerRun:
+    """A learner's answer on every check of an attempt: one CodeRun (one child) per check, up to
+    PARALLEL of them at a time once the first child has loaded the file (each check's child still
+    starts from the same state). What the sequential CodeRun does across checks holds across these
+    runs: a file that does not load, or a second timeout, settles the checks not yet started without
+    forking for them. PARALLEL is at most the CPUs this worker may use, and 2: each child's wall-clock
+    limit is the snippet's timeout, so children must not queue for a CPU behind each other."""
+
+    PARALLEL = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+
+    def __init__(self, code: str, name: str, cases: list, limits: dict, tmp_root: str, checks_code: str | None,
+                 spares: dict[int, Child]) -> None:
+        self.spares = spares
+        self.runs = [CodeRun(code, name, cases, limits, tmp_root, checks_code=checks_code, spares=spares,
+                             start=i, stop=i + 1) for i in range(len(cases))]
+
+    def run(self) -> None:
+        # the first check alone until its file has loaded (one that does not load costs one child),
+        # and one at a time again after a timeout (a second one settles the rest, as in CodeRun)
+        run_code(self.runs, concurrency=self._concurrency, instead=self._instead)
+        for spare in self.spares.values():  # checks not run (e.g. the file did not load)
+            spare.end(complete=True)
+
+    def _concurrency(self) -> int:
+        loaded = any(r.loaded for r in self.runs)
+        return self.PARALLEL if loaded and not any(r.timeouts for r in self.runs) else 1
+
+    def _instead(self, run: CodeRun) -> dict | None:
+        done = [r.results[r.stop - 1] for r in self.runs if r.finished and r.results[r.stop - 1] is not None]
+        load_error = next((r for r in done if r.get("load_error")), None)
+        if load_error is not None:
+            return dict(load_error)
+        timeouts = sum(r.timeouts for r in self.runs)
+        if timeouts >= CodeRun.MAX_TIMEOUTS:
+            return dict(CodeRun._base("", False, 0.0), error=f"not run: {timeouts} earlier checks timed out")
+        return None
+
+    @property
+    def results(self) -> list[dict]:
+        return [run.results[i] for i, run in enumerate(self.runs)]
+
+    @property
+    def forks(self) -> int:
+        return sum(run.forks for run in self.runs)
+
+    @property
+    def sandbox(self) -> dict | None:
+        return next((run.sandbox for run in self.runs if run.sandbox), None)
+
+    @property
+    def slow_imports(self) -> list[tuple[str, float, int]]:
+        found: dict[str, list] = {}
+        for run in self.runs:
+            for m, t, n in run.slow_imports:
+                entry = found.setdefault(m, [0.0, 0])
+                entry[0], entry[1] = max(entry[0], t), entry[1] + n
+        return [(m, t, n) for m, (t, n) in found.items()]
+
+
 class Spares:
     """Learner children forked and sandboxed in advance, one per check of the next attempt, parked
     until the answer arrives (the learner's pause pays for fork + sandbox, not the check). Forked
@@ -216,19 +275,24 @@ class Spares:
             child.end(complete=True)
 
 
-def run_code(runs: list[CodeRun], concurrency: int = 1) -> None:
-    """Drive CodeRuns to completion, `concurrency` runs at a time (each run's checks in order,
-    one child per check)."""
+def run_code(runs: list[CodeRun], concurrency=1, instead=None) -> None:
+    """Drive CodeRuns to completion, `concurrency` runs at a time (an int, or a callable giving the
+    number now; each run's checks in order, one child per check). `instead(run)`: a result to give
+    a run's checks without starting it (None: start it)."""
+    limit = concurrency if callable(concurrency) else (lambda: concurrency)
     pending, active = deque(runs), []
     while pending or active:
-        while pending and len(active) < concurrency:
+        while pending and len(active) < limit():
             run = pending.popleft()
-            if run.cases:
+            given = instead(run) if instead is not None else None
+            if given is not None:
+                run._end_all(given)
+            elif not run.finished:
                 run.start_child()
                 active.append(run)
         if not active:
             continue
-        pump([r.child for r in active], wait_all=False)
+        pump([r.child for r in active], wait_all=False, until=lambda: bool(pending) and len(active) < limit())
         for run in list(active):
             child = run.child
             if not child.ended and child.done_when(child):

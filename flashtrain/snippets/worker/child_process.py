@@ -291,16 +291,16 @@ class AppGone(SystemExit):
 APP_PIPE: list[int] = []  # the app's request pipe, watched while children run (set by main)
 
 
-def pump(children: list[Child], wait_all: bool = True) -> None:
-    """Serve the children's pipes until each (or, with wait_all=False, any) is done or ended. A
-    hang-up on the app's pipe (it exited or was killed) ends the worker at once (AppGone), so
-    stopping the app stops a check that is still running."""
+def pump(children: list[Child], wait_all: bool = True, until=None) -> None:
+    """Serve the children's pipes until each (or, with wait_all=False, any) is done or ended, or
+    until `until()` holds. A hang-up on the app's pipe (it exited or was killed) ends the worker at
+    once (AppGone), so stopping the app stops a check that is still running."""
     def settled(c: Child) -> bool:
         return c.ended or c.done_when(c)
 
     while True:
         live = [c for c in children if not settled(c)]
-        if not live or (not wait_all and len(live) < len(children)):
+        if not live or (not wait_all and len(live) < len(children)) or (until is not None and until()):
             return
         fd_owner = {fd: c for c in live for fd in c.open_fds}
         now = time.perf_counter()

@@ -12,7 +12,7 @@ import time
 
 from flashtrain.snippets.protocol import CheckResult, GradeReply, GradeRequest
 
-from flashtrain.snippets.worker.attempt_children import CodeRun, Prep, Spares, run_code
+from flashtrain.snippets.worker.attempt_children import AnswerRun, CodeRun, Prep, Spares, run_code
 from flashtrain.snippets.worker.child_process import PRELOADED
 from flashtrain.snippets.worker.children import IMPORT_ALLOWANCE
 from flashtrain.snippets.worker.judging import LEVELS, agrees, judge_checks, likeness
@@ -94,10 +94,8 @@ class Grader:
         if not spares:  # none parked in advance: fork them all now, so that each child sets up its
             # sandbox while the one before it runs the answer, instead of one after the other
             spares = Spares(name, cases, limits, self.tmp_root, snippet["checks"]).take()
-        run = CodeRun(code, name, cases, limits, self.tmp_root, checks_code=snippet["checks"], spares=spares)
-        run_code([run])
-        for spare in run.spares.values():  # checks not run (e.g. the file did not load)
-            spare.end(complete=True)
+        run = AnswerRun(code, name, cases, limits, self.tmp_root, snippet["checks"], spares)
+        run.run()
         forks += run.forks
         learner = run.results
         # Every learner child has ended: only now may the reference outputs enter this process.
