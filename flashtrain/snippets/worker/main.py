@@ -5,7 +5,7 @@ Self-contained on purpose (stdlib + numpy and the sibling modules below, never t
 package's __init__ files) so it starts fast.
 
 Protocol on stdin/stdout: protocol.py's typed messages and framing, one request -> one reply.
-Children report back over their own pipes (wire.py: JSON headers plus raw `.npy` blobs, never pickle).
+Children report back over their own pipes (wire.py: JSON headers plus raw array blobs, never pickle).
 
 Per attempt (see Grader.grade): one *checks child* draws the inputs, runs the reference and
 evaluates statistics; then every check gets its own *learner child*, forked from this worker, that
@@ -15,7 +15,7 @@ reference outputs are ready when the answer arrives.
 
 Where things are (the security design is described in the module it concerns):
 - ../protocol.py: the app <-> worker messages (shared with the app's runner);
-- wire.py: values and frames between the worker and its children (JSON + .npy blobs);
+- wire.py: values and frames between the worker and its children (JSON + raw array blobs);
 - check_cases.py: the checks block's Case/Stat/Determinism and how its cases are encoded;
 - sandbox.py: rlimits, seccomp, network namespace, PDEATHSIG, applied in each child;
 - seccomp.py: the seccomp filter (deny-list, self-only calls, allow-list) each child installs last;

@@ -70,7 +70,7 @@ def encode(value, blobs: list[bytes]):
         return {"$bad": value.description}
     if isinstance(value, (tuple, list)):
         numbers = number_sequence(value)
-        if numbers is not None:  # one .npy blob, not one per element (15,000 np.float64: ~1 s -> ~2 ms)
+        if numbers is not None:  # one array blob, not one per element (15,000 np.float64: ~1 s -> ~2 ms)
             array, python_type = numbers
             return {"$seq": type(value).__name__, "nd": _array_blob(array, blobs), "py": python_type}
         key = "$tuple" if isinstance(value, tuple) else "$list"
