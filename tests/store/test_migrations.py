@@ -90,3 +90,46 @@ def test_opening_an_up_to_date_store_does_not_import_alembic(tmp_path):
             "assert not [m for m in sys.modules if m.startswith('alembic')]\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.both_dialects
+def test_upgrade_from_0005_keeps_every_row_and_rating(store_target):
+    """0006 swaps an index (cards by source, now with retired_at): every row of every table survives."""
+    engine = make_engine(store_target("before-0006", blank=True))
+    upgrade_to(engine, "0005")
+    stamp = "'2026-01-01 00:00:00'"
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO decks (id, name, description, tags, origin, trusted, created_at) "
+                                f"VALUES (1, 'd', '', '[]', 'imported', FALSE, {stamp})"))
+        connection.execute(text("INSERT INTO source_files (id, path, deck_id, content_hash, format, imported_at) "
+                                f"VALUES (1, '/decks/d.md', 1, 'abc', 'markdown', {stamp})"))
+        for card_id in range(1, 7):
+            retired = stamp if card_id % 3 == 0 else "NULL"
+            connection.execute(text(
+                "INSERT INTO cards (id, deck_id, source_id, source_line, key, kind, cloze_index, question, answer, "
+                "tags, hints, content_hash, created_at, updated_at, retired_at, suspended, flagged) VALUES "
+                f"({card_id}, 1, 1, {card_id}, 'q:{card_id}', 'basic', 0, 'q{card_id}', 'a', '[]', '[]', 'h', "
+                f"{stamp}, {stamp}, {retired}, FALSE, FALSE)"))
+            connection.execute(text("INSERT INTO review_log (card_id, reviewed_at, rating, origin) "
+                                    f"VALUES ({card_id}, {stamp}, {card_id % 5 + 1}, 'study')"))
+    tables = ("decks", "source_files", "cards", "review_log", "card_states", "settings")
+
+    def everything() -> dict:
+        with engine.connect() as connection:
+            return {table: sorted(tuple(row) for row in connection.execute(text(f"SELECT * FROM {table}")))
+                    for table in tables}
+
+    before = everything()
+    upgrade_to_head(engine)
+    assert current_revision(engine) == head_revision(engine) == "0006"
+    assert everything() == before
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM cards WHERE source_id = 1 AND retired_at IS NULL")
+                                  ).scalar() == 4
+        indexes = {index["name"] for index in inspect(connection).get_indexes("cards")}
+        if engine.dialect.name == "sqlite":
+            plan = " ".join(str(row[-1]) for row in connection.execute(text(
+                "EXPLAIN QUERY PLAN SELECT count(*) FROM cards WHERE source_id = 1 AND retired_at IS NULL")))
+            assert "COVERING INDEX ix_cards_source_retired" in plan
+    assert "ix_cards_source_retired" in indexes and "ix_cards_source_id" not in indexes
+    engine.dispose()
