@@ -266,16 +266,16 @@ def _match_cards(spec: DeckSpec, existing: dict[str, Card], source_id: int | Non
     return new_specs, relink
 
 
-# The columns of a new card, in the order `new_card_rows` gives its values.
-CARD_COLUMNS = ("deck_id", "source_id", "source_line", "key", "kind", "cloze_index", "explicit_id", "question",
-                "answer", "tags", "hints", "snippet_id", "content_hash", "created_at", "updated_at", "retired_at",
-                "suspended", "flagged")
+# The columns of a new card that differ from card to card, in the order `new_card_rows` gives them;
+# the others are the same for every card of one import and are written into the statement.
+CARD_COLUMNS = ("source_line", "key", "kind", "cloze_index", "explicit_id", "question", "answer", "tags", "hints",
+                "snippet_id", "content_hash")
 
 
 def new_card_rows(dialect, cards: list[CardSpec], deck_id: int, source_id: int, now,
                   retired_at: str | None) -> tuple[str, list[tuple]]:
-    """The INSERT for new cards and its rows, every value already in the driver's form: the JSON and
-    date texts are made once per distinct value, not once per card and column."""
+    """The INSERT for new cards (SQLite) and its rows, every value already in the driver's form:
+    the JSON texts are made once per distinct value, not once per card and column."""
     table = Card.__table__
     # The dialect's own processors: the texts are exactly those a Core statement would bind.
     json_text = table.c.tags.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
@@ -289,11 +289,22 @@ def new_card_rows(dialect, cards: list[CardSpec], deck_id: int, source_id: int, 
             text = lists[values] = json_text(list(values))
         return text
 
-    rows = [(deck_id, source_id, card.line, card.key, card.kind, card.cloze_index, card.explicit_id, card.question,
-             card.answer, as_json(card.tags), as_json(card.hints), card.snippet, card.content_hash, stamp, stamp,
-             retired_at, False, False) for card in cards]
-    marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in CARD_COLUMNS)
-    return f"INSERT INTO cards ({', '.join(CARD_COLUMNS)}) VALUES ({marks})", rows
+    rows = [(card.line, card.key, card.kind, card.cloze_index, card.explicit_id, card.question, card.answer,
+             as_json(card.tags), as_json(card.hints), card.snippet, card.content_hash) for card in cards]
+    same = dict(deck_id=deck_id, source_id=source_id, created_at=stamp, updated_at=stamp, retired_at=retired_at,
+                suspended=False, flagged=False)
+    columns = ", ".join((*CARD_COLUMNS, *same))
+    values = ", ".join(["?"] * len(CARD_COLUMNS) + [_sql_literal(value) for value in same.values()])
+    return f"INSERT INTO cards ({columns}) VALUES ({values})", rows
+
+
+def _sql_literal(value: int | str | None) -> str:
+    """A value written into the statement (ids, our own timestamp texts, booleans as SQLite has them)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, (bool, int)):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 # -- bundled decks --------------------------------------------------------------------------------

@@ -3,12 +3,15 @@
 SQLite has one write lock for the whole store. Writing 300,000 new cards in the import's one
 transaction held it for many seconds, and a rating from a study session in another process waited
 that long. Here:
-1. the new cards go in first, BATCH rows per transaction, with `retired_at` set to this run's
+1. the new cards go in first, in short transactions, with `retired_at` set to this run's
    staging mark - so every reader (study, decks, stats, browse, export: all ask for
    `retired_at IS NULL`) passes over them;
 2. the import's own transaction (every other change of the import) is the point of no return:
    it turns the run's marker into a "publishing" row (`commit`);
-3. then the staged rows go live, BATCH rows per transaction (`go_live`), and the row goes.
+3. then the staged rows go live, in short transactions again (`go_live`), and the row goes.
+A short transaction writes BATCH rows at a time and takes another BATCH while it has held the
+write lock less than HOLD_SECONDS: a rating waits a few tens of milliseconds at most, and a large
+import does not pay for a commit (and the index pages it rewrites) every 250 rows.
 A run is named by its marker row in `source_files` (path `staging:PID:…`, then
 `publishing:PID:MARK:FIRST:LAST`); the rows' mark derives from the marker's id. A run whose process
 is gone is finished by `discard_abandoned` (on opening a writable store, and before each import):
@@ -20,14 +23,16 @@ all or nothing.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, bindparam, insert, select, text
 
 from flashtrain.store.models import Card, Deck, SourceFile
 
-BATCH = 250  # rows per transaction: a rating waits for one batch at most (milliseconds on an idle machine)
+BATCH = 250  # rows per statement; a transaction stops taking more once it has held the lock HOLD_SECONDS
+HOLD_SECONDS = 0.05  # a rating waits about this long at most for the write lock
 STAGING_PREFIX = "staging:"
 PUBLISHING_PREFIX = "publishing:"
 STAGED_EPOCH = datetime(1900, 1, 1, tzinfo=timezone.utc)  # before anything real: no card retires in 1900
@@ -60,8 +65,8 @@ class Staging:
         self.marker_id: int | None = None
         self.mark_text: str | None = None
         self.becomes_source = False
-        self.first_id = 0  # staged rows have ids from here on (other writers' rows may be among them)
-        self.id_range = (0, -1)  # the ids of the staged rows: first, last
+        self.staged_source = 0  # the source_id the staged rows carry
+        self.id_range = (0, -1)  # the ids of the staged rows: first, last (other writers' rows may be among them)
         self.publishing = ""
 
     def begin(self, source_key: str, source_id: int | None) -> tuple[int, int]:
@@ -70,7 +75,6 @@ class Staging:
         no source row yet: the marker becomes it when the import publishes."""
         path = f"{STAGING_PREFIX}{os.getpid()}:{uuid.uuid4().hex[:12]}:{source_key}"
         with self.engine.begin() as connection:
-            self.first_id = (connection.execute(text("SELECT max(id) FROM cards")).scalar() or 0) + 1
             if self.deck_id is None:
                 values = dict(self.new_deck, created_at=STAGED_EPOCH)  # marks a deck made by staging
                 self.deck_id = connection.execute(insert(Deck.__table__).values(**values)).inserted_primary_key[0]
@@ -79,23 +83,31 @@ class Staging:
                 imported_at=STAGED_EPOCH)).inserted_primary_key[0]
         self.becomes_source = source_id is None
         self.mark_text = _stored(self.engine, Card.__table__.c.retired_at, staged_mark(self.marker_id))
-        return self.deck_id, self.marker_id if source_id is None else source_id
+        self.staged_source = self.marker_id if source_id is None else source_id
+        return self.deck_id, self.staged_source
 
     def add(self, sql: str, rows: list[tuple]) -> None:
-        """Insert rows (already in the driver's form, `retired_at` = this run's mark) in batches."""
-        for first in range(0, len(rows), BATCH):
-            connection = self.engine.raw_connection()
-            try:
-                cursor = connection.cursor()
+        """Insert rows (already in the driver's form, `retired_at` = this run's mark) in short
+        transactions (see HOLD_SECONDS)."""
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            done = 0
+            while done < len(rows):
                 cursor.execute("BEGIN IMMEDIATE")
-                cursor.executemany(sql, rows[first:first + BATCH])
+                started = time.perf_counter()
+                while True:
+                    cursor.executemany(sql, rows[done:done + BATCH])
+                    done += BATCH
+                    if done >= len(rows) or time.perf_counter() - started >= HOLD_SECONDS:
+                        break
                 connection.commit()
-            finally:
-                connection.close()
-        with self.engine.connect() as connection:  # read here, not under the import's write lock
-            first, last = connection.execute(text(
-                "SELECT min(id), max(id) FROM cards WHERE id >= :low AND deck_id = :deck AND retired_at = :mark"),
-                {"low": self.first_id, "deck": self.deck_id, "mark": self.mark_text}).one()
+            # The run's rows by its mark, from the (source_id, retired_at) index alone (no row is read).
+            first, last = cursor.execute("SELECT min(id), max(id) FROM cards WHERE source_id = ? AND retired_at = ?",
+                                         (self.staged_source, self.mark_text)).fetchone()
+            cursor.close()
+        finally:
+            connection.close()
         self.id_range = (first or 0, last if last is not None else -1)
 
     def commit(self, connection, now: datetime, source: dict) -> int | None:
@@ -138,24 +150,32 @@ def _remove_run(connection, marker_id: int, deck_id: int) -> None:
 
 
 def publish_batch(engine: Engine, deck_id: int, mark: datetime, first: int, last: int) -> int:
-    """One short transaction: staged rows with ids in [first, last] go live; returns how many."""
+    """One short transaction: staged rows with ids from `first` on go live, BATCH ids at a time while
+    the transaction has held the lock less than HOLD_SECONDS; returns the first id not yet done."""
     cards = Card.__table__
+    publish = cards.update().where(cards.c.id.between(bindparam("low"), bindparam("high")), cards.c.deck_id == deck_id,
+                                   cards.c.retired_at == mark).values(retired_at=None)
     with engine.begin() as connection:
-        return connection.execute(cards.update().where(cards.c.id.between(first, last), cards.c.deck_id == deck_id,
-                                                       cards.c.retired_at == mark).values(retired_at=None)).rowcount
+        started = time.perf_counter()
+        while first <= last:
+            connection.execute(publish, {"low": first, "high": min(first + BATCH - 1, last)})
+            first += BATCH
+            if time.perf_counter() - started >= HOLD_SECONDS:
+                break
+    return first
 
 
 def go_live(engine: Engine, publishing: str) -> None:
-    """Make a committed import's staged rows visible in batches, then drop its publishing row (a
-    run cut short is finished by discard_abandoned)."""
+    """Make a committed import's staged rows visible in short transactions, then drop its publishing
+    row (a run cut short is finished by discard_abandoned)."""
     _pid, marker_id, first, last = (int(part) for part in publishing[len(PUBLISHING_PREFIX):].split(":"))
     sources = SourceFile.__table__
     with engine.connect() as connection:
         deck_id = connection.execute(select(sources.c.deck_id).where(sources.c.path == publishing)).scalar()
     if deck_id is None:
         return
-    for low in range(first, last + 1, BATCH):
-        publish_batch(engine, deck_id, staged_mark(marker_id), low, min(low + BATCH - 1, last))
+    while first <= last:
+        first = publish_batch(engine, deck_id, staged_mark(marker_id), first, last)
     with engine.begin() as connection:
         connection.execute(sources.delete().where(sources.c.path == publishing))
 

@@ -38,6 +38,7 @@ def stored_cards(store) -> list[tuple]:
 def small_batches(monkeypatch):
     monkeypatch.setattr(staging, "BATCH", 7)
     monkeypatch.setattr(imports, "BATCH", 7)
+    monkeypatch.setattr(staging, "HOLD_SECONDS", 0)  # one batch per transaction
 
 
 def test_staged_import_gives_the_same_cards_as_one_transaction(tmp_path, monkeypatch):
@@ -47,6 +48,7 @@ def test_staged_import_gives_the_same_cards_as_one_transaction(tmp_path, monkeyp
     assert import_file(whole, deck, source_key="deck").added == 40
     monkeypatch.setattr(staging, "BATCH", 7)
     monkeypatch.setattr(imports, "BATCH", 7)
+    monkeypatch.setattr(staging, "HOLD_SECONDS", 0)  # one batch per transaction
     batched = open_store(tmp_path / "batched.db")
     report = import_file(batched, deck, source_key="deck")
     assert (report.status, report.added) == ("imported", 40)
@@ -99,6 +101,7 @@ def test_staged_cards_are_invisible_and_a_killed_import_is_cleaned_up_on_next_op
         from pathlib import Path
         from flashtrain.store.engine import open_store
         staging.BATCH = imports.BATCH = 7
+        staging.HOLD_SECONDS = 0
         staging.Staging.commit = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
         imports.import_file(open_store({str(store.path)!r}), Path({str(deck)!r}))
     """)
@@ -124,11 +127,13 @@ def test_an_import_killed_after_its_commit_is_finished_on_next_open(store, tmp_p
         from pathlib import Path
         from flashtrain.store.engine import open_store
         staging.BATCH = imports.BATCH = 7
+        staging.HOLD_SECONDS = 0
         batch, done = staging.publish_batch, []
         def one_then_die(*args):
             if done:
                 os.kill(os.getpid(), signal.SIGKILL)
             done.append(batch(*args))
+            return done[-1]
         staging.publish_batch = one_then_die
         imports.import_file(open_store({str(store.path)!r}), Path({str(deck)!r}))
     """)
@@ -159,6 +164,7 @@ def test_a_rating_made_while_an_import_runs_is_saved(store, tmp_path):
         import flashtrain.services.imports as imports, flashtrain.store.staging as staging
         from flashtrain.store.engine import open_store
         staging.BATCH = imports.BATCH = 7
+        staging.HOLD_SECONDS = 0
         add = staging.Staging.add
         def paused(self, sql, rows):
             add(self, sql, rows[:14])
