@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 APP_NAME = "flashtrain"
 
 
+def _linux_user_path(variable: str, default: str) -> Path | None:
+    """platformdirs' answer on Linux (an absolute XDG variable, else the folder under an absolute
+    HOME) without importing it: its import costs more than an unchanged-file import's whole query.
+    None for anything else (another system, Android, no usable HOME): ask platformdirs."""
+    if sys.platform != "linux" or "ANDROID_DATA" in os.environ:
+        return None
+    xdg = os.environ.get(variable, "")
+    if os.path.isabs(xdg):
+        return Path(xdg) / APP_NAME
+    home = os.environ.get("HOME", "")
+    if os.path.isabs(home):
+        return Path(home.rstrip("/") + "/" + default) / APP_NAME
+    return None
+
+
 def data_dir() -> Path:
+    known = _linux_user_path("XDG_DATA_HOME", ".local/share")
+    if known is not None:
+        return known
     import platformdirs
 
     return platformdirs.user_data_path(APP_NAME, appauthor=False)
@@ -44,6 +63,9 @@ def state_dir() -> Path:
     override = os.environ.get("FLASHTRAIN_STATE_DIR")
     if override:
         return Path(override).expanduser()
+    known = _linux_user_path("XDG_STATE_HOME", ".local/state")
+    if known is not None:
+        return known
     import platformdirs
 
     return platformdirs.user_state_path(APP_NAME, appauthor=False)

@@ -62,10 +62,17 @@ def import_digest(text: str, fmt: str | None, deck_name: str | None) -> str:
 def import_digest_of_file(path: Path, fmt: str | None, deck_name: str | None) -> str:
     """`import_digest` of the file's text, from its bytes (no decoding: a digest stored for a file
     was made from valid UTF-8, so bytes with the same digest are that same text)."""
-    data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):  # what decoding as utf-8-sig drops
-        data = data[3:]
-    return hashlib.sha256(f"{fmt}\x00{deck_name}\x00".encode() + data).hexdigest()
+    digest = hashlib.sha256(f"{fmt}\x00{deck_name}\x00".encode())
+    chunk = bytearray(1 << 20)  # read piecewise: a large file is neither held whole nor copied
+    view = memoryview(chunk)
+    with path.open("rb", buffering=0) as handle:
+        size = handle.readinto(chunk)
+        skip = 3 if chunk[:3] == b"\xef\xbb\xbf" else 0  # what decoding as utf-8-sig drops
+        while size:
+            digest.update(view[skip:size])
+            skip = 0
+            size = handle.readinto(chunk)
+    return digest.hexdigest()
 
 
 def source_key(path: Path) -> str:

@@ -77,8 +77,27 @@ def test_anything_else_goes_the_full_way(tmp_path):
 def test_the_digest_from_bytes_is_the_digest_of_the_text(tmp_path):
     from flashtrain.deck.sources import import_digest, import_digest_of_file, read_text
 
-    for body in ("Q: é?\nA: ü\n", "\ufeffQ: bom\r\nA: x\r\n", "", "\ufeff\ufeffdouble"):
+    large = "Q: big ∑?\nA: " + "x" * (1 << 20) + "é" * 300_000 + "\n"  # read in several pieces
+    for body in ("Q: é?\nA: ü\n", "\ufeffQ: bom\r\nA: x\r\n", "", "\ufeff\ufeffdouble", "\ufeff", "\ufeffx",
+                 large, "\ufeff" + large):
         path = tmp_path / "d.md"
         path.write_bytes(body.encode("utf-8"))
         for fmt, name in ((None, None), ("markdown", "Deck")):
             assert import_digest_of_file(path, fmt, name) == import_digest(read_text(path), fmt, name)
+
+
+def test_the_user_folders_are_platformdirs_own(monkeypatch, tmp_path):
+    """paths.py answers on Linux without importing platformdirs: the same folders it would give."""
+    import platformdirs
+
+    from flashtrain import paths
+
+    cases = [{"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_STATE_HOME": str(tmp_path / "state")},
+             {"XDG_DATA_HOME": "", "XDG_STATE_HOME": ""}, {"XDG_DATA_HOME": "relative", "XDG_STATE_HOME": "rel"},
+             {"HOME": str(tmp_path / "home") + "/"}]
+    for case in cases:
+        for name, value in case.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("FLASHTRAIN_STATE_DIR", raising=False)
+        assert paths.data_dir() == platformdirs.user_data_path("flashtrain", appauthor=False)
+        assert paths.state_dir() == platformdirs.user_state_path("flashtrain", appauthor=False)
