@@ -8,7 +8,6 @@ the source lines, so the author's Markdown (math, fences, lists) is kept exactly
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -17,7 +16,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from flashtrain.deck.markdown_scan import blocks_from_tokens, scan_blocks
 from flashtrain.deck.note import CLOZE, cloze_numbers, cloze_sides, gap_number  # noqa: F401 - where callers find them
-from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning, notes, split_tags
+from flashtrain.deck.model import DeckError, DeckSpec, ParseWarning, make_card, notes, split_tags
 from flashtrain.deck.text import LINE_BREAK, clean_block, name_from_path
 
 MARKER = re.compile(r"^(Q|A|C):(?:[ \t]+|$)(.*)$")
@@ -43,21 +42,29 @@ _MD = make_parser()
 _CARD_MD = MarkdownIt("commonmark").use(dollarmath_plugin).disable("inline")
 
 
-@dataclass
 class _Field:
-    first_line: int  # 0-based index of the marker line
-    first_text: str  # what follows the marker on that line
-    end: int  # 0-based exclusive end line
+    """One side of a card: the text after its marker and the line where the side ends."""
+
+    __slots__ = ("first_line", "first_text", "end")
+
+    def __init__(self, first_line: int, first_text: str) -> None:
+        self.first_line = first_line  # 0-based index of the marker line
+        self.first_text = first_text  # what follows the marker on that line
+        self.end = first_line + 1  # 0-based exclusive end line
 
 
-@dataclass
 class _Draft:
-    kind: str  # "Q" or "C"
-    line: int  # 0-based marker line
-    question: _Field
-    answer: _Field | None = None
-    fields: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-    fields_line: int | None = None
+    """A card being read: its sides so far and its field lines (`id:`, `tags:` ...)."""
+
+    __slots__ = ("kind", "line", "question", "answer", "fields", "fields_line")
+
+    def __init__(self, kind: str, line: int, first_text: str) -> None:
+        self.kind = kind  # "Q" or "C"
+        self.line = line  # 0-based marker line
+        self.question = _Field(line, first_text)
+        self.answer: _Field | None = None
+        self.fields: dict[str, list[tuple[int, str]]] = {}
+        self.fields_line: int | None = None
 
 
 def parse_markdown_deck(text: str, path: str | Path = "<string>", deck_name: str | None = None,
@@ -173,9 +180,10 @@ class _DeckParser:
             self.content(run_start, end, allow_fields=True)
 
     def marker(self, letter: str, line0: int, rest: str) -> None:
-        if letter in ("Q", "C"):
-            self.close_card()
-            self.draft = _Draft(kind=letter, line=line0, question=_Field(line0, rest, line0 + 1))
+        if letter != "A":
+            if self.draft is not None:
+                self.close_card()
+            self.draft = _Draft(letter, line0, rest)
             return
         draft = self.draft
         if draft is None:
@@ -183,7 +191,7 @@ class _DeckParser:
         if draft.answer is not None:
             raise self.error(line0, f"second 'A:' for the card that starts at line {draft.line + 1}; "
                                     "start a new card with 'Q:'")
-        draft.answer = _Field(line0, rest, line0 + 1)  # for a cloze card ('C:'): extra shown on the back
+        draft.answer = _Field(line0, rest)  # for a cloze card ('C:'): extra shown on the back
 
     def content(self, start: int, end: int, allow_fields: bool = False) -> None:
         draft = self.draft
@@ -215,8 +223,15 @@ class _DeckParser:
         """The field lines from line `start` on, as matched by FIELD (in order)."""
         if draft.fields_line is None:
             draft.fields_line = start
+        fields = draft.fields
         for i, match in enumerate(matches, start):
-            draft.fields.setdefault(match.group(1).lower(), []).append((i, match.group(2).strip()))
+            key, value = match.groups()
+            key = key.lower()
+            entries = fields.get(key)
+            if entries is None:
+                fields[key] = [(i, value.strip())]
+            else:
+                entries.append((i, value.strip()))
 
     def block(self, start: int, end: int, kind: str) -> None:
         if self.draft is None:
@@ -228,6 +243,8 @@ class _DeckParser:
     def unclosed(self, start: int, end: int, kind: str, markup: str) -> None:
         """A fence, math block or HTML comment left open runs to the end of the file and swallows
         every card after it: say so (it is still read, as the author wrote it)."""
+        if end < len(self.lines) - 1:
+            return  # ends before the file does, so it was closed
         lines = self.lines[start:end]
         if kind == "fence":
             closer = lines[-1].strip() if len(lines) > 1 else ""
@@ -278,10 +295,10 @@ class _DeckParser:
             raise self.error(where, "the card has an empty question")
         fields = draft.fields
         if not fields:
-            common = dict(line=where + 1, tags=(), explicit_id=None, hints=(), snippet=None)
-            reversed_word = ""
+            tags, explicit_id, hints, snippet, reversed_word = (), None, (), None, ""
         else:
-            common, reversed_word = self.card_fields(draft, where)
+            tags, explicit_id, hints, snippet, reversed_word = self.card_fields(draft, where)
+        line = where + 1
         if draft.kind == "C":
             gaps = CLOZE.findall(question)
             if not gaps:
@@ -294,8 +311,7 @@ class _DeckParser:
                 raise self.error(fields["reversed"][0][0], "a cloze card cannot be reversed")
             extra = self.field_text(draft.answer) if draft.answer is not None else ""
             for index in cloze_numbers(question):
-                self.cards.append(CardSpec(question=question, answer=extra, kind="cloze", cloze_index=index,
-                                           **common))
+                self.cards.append(make_card(question, extra, line, tags, explicit_id, hints, snippet, "cloze", index))
             return
         if draft.answer is None:
             absorbed = any(line.startswith("A:") for line in self.lines[draft.line + 1:draft.question.end])
@@ -304,39 +320,41 @@ class _DeckParser:
         answer = self.field_text(draft.answer)
         if not answer:
             raise self.error(draft.answer.first_line, "the card has an empty answer")
-        self.cards.append(CardSpec(question=question, answer=answer, **common))
+        self.cards.append(make_card(question, answer, line, tags, explicit_id, hints, snippet))
         if reversed_word in TRUE_WORDS:
-            self.cards.append(CardSpec(question=question, answer=answer, kind="reversed", **common))
+            self.cards.append(make_card(question, answer, line, tags, explicit_id, hints, snippet, "reversed"))
 
-    def card_fields(self, draft: _Draft, where: int) -> tuple[dict, str]:
-        """The CardSpec values its `id:`, `tags:`, `hint:`, `snippet:`, `reversed:` lines give."""
+    def card_fields(self, draft: _Draft, where: int) -> tuple[tuple[str, ...], str | None, tuple[str, ...], str | None, str]:
+        """The tags, explicit id, hints, snippet and reversed word its `id:`, `tags:`, `hint:`,
+        `snippet:`, `reversed:` lines give."""
         fields = draft.fields
         for key, entries in fields.items():
-            if key in ("id", "snippet", "reversed") and len(entries) > 1:
+            if len(entries) > 1 and key in ("id", "snippet", "reversed"):
                 raise self.error(entries[1][0], f"'{key}:' given twice for the card at line {where + 1}")
-        explicit_id = _single(fields, "id")
+        ids = fields.get("id")
+        explicit_id = ids[0][1] if ids else None
         if explicit_id is not None and not EXPLICIT_ID.fullmatch(explicit_id):
-            raise self.error(fields["id"][0][0], f"an id may hold letters, digits and . _ - : / only, got {explicit_id!r}")
-        snippet = _single(fields, "snippet") or None
-        tag_lines = fields.get("tags", ())
-        tags = split_tags(tag_lines[0][1] if len(tag_lines) == 1 else ",".join(value for _, value in tag_lines))
-        hints = tuple(value for _, value in fields.get("hint", ()) if value)
-        reversed_word = (_single(fields, "reversed") or "").lower()
+            raise self.error(ids[0][0], f"an id may hold letters, digits and . _ - : / only, got {explicit_id!r}")
+        snippets = fields.get("snippet")
+        snippet = snippets[0][1] or None if snippets else None
+        tag_lines = fields.get("tags")
+        if not tag_lines:
+            tags = ()
+        else:
+            tags = split_tags(tag_lines[0][1] if len(tag_lines) == 1 else ",".join(value for _, value in tag_lines))
+        hint_lines = fields.get("hint")
+        hints = tuple(value for _, value in hint_lines if value) if hint_lines else ()
+        reversed_lines = fields.get("reversed")
+        reversed_word = reversed_lines[0][1].lower() if reversed_lines else ""
         if reversed_word not in YES_OR_NO:
-            raise self.error(fields["reversed"][0][0], f"'reversed:' takes yes or no, got {reversed_word!r}")
-        return dict(line=where + 1, tags=tags, explicit_id=explicit_id or None, hints=hints,
-                    snippet=snippet), reversed_word
+            raise self.error(reversed_lines[0][0], f"'reversed:' takes yes or no, got {reversed_word!r}")
+        return tags, explicit_id or None, hints, snippet, reversed_word
 
 
 def _quoted(line: str, limit: int = 60) -> str:
     """A source line for an error message: one short line, even for a 30 MB line of junk."""
     text = line.strip()
     return repr(text if len(text) <= limit else text[:limit - 1] + "…")
-
-
-def _single(fields: dict[str, list[tuple[int, str]]], key: str) -> str | None:
-    entries = fields.get(key)
-    return entries[0][1] if entries else None
 
 
 def _unescape(line: str) -> str:

@@ -98,6 +98,19 @@ class CardSpec:
         return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:32]
 
 
+def make_card(question: str, answer: str, line: int, tags: tuple[str, ...], explicit_id: str | None,
+              hints: tuple[str, ...], snippet: str | None, kind: str = "basic", cloze_index: int = 0) -> CardSpec:
+    """CardSpec(...) for a parser that makes many: the frozen dataclass's __init__ sets each field
+    through object.__setattr__, three times the cost of filling the instance's dict at once."""
+    card = _new_object(CardSpec)
+    card.__dict__.update(question=question, answer=answer, line=line, tags=tags, explicit_id=explicit_id,
+                         hints=hints, snippet=snippet, kind=kind, cloze_index=cloze_index)
+    return card
+
+
+_new_object = object.__new__
+
+
 @lru_cache(maxsize=1024)
 def question_digest(question: str) -> str:
     return hashlib.sha256(normalise_text(question).encode()).hexdigest()[:20]
