@@ -31,6 +31,27 @@ def head_lines(text: str, count: int) -> list[str]:
     return pieces
 
 
+def head_splitlines(text: str, count: int) -> list[str]:
+    """`text.splitlines()[:count]` without splitting the rest of a large file."""
+    size = 4096
+    while True:
+        head = text[:size]
+        lines = head.splitlines()
+        if len(lines) > count or len(head) == len(text):  # the first `count` lines ended inside `head`
+            return lines[:count]
+        size *= 4
+
+
+def may_contain_caseless(text: str, phrase: str) -> bool:
+    """False only when `text` certainly holds no `phrase` in any letter case (`phrase` in lower case):
+    a cheap test before a case-insensitive search of a whole large file. Exact for ASCII text;
+    other text may match in ways lower() does not show (the Kelvin sign, the long s), so True."""
+    if not text.isascii():
+        return True
+    step = 1 << 20  # looked at piece by piece: no lower-case copy of a whole large file
+    return any(phrase in text[i:i + step + len(phrase)].lower() for i in range(0, len(text), step))
+
+
 def split_lines_keepends(text: str) -> list[str]:
     """`split_lines` with each line's own ending kept, so joining them gives `text` back exactly."""
     return [line for line in re.split(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)", text) if line]

@@ -1,6 +1,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flashtrain.deck.exporters import export_anki_txt, export_csv
 from flashtrain.deck.importers import FORMATS, detect_format, parse_file, parse_text
@@ -85,3 +87,22 @@ def test_an_empty_file_is_reported_as_empty(fmt):
     with pytest.raises(DeckError) as caught:
         parse_text("\ufeff\n  \r\n", "empty.txt", fmt=fmt)
     assert "the file is empty" in str(caught.value)
+
+
+# Detection looks at a large file cheaply; these helpers must answer as the whole-file operations would.
+_PIECES = ["a", "B", "\n", "\r", "\r\n", "\x0b", "\x1c", "\x85", "\u2028", " ", "\t", "é", "K", "\u212a", "ſ",
+           "How well did you know this?", "HOW WELL DID YOU KNOW THIS?", "how well did you know thiſ?"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=60), st.integers(0, 12), st.integers(0, 3))
+def test_the_head_helpers_answer_as_the_whole_text_would(pieces, count, repeat):
+    import re
+
+    from flashtrain.deck.text import head_splitlines, may_contain_caseless
+
+    text = "".join(pieces) * (1 + repeat * 1500)  # some texts beyond the first pieces looked at
+    assert head_splitlines(text, count) == text.splitlines()[:count]
+    found = re.search(r"^\s*How well did you know this\?", text, re.MULTILINE | re.IGNORECASE)
+    if found:
+        assert may_contain_caseless(text, "how well did you know this?")

@@ -89,7 +89,9 @@ def check_limits(spec: DeckSpec) -> DeckSpec:
         raise DeckError(spec.path, None, f"more than {MAX_CARDS:,} cards in one file; split it")
     gaps: dict[tuple[int, str], int] = {}
     for card in spec.cards:
-        size = len(card.question) + len(card.answer) + sum(len(h) for h in card.hints)
+        size = len(card.question) + len(card.answer)
+        if card.hints:
+            size += sum(map(len, card.hints))
         if size > MAX_CARD_CHARS:
             raise DeckError(spec.path, card.line or None, f"this card holds {size:,} characters; a card may hold "
                                                           f"at most {MAX_CARD_CHARS:,} (1 MB): split it")

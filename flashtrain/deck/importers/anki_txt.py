@@ -37,6 +37,7 @@ from html.parser import HTMLParser
 from flashtrain.deck.importers._common import clean_text, make_deck, name_from_path, split_lines
 from flashtrain.deck.markdown_format import CLOZE
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning, normalise_tag
+from flashtrain.deck.text import head_splitlines
 
 FORMAT = "anki"
 HEADER = re.compile(r"^#([A-Za-z][A-Za-z ]*):(.*)$")
@@ -54,7 +55,7 @@ def looks_like(text: str, path: str) -> float:
     head = text.lstrip("\ufeff")[:2000]
     if re.match(r"#(separator|html|columns|notetype|deck|tags|guid)[a-z ]*:", head, re.IGNORECASE):
         return 0.95
-    rows = [line for line in text.splitlines()[:200] if line.strip()]
+    rows = [line for line in head_splitlines(text, 200) if line.strip()]
     if len(rows) >= 1 and all("\t" in row for row in rows):
         counts = {row.count("\t") for row in rows}
         return 0.6 if len(counts) == 1 else 0.35

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from flashtrain.deck.importers._common import clean_block, make_deck, name_from_path, short, split_lines
-from flashtrain.deck.text import head_lines
+from flashtrain.deck.text import head_lines, may_contain_caseless
 from flashtrain.deck.model import CardSpec, DeckError, DeckSpec, ParseWarning
 
 FORMAT = "brainscape"
@@ -38,7 +38,8 @@ TITLE_SUFFIX = re.compile(r"\s+flashcards\s*$", re.IGNORECASE)
 
 
 def looks_like(text: str, path: str) -> float:
-    if re.search(r"^\s*How well did you know this\?", text, re.MULTILINE | re.IGNORECASE):
+    if may_contain_caseless(text, "how well did you know this?") and re.search(
+            r"^\s*How well did you know this\?", text, re.MULTILINE | re.IGNORECASE):
         return 0.95
     lines = head_lines(text, 2000)
     bare_q = sum(1 for line in lines if line.strip() in ("Q", "Q:"))
