@@ -239,3 +239,21 @@ def test_numbered_gaps_group_into_cards_as_in_anki_and_the_extra_shows_on_the_ba
 def test_a_cloze_note_cannot_mix_numbered_and_plain_gaps():
     with pytest.raises(DeckError, match=r"mixes numbered gaps"):
         parse_markdown_deck("C: {{c1::one}} and {{two}}\n", "mixed.md")
+
+
+def test_make_card_is_the_constructor_without_its_cost():
+    import dataclasses
+
+    import pytest
+
+    from flashtrain.deck.model import CardSpec, make_card
+
+    made = make_card("Q?", "A", 3, ("t",), "id-1", ("h",), "s", "cloze", 2)
+    built = CardSpec(question="Q?", answer="A", line=3, tags=("t",), explicit_id="id-1", hints=("h",), snippet="s",
+                     kind="cloze", cloze_index=2)
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert (made.key, made.content_hash) == (built.key, built.content_hash)
+    assert make_card("Q?", "A", 1, (), None, (), None) == CardSpec(question="Q?", answer="A", line=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.answer = "changed"
+    assert dataclasses.replace(made, answer="B").answer == "B"
