@@ -8,11 +8,9 @@ the source lines, so the author's Markdown (math, fences, lists) is kept exactly
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-from mdit_py_plugins.dollarmath import dollarmath_plugin
-from mdit_py_plugins.front_matter import front_matter_plugin
 
 from flashtrain.deck.markdown_scan import blocks_from_tokens, scan_blocks
 from flashtrain.deck.note import CLOZE, cloze_numbers, cloze_sides, gap_number  # noqa: F401 - where callers find them
@@ -32,14 +30,26 @@ EXPLICIT_ID = re.compile(r"[\w.:/-]+")
 DECK_KEYS = {"name", "deck", "description", "tags"}
 
 
-def make_parser() -> MarkdownIt:
+def make_parser():
     """Block structure only: the inline pass is switched off because cards keep their source text."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
     return MarkdownIt("commonmark").use(front_matter_plugin).use(dollarmath_plugin).disable("inline")
 
 
-_MD = make_parser()
-# For the writer's look at one card's text: no front matter there, so '---' first is a separator.
-_CARD_MD = MarkdownIt("commonmark").use(dollarmath_plugin).disable("inline")
+# markdown-it is loaded on first use: a deck the line scanner reads whole never needs it.
+_markdown = cache(make_parser)
+
+
+@cache
+def _card_markdown():
+    """For the writer's look at one card's text: no front matter there, so '---' first is a separator."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    return MarkdownIt("commonmark").use(dollarmath_plugin).disable("inline")
 
 
 class _Field:
@@ -81,9 +91,9 @@ def parse_markdown_deck(text: str, path: str | Path = "<string>", deck_name: str
     lines = text.split("\n") if "\r" not in text else LINE_BREAK.split(text)
     parser = _DeckParser(path, lines)
     if scan:
-        blocks = scan_blocks(lines, lambda first, window: blocks_from_tokens(_MD.parse(window), first))
+        blocks = scan_blocks(lines, lambda first, window: blocks_from_tokens(_markdown().parse(window), first))
     else:
-        blocks = blocks_from_tokens(_MD.parse(text))
+        blocks = blocks_from_tokens(_markdown().parse(text))
     meta = {}
     for block in blocks:
         kind, start = block[0], block[1]
@@ -375,7 +385,7 @@ def _escape(text: str, first_inline: bool = True) -> str:
     lines = text.split("\n")
     paragraph_lines: set[int] = set()
     breaks: set[int] = set()  # heading, separator and setext-underline lines: they would end the card
-    for token in _CARD_MD.parse(text):
+    for token in _card_markdown().parse(text):
         if token.level != 0 or not token.map:
             continue
         if token.type == "paragraph_open":
@@ -409,7 +419,7 @@ def _one_line(text: str) -> str:
 
 def _is_one_paragraph(text: str) -> bool:
     """True when a following `A:` line can sit directly under the text (it would not be absorbed)."""
-    blocks = [t for t in _MD.parse(text) if t.level == 0 and t.nesting >= 0 and t.type != "inline"]
+    blocks = [t for t in _markdown().parse(text) if t.level == 0 and t.nesting >= 0 and t.type != "inline"]
     return len(blocks) == 1 and blocks[0].type == "paragraph_open"
 
 

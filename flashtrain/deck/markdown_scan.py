@@ -54,6 +54,13 @@ def scan_blocks(lines: list[str], parse_window) -> Iterator[Block]:
     restarts.append(n)
     position = 0  # restarts[position] is the first restart after `start`
     start = 0
+    front = _front_matter(lines) if n and lines[0][:1] == "-" else None
+    if front is not None:  # the scan goes on right after it, or markdown-it reads the file's start as before
+        after = _scan_chunk(lines, blank, front[2], _restart_after(restarts, front[2]), restarts)
+        if after is not None:
+            yield front
+            yield from after[0]
+            start = after[1]
     while start < n:
         while restarts[position] <= start:
             position += 1
@@ -65,6 +72,21 @@ def scan_blocks(lines: list[str], parse_window) -> Iterator[Block]:
             blocks, end = scanned
         yield from blocks
         start = end
+
+
+def _front_matter(lines: list[str]) -> Block | None:
+    """Front matter in its plain form: `---` alone on the first line and on a later one, and no line
+    between that markdown-it's front-matter rule might read otherwise (one starting with `-` or `.`
+    or holding a NUL, which markdown-it replaces). None when unsure: markdown-it then decides."""
+    if lines[0] != "---":
+        return None
+    for j in range(1, len(lines)):
+        line = lines[j]
+        if line == "---":
+            return ("front_matter", 0, j + 1, "\n".join(lines[1:j]))
+        if line.lstrip(" \t")[:1] in ("-", ".") or "\x00" in line:
+            return None
+    return None
 
 
 def _is_blank(line: str) -> bool:

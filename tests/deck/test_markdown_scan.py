@@ -55,7 +55,12 @@ def decks(draw) -> str:
     if draw(st.booleans()):
         body = body.rstrip("\r\n")  # no line break at the end
     front = draw(st.sampled_from(["", "", "---\nname: Gen\n---\n", "---\nname: x\n\ntags: [a]\n---\n\n",
-                                  "---\nunclosed: front\n\nQ: x\n", "\ufeff", "---\n"]))
+                                  "---\nunclosed: front\n\nQ: x\n", "\ufeff", "---\n", "---\n---\n", "---\n\n---",
+                                  "---\nname: a\n...\n", "---  \nname: b\n---\n", "----\nname: c\n----\n",
+                                  "---\nname: d\n  ---\n", "---\ntags:\n- a\n- b\n---\n", "---x\nname: e\n---\n",
+                                  "---\nname: f\n--- \n", "---\nname: g\x00h\n---\n", "---\r\nname: i\r\n---\r\n",
+                                  "---\nname: j\n---\n    indented\n", "---\nname: k\n---\n- item\n",
+                                  "---\nname: l\n---\n---\n", "---\nname: m\n---\n```\nQ: in fence\n"]))
     return front + body
 
 
@@ -105,17 +110,36 @@ def test_every_bundled_deck_parses_the_same_both_ways(path):
     assert_same(text.replace("\n", "\r\n"))
 
 
-def test_the_benchmark_deck_is_read_by_the_scanner_alone_after_its_front_matter():
+def test_the_benchmark_deck_is_read_by_the_scanner_alone():
     text = generate_deck(300)
     windows = []
 
     def parse_window(first, window):
         windows.append(first)
-        from flashtrain.deck.markdown_format import _MD
+        from flashtrain.deck.markdown_format import _markdown
         from flashtrain.deck.markdown_scan import blocks_from_tokens
-        return blocks_from_tokens(_MD.parse(window), first)
+        return blocks_from_tokens(_markdown().parse(window), first)
 
     blocks = list(scan_blocks(LINE_BREAK.split(text), parse_window))
-    assert windows == [0]  # only the front matter went to markdown-it
+    assert windows == []  # its front matter too: markdown-it was never asked
+    assert blocks[0][:3] == ("front_matter", 0, 5)
     assert sum(1 for b in blocks if b[0] == "hr") == 300
     assert_same(text)
+
+
+def test_reading_a_plain_deck_never_loads_markdown_it(tmp_path):
+    """markdown-it costs more to load than reading a few thousand cards: a deck the scanner reads
+    whole does not load it (a deck it is unsure of does, and reads the same: the tests above)."""
+    import subprocess
+    import sys
+
+    deck = tmp_path / "deck.md"
+    deck.write_text(generate_deck(50))
+    code = ("import sys\nfrom flashtrain.deck.importers import parse_file\nfrom pathlib import Path\n"
+            f"spec = parse_file(Path({str(deck)!r}))\nassert len(spec.cards) == 50, spec\n"
+            "assert 'markdown_it' not in sys.modules\n"
+            "parse_file(Path(sys.argv[1]))\nassert 'markdown_it' in sys.modules\n")
+    odd = tmp_path / "odd.md"
+    odd.write_text("Q: a\nA: b\n\n> quoted\n")
+    result = subprocess.run([sys.executable, "-c", code, str(odd)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from markdown_it import MarkdownIt
-from mdit_py_plugins.dollarmath import dollarmath_plugin
+from functools import cache
 
 from flashtrain.deck.importers._common import clean_block, make_deck, name_from_path, short, split_lines
 from flashtrain.deck.importers.alternating import SENTENCE_OPENERS, SENTENCE_WORDS, WORD
@@ -41,7 +39,15 @@ LIST_ITEM = re.compile(r"^\s*(?:[-*•+▪◦]|\d+[.)])(?:\s|$)")
 LONE_BULLET = {"-", "*", "•", "+"}
 ATX = re.compile(r"^ {0,3}#{1,6}(?:\s|$)", re.MULTILINE)
 
-_MD = MarkdownIt("commonmark").use(dollarmath_plugin)
+
+
+@cache
+def _markdown():
+    """markdown-it, loaded when a file is read as notes (not on the way to reading a deck of ours)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    return MarkdownIt("commonmark").use(dollarmath_plugin)
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,7 @@ def _heading_text(raw: str) -> str:
 def _markdown_headings(text: str) -> list[Heading]:
     headings = []
     lines = split_lines(text)
-    for token in _MD.parse(text):
+    for token in _markdown().parse(text):
         if token.type == "heading_open" and token.level == 0 and token.map and token.markup != "-":
             start, end = token.map
             headings.append(Heading(start, int(token.tag[1]), _heading_text(lines[start]), end))
