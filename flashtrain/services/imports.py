@@ -16,6 +16,8 @@ Identity rules (see cards/README.md):
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -69,10 +71,30 @@ def unchanged_report(session: Session, report: ImportReport, source_key: str, di
     return True
 
 
+@contextmanager
+def collector_paused():
+    """Python's cycle collector off for the duration. An import makes millions of objects (lines,
+    cards, rows) and no reference cycles to collect, and the collector walked them all again and
+    again: 0.4 of 4.5 s CPU at 100,000 cards. Back on afterwards, unless it was off before."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def import_file(store: Store, path: Path, fmt: str | None = None, deck_name: str | None = None,
                 dry_run: bool = False, origin: str = "imported", trust: bool = False,
                 source_key: str | None = None, prefer_file: bool = False) -> ImportReport:
     """Import one file, all or nothing. Never raises for bad input: the report says what failed."""
+    with collector_paused():
+        return _import_file(store, path, fmt, deck_name, dry_run, origin, trust, source_key, prefer_file)
+
+
+def _import_file(store: Store, path: Path, fmt: str | None, deck_name: str | None, dry_run: bool, origin: str,
+                 trust: bool, source_key: str | None, prefer_file: bool) -> ImportReport:
     source_key = source_key or default_source_key(path)
     report = ImportReport(str(path))
     try:

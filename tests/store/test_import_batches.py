@@ -192,3 +192,30 @@ def test_a_rating_made_while_an_import_runs_is_saved(store, tmp_path):
     with store.sessions() as session:
         assert session.scalars(select(ReviewLog.card_id)).all() == [card.card_id]
         assert session.scalar(select(func.count()).select_from(Card).where(Card.retired_at.is_(None))) == 43
+
+
+def test_an_import_pauses_the_cycle_collector_and_gives_it_back(tmp_path, monkeypatch):
+    import gc
+
+    deck = tmp_path / "deck.md"
+    deck.write_text(deck_text(5, "Collector"))
+    store = open_store(tmp_path / "c.db")
+    seen = []
+    parse = imports.parse_text
+
+    def parse_and_look(*args):
+        seen.append(gc.isenabled())
+        return parse(*args)
+
+    monkeypatch.setattr(imports, "parse_text", parse_and_look)
+    assert gc.isenabled()
+    assert import_file(store, deck).added == 5
+    assert seen == [False] and gc.isenabled()
+    gc.disable()  # off before (the study app's start-up): still off after
+    try:
+        deck.write_text(deck_text(6, "Collector"))
+        assert import_file(store, deck).added == 1
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    store.close()
