@@ -27,7 +27,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, bindparam, insert, select, text
+from sqlalchemy import Engine, insert, select, text
 
 from flashtrain.store.models import Card, Deck, SourceFile
 
@@ -152,16 +152,22 @@ def _remove_run(connection, marker_id: int, deck_id: int) -> None:
 def publish_batch(engine: Engine, deck_id: int, mark: datetime, first: int, last: int) -> int:
     """One short transaction: staged rows with ids from `first` on go live, BATCH ids at a time while
     the transaction has held the lock less than HOLD_SECONDS; returns the first id not yet done."""
-    cards = Card.__table__
-    publish = cards.update().where(cards.c.id.between(bindparam("low"), bindparam("high")), cards.c.deck_id == deck_id,
-                                   cards.c.retired_at == mark).values(retired_at=None)
-    with engine.begin() as connection:
+    mark_text = _stored(engine, Card.__table__.c.retired_at, mark)
+    connection = engine.raw_connection()  # plain sqlite3 (staging is SQLite's only): hundreds of statements
+    try:
+        cursor = connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
         started = time.perf_counter()
         while first <= last:
-            connection.execute(publish, {"low": first, "high": min(first + BATCH - 1, last)})
+            cursor.execute("UPDATE cards SET retired_at = NULL WHERE id BETWEEN ? AND ? AND deck_id = ? "
+                           "AND retired_at = ?", (first, min(first + BATCH - 1, last), deck_id, mark_text))
             first += BATCH
             if time.perf_counter() - started >= HOLD_SECONDS:
                 break
+        connection.commit()
+        cursor.close()
+    finally:
+        connection.close()
     return first
 
 
