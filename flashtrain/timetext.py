@@ -37,3 +37,18 @@ def interval_text(delta: timedelta, short: bool = False) -> str:
     if unit == "d" and number == "1":
         return "1 day"
     return number + _LONG[unit]
+
+
+def preview_texts(waits: dict[int, timedelta], short: bool = False) -> dict[int, str]:
+    """The rating bar's intervals: `interval_text` for each rating, except that two neighbouring
+    ratings never read the same. The scheduler gives them different due days (scheduler.core,
+    "Adjacent ratings"); where rounding to months or years would hide that ("1.3mo" twice), both
+    are written in days."""
+    texts = {rating: interval_text(wait, short) for rating, wait in waits.items()}
+    ratings = sorted(waits)
+    for lower, higher in zip(ratings, ratings[1:]):
+        if texts[lower] == texts[higher] and waits[lower] != waits[higher]:
+            for rating in (lower, higher):
+                days = math.ceil(waits[rating].total_seconds() / 86400 - 1e-9)
+                texts[rating] = f"{days}d" if short else f"{days} days"
+    return texts

@@ -45,6 +45,13 @@ Scheduling (what the learner sees)
   `maximum_interval_days`, and are optionally fuzzed.  Fuzz draws one number per (seed, card state,
   time) - the same for every rating - so it is deterministic and keeps ratings ordered.
 - With empty steps, ratings that would use a step give a one-day interval instead.
+- Adjacent ratings: when two neighbouring ratings both give day intervals, the better one comes back
+  at least one study day later (a 3 after a 2 of "tomorrow" waits 2 days, a 5 at least a day more
+  than a 4), as Anki keeps Hard < Good < Easy; only the maximum interval may be shared. Step waits
+  already differ (1 -> first step, 2 -> between steps, 3 -> next step), and a day interval is never
+  shorter than 1.5 x the longest step. So the rating bar never shows the same interval twice unless
+  the maximum interval is reached. `_distinct_whole_days` applies the rule; this is its one
+  description.
 """
 
 from __future__ import annotations
@@ -339,18 +346,73 @@ def _fuzzed(days: float, unit: float) -> float:
     return days + delta * (2.0 * unit - 1.0)
 
 
-def _day_interval_due(days: float, now: datetime, state: MemoryState, config: SchedulerConfig) -> datetime:
+def _whole_days(days: float, now: datetime, state: MemoryState, config: SchedulerConfig) -> int:
     if config.fuzz:
         days = _fuzzed(days, _fuzz_unit(state, now, config))
     whole = int(_clamp(round(days), 1, config.maximum_interval_days))
-    due = day_boundary(study_day(now, config) + timedelta(days=whole), config)
     # Shortly before the day boundary "tomorrow" can be minutes away; never come back sooner than a
     # learning step would, so a better rating never gives a shorter wait.
     longest_step = max(config.learning_steps + config.relearning_steps, default=timedelta(0)) * 1.5
-    while due - now < longest_step:
+    while day_boundary(study_day(now, config) + timedelta(days=whole), config) - now < longest_step:
         whole += 1
-        due = day_boundary(study_day(now, config) + timedelta(days=whole), config)
-    return due
+    return whole
+
+
+def _distinct_whole_days(state: MemoryState, rating: Rating, now: datetime, t_days: int | None,
+                         config: SchedulerConfig) -> int:
+    """Whole days until `rating` brings the card back, at least one more than the rating below it
+    gets when that one also gives days (the rule in the module docstring, "Adjacent ratings")."""
+    whole: int | None = None
+    for better in range(1, rating + 1):
+        plan = _plan(state, better, t_days, config)
+        if plan.wait is not None:
+            whole = None
+            continue
+        days = _whole_days(plan.day_interval, now, state, config)
+        # one more day than the rating below, unless that would pass the maximum interval
+        whole = days if whole is None else max(days, min(whole + 1, config.maximum_interval_days))
+    assert whole is not None
+    return whole
+
+
+@dataclass(frozen=True)
+class _Plan:
+    stability: float
+    difficulty: float
+    phase: str
+    step: int
+    lapses: int
+    wait: timedelta | None  # a learning step; None means a day interval
+    day_interval: float
+
+
+def _plan(state: MemoryState, rating: Rating, t_days: int | None, config: SchedulerConfig) -> _Plan:
+    """The memory update and where `rating` sends the card (a step, or an unrounded day interval)."""
+    stability, difficulty = update_memory(state.stability, state.difficulty, rating, t_days, config.weights,
+                                          learning=state.phase == "learning")
+    phase, step, lapses = state.phase, state.step, state.lapses
+    wait: timedelta | None = None
+    day_interval = 1.0
+    if phase == "review":
+        if rating == 1:
+            lapses += 1
+            plan = _step_wait(config.relearning_steps, 0, 1)
+            phase, step = ("relearning", plan[0]) if plan else ("review", 0)
+            wait = plan[1] if plan else None
+        elif rating == 2:
+            day_interval = 1.0  # "barely": check again tomorrow
+        else:
+            day_interval = interval_days(stability, config)
+    else:
+        steps = config.relearning_steps if phase == "relearning" else config.learning_steps
+        plan = _step_wait(steps, step, rating) if rating <= 3 else None
+        if plan is not None:
+            step, wait = plan
+            phase = "relearning" if phase == "relearning" else "learning"
+        else:
+            phase, step = "review", 0
+            day_interval = 1.0 if rating <= 2 else interval_days(stability, config)
+    return _Plan(stability, difficulty, phase, step, lapses, wait, day_interval)
 
 
 def _step_wait(steps: tuple[timedelta, ...], step: int, rating: int) -> tuple[int, timedelta] | None:
@@ -376,42 +438,20 @@ def review(state: MemoryState, rating: Rating, now: datetime,
     rating = _check_rating(rating)
     _require_aware(now, "now")
     now_utc = now.astimezone(timezone.utc)
-    w = config.weights
 
     elapsed = None
     t_days = None
     if state.last_review is not None:
         elapsed = (now_utc - state.last_review).total_seconds() / 86400.0
         t_days = max(study_days_between(state.last_review, now_utc, config), 0)
-    stability, difficulty = update_memory(state.stability, state.difficulty, rating, t_days, w,
-                                          learning=state.phase == "learning")
-
-    phase, step, lapses = state.phase, state.step, state.lapses
-    wait: timedelta | None = None  # a learning step; None means a day interval
-    day_interval = 1.0
-    if phase == "review":
-        if rating == 1:
-            lapses += 1
-            plan = _step_wait(config.relearning_steps, 0, 1)
-            phase, step = ("relearning", plan[0]) if plan else ("review", 0)
-            wait = plan[1] if plan else None
-        elif rating == 2:
-            day_interval = 1.0  # "barely": check again tomorrow
-        else:
-            day_interval = interval_days(stability, config)
+    plan = _plan(state, rating, t_days, config)
+    if plan.wait is not None:
+        due = now_utc + plan.wait
     else:
-        steps = config.relearning_steps if phase == "relearning" else config.learning_steps
-        plan = _step_wait(steps, step, rating) if rating <= 3 else None
-        if plan is not None:
-            step, wait = plan
-            phase = "relearning" if phase == "relearning" else "learning"
-        else:
-            phase, step = "review", 0
-            day_interval = 1.0 if rating <= 2 else interval_days(stability, config)
-
-    due = now_utc + wait if wait is not None else _day_interval_due(day_interval, now_utc, state, config)
-    after = MemoryState(phase=phase, stability=stability, difficulty=difficulty, due=due,
-                        last_review=now_utc, reps=state.reps + 1, lapses=lapses, step=step,
+        whole = _distinct_whole_days(state, rating, now_utc, t_days, config)
+        due = day_boundary(study_day(now_utc, config) + timedelta(days=whole), config)
+    after = MemoryState(phase=plan.phase, stability=plan.stability, difficulty=plan.difficulty, due=due,
+                        last_review=now_utc, reps=state.reps + 1, lapses=plan.lapses, step=plan.step,
                         last_rating=rating)
     record = ReviewRecord(rating=rating, reviewed_at=now_utc, elapsed_days=elapsed,
                           state_before=state, state_after=after, interval=due - now_utc)

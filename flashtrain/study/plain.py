@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from flashtrain.mathtext import plain_math
-from flashtrain.timetext import interval_text
+from flashtrain.timetext import interval_text, preview_texts
 from flashtrain.scheduler.core import RATING_LABELS, RATINGS
 from flashtrain.study.service import QueueSpec, StoreUnavailable, StudyCard, StudyService
 from flashtrain.study.session import StudySession, summarize, summary_lines
@@ -68,7 +68,8 @@ class _PlainSession:
         self.say(plain_math(card.back))
         self.say()
         if waits is not None:
-            self.say("  ".join(f"{r} {RATING_LABELS[r]} ({interval_text(waits[r])})" for r in RATINGS))
+            texts = preview_texts(waits)
+            self.say("  ".join(f"{r} {RATING_LABELS[r]} ({texts[r]})" for r in RATINGS))
         else:
             self.say("  ".join(f"{r} {RATING_LABELS[r]}" for r in RATINGS) + "   (drill: schedule unchanged)")
 

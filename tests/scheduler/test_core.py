@@ -43,9 +43,11 @@ GOLDEN = [
     ((4, 4, 4, 4, 4), ["2d", "11d", "46d", "163d", "497d"]),
     ((3, 3, 3, 3, 3), ["10m", "2d", "6d", "16d", "35d"]),
     ((5, 5, 5), ["8d", "66d", "397d"]),
-    ((1, 3, 3, 4, 4), ["1m", "10m", "1d", "1d", "3d"]),
+    # the 4 after graduating: the model says 1 day, but 2 ("tomorrow") and 3 (at least 2 days) sit
+    # below it, so it waits 3 days (adjacent ratings get distinct intervals)
+    ((1, 3, 3, 4, 4), ["1m", "10m", "1d", "3d", "6d"]),
     ((4, 4, 4, 1, 3, 4, 4), ["2d", "11d", "46d", "10m", "3d", "7d", "16d"]),
-    ((2, 3, 3, 4, 2, 4), ["5m", "10m", "1d", "4d", "1d", "10d"]),
+    ((2, 3, 3, 4, 2, 4), ["5m", "10m", "1d", "4d", "1d", "11d"]),
 ]
 
 
@@ -237,6 +239,40 @@ def test_higher_rating_never_gives_shorter_interval(state_now, config):
     waits = preview(state, now, config)
     assert all(waits[r] <= waits[r + 1] for r in range(1, 5)), waits
     assert waits[1] <= timedelta(days=1) or not (config.learning_steps and config.relearning_steps)
+
+
+@settings(max_examples=300, deadline=None)
+@given(state_and_time(), configs)
+def test_adjacent_ratings_never_share_an_interval_below_the_maximum(state_now, config):
+    state, now = state_now
+    waits = preview(state, now, config)
+    for lower in range(1, 5):
+        at_maximum = core.study_days_between(now, now + waits[lower], config) >= config.maximum_interval_days
+        assert waits[lower] < waits[lower + 1] or at_maximum, waits
+
+
+def test_ratings_3_and_4_no_longer_share_a_day_count():
+    # the model alone rounds both 3 and 4 to 2 days here (the rating bar read "2d 2d")
+    state = MemoryState(phase="review", stability=0.3, difficulty=6.0, due=START, last_review=START - timedelta(days=1),
+                        reps=3, lapses=0, step=0, last_rating=3)
+    model = [round(core.interval_days(core.update_memory(0.3, 6.0, g, 1, DEFAULT_WEIGHTS)[0], UTC_CONFIG)) for g in (3, 4)]
+    assert model == [2, 2]
+    waits = preview(state, START, UTC_CONFIG)
+    days = {r: core.study_days_between(START, START + wait, UTC_CONFIG) for r, wait in waits.items()}
+    assert days == {1: 0, 2: 1, 3: 2, 4: 3, 5: 4}
+    after, record = review(state, 4, START, UTC_CONFIG)
+    assert record.interval == waits[4]  # what the bar shows is what the rating does
+
+
+def test_rating_bar_texts_differ_where_months_would_round_together():
+    from flashtrain.timetext import interval_text, preview_texts
+
+    waits = {1: timedelta(minutes=10), 2: timedelta(days=1), 3: timedelta(days=40), 4: timedelta(days=41),
+             5: timedelta(days=90)}
+    assert interval_text(waits[3], short=True) == interval_text(waits[4], short=True) == "1.3mo"
+    texts = preview_texts(waits, short=True)
+    assert texts == {1: "10m", 2: "1d", 3: "40d", 4: "41d", 5: "3.0mo"}
+    assert len(set(texts.values())) == 5
 
 
 @settings(max_examples=200, deadline=None)

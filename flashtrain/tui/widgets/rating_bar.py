@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from flashtrain.scheduler.core import RATING_LABELS
-from flashtrain.tui.format import short_interval
+from flashtrain.timetext import preview_texts
 
 
 class RatingBar(Widget):
@@ -65,8 +65,8 @@ class RatingBar(Widget):
 
     def cell_text(self, rating: int) -> str:
         """What the cell of `rating` says: its label and, outside a drill, when the card comes back."""
-        when = self.preview.get(rating) if self.preview is not None else None
-        return f"{rating} {RATING_LABELS[rating]}" + (f"\n{short_interval(when)}" if when is not None else "")
+        when = preview_texts(self.preview, short=True).get(rating) if self.preview is not None else None
+        return f"{rating} {RATING_LABELS[rating]}" + (f"\n{when}" if when is not None else "")
 
     def render(self):
         if self.hint is not None:
@@ -75,16 +75,16 @@ class RatingBar(Widget):
         plain = self.get_component_rich_style("rating-bar--cell")
         chosen = self.get_component_rich_style("rating-bar--suggested")
         grid = Table.grid(expand=True)
+        whens = preview_texts(self.preview, short=True) if self.preview is not None else {}
         row: list[Text] = []
         for rating, label in RATING_LABELS.items():
             if row:  # a one-column gap between the cells
                 grid.add_column(width=1)
                 row.append(Text(""))
             grid.add_column(ratio=1, style=chosen if rating == self.suggested else plain)
-            when = self.preview.get(rating) if self.preview is not None else None
             text = Text(justify="center", no_wrap=True, overflow="ellipsis")
             text.append(f"\n{rating}", style="bold")
-            text.append(f" {label}\n{short_interval(when) if when is not None else ''}")
+            text.append(f" {label}\n{whens.get(rating, '')}")
             row.append(text)
         grid.add_row(*row)
         return grid
