@@ -209,13 +209,15 @@ def learning_phase(grade: np.ndarray, n_steps: int) -> np.ndarray:
 def _run(arrays: ReviewArrays, weights: np.ndarray, mask: np.ndarray | None = None,
          keep_predictions: bool = False, sample_weight: np.ndarray | None = None,
          final: tuple[np.ndarray, np.ndarray] | None = None,
-         trace: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+         trace: tuple[np.ndarray, np.ndarray] | None = None,
+         alternatives: dict[int, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Run the recurrence for P weight vectors (weights [P, 21]).
 
     Returns (sum of log-likelihood over `mask` for each P, predicted R [L, N] for P=1 or None).
     `final`, when given, is a pair of [N] arrays that receive each card's stability and difficulty
     after its last review (for P=1); `trace`, a pair of [L, N] arrays that receive the stability and
-    difficulty after every review (for P=1).
+    difficulty after every review (for P=1); `alternatives`, {grade: [L, N] array} that receive the
+    stability each review would have given had it been rated that grade (for P=1).
     """
     w = np.atleast_2d(np.asarray(weights, dtype=float))
     if w.shape[1] == FSRS6_WEIGHT_COUNT:  # an FSRS-6 set: no learning-lapse penalty
@@ -244,8 +246,39 @@ def _run(arrays: ReviewArrays, weights: np.ndarray, mask: np.ndarray | None = No
     if trace is not None:
         trace[0][0] = stability[0]
         trace[1][0] = difficulty[0]
+    for other, matrix in (alternatives or {}).items():
+        matrix[0, :arrays.active[0]] = s0[0, other]
     same_day_fail_divisor = np.exp(col[17] * col[18])
     exp_w8 = np.exp(col[8])
+
+    def grown(stability, difficulty, recall, t, grade, learning):
+        """Stability after each cell's review rated `grade` (before clamping)."""
+        g = g_of[grade]
+        # each branch only on its own cells: transcendental functions dominate the cost
+        same_day = t <= 0
+        short_cells = np.flatnonzero(same_day)
+        fail_cells = np.flatnonzero(~same_day & (grade == 1))
+        pass_cells = np.flatnonzero(~same_day & (grade > 1))
+        new_s = np.empty_like(stability)
+        if short_cells.size:
+            s, gs = stability[:, short_cells], g[short_cells]
+            growth = np.exp(col[17] * (gs - 3.0 + col[18]) - col[19] * np.log(s))
+            growth = np.where(gs >= 2.0, np.maximum(growth, 1.0), growth)
+            # the learning-lapse penalty (core.next_stability)
+            learning_fail = (gs < 2.0) & learning[short_cells]
+            growth = np.where(learning_fail, growth * np.exp(-col[21]), growth)
+            new_s[:, short_cells] = s * growth
+        if fail_cells.size:
+            s, d, r = stability[:, fail_cells], difficulty[:, fail_cells], recall[:, fail_cells]
+            s_fail = col[11] * np.exp(-col[12] * np.log(d)) * np.expm1(col[13] * np.log1p(s)) \
+                * np.exp(col[14] * (1.0 - r))
+            new_s[:, fail_cells] = np.minimum(s_fail, s / same_day_fail_divisor)
+        if pass_cells.size:
+            s, d, r = stability[:, pass_cells], difficulty[:, pass_cells], recall[:, pass_cells]
+            new_s[:, pass_cells] = s * (1.0 + exp_w8 * (11.0 - d) * np.exp(-col[9] * np.log(s))
+                                        * np.expm1(col[10] * (1.0 - r)) * h_of[:, grade[pass_cells]])
+        return new_s
+
     for k in range(1, len(arrays.active)):
         a = arrays.active[k]
         if final is not None:  # cards whose last review was at k - 1
@@ -271,29 +304,11 @@ def _run(arrays: ReviewArrays, weights: np.ndarray, mask: np.ndarray | None = No
                 total += np.sum(loglik, axis=1)
         if predictions is not None:
             predictions[k, :a] = recall[0]
-        # each branch only on its own cells: transcendental functions dominate the cost
-        same_day = t <= 0
-        short_cells = np.flatnonzero(same_day)
-        fail_cells = np.flatnonzero(~same_day & (grade == 1))
-        pass_cells = np.flatnonzero(~same_day & (grade > 1))
-        new_s = np.empty_like(stability)
-        if short_cells.size:
-            s, gs = stability[:, short_cells], g[short_cells]
-            growth = np.exp(col[17] * (gs - 3.0 + col[18]) - col[19] * np.log(s))
-            growth = np.where(gs >= 2.0, np.maximum(growth, 1.0), growth)
-            # the learning-lapse penalty (core.next_stability)
-            learning_fail = (gs < 2.0) & arrays.learning[k, :a][short_cells]
-            growth = np.where(learning_fail, growth * np.exp(-col[21]), growth)
-            new_s[:, short_cells] = s * growth
-        if fail_cells.size:
-            s, d, r = stability[:, fail_cells], difficulty[:, fail_cells], recall[:, fail_cells]
-            s_fail = col[11] * np.exp(-col[12] * np.log(d)) * np.expm1(col[13] * np.log1p(s)) \
-                * np.exp(col[14] * (1.0 - r))
-            new_s[:, fail_cells] = np.minimum(s_fail, s / same_day_fail_divisor)
-        if pass_cells.size:
-            s, d, r = stability[:, pass_cells], difficulty[:, pass_cells], recall[:, pass_cells]
-            new_s[:, pass_cells] = s * (1.0 + exp_w8 * (11.0 - d) * np.exp(-col[9] * np.log(s))
-                                        * np.expm1(col[10] * (1.0 - r)) * h_of[:, grade[pass_cells]])
+        learning = arrays.learning[k, :a]
+        new_s = grown(stability, difficulty, recall, t, grade, learning)
+        for other, matrix in (alternatives or {}).items():
+            matrix[k, :a] = np.clip(grown(stability, difficulty, recall, t, np.full(a, other), learning),
+                                    S_MIN, S_MAX)[0]
         damped = difficulty - col[6] * (g - 3.0) * (10.0 - difficulty) / 9.0
         difficulty = np.clip(col[7] * d0_easy + (1.0 - col[7]) * damped, 1.0, 10.0)
         stability = np.clip(new_s, S_MIN, S_MAX)
@@ -324,6 +339,15 @@ def memory_path(arrays: ReviewArrays, weights: Sequence[float]) -> tuple[np.ndar
     path = (np.full(arrays.grade.shape, np.nan), np.full(arrays.grade.shape, np.nan))
     _run(arrays, np.asarray(weights, dtype=float)[None, :], trace=path)
     return path
+
+
+def alternative_stabilities(arrays: ReviewArrays, weights: Sequence[float],
+                            grades: Sequence[int]) -> dict[int, np.ndarray]:
+    """{grade: [L, N]}: the stability each review would have given had it been rated `grade` (the
+    review before it as it was; nan where a card has no review)."""
+    alternatives = {g: np.full(arrays.grade.shape, np.nan) for g in grades}
+    _run(arrays, np.asarray(weights, dtype=float)[None, :], alternatives=alternatives)
+    return alternatives
 
 
 def evaluate(arrays: ReviewArrays, predictions: np.ndarray, mask: np.ndarray) -> dict:

@@ -5,7 +5,9 @@ all cards per review number with numpy (importing 50,000 Anki reviews took secon
 The memory model (stability, difficulty) comes from the optimizer's recurrence
 (`optimizer.memory_path`, itself tested against `core`); the scheduling rules here mirror
 `core.review`: learning and relearning steps, lapses, "barely" = tomorrow, intervals landing on a
-study-day boundary and never sooner than a learning step. Fuzz draws a hash per review, so with
+study-day boundary and never sooner than a learning step, a better rating at least a day later than
+the one below it (so the memory each review would have given with grades 3..5 is replayed too: see
+`optimizer.alternative_stabilities`). Fuzz draws a hash per review, so with
 `config.fuzz` the replay runs `core.review` one review at a time instead.
 
 Times are integer microseconds since the epoch (UTC), so a due time converts back to the exact
@@ -25,6 +27,8 @@ from flashtrain.scheduler.core import PHASES, MemoryState, SchedulerConfig
 NEW, LEARNING, REVIEW, RELEARNING = range(4)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = 1_000_000
+_DAY_US = 86_400 * _US
+_DST_MARGIN_US = 3 * 3600 * _US  # more than any change of a zone's UTC offset in one day
 
 
 def to_us(moment: datetime) -> int:
@@ -103,6 +107,8 @@ def replay(card: np.ndarray, reviewed_us: np.ndarray, rating: np.ndarray,
     stability, difficulty = optimizer.memory_path(arrays, config.weights)
     out["stability"][order] = stability[row, column]
     out["difficulty"][order] = difficulty[row, column]
+    # the adjacent-ratings rule compares a rating's interval with those of the ratings below it
+    other_stability = optimizer.alternative_stabilities(arrays, config.weights, (3, 4, 5))
 
     grid = np.full(arrays.grade.shape, -1, dtype=np.int64)  # review index at each cell
     grid[row, column] = order
@@ -159,10 +165,20 @@ def replay(card: np.ndarray, reviewed_us: np.ndarray, rating: np.ndarray,
             by_memory = graduating & (r >= 3)
             day_interval[by_memory] = s[by_memory] / decay * retention_term
         due = np.where(wait >= 0, now + wait, 0)
-        by_day = wait < 0
-        if by_day.any():
-            due[by_day] = _day_interval_due(day_interval[by_day], now[by_day], day[idx][by_day], boundaries,
-                                            longest_step_us, config)
+        by_day = np.flatnonzero(wait < 0)
+        if by_day.size:
+            # the interval every rating up to this one would give these cards (None: a step)
+            days_for: list[np.ndarray | None] = []
+            for other in range(1, int(r[by_day].max()) + 1):
+                gives_day, days = _day_interval_if_rated(other, ph[by_day], step[:active][by_day], learning,
+                                                         relearning, None if other < 3 else
+                                                         other_stability[other][k, :active][by_day],
+                                                         decay, retention_term)
+                days_for.append(np.where(gives_day, days, np.nan))
+            today = day[idx][by_day]
+            whole = _distinct_whole_days(days_for, r[by_day], now[by_day], today, boundaries, longest_step_us,
+                                         config)
+            due[by_day] = boundaries(today + whole)
         phase[:active], step[:active], lapses[:active], last_us[:active] = new_phase, st, la, now
         out["phase"][idx], out["step"][idx], out["lapses"][idx], out["due_us"][idx] = new_phase, st, la, due
         out["reps"][idx] = k + 1
@@ -232,18 +248,60 @@ class _DayBoundaries:
         return np.array(values, dtype=np.int64)[inverse]
 
 
-def _day_interval_due(days: np.ndarray, now: np.ndarray, today: np.ndarray, boundaries: _DayBoundaries,
-                      longest_step_us: int, config: SchedulerConfig) -> np.ndarray:
-    """core._day_interval_due without fuzz: whole days (half to even, as round()) on a day boundary,
-    pushed a day later while that is sooner than a learning step would be."""
+def _day_interval_if_rated(rating: int, phase: np.ndarray, step: np.ndarray, learning: _Steps,
+                           relearning: _Steps, stability: np.ndarray | None, decay: float,
+                           retention_term: float) -> tuple[np.ndarray, np.ndarray]:
+    """(gives a day interval, its unrounded days) had these cards been rated `rating` (core._plan):
+    `stability` is the memory after that rating (needed for 3..5)."""
+    n = phase.size
+    days = np.ones(n) if stability is None else stability / decay * retention_term
+    in_review = phase == REVIEW
+    if rating >= 4:
+        return np.ones(n, dtype=bool), days
+    gives_day = in_review.copy()
+    if rating == 1 and relearning.count:
+        gives_day[in_review] = False  # a lapse goes to the first relearning step
+    ratings = np.full(n, rating, dtype=np.int64)
+    for steps, which in ((relearning, ~in_review & (phase == RELEARNING)), (learning, ~in_review & (phase != RELEARNING))):
+        planned = steps.plan(step, ratings, which)[0]
+        gives_day |= which & ~planned
+    if rating == 2:
+        days = np.ones(n)  # "barely": tomorrow, in review and when graduating
+    return gives_day, days
+
+
+def _whole_days(days: np.ndarray, now: np.ndarray, today: np.ndarray, boundaries: _DayBoundaries,
+                longest_step_us: int, config: SchedulerConfig) -> np.ndarray:
+    """core._whole_days without fuzz: whole days (half to even, as round()), a day more while the
+    day boundary they lead to is sooner than a learning step would be."""
     whole = np.clip(np.rint(days), 1, config.maximum_interval_days).astype(np.int64)
-    due = boundaries(today + whole)
-    while True:
-        short = due - now < longest_step_us
-        if not short.any():
-            return due
-        whole[short] += 1
-        due[short] = boundaries(today[short] + whole[short])
+    # the boundary `whole` days on is at least whole - 1 days away, less a DST shift: only cards
+    # whose wait could be shorter than a step need their boundary looked up
+    near = np.flatnonzero((whole - 1) * _DAY_US - _DST_MARGIN_US < longest_step_us)
+    while near.size:
+        short = boundaries(today[near] + whole[near]) - now[near] < longest_step_us
+        near = near[short]
+        whole[near] += 1
+    return whole
+
+
+def _distinct_whole_days(days_for: list[np.ndarray], rating: np.ndarray, now: np.ndarray, today: np.ndarray,
+                         boundaries: _DayBoundaries, longest_step_us: int, config: SchedulerConfig) -> np.ndarray:
+    """core._distinct_whole_days for many cards: `days_for[j - 1]` holds the unrounded days rating j
+    would give (nan: a step); a rating waits at least a day more than the one below it."""
+    below = np.full(rating.size, -1, dtype=np.int64)  # whole days of the rating below; -1: a step
+    chosen = np.zeros(rating.size, dtype=np.int64)
+    for j, days in enumerate(days_for, start=1):
+        gives_day = ~np.isnan(days)
+        whole = np.full(rating.size, -1, dtype=np.int64)
+        if gives_day.any():
+            whole[gives_day] = _whole_days(days[gives_day], now[gives_day], today[gives_day], boundaries,
+                                           longest_step_us, config)
+        whole = np.where(gives_day & (below >= 0),
+                         np.maximum(whole, np.minimum(below + 1, config.maximum_interval_days)), whole)
+        chosen = np.where(rating == j, whole, chosen)
+        below = whole
+    return chosen
 
 
 def _replay_one_by_one(card, reviewed_us, rating, order, previous, config: SchedulerConfig) -> ReplayedStates:

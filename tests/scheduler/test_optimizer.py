@@ -57,10 +57,8 @@ def test_recovers_known_weights_from_simulated_histories(simulated):
     assert result.after["logloss"] < result.before["logloss"]
     assert progress and progress[-1] <= progress[0]
     fitted = np.array(result.weights)
-    # the forgetting-curve decay (default 0.154) and the initial stability of the two most common first
-    # grades, 1 and 4 (grade 4 starts at max(w1, w2) because initial stabilities are made monotone)
+    # the forgetting-curve decay (default 0.154) and the initial stability after a first fail
     assert fitted[20] == pytest.approx(TRUE[20], abs=0.08)
-    assert max(fitted[1], fitted[2]) == pytest.approx(TRUE[2], rel=0.3)
     assert fitted[0] == pytest.approx(TRUE[0], rel=0.4)
     # and, what matters, the predicted recall is close to the true one on every scored review
     arrays = optimizer.prepare(simulated, CONFIG)
@@ -68,6 +66,25 @@ def test_recovers_known_weights_from_simulated_histories(simulated):
     fit_gap = np.abs(optimizer.predict(arrays, fitted)[arrays.scored] - true_p).mean()
     default_gap = np.abs(optimizer.predict(arrays, DEFAULT_WEIGHTS)[arrays.scored] - true_p).mean()
     assert fit_gap < 0.015 and fit_gap < default_gap / 2
+    # the initial stability of the two most common first grades, 1 and 4, as the recall it predicts
+    # for those cards (4 starts at max(w1, w2): how it splits between w1 and w2, and w2's own value,
+    # vary from one simulated sample to the next by +-1.4 around the true 4.0)
+    gaps = first_grade_gaps(arrays, fitted, TRUE)
+    assert gaps[1] < 0.35 and gaps[4] < 0.35, gaps
+
+
+def first_grade_gaps(arrays, fitted, truth) -> dict[int, float]:
+    """{first grade: how far the fit's predicted recall is from the truth on the scored reviews of
+    cards that started with that grade, as a share of how far the defaults' is}."""
+    true_p, fit_p, default_p = (optimizer.predict(arrays, w) for w in (truth, fitted, DEFAULT_WEIGHTS))
+    first = np.broadcast_to(arrays.grade[0], arrays.grade.shape)
+    gaps = {}
+    for grade in range(1, 6):
+        cells = arrays.scored & (first == grade)
+        if cells.any():
+            gaps[grade] = float(np.abs(fit_p[cells] - true_p[cells]).mean()
+                                / np.abs(default_p[cells] - true_p[cells]).mean())
+    return gaps
 
 
 def test_too_few_reviews_is_a_clear_error():
@@ -146,12 +163,11 @@ def test_vectorised_study_days_agree_with_the_core_across_dst(zone):
 
 def test_five_grades_recovers_the_grade_dependent_parameters():
     """Histories rated 1-5 (all grades equally often) from known weights: the fit recovers the
-    grade-dependent terms - difficulty change per grade (w6), hard penalty (w15), easy bonus (w16)
-    and the initial stability of each first grade - closing most of the gap from the defaults.
-    A first 5 sends a card away for weeks, so 40k reviews say least about its initial stability:
-    that one only has to move towards the truth."""
-    from flashtrain.scheduler.core import initial_stability
-
+    grade-dependent terms - difficulty change per grade (w6), hard penalty (w15), easy bonus (w16) -
+    and, for each first grade, the recall its initial stability leads to, closing most of the gap
+    from the defaults. The initial stabilities themselves are not all identified by 40k reviews: a
+    first 2 keeps the card in its learning steps, whose same-day reviews wash S0(2) out, so its fitted
+    value closes anywhere from -160 % to 90 % of the gap depending on the sample (seeds 10-12)."""
     truth = list(DEFAULT_WEIGHTS)
     truth[0:4] = [0.4, 1.8, 4.5, 14.0]
     truth[6], truth[15], truth[16] = 1.2, 0.35, 2.8
@@ -165,10 +181,8 @@ def test_five_grades_recovers_the_grade_dependent_parameters():
 
     for i in (6, 15, 16):
         assert closes_gap(fitted[i], truth[i], DEFAULT_WEIGHTS[i], 0.6), (i, fitted[i])
-    for grade, share in ((1, 0.4), (2, 0.4), (3, 0.4), (4, 0.4), (5, 0.1)):
-        s0 = initial_stability(grade, fitted)
-        assert closes_gap(s0, initial_stability(grade, truth), initial_stability(grade, DEFAULT_WEIGHTS), share), \
-            (grade, s0)
+    gaps = first_grade_gaps(arrays, fitted, truth)
+    assert sorted(gaps) == [1, 2, 3, 4, 5] and max(gaps.values()) < 0.35, gaps
 
 
 def random_histories(n_cards: int, seed: int) -> list[list[tuple[datetime, int]]]:
