@@ -2,7 +2,7 @@
 
 After `flashtrain optimize` stores new weights, the stability and difficulty the store holds for
 each card were computed with the old ones. As Anki does, the whole log is replayed with the new
-weights (vectorised: `optimizer.final_memory`), and each card's state takes the replayed stability
+weights (vectorised: `scheduler.replay`), and each card's state takes the replayed stability
 and difficulty. Whether due dates move too is the learner's `reschedule_on_optimize` setting:
 
 - "changed" (default): a review card gets the due date its new interval gives only when that
@@ -19,6 +19,7 @@ next rating stores the recomputed state as its "before" state.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -28,7 +29,8 @@ import numpy as np
 from sqlalchemy import bindparam, update
 
 from flashtrain.scheduler import optimizer
-from flashtrain.scheduler.core import SchedulerConfig, day_boundary, interval_days
+from flashtrain.scheduler.core import SchedulerConfig, day_boundary
+from flashtrain.scheduler.replay import replay
 from flashtrain.services.review_arrays import ReviewColumns, load_review_columns, plain_rows, epoch_sql
 from flashtrain.store.models import CardState
 
@@ -75,9 +77,13 @@ def recompute_states(store, config: SchedulerConfig, reschedule: str = "changed"
         return RecomputeSummary(0, 0, 0, reschedule, time.perf_counter() - started)
 
     report("replaying", 0, len(columns))
-    arrays = optimizer.pack(columns.card_id, columns.stamp, columns.rating, config)
-    stability, difficulty = optimizer.final_memory(arrays, config.weights)
-    replayed = dict(zip(arrays.card_order.tolist(), range(arrays.card_order.size)))
+    # without fuzz: the "changed" policy below allows for it (and fuzz would replay one by one)
+    replayed_log = replay(columns.card_id, np.round(columns.stamp * 1e6).astype(np.int64), columns.rating,
+                          dataclasses.replace(config, fuzz=False))
+    last = np.flatnonzero(np.append(columns.card_id[1:] != columns.card_id[:-1], True))  # by card, then time
+    stability, difficulty = replayed_log.stability[last], replayed_log.difficulty[last]
+    replayed_due_day = optimizer.study_day_numbers(replayed_log.due_us[last] / 1e6, config)
+    replayed = dict(zip(columns.card_id[last].tolist(), range(last.size)))
     report("replaying", len(columns), len(columns))
 
     table = np.array([row for row in states if row[0] in replayed], dtype=float).reshape(-1, 7)
@@ -94,9 +100,10 @@ def recompute_states(store, config: SchedulerConfig, reschedule: str = "changed"
     last_day = optimizer.study_day_numbers(last_stamp, config)
     due_stamp = np.where(np.isnan(due_stamp), last_stamp, due_stamp)
     old_days = optimizer.study_day_numbers(due_stamp, config) - last_day
-    factor = interval_days(1.0, config)  # the interval is proportional to stability
-    new_days = np.clip(np.round(new_s * factor), 1, config.maximum_interval_days).astype(np.int64)
-    new_days[(table[:, 6] >= 1) & (table[:, 6] <= 2)] = 1  # as the scheduler does: "barely" means tomorrow
+    # the replay's interval from the last review: the scheduler's own rules ("barely" is tomorrow,
+    # adjacent ratings a day apart, never sooner than a step)
+    new_days = replayed_due_day[at] - optimizer.study_day_numbers(
+        replayed_log.reviewed_us[last][at] / 1e6, config)
     move = in_review & (new_days != old_days)
     if reschedule == "changed":
         move &= np.abs(new_days - old_days) > _fuzz_delta(old_days.astype(float))
