@@ -37,7 +37,9 @@ def test_stale_folders_are_removed_at_start_and_live_ones_kept():
         stale = os.path.join(parent, f"flashtrain-checks-{dead.pid}-{_start_ticks(os.getpid())}-testst4le")
         reused = os.path.join(parent, f"flashtrain-checks-{os.getpid()}-1-testreuse")  # our pid, another start
         live = os.path.join(parent, f"flashtrain-checks-{os.getpid()}-{_start_ticks(os.getpid())}-testlive")
-        legacy = os.path.join(parent, "flashtrain-checks-testlegacy")  # no pid, recently used
+        # no pid, recently used (letters only, unique: two test runs at once must not share it)
+        letters = "".join(chr(ord("a") + int(digit)) for digit in str(os.getpid()))
+        legacy = os.path.join(parent, f"flashtrain-checks-testlegacy{letters}")
         for path in (stale, reused, live, legacy):
             os.makedirs(os.path.join(path, "c1"))
             made.append(path)
