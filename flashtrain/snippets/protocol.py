@@ -163,6 +163,7 @@ class GradeReply:
     forks: int = 0
     duration_ms: float = 0.0
     snippet_error: bool = False  # the snippet itself failed (its checks or reference), not the answer
+    cpu_ms: float = 0.0  # the worker's own CPU time for the attempt (its children's not included)
 
     @property
     def fraction(self) -> float:

@@ -15,6 +15,7 @@ def test_the_checks_bench_reports_every_figure_and_issue_9s_targets(capsys, tmp_
                 "cold_first_check_ms", "bare_python_numpy_start_ms"):
         assert figures[key] > 0, key
     assert figures["warm_check_best_ms"] <= figures["warm_check_p50_ms"] <= figures["warm_check_p95_ms"]
+    assert figures["warm_check_app_cpu_p50_ms"] > 0 and figures["warm_check_worker_cpu_p50_ms"] > 0
     assert "seccomp" in figures["sandbox"] and "root=private" in figures["sandbox"]
 
 

@@ -73,7 +73,7 @@ class Grader:
             self._spares = None
 
     def grade(self, request: GradeRequest) -> GradeReply:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         snippet, code = snippet_dict(request.snippet, request.snippet_key), request.code
         name = snippet["id"]
         limits = self.limits(snippet, request)
@@ -128,7 +128,8 @@ class Grader:
         return GradeReply(snippet=name, status=status, checks=tuple(CheckResult.from_dict(c) for c in checks),
                           hint=hint, hint_mutant=mutant, passed=passed, total=len(checks), seed=seed,
                           message=message, sandbox=layers_from(run.sandbox) if run.sandbox else None,
-                          forks=forks, duration_ms=(time.perf_counter() - started) * 1e3)
+                          forks=forks, duration_ms=(time.perf_counter() - started) * 1e3,
+                          cpu_ms=(time.process_time() - cpu_started) * 1e3)
 
     def prefetch(self, request: GradeRequest) -> None:
         """After replying, start the next attempt's checks child for the same snippet (a re-check is
