@@ -46,16 +46,10 @@ def apply_reviews(session, touched, reports, plan, config: SchedulerConfig) -> N
     for card_id, card in with_reviews:
         report = reports[deck_of_card[id(card)]]
         rows = stored.get(card_id, ())
-        known = sorted((to_us(row.reviewed_at) // 1000, RATING_TO_EASE.get(row.rating)) for row in rows)
-        in_package: set[int] = set()
-        fresh = []
-        for review in card.reviews:
-            stamp = review.stamp_ms
-            if stamp in in_package or (known and _near(known, stamp, RATING_TO_EASE.get(review.rating))):
-                report.reviews_duplicate += 1
-                continue
-            in_package.add(stamp)
-            fresh.append(review)
+        fresh = card.reviews
+        if rows or len({review.stamp_ms for review in fresh}) < len(fresh):  # else: every review is new
+            fresh = _fresh_reviews(card.reviews, rows)
+            report.reviews_duplicate += len(card.reviews) - len(fresh)
         if fresh:
             report.reviews_added += len(fresh)
             events.add_card(card_id, rows, fresh)
@@ -64,6 +58,20 @@ def apply_reviews(session, touched, reports, plan, config: SchedulerConfig) -> N
         _write_reviews(session, events, replayed)
         _write_states(session, replayed)
     _schedules_without_history(session, touched, plan, config)
+
+
+def _fresh_reviews(reviews, rows) -> list:
+    """The reviews of a card that are neither stored (`rows`) nor earlier in the package at the same ms."""
+    known = sorted((to_us(row.reviewed_at) // 1000, RATING_TO_EASE.get(row.rating)) for row in rows)
+    in_package: set[int] = set()
+    fresh = []
+    for review in reviews:
+        stamp = review.stamp_ms
+        if stamp in in_package or (known and _near(known, stamp, RATING_TO_EASE.get(review.rating))):
+            continue
+        in_package.add(stamp)
+        fresh.append(review)
+    return fresh
 
 
 def _stored_reviews(session, card_ids: list[int]) -> dict[int, list]:
@@ -125,12 +133,19 @@ def _isoformat(texts: list[str]) -> list[str]:
     return [t[:-7] if t.endswith(".000000") else t for t in texts]
 
 
+def _due_texts(due_us: np.ndarray) -> list[str]:
+    """_isoformat texts of due times: formatted once per distinct time (due days repeat a lot)."""
+    distinct, where = np.unique(due_us, return_inverse=True)
+    texts = _isoformat(_utc_texts(distinct))
+    return [texts[i] for i in where.tolist()]
+
+
 def _write_reviews(session, events: _Events, replayed: ReplayedStates) -> None:
     """Insert the new review rows and rewrite the states of the stored ones."""
     reviewed = _utc_texts(replayed.reviewed_us)
     after = [_STATE_JSON % row for row in zip(
         [PHASES[p] for p in replayed.phase.tolist()], replayed.stability.tolist(), replayed.difficulty.tolist(),
-        _isoformat(_utc_texts(replayed.due_us)), _isoformat(reviewed), replayed.reps.tolist(),
+        _due_texts(replayed.due_us), _isoformat(reviewed), replayed.reps.tolist(),
         replayed.lapses.tolist(), replayed.step.tolist(), replayed.rating.tolist())]
     before = [_NEW_STATE_JSON if p < 0 else after[p] for p in replayed.previous.tolist()]
     elapsed = [None if e != e else e for e in replayed.elapsed_days.tolist()]  # nan: a card's first review

@@ -130,15 +130,10 @@ def plan_import(collection: Collection) -> ImportPlan:
                 missing_media.add(name)
                 plan.warnings.append(ParseWarning(path, 0, f"media file {name!r} (note {note.guid!r}) is not in the "
                                                            "package; the card refers to it but it will not show"))
-        reviews = []
-        for row in rows:
-            if row.ease not in ANKI_EASE_TO_RATING:
-                plan.manual_reviews_skipped += 1
-                deck.reviews_skipped += 1
-                continue
-            if not MIN_STAMP_MS <= row.id <= MAX_STAMP_MS:
-                raise ValueError(f"review {row.id} of card {card.id} is not a time Anki writes")
-            reviews.append(Review(row.id, ANKI_EASE_TO_RATING[row.ease], row.time_ms if row.time_ms > 0 else None))
+        reviews = _reviews(rows, card.id)
+        if len(reviews) < len(rows):
+            plan.manual_reviews_skipped += len(rows) - len(reviews)
+            deck.reviews_skipped += len(rows) - len(reviews)
         deck.cards.append(ImportedCard(spec=spec, anki_card_id=card.id, suspended=card.queue == -1,
                                        buried=card.queue in (-2, -3), flagged=bool(card.flags & 7),
                                        reviews=reviews, media=media,
@@ -147,6 +142,18 @@ def plan_import(collection: Collection) -> ImportPlan:
                                        legacy_key=own[1] if len(own) > 1 else None))
     plan.decks = {name: deck for name, deck in plan.decks.items() if deck.cards or deck.reviews_skipped}
     return plan
+
+
+def _reviews(rows: list, card_id: int) -> list[Review]:
+    """A card's rated revlog rows as Reviews (manual rows, ease 0, are left out)."""
+    reviews = [Review(row.id, ANKI_EASE_TO_RATING[row.ease], row.time_ms if row.time_ms > 0 else None)
+               for row in rows if row.ease in ANKI_EASE_TO_RATING]
+    if reviews and not (MIN_STAMP_MS <= min(reviews[0].stamp_ms, reviews[-1].stamp_ms)
+                        and max(reviews[0].stamp_ms, reviews[-1].stamp_ms) <= MAX_STAMP_MS):
+        reviews.sort()  # read in time order (package.py), so only the ends can be out of range
+        bad = reviews[0] if reviews[0].stamp_ms < MIN_STAMP_MS else reviews[-1]
+        raise ValueError(f"review {bad.stamp_ms} of card {card_id} is not a time Anki writes")
+    return reviews
 
 
 def _is_known(notetype: Notetype) -> bool:
