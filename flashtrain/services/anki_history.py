@@ -37,11 +37,12 @@ def _near(known: list[tuple[int, int | None]], stamp: int, ease: int | None) -> 
     return False
 
 
-def apply_reviews(session, touched, reports, plan, config: SchedulerConfig) -> None:
-    """Store the new reviews of the touched (store id, ImportedCard) pairs and their cards' states."""
+def apply_reviews(session, touched, reports, plan, config: SchedulerConfig, added: frozenset[int] = frozenset()) -> None:
+    """Store the new reviews of the touched (store id, ImportedCard) pairs and their cards' states.
+    `added`: ids of cards this import inserted (nothing of theirs is stored yet, so nothing is looked up)."""
     deck_of_card = {id(card): name for name, deck in plan.decks.items() for card in deck.cards}
     with_reviews = [(card_id, card) for card_id, card in touched if card.reviews]
-    stored = _stored_reviews(session, [card_id for card_id, _ in with_reviews])
+    stored = _stored_reviews(session, [card_id for card_id, _ in with_reviews if card_id not in added])
     events = _Events()
     for card_id, card in with_reviews:
         report = reports[deck_of_card[id(card)]]
@@ -56,7 +57,7 @@ def apply_reviews(session, touched, reports, plan, config: SchedulerConfig) -> N
     if events.card:
         replayed = replay(np.array(events.card), np.array(events.stamp_us), np.array(events.rating), config)
         _write_reviews(session, events, replayed)
-        _write_states(session, replayed)
+        _write_states(session, replayed, added)
     _schedules_without_history(session, touched, plan, config)
 
 
@@ -181,14 +182,15 @@ def _executemany(session, sql: str, rows: list[tuple]) -> None:
     connection.exec_driver_sql(sql, rows)
 
 
-def _write_states(session, replayed: ReplayedStates) -> None:
+def _write_states(session, replayed: ReplayedStates, added: frozenset[int]) -> None:
     """Each replayed card's state after its latest review replaces its stored state."""
     is_last = np.ones(len(replayed), dtype=bool)
     is_last[replayed.previous[replayed.previous >= 0]] = False
     last = np.flatnonzero(is_last)
     ids = replayed.card[last].tolist()
-    for start in range(0, len(ids), BATCH):
-        session.execute(CardState.__table__.delete().where(CardState.card_id.in_(ids[start:start + BATCH])))
+    stored = [card_id for card_id in ids if card_id not in added]
+    for start in range(0, len(stored), BATCH):
+        session.execute(CardState.__table__.delete().where(CardState.card_id.in_(stored[start:start + BATCH])))
     due = _stored_times(session, _utc_texts(replayed.due_us[last]))
     reviewed = _stored_times(session, _utc_texts(replayed.reviewed_us[last]))
     rows = list(zip(ids, [PHASES[p] for p in replayed.phase[last].tolist()],

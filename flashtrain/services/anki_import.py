@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from flashtrain.deck.anki.convert import ANKI_ID_PREFIX, ImportedCard, ImportPlan, plan_import
@@ -159,6 +159,7 @@ def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: 
     finder = _CardFinder(session, [key for deck in plan.decks.values() for card in deck.cards
                                    for key in (card.own_key or card.spec.key, card.legacy_key) if key])
     touched: list[tuple[int, ImportedCard]] = []
+    added: set[int] = set()
     for name, deck_plan in plan.decks.items():
         report, deck = reports[name], decks[name]
         report.media_stored = len(deck_plan.media & stored_media)
@@ -207,10 +208,12 @@ def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: 
                 setattr(row, column, value)
             touched.append((row.id, card))
         if new_cards:
-            touched += _insert_new_cards(session, deck.id, new_cards, now, tomorrow)
+            inserted = _insert_new_cards(session, deck.id, new_cards, now, tomorrow)
+            added.update(card_id for card_id, _ in inserted)
+            touched += inserted
     session.flush()
     _retire_missing(session, decks, touched, reports, prefer_file, now)
-    apply_reviews(session, touched, reports, plan, config)
+    apply_reviews(session, touched, reports, plan, config, frozenset(added))
 
 
 def _insert_new_cards(session, deck_id: int, cards: list[ImportedCard], now: datetime,
@@ -225,12 +228,15 @@ def _insert_new_cards(session, deck_id: int, cards: list[ImportedCard], now: dat
             row = list(rows[index])
             row[_SUSPENDED], row[_FLAGGED] = card.suspended, card.flagged
             rows[index] = tuple(row)
+    before = session.scalar(select(func.max(Card.id))) or 0
     connection.exec_driver_sql(sql, rows)
-    keys = [card.spec.key for card in cards]
-    ids: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
+    # New ids come after every stored one (SQLite: max + 1; PostgreSQL: its sequence), so one range
+    # query finds them; a key it misses (ids loaded out of sequence) is looked up by key.
+    ids = dict(session.execute(select(Card.key, Card.id).where(Card.deck_id == deck_id, Card.id > before)).all())
+    missing = [card.spec.key for card in cards if card.spec.key not in ids]
+    for start in range(0, len(missing), 500):
         ids.update(session.execute(select(Card.key, Card.id).where(
-            Card.deck_id == deck_id, Card.key.in_(keys[start:start + 500]))).all())
+            Card.deck_id == deck_id, Card.key.in_(missing[start:start + 500]))).all())
     buried = [ids[card.spec.key] for card in cards if card.buried]
     for start in range(0, len(buried), 500):
         session.execute(update(Card).where(Card.id.in_(buried[start:start + 500])).values(buried_until=tomorrow),

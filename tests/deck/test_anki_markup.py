@@ -1,8 +1,10 @@
-"""Anki field HTML -> Markdown: the quick path for plain tags gives what HTMLParser gives."""
+"""Anki field HTML -> Markdown: the quick paths (plain tags; plain text) give what HTMLParser gives."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from flashtrain.deck.anki import markup
 from flashtrain.deck.anki.markup import html_to_markdown
@@ -33,3 +35,30 @@ def test_plain_tags_take_the_quick_path():
     assert markup._feed_simple(parser, "<div>a <b class='x'>b</b><br/>&amp;</div>")
     assert not markup._feed_simple(markup._ToMarkdown(), "<!-- c -->")
     assert not markup._feed_simple(markup._ToMarkdown(), "1 <2")
+
+
+PLAIN_PIECES = st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "\xa0", "\u2003", "\x1f", "**", "~~", "* *", "\\(",
+                                "\\)", "\\[", "\\]", "[sound:a b.mp3]", "[sound:", "]", "$", "x", "Wort", "é", ">"])
+
+
+@given(st.lists(PLAIN_PIECES | st.text(max_size=4), max_size=12).map("".join))
+@example("  \\( x^2 \\)  and \\[ y \\] ** ** ~~\t~~ [sound:hi.mp3]\xa0 end  ")
+@example("\n\nline one\nline two\n\n\n")
+def test_plain_text_fast_path_equals_the_parser(text):
+    """A field without tags or entities skips the parser: the result (text and media) is the same."""
+    if not markup._is_plain(text):
+        return
+    fast = html_to_markdown(text)
+    is_plain, feed_simple = markup._is_plain, markup._feed_simple
+    markup._is_plain = lambda fragment: False
+    try:
+        assert fast == html_to_markdown(text)  # the plain-tag splitter
+        markup._feed_simple = lambda parser, fragment: False
+        assert fast == html_to_markdown(text)  # HTMLParser itself
+    finally:
+        markup._is_plain, markup._feed_simple = is_plain, feed_simple
+
+
+def test_plain_text_takes_the_fast_path():
+    assert markup._is_plain("It is 0.143, see rule 1.\n") and markup._is_plain("a > b")
+    assert not markup._is_plain("a <b>b</b>") and not markup._is_plain("caf&eacute;")

@@ -91,13 +91,13 @@ def plan_import(collection: Collection) -> ImportPlan:
     path = collection.path
     warnings = [ParseWarning(path, 0, message) for message in collection.media_errors]
     plan = ImportPlan({}, warnings, collection.media, collection.created)
-    reviews_by_card: dict[int, list] = {}
-    card_ids = {card.id for card in collection.cards}
-    for row in collection.revlog:
-        if row.card_id not in card_ids:
+    reviews_by_card: dict[int, list] = {card.id: [] for card in collection.cards}
+    for row in collection.revlog:  # in time order, so each card's list is too
+        rows = reviews_by_card.get(row.card_id)
+        if rows is None:
             plan.orphan_reviews_skipped += 1
         else:
-            reviews_by_card.setdefault(row.card_id, []).append(row)
+            rows.append(row)
     warned_notetypes: set[int] = set()
     missing_media: set[str] = set()
     for card in collection.cards:

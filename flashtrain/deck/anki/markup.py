@@ -138,25 +138,37 @@ class _ToMarkdown(HTMLParser):
         if self.pre:
             self.pre_text.append(data)
             return
-        data = data.replace("\xa0", " ")
-        if "[sound:" in data:
-            self.media += SOUND.findall(data)
-        data = SPACES.sub(" ", data)
+        data, media = _text_run(data)
+        self.media += media
         if not self.out or self.text_so_far().endswith("\n"):
             data = data.lstrip(" ")
         self.out.append(data)
 
 
+def _text_run(data: str) -> tuple[str, list[str]]:
+    """A run of text between tags as Markdown (spaces collapsed), and the sounds it names."""
+    data = data.replace("\xa0", " ")
+    return SPACES.sub(" ", data), SOUND.findall(data) if "[sound:" in data else []
+
+
+def _is_plain(fragment: str) -> bool:
+    """No tags and no entities: the fragment is a single run of text."""
+    return "<" not in fragment and "&" not in fragment
+
+
 def html_to_markdown(fragment: str) -> tuple[str, list[str]]:
     """(Markdown, media file names referred to) for one rendered Anki field or card side."""
-    parser = _ToMarkdown()
-    if not _feed_simple(parser, fragment):
+    if _is_plain(fragment):  # most fields: the one text run a parser would see, without the parser
+        text, media = _text_run(fragment)
+    else:
         parser = _ToMarkdown()
-        parser.feed(fragment)
-        parser.close()
-    if parser.pre:  # unclosed <pre>
-        parser.handle_endtag("pre")
-    text = "".join(parser.out)
+        if not _feed_simple(parser, fragment):
+            parser = _ToMarkdown()
+            parser.feed(fragment)
+            parser.close()
+        if parser.pre:  # unclosed <pre>
+            parser.handle_endtag("pre")
+        text, media = "".join(parser.out), parser.media
     if "\\[" in text:
         text = DISPLAY_MATH.sub(lambda m: f"$${m.group(1).strip()}$$", text)
     if "\\(" in text:
@@ -168,7 +180,7 @@ def html_to_markdown(fragment: str) -> tuple[str, list[str]]:
         text = text.strip("\n")
     if "**" in text or "~~" in text:  # a bold/strike marker around nothing ("<b></b>") is noise
         text = EMPTY_MARKER.sub("", text)
-    return text.strip(), list(dict.fromkeys(parser.media))
+    return text.strip(), list(dict.fromkeys(media))
 
 
 # Field HTML is mostly plain tags (<b>, <br>, <div>, <img src=...>): such a fragment is split with one

@@ -94,7 +94,7 @@ class Collection:
     decks: dict[int, str]  # id -> name with '::' between levels
     notes: dict[int, Note]
     cards: list[AnkiCard]
-    revlog: list[RevlogRow]
+    revlog: list[RevlogRow]  # in time (id) order
     media: dict[str, bytes] = field(default_factory=dict)  # file name -> content
     media_errors: list[str] = field(default_factory=list)
     placeholder_only: bool = False
@@ -230,7 +230,9 @@ def _read_tables(db: sqlite3.Connection, path: Path) -> Collection:
     revlog = []
     if "revlog" in tables:
         revlog = list(map(RevlogRow._make, db.execute(
-            "SELECT id, cid, ease, ivl, lastIvl, factor, time, type FROM revlog ORDER BY cid, id")))
+            # in time order, so each card's rows are too; a plain table scan (by card took an index
+            # lookup per row)
+            "SELECT id, cid, ease, ivl, lastIvl, factor, time, type FROM revlog ORDER BY id")))
     return Collection(str(path), schema, int(created or 0), notetypes, decks, notes, cards, revlog)
 
 
