@@ -5,8 +5,10 @@ changes nothing. Re-importing a newer export of the same collection updates card
 is the note GUID + card ordinal, see deck/anki/convert.py), keeps flashtrain's own reviews, and adds
 only reviews that are not stored yet (services/anki_history.py), and rebuilds each touched card's
 state by replaying its whole history. A card from Anki that a deck of the package no longer holds
-(its note was deleted there) is retired, as a card removed from a Markdown file is; decks the
-package does not hold are left alone, since an `.apkg` usually holds only some decks.
+(its note was deleted there) is retired, as a card removed from a Markdown file is; decks an
+`.apkg` does not hold are left alone, since it usually holds only some decks. A whole collection
+(`.colpkg`, or a bare collection file) also retires the Anki cards of decks that an earlier import
+of the same collection filled and that it no longer has (deleted in Anki).
 """
 
 from __future__ import annotations
@@ -83,10 +85,11 @@ def _import_package(store, path: Path, deck_name: str | None, dry_run: bool, ori
     if plan.orphan_reviews_skipped:
         first.warnings.append(ParseWarning(str(path), 0, f"{plan.orphan_reviews_skipped} review(s) of cards deleted "
                                                          "in Anki were skipped"))
+    whole = deck_name is None and is_whole_collection(path)
     try:
         with store.sessions() as session:
             with session.begin():
-                _apply(session, plan, reports, origin, trust, prefer_file, now or utcnow())
+                _apply(session, plan, reports, origin, trust, prefer_file, now or utcnow(), whole, digest)
                 _remember_source(session, source_key, digest, next(iter(plan.decks)), now or utcnow())
                 if dry_run:
                     session.rollback()
@@ -97,6 +100,20 @@ def _import_package(store, path: Path, deck_name: str | None, dry_run: bool, ori
 
 
 SOURCE_PREFIX = "anki-package:"
+# One source row per deck of a whole collection: "anki-collection:<collection>/deck/<Anki's deck id>",
+# pointing at the store deck it went into. <collection> is the first of these imports' smallest deck
+# id; a later whole collection is the same one when it still holds one of its recorded decks.
+COLLECTION_PREFIX = "anki-collection:"
+WHOLE_COLLECTION_SUFFIXES = (".colpkg", ".anki2", ".anki21", ".anki21b")
+DEFAULT_DECK_ID = 1  # every collection has it and it cannot be deleted: it tells no collection apart
+
+
+def is_whole_collection(path: Path) -> bool:
+    """A .colpkg or a bare collection file is the learner's whole collection; an .apkg (or any other
+    zip) may hold only some decks."""
+    import zipfile
+
+    return path.suffix.lower() in WHOLE_COLLECTION_SUFFIXES or not zipfile.is_zipfile(path)
 
 
 @contextmanager
@@ -142,7 +159,7 @@ def _remember_source(session, source_key: str, digest: str, deck_name: str, now:
 
 
 def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: str, trust: bool,
-           prefer_file: bool, now: datetime) -> None:
+           prefer_file: bool, now: datetime, whole: bool = False, digest: str = "") -> None:
     from flashtrain.services.settings import load_settings
 
     config = load_settings(session).scheduler_config()
@@ -212,8 +229,51 @@ def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: 
             added.update(card_id for card_id, _ in inserted)
             touched += inserted
     session.flush()
-    _retire_missing(session, decks, touched, reports, prefer_file, now)
+    compared = dict(decks)
+    if whole:
+        compared.update(_decks_gone_from_collection(session, plan, decks, reports, digest, now))
+    _retire_missing(session, compared, touched, reports, prefer_file, now, deleted_decks=set(compared) - set(decks))
+    for name in set(compared) - set(decks):  # a deck gone from the collection with nothing left to retire
+        if not reports[name].retired:
+            del reports[name]
     apply_reviews(session, touched, reports, plan, config, frozenset(added))
+
+
+def _decks_gone_from_collection(session, plan: ImportPlan, decks: dict[str, Deck], reports: dict[str, ImportReport],
+                                digest: str, now: datetime) -> dict[str, Deck]:
+    """Store decks that an earlier import of this whole collection filled and that it no longer gives
+    any cards (the deck was deleted in Anki, or emptied): their Anki cards are compared as well, so
+    they are retired like cards of deleted notes. Records this import's decks for the next one."""
+    records = []
+    for source in session.scalars(select(SourceFile).where(SourceFile.path.like(f"{COLLECTION_PREFIX}%"))):
+        collection, _, anki_id = source.path[len(COLLECTION_PREFIX):].rpartition("/deck/")
+        if anki_id.isdigit():
+            records.append((collection, int(anki_id), source))
+    anki_ids = set(plan.deck_ids.values()) - {DEFAULT_DECK_ID}
+    same = {collection for collection, anki_id, _ in records if anki_id in anki_ids}
+    given = {plan.deck_ids[name] for name in plan.decks if name in plan.deck_ids}
+    by_id = {deck.id: deck for deck in decks.values()}
+    gone: dict[str, Deck] = {}
+    for collection, anki_id, source in records:
+        if collection in same and anki_id not in given and source.deck_id not in by_id:
+            deck = session.get(Deck, source.deck_id)
+            if deck is not None and deck.name not in decks:
+                gone[deck.name] = deck
+                reports.setdefault(deck.name, ImportReport(reports[next(iter(reports))].path, deck=deck.name,
+                                                           format=FORMAT))
+    if anki_ids:
+        name = min(same) if same else str(min(anki_ids))
+        stored = {source.path: source for _, _, source in records}
+        for deck_name, deck in decks.items():
+            anki_id = plan.deck_ids.get(deck_name)
+            if anki_id is None or anki_id == DEFAULT_DECK_ID:
+                continue
+            key = f"{COLLECTION_PREFIX}{name}/deck/{anki_id}"
+            if key in stored:
+                stored[key].deck_id, stored[key].content_hash, stored[key].imported_at = deck.id, digest, now
+            else:
+                session.add(SourceFile(path=key, deck_id=deck.id, content_hash=digest, format=FORMAT, imported_at=now))
+    return gone
 
 
 def _insert_new_cards(session, deck_id: int, cards: list[ImportedCard], now: datetime,
@@ -248,7 +308,8 @@ _SUSPENDED, _FLAGGED = CARD_COLUMNS.index("suspended"), CARD_COLUMNS.index("flag
 
 
 def _retire_missing(session, decks: dict[str, Deck], touched: list[tuple[int, ImportedCard]],
-                    reports: dict[str, ImportReport], prefer_file: bool, now: datetime) -> None:
+                    reports: dict[str, ImportReport], prefer_file: bool, now: datetime,
+                    deleted_decks: set[str] = frozenset()) -> None:
     """Cards that came from Anki and sit in a deck this package holds, but are no longer in it (their
     note was deleted in Anki), are retired as a Markdown re-import retires cards removed from their
     file: out of study, history kept, restored if a later package has them again. Decks the package
@@ -267,7 +328,12 @@ def _retire_missing(session, decks: dict[str, Deck], touched: list[tuple[int, Im
         session.execute(update(Card).where(Card.id.in_(gone[start:start + 500])).values(retired_at=now),
                         execution_options={"synchronize_session": False})
     for report in reports.values():
-        if report.retired:
+        if report.retired and report.deck in deleted_decks:
+            report.warnings.append(ParseWarning(report.path, 0, (
+                f"deck {report.deck!r} is no longer in the collection (deleted or emptied in Anki): its "
+                f"{report.retired} card(s) from Anki were retired: out of study, their history kept; a later "
+                "collection that has them brings them back")))
+        elif report.retired:
             report.warnings.append(ParseWarning(report.path, 0, (
                 f"{report.retired} card(s) of deck {report.deck!r} are no longer in the package (deleted in Anki) "
                 "and were retired: out of study, their history kept; a later package that has them brings "

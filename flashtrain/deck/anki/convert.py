@@ -76,6 +76,7 @@ class ImportPlan:
     created: int = 0  # the collection's day 0 (epoch seconds): review cards' due days count from it
     manual_reviews_skipped: int = 0
     orphan_reviews_skipped: int = 0
+    deck_ids: dict[str, int] = field(default_factory=dict)  # Anki's id of each deck (by name) in the collection
 
 
 ANKI_ID_PREFIX = "anki:"  # explicit ids of cards that came from an Anki note
@@ -91,6 +92,7 @@ def plan_import(collection: Collection) -> ImportPlan:
     path = collection.path
     warnings = [ParseWarning(path, 0, message) for message in collection.media_errors]
     plan = ImportPlan({}, warnings, collection.media, collection.created)
+    plan.deck_ids = {name: deck_id for deck_id, name in sorted(collection.decks.items(), reverse=True)}
     reviews_by_card: dict[int, list] = {card.id: [] for card in collection.cards}
     for row in collection.revlog:  # in time order, so each card's list is too
         rows = reviews_by_card.get(row.card_id)
