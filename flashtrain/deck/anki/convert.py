@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, timezone
 from typing import NamedTuple
 
@@ -146,9 +147,12 @@ def plan_import(collection: Collection) -> ImportPlan:
     return plan
 
 
+_review = partial(tuple.__new__, Review)  # Review(...) without its Python __new__: one per review
+
+
 def _reviews(rows: list, card_id: int) -> list[Review]:
     """A card's rated revlog rows as Reviews (manual rows, ease 0, are left out)."""
-    reviews = [Review(row.id, ANKI_EASE_TO_RATING[row.ease], row.time_ms if row.time_ms > 0 else None)
+    reviews = [_review((row.id, ANKI_EASE_TO_RATING[row.ease], row.time_ms if row.time_ms > 0 else None))
                for row in rows if row.ease in ANKI_EASE_TO_RATING]
     if reviews and not (MIN_STAMP_MS <= min(reviews[0].stamp_ms, reviews[-1].stamp_ms)
                         and max(reviews[0].stamp_ms, reviews[-1].stamp_ms) <= MAX_STAMP_MS):

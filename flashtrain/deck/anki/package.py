@@ -19,6 +19,7 @@ import json
 import sqlite3
 import zipfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -229,11 +230,15 @@ def _read_tables(db: sqlite3.Connection, path: Path) -> Collection:
                  "ORDER BY nid, ord")]
     revlog = []
     if "revlog" in tables:
-        revlog = list(map(RevlogRow._make, db.execute(
+        revlog = list(map(_revlog_row, db.execute(
             # in time order, so each card's rows are too; a plain table scan (by card took an index
             # lookup per row)
             "SELECT id, cid, ease, ivl, lastIvl, factor, time, type FROM revlog ORDER BY id")))
     return Collection(str(path), schema, int(created or 0), notetypes, decks, notes, cards, revlog)
+
+
+# RevlogRow from a selected row without a Python call per row (_make checks the length in Python)
+_revlog_row = partial(tuple.__new__, RevlogRow)
 
 
 def _schema11_notetypes(models_json: str, path: Path) -> dict[int, Notetype]:

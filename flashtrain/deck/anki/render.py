@@ -20,6 +20,7 @@ from flashtrain.deck.anki.markup import html_to_markdown
 TAG = re.compile(r"\{\{([#^/]?)([^{}]*?)\}\}")
 ANSWER_RULE = re.compile(r"<hr[^>]*id\s*=\s*[\"']?answer[\"']?[^>]*>", re.IGNORECASE)
 CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+HTML_TAG = re.compile(r"<[^>]+>")
 
 
 def render_template(template: str, fields: dict[str, str], cloze_number: int, side: str) -> str:
@@ -27,7 +28,7 @@ def render_template(template: str, fields: dict[str, str], cloze_number: int, si
     out: list[str] = []
     stack: list[tuple[str, bool]] = []  # open sections: (field, showing)
     showing = True
-    for literal, kind, name in _compiled(template):
+    for literal, kind, name, parts in _compiled(template):
         if showing and literal:
             out.append(literal)
         if kind in ("#", "^"):
@@ -39,20 +40,23 @@ def render_template(template: str, fields: dict[str, str], cloze_number: int, si
             if stack:
                 showing = stack.pop()[1]
         elif kind == "" and showing:
-            out.append(_field(name, fields, cloze_number, side))
+            out.append(_field(name, parts, fields, cloze_number, side))
     return "".join(out)
 
 
 @lru_cache(maxsize=256)
-def _compiled(template: str) -> tuple[tuple[str, str | None, str], ...]:
-    """A template as (literal before, tag kind, name) steps, parsed once per notetype template:
-    kind is "#", "^", "/", "" (a field) or None (the literal after the last tag)."""
+def _compiled(template: str) -> tuple[tuple[str, str | None, str, tuple[str, ...]], ...]:
+    """A template as (literal before, tag kind, name, name's `:` parts) steps, parsed once per
+    notetype template: kind is "#", "^", "/", "" (a field) or None (the literal after the last tag);
+    a field's parts are its filters, then the field (`{{cloze:Text}}`)."""
     steps = []
     pos = 0
     for match in TAG.finditer(template):
-        steps.append((template[pos:match.start()], match.group(1), match.group(2).strip()))
+        name = match.group(2).strip()
+        parts = tuple(part.strip() for part in name.split(":"))
+        steps.append((template[pos:match.start()], match.group(1), name, parts))
         pos = match.end()
-    steps.append((template[pos:], None, ""))
+    steps.append((template[pos:], None, "", ()))
     return tuple(steps)
 
 
@@ -65,10 +69,10 @@ def _has_cloze(fields: dict[str, str], name: str, number: int) -> bool:
     return any(int(m.group(1)) == number for m in CLOZE.finditer(text))
 
 
-def _field(spec: str, fields: dict[str, str], cloze_number: int, side: str) -> str:
+def _field(spec: str, parts: tuple[str, ...], fields: dict[str, str], cloze_number: int, side: str) -> str:
     if spec == "FrontSide":
         return ""  # our answer never repeats the question
-    *filters, name = [part.strip() for part in spec.split(":")]
+    *filters, name = parts
     value = fields.get(name, "")
     for name_filter in reversed(filters):
         if name_filter == "type":  # a typing box on the front; the back compares against the field
@@ -103,7 +107,7 @@ def cloze_numbers(text: str) -> list[int]:
 
 
 def _strip_html(value: str) -> str:
-    return re.sub(r"<[^>]+>", "", value)
+    return HTML_TAG.sub("", value) if "<" in value else value
 
 
 def card_sides(question_format: str, answer_format: str, fields: dict[str, str], cloze_number: int,
