@@ -83,9 +83,12 @@ class ImportPlan:
 ANKI_ID_PREFIX = "anki:"  # explicit ids of cards that came from an Anki note
 
 
+PLAIN_GUID = re.compile(r"[\w.:-]+")
+
+
 def note_identity(guid: str, ordinal: int) -> str:
     """Our explicit id for card `ordinal` of the note with this GUID (stable across exports)."""
-    token = guid if re.fullmatch(r"[\w.:-]+", guid) else hashlib.sha1(guid.encode()).hexdigest()[:16]
+    token = guid if PLAIN_GUID.fullmatch(guid) else hashlib.sha1(guid.encode()).hexdigest()[:16]
     return f"{ANKI_ID_PREFIX}{token}" if ordinal == 0 else f"{ANKI_ID_PREFIX}{token}/{ordinal + 1}"
 
 
@@ -101,7 +104,7 @@ def plan_import(collection: Collection) -> ImportPlan:
             plan.orphan_reviews_skipped += 1
         else:
             rows.append(row)
-    warned_notetypes: set[int] = set()
+    checked_notetypes: set[int] = set()  # each notetype is checked (and warned about) once
     missing_media: set[str] = set()
     for card in collection.cards:
         note = collection.notes.get(card.note_id)
@@ -114,11 +117,12 @@ def plan_import(collection: Collection) -> ImportPlan:
                                                        "skipped"))
             deck.reviews_skipped += len(rows)
             continue
-        if notetype.id not in warned_notetypes and not _is_known(notetype):
-            warned_notetypes.add(notetype.id)
-            plan.warnings.append(ParseWarning(path, 0, f"notetype {notetype.name!r} is not one of Anki's stock "
-                                                       "notetypes: its cards were imported as front/back rendered "
-                                                       "from its templates"))
+        if notetype.id not in checked_notetypes:
+            checked_notetypes.add(notetype.id)
+            if not _is_known(notetype):
+                plan.warnings.append(ParseWarning(path, 0, f"notetype {notetype.name!r} is not one of Anki's stock "
+                                                           "notetypes: its cards were imported as front/back "
+                                                           "rendered from its templates"))
         spec, media, *own = _card_spec(card.ord, note, notetype, deck_name)
         if spec is None:
             plan.warnings.append(ParseWarning(path, 0, f"note {note.guid!r} ({notetype.name}) card {card.ord + 1} "
