@@ -28,7 +28,7 @@ from flashtrain.deck.anki.package import AnkiPackageError, read_collection
 from flashtrain.deck.model import ParseWarning
 from flashtrain.scheduler import core
 from flashtrain.services.anki_history import apply_reviews
-from flashtrain.services.imports import CARD_COLUMNS, new_card_rows
+from flashtrain.services.imports import new_card_rows
 from flashtrain.store.models import Card, Deck, MediaFile, SourceFile, utcnow
 from flashtrain.store.sync import KEPT_APP_EDIT, ImportReport, card_values
 
@@ -278,18 +278,16 @@ def _decks_gone_from_collection(session, plan: ImportPlan, decks: dict[str, Deck
 
 def _insert_new_cards(session, deck_id: int, cards: list[ImportedCard], now: datetime,
                       tomorrow: datetime) -> list[tuple[int, ImportedCard]]:
-    """Insert a deck's new cards with one driver executemany (values pre-serialised, as the Markdown
-    import does: a Core insert bound every value of every row), with their Anki status; returns
-    (store id, card) pairs."""
+    """Insert a deck's new cards, then set their Anki status; returns (store id, card) pairs.
+    SQLite: one driver executemany of pre-serialised rows, as the Markdown import does (a Core insert
+    bound every value of every row); PostgreSQL: a Core insert (new_card_rows writes SQLite's SQL)."""
     connection = session.connection()
-    sql, rows = new_card_rows(connection.dialect, [card.spec for card in cards], deck_id, None, now, None)
-    for index, card in enumerate(cards):
-        if card.suspended or card.flagged:
-            row = list(rows[index])
-            row[_SUSPENDED], row[_FLAGGED] = card.suspended, card.flagged
-            rows[index] = tuple(row)
     before = session.scalar(select(func.max(Card.id))) or 0
-    connection.exec_driver_sql(sql, rows)
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(*new_card_rows(connection.dialect, [card.spec for card in cards], deck_id, None,
+                                                  now, None))
+    else:
+        connection.execute(insert(Card.__table__), [card_values(card.spec, deck_id, None, now) for card in cards])
     # New ids come after every stored one (SQLite: max + 1; PostgreSQL: its sequence), so one range
     # query finds them; a key it misses (ids loaded out of sequence) is looked up by key.
     ids = dict(session.execute(select(Card.key, Card.id).where(Card.deck_id == deck_id, Card.id > before)).all())
@@ -297,14 +295,13 @@ def _insert_new_cards(session, deck_id: int, cards: list[ImportedCard], now: dat
     for start in range(0, len(missing), 500):
         ids.update(session.execute(select(Card.key, Card.id).where(
             Card.deck_id == deck_id, Card.key.in_(missing[start:start + 500]))).all())
-    buried = [ids[card.spec.key] for card in cards if card.buried]
-    for start in range(0, len(buried), 500):
-        session.execute(update(Card).where(Card.id.in_(buried[start:start + 500])).values(buried_until=tomorrow),
-                        execution_options={"synchronize_session": False})
+    for column, value, chosen in (("suspended", True, [ids[c.spec.key] for c in cards if c.suspended]),
+                                  ("flagged", True, [ids[c.spec.key] for c in cards if c.flagged]),
+                                  ("buried_until", tomorrow, [ids[c.spec.key] for c in cards if c.buried])):
+        for start in range(0, len(chosen), 500):
+            session.execute(update(Card).where(Card.id.in_(chosen[start:start + 500])).values({column: value}),
+                            execution_options={"synchronize_session": False})
     return [(ids[card.spec.key], card) for card in cards]
-
-
-_SUSPENDED, _FLAGGED = CARD_COLUMNS.index("suspended"), CARD_COLUMNS.index("flagged")
 
 
 def _retire_missing(session, decks: dict[str, Deck], touched: list[tuple[int, ImportedCard]],
