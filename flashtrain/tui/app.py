@@ -98,6 +98,10 @@ class FlashtrainApp(App):
     # -- lifecycle ------------------------------------------------------------------------------
     def on_mount(self) -> None:
         self.restore_theme()
+        if not self.is_headless:  # a real terminal: pictures in its own graphics where it has them
+            from flashtrain.tui.graphics import choose_protocol, use_protocol
+
+            use_protocol(choose_protocol())
         if self.start_spec is not None:
             self.start_session(self.start_spec)  # the home screen (and DataTable) is loaded when the session is left
         else:

@@ -8,9 +8,11 @@ is then a single `Static.update`.
 
 Images: `![alt](file)` in a card's Markdown. The file is looked up next to the deck file the card
 came from, then among the media an Anki package brought (`load_image`). An image is drawn with
-half-block characters (two pixels a cell, 24-bit colour: works in any terminal, tmux included),
-scaled to the pane's width and to at most IMAGE_MAX_ROWS rows; a file that is missing or unreadable
-shows its alt text instead. No terminal query is needed, so start-up pays nothing for images.
+half-block characters (two pixels a cell, 24-bit colour: works in any terminal, tmux included), or,
+in a terminal that speaks the kitty graphics protocol, as the picture itself behind placeholder
+characters (flashtrain.tui.graphics); either way scaled to the pane's width and to at most
+IMAGE_MAX_ROWS rows. A file that is missing or unreadable shows its alt text instead. No terminal
+query is needed, so start-up pays nothing for images.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from markdown_it import MarkdownIt
+from rich.color import Color
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.markdown import Markdown
 from rich.segment import Segment
@@ -62,7 +65,15 @@ class CardImage:
         return columns, rows
 
     def lines(self, max_width: int, max_rows: int = IMAGE_MAX_ROWS) -> list[list[Segment]]:
-        key = (max_width, max_rows)
+        from flashtrain.tui import graphics
+
+        kitty = graphics.protocol() == graphics.KITTY
+        key = (max_width, max_rows, kitty)
+        if key not in self._lines and kitty:
+            columns, rows = self.size_for(min(max_width, len(graphics.DIACRITICS)), max_rows)
+            image_id = graphics.uploads.new(self.picture, columns, rows)  # sent before the frame that shows it
+            style = Style(color=Color.from_rgb(*graphics.id_colour(image_id)))
+            self._lines = {key: [[Segment(graphics.placeholder_row(row, columns), style)] for row in range(rows)]}
         if key not in self._lines:
             from PIL import Image
 
@@ -89,8 +100,6 @@ class CardImage:
 
 
 def _color(rgb):
-    from rich.color import Color
-
     return Color.from_rgb(*rgb[:3])
 
 

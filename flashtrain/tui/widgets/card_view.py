@@ -74,6 +74,22 @@ class CardView(Static):
     def back_shown(self) -> bool:
         return self.back is not None
 
+    def render_lines(self, crop):
+        lines = super().render_lines(crop)
+        send_images(self)  # images drawn in these lines reach the terminal before the frame does
+        return lines
+
+
+def send_images(widget) -> None:
+    """Write the kitty-protocol images waiting to be sent (see flashtrain.tui.graphics) to the
+    terminal, ahead of the frame being built. Textual has no public way to write to the terminal;
+    its driver writes in order, so they arrive before the placeholders that name them."""
+    from flashtrain.tui.graphics import uploads
+
+    driver = getattr(widget.app, "_driver", None)
+    if driver is not None:
+        uploads.flush(driver.write)
+
 
 class CardMarkdown(Markdown):
     """A Markdown view that accepts card Markdown as written in a deck (with $math$)."""
