@@ -8,10 +8,12 @@ row and column, in a colour that names the image). The terminal draws the pictur
 placeholders are. To Textual they are ordinary one-cell characters: the picture scrolls, is
 clipped and is repainted with the text, with no query and no position to keep in step.
 
-Sixel is not drawn: a sixel picture is pixels written at the cursor, which any repaint of those
-cells by Textual wipes out, and sizing it needs the cell's size in pixels. Keeping one on screen
-would mean writing it again after every frame that touches its lines, at positions Textual does
-not report; half blocks are used instead.
+Sixel is not drawn (half blocks instead). A sixel picture is pixels written at the cursor: Textual
+wipes it out whenever it repaints those cells (a reveal, a hint, a scroll), so it must be written
+again inside every frame that touches its rows (as control segments with absolute cursor moves,
+the image rows left empty so Textual writes nothing there), scaled and cropped in pixels, which
+needs the cell size in pixels (TIOCGWINSZ, 0 on many terminals) and support detected by a DA1
+query answered before Textual takes stdin (keys typed meanwhile must be kept). Not done yet.
 
 The protocol is chosen from the environment only (no question is written to the terminal, so a
 terminal that does not answer cannot hang the start): kitty (KITTY_WINDOW_ID, TERM=xterm-kitty)
