@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 from PIL import Image
-from tui_fixtures import add_card, press, running, store_from_deck
+from tui_fixtures import PICTURE_DECK, add_card, press, running, store_from_deck
 
 from flashtrain.services.media import deck_file, image_loader
 from flashtrain.store.engine import open_store
@@ -17,24 +17,6 @@ from flashtrain.tui.card_render import CardImage, build_card
 from flashtrain.tui.widgets.card_view import CardView
 from flashtrain.tui.widgets.lean_footer import LeanFooter
 
-PICTURE_DECK = """---
-name: Pictures
----
-
-Q: What does the plot show?
-
-![a rising line](img/plot.png)
-
-A: A line going up.
-
----
-
-Q: Which network is drawn here?
-
-![the LeNet-5 diagram](img/lenet.png)
-
-A: LeNet-5.
-"""
 
 
 def write_png(path, size=(300, 200), colour=(200, 40, 40)):

@@ -10,7 +10,7 @@ import re
 import pytest
 from PIL import Image
 from rich.color import Color
-from tui_fixtures import press, running, store_from_deck
+from tui_fixtures import PICTURE_DECK, press, running, store_from_deck
 
 from flashtrain.tui import graphics
 from flashtrain.tui.graphics import DIACRITICS, HALF_BLOCKS, KITTY, PLACEHOLDER
@@ -81,24 +81,6 @@ def test_the_protocol_is_chosen_from_the_environment_and_falls_back_to_half_bloc
     assert graphics.choose_protocol(env) == expected
 
 
-PICTURE_DECK = """---
-name: Pictures
----
-
-Q: What does the plot show?
-
-![a rising line](img/plot.png)
-
-A: A line going up.
-
----
-
-Q: Which network is drawn here?
-
-![the LeNet-5 diagram](img/lenet.png)
-
-A: LeNet-5.
-"""
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])

@@ -12,6 +12,26 @@ from flashtrain.services.imports import BUNDLED_PREFIX, import_file
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 SIZE = (80, 24)
 
+# two picture cards: the first names img/plot.png (a test writes it), the second a file that is missing
+PICTURE_DECK = """---
+name: Pictures
+---
+
+Q: What does the plot show?
+
+![a rising line](img/plot.png)
+
+A: A line going up.
+
+---
+
+Q: Which network is drawn here?
+
+![the LeNet-5 diagram](img/lenet.png)
+
+A: LeNet-5.
+"""
+
 
 # -- running the app under a pilot ------------------------------------------------------------------
 def make_app(store, **kwargs):
