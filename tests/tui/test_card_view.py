@@ -201,6 +201,29 @@ async def test_a_card_longer_than_its_pane_scrolls_with_keys_and_shows_where_it_
     store.close()
 
 
+async def test_a_scrolled_card_fills_a_taller_pane_after_a_resize(tmp_path):
+    from flashtrain.tui.widgets.card_pane import CardPane
+
+    store = open_store(tmp_path / "long.db")
+    with store.sessions.begin() as session:
+        deck = Deck(name="Long", origin="imported")
+        session.add(deck)
+        session.flush()
+        add_card(session, deck, "A question with a long answer?", "\n\n".join(f"Line {i}." for i in range(30)))
+    async with running(store, size=(80, 24)) as (app, pilot):
+        await press(app, pilot, "s", "space", "end")
+        pane = app.screen.query_one("#card", CardPane)
+        assert pane.top > 0 and "Line 29." in pane.visible_text()
+        await pilot.resize_terminal(160, 45)
+        await press(app, pilot)
+        assert pane.top == pane.max_top  # no blank rows below the last line: the pane shows more above
+        assert "Line 29." in pane.visible_text() and len(pane.visible_text().splitlines()) == pane.content_region.height
+        shown = app.export_screenshot()  # what the terminal was sent, not only the pane's state
+        top_line = pane.visible_text().splitlines()[0].strip().replace(" ", "&#160;")
+        assert top_line and top_line in shown and "Line&#160;29." in shown
+    store.close()
+
+
 # -- browse: which card of a note a row is; the deck column's width ------------------------------------
 NOTES_DECK = """---
 name: A deck with a rather long name about normalisation layers

@@ -85,7 +85,9 @@ class CardPane(CardView):
             region = self.content_region
             text_width = max(0, region.width - SCROLL_COLUMN)
             base = self.rich_style
-            self._frame_memo = (size, (text_width, region.height, self.lines(text_width), base,
+            lines = self.lines(text_width)
+            self.top = min(self.top, max(0, len(lines) - region.height))  # a taller pane shows more
+            self._frame_memo = (size, (text_width, region.height, lines, base,
                                        base + self.get_component_rich_style("card-pane--thumb")))
         return self._frame_memo[1]
 
@@ -135,7 +137,10 @@ class CardPane(CardView):
         self.scroll_lines(-3)
 
     def on_resize(self) -> None:
-        self.top = min(self.top, self.max_top)
+        top = min(self.top, self.max_top)
+        if top != self.top:
+            self.top = top
+            self.refresh()
 
     def visible_text(self) -> str:
         """The lines in view, as plain text (tests read what a learner sees)."""
