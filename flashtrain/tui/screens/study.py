@@ -88,6 +88,8 @@ class StudyScreen(Screen):
         # the next card's sides, built (parsed, images decoded, laid out) in the fetch-ahead thread
         self.prepared_ahead: tuple[object, PreparedCard, PreparedCard] | None = None
         self.prepared_hits = 0
+        self.shown_caption: str | None = None  # what the top bar says about the card (deck, flags)
+        self.progress_after_paint = False  # a rating's counts are painted once its next card is
 
     # what tests and the bench read; the session holds them
     @property
@@ -174,7 +176,7 @@ class StudyScreen(Screen):
             done.display = False
         if not view.display:
             view.display = True
-        self.query_one("#study-deck", Static).update(self.card_caption(card), layout=False)  # a 1-row, 1fr cell
+        self.show_caption(self.card_caption(card))
         self.query_one("#rating-bar", RatingBar).show_hint(self.reveal_hint(card))
         view.show_card(self.prepared_side(card, back=False))
         if card.snippet_id:
@@ -185,6 +187,12 @@ class StudyScreen(Screen):
         self.call_after_refresh(lambda: self.card_painted() if serial == self.paint_serial else None)
         self.schedule_progress()
         self.refresh_bindings()
+
+    def show_caption(self, caption: str) -> None:
+        """The top bar's words about the card; unchanged (the same deck), the bar stays out of the frame."""
+        if caption != self.shown_caption:
+            self.shown_caption = caption
+            self.query_one("#study-deck", Static).update(caption, layout=False)  # a 1-row, 1fr cell
 
     def card_caption(self, card) -> str:
         flags = []
@@ -239,6 +247,9 @@ class StudyScreen(Screen):
             self.host.record_latency(time.perf_counter() - self.rate_started)
             self.rate_cpu.append(time.thread_time() - self.rate_cpu_started)
             self.rate_started = None
+        if self.progress_after_paint:
+            self.progress_after_paint = False
+            self.paint_progress()
         self.host.first_card_shown()
         if self.session.progress.total is None and not self.progress_started:  # first count, once
             self.progress_started = True
@@ -272,7 +283,7 @@ class StudyScreen(Screen):
     def show_finished(self) -> None:
         self.query_one("#card").display = False
         self.query_one("#rating-bar", RatingBar).show_hint("")
-        self.query_one("#study-deck", Static).update("")
+        self.show_caption("")
         done = self.query_one("#session-done", Static)
         done.update("[b]Session finished.[/b]\n\n…")
         done.display = True
@@ -379,8 +390,9 @@ class StudyScreen(Screen):
             self.notify(f"This card is a leech ({rated.lapses} lapses): tagged 'leech' and suspended. "
                         "Rewrite or split it, then unsuspend it in Browse (u undoes).",
                         title="Leech", severity="warning", timeout=10)
-        self.paint_progress()  # the counts as the recount will see them
         self.render_card()
+        # the counts as the recount will see them, in the frame after the card's (the card first)
+        self.progress_after_paint = True
         # a guessed card is checked against the queue once painted, then the one after it fetched
         self.pending_ahead = rated.from_fetch_ahead
 
@@ -453,7 +465,7 @@ class StudyScreen(Screen):
         if self.card is None:
             return
         on = self.session.toggle_flag()
-        self.query_one("#study-deck", Static).update(self.card_caption(self.card))
+        self.show_caption(self.card_caption(self.card))
         self.notify("Card flagged." if on else "Flag removed.")
         self.show_notices()
 
