@@ -131,14 +131,12 @@ def replay(card: np.ndarray, reviewed_us: np.ndarray, rating: np.ndarray,
         idx = grid[k, :active]
         r = rating[idx]
         now = reviewed_us[idx]
-        s = out["stability"][idx]
         ph, st, la = phase[:active], step[:active].copy(), lapses[:active].copy()
         if k:
             out["elapsed_days"][idx] = (now - last_us[:active]) / _US / 86400.0
         wait = np.full(active, -1, dtype=np.int64)  # a step's wait in µs; -1 = a day interval
-        day_interval = np.ones(active)
         in_review = ph == REVIEW
-        # review cards: 1 lapses into relearning, 2 is tomorrow, 3..5 the memory's interval
+        # review cards: 1 lapses into relearning; the others get days (below)
         lapse = in_review & (r == 1)
         la[lapse] += 1
         new_phase = ph.copy()
@@ -148,8 +146,6 @@ def replay(card: np.ndarray, reviewed_us: np.ndarray, rating: np.ndarray,
             wait[lapse] = relearning.wait_us[0]
         else:
             st[lapse] = 0
-        good = in_review & (r >= 3)
-        day_interval[good] = s[good] / decay * retention_term
         # new, learning and relearning cards: the step rules, or graduation
         stepping = ~in_review
         for steps, which in ((relearning, stepping & (ph == RELEARNING)), (learning, stepping & (ph != RELEARNING))):
@@ -162,8 +158,6 @@ def replay(card: np.ndarray, reviewed_us: np.ndarray, rating: np.ndarray,
             wait[planned] = step_wait[planned]
             new_phase[graduating] = REVIEW
             st[graduating] = 0
-            by_memory = graduating & (r >= 3)
-            day_interval[by_memory] = s[by_memory] / decay * retention_term
         due = np.where(wait >= 0, now + wait, 0)
         by_day = np.flatnonzero(wait < 0)
         if by_day.size:
