@@ -13,10 +13,8 @@ of the same collection filled and that it no longer has (deleted in Anki).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from collections import defaultdict
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from flashtrain.deck.anki.package import AnkiPackageError, read_collection
 from flashtrain.deck.model import ParseWarning
 from flashtrain.scheduler import core
 from flashtrain.services.anki_history import apply_reviews
-from flashtrain.services.imports import new_card_rows
+from flashtrain.services.imports import collector_paused, new_card_rows
 from flashtrain.store.models import Card, Deck, MediaFile, SourceFile, utcnow
 from flashtrain.store.sync import KEPT_APP_EDIT, ImportReport, card_values
 
@@ -41,7 +39,7 @@ def import_anki_file(store, path: Path, deck_name: str | None = None, dry_run: b
     """Import one Anki package or collection; one report per Anki deck (or one rejected report).
 
     A package whose bytes (and --deck) were imported before is skipped: one "unchanged" report."""
-    with _without_cycle_collection():
+    with collector_paused():
         return _import_package(store, path, deck_name, dry_run, origin, trust, prefer_file, now)
 
 
@@ -114,20 +112,6 @@ def is_whole_collection(path: Path) -> bool:
     import zipfile
 
     return path.suffix.lower() in WHOLE_COLLECTION_SUFFIXES or not zipfile.is_zipfile(path)
-
-
-@contextmanager
-def _without_cycle_collection():
-    """Python's cycle collector walks every live object each time enough new ones were made: with a
-    collection's notes, cards and reviews in memory that was a quarter of an import. The import
-    makes no reference cycles worth collecting, so the collector waits until it is done."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _digest(path: Path, deck_name: str | None) -> str:
