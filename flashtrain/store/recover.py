@@ -82,10 +82,10 @@ def recover(damaged: Path, target: Path) -> RecoverReport:
                 continue
             table_report = TableReport(table.name)
             report.tables.append(table_report)
-            try:
-                present = {row[1] for row in source.execute(f'PRAGMA table_info("{table.name}")')}
+            try:  # the damaged store's columns, in its record order
+                present = [row[1] for row in source.execute(f'PRAGMA table_info("{table.name}")')]
             except sqlite3.DatabaseError:
-                present = set()
+                present = []
             columns = [c.name for c in table.columns if c.name in present]
             if not columns:
                 continue
@@ -104,8 +104,8 @@ def recover(damaged: Path, target: Path) -> RecoverReport:
             if table_report.unreadable:
                 if scanned is None:  # read the file once, for every table the b-trees failed
                     scanned = scan_rows(damaged, _layouts(source))
-                order = _column_order(source, table.name)  # the scan gives values in the damaged store's order
-                extra = [tuple(values[order.index(c)] for c in columns) for values in scanned.get(table.name, {}).values()]
+                positions = [present.index(c) for c in columns]  # the scan gives values in the damaged store's order
+                extra = [tuple(values[i] for i in positions) for values in scanned.get(table.name, {}).values()]
                 before = out.total_changes
                 out.executemany(insert, extra)  # rows the b-tree gave are kept; only the missing ones come in
                 table_report.found_by_page_scan = out.total_changes - before
@@ -117,13 +117,6 @@ def recover(damaged: Path, target: Path) -> RecoverReport:
         source.close()
         out.close()
     return report
-
-
-def _column_order(source: sqlite3.Connection, table: str) -> list[str]:
-    try:
-        return [row[1] for row in source.execute(f'PRAGMA table_info("{table}")')]
-    except sqlite3.DatabaseError:
-        return []
 
 
 def _layouts(source: sqlite3.Connection) -> dict[str, list[Column]]:
