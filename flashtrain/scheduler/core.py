@@ -358,17 +358,18 @@ def _whole_days(days: float, now: datetime, state: MemoryState, config: Schedule
     return whole
 
 
-def _distinct_whole_days(state: MemoryState, rating: Rating, now: datetime, t_days: int | None,
+def _distinct_whole_days(state: MemoryState, rating: Rating, plan: _Plan, now: datetime, t_days: int | None,
                          config: SchedulerConfig) -> int:
-    """Whole days until `rating` brings the card back, at least one more than the rating below it
-    gets when that one also gives days (the rule in the module docstring, "Adjacent ratings")."""
+    """Whole days until `rating` (whose `plan` gives days) brings the card back, at least one more than
+    the rating below it gets when that one also gives days (the rule in the module docstring,
+    "Adjacent ratings")."""
     whole: int | None = None
     for better in range(1, rating + 1):
-        plan = _plan(state, better, t_days, config)
-        if plan.wait is not None:
+        plan_of_better = plan if better == rating else _plan(state, better, t_days, config)
+        if plan_of_better.wait is not None:
             whole = None
             continue
-        days = _whole_days(plan.day_interval, now, state, config)
+        days = _whole_days(plan_of_better.day_interval, now, state, config)
         # one more day than the rating below, unless that would pass the maximum interval
         whole = days if whole is None else max(days, min(whole + 1, config.maximum_interval_days))
     assert whole is not None
@@ -448,7 +449,7 @@ def review(state: MemoryState, rating: Rating, now: datetime,
     if plan.wait is not None:
         due = now_utc + plan.wait
     else:
-        whole = _distinct_whole_days(state, rating, now_utc, t_days, config)
+        whole = _distinct_whole_days(state, rating, plan, now_utc, t_days, config)
         due = day_boundary(study_day(now_utc, config) + timedelta(days=whole), config)
     after = MemoryState(phase=plan.phase, stability=plan.stability, difficulty=plan.difficulty, due=due,
                         last_review=now_utc, reps=state.reps + 1, lapses=plan.lapses, step=plan.step,

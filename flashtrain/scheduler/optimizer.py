@@ -334,20 +334,15 @@ def final_memory(arrays: ReviewArrays, weights: Sequence[float]) -> tuple[np.nda
     return final
 
 
-def memory_path(arrays: ReviewArrays, weights: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """(stability, difficulty) after every review ([L, N]; nan where a card has no review)."""
+def memory_path(arrays: ReviewArrays, weights: Sequence[float], alternative_grades: Sequence[int] = ()
+                ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """(stability, difficulty) after every review ([L, N]; nan where a card has no review), and
+    {grade: [L, N]}: the stability each review would have given had it been rated that grade instead
+    (the review before it as it was), for each of `alternative_grades`."""
     path = (np.full(arrays.grade.shape, np.nan), np.full(arrays.grade.shape, np.nan))
-    _run(arrays, np.asarray(weights, dtype=float)[None, :], trace=path)
-    return path
-
-
-def alternative_stabilities(arrays: ReviewArrays, weights: Sequence[float],
-                            grades: Sequence[int]) -> dict[int, np.ndarray]:
-    """{grade: [L, N]}: the stability each review would have given had it been rated `grade` (the
-    review before it as it was; nan where a card has no review)."""
-    alternatives = {g: np.full(arrays.grade.shape, np.nan) for g in grades}
-    _run(arrays, np.asarray(weights, dtype=float)[None, :], alternatives=alternatives)
-    return alternatives
+    alternatives = {g: np.full(arrays.grade.shape, np.nan) for g in alternative_grades}
+    _run(arrays, np.asarray(weights, dtype=float)[None, :], trace=path, alternatives=alternatives)
+    return path[0], path[1], alternatives
 
 
 def evaluate(arrays: ReviewArrays, predictions: np.ndarray, mask: np.ndarray) -> dict:

@@ -6,9 +6,9 @@ The memory model (stability, difficulty) comes from the optimizer's recurrence
 (`optimizer.memory_path`, itself tested against `core`); the scheduling rules here mirror
 `core.review`: learning and relearning steps, lapses, "barely" = tomorrow, intervals landing on a
 study-day boundary and never sooner than a learning step, a better rating at least a day later than
-the one below it (so the memory each review would have given with grades 3..5 is replayed too: see
-`optimizer.alternative_stabilities`). Fuzz draws a hash per review, so with
-`config.fuzz` the replay runs `core.review` one review at a time instead.
+the one below it (so the same pass of `optimizer.memory_path` also gives the memory each review
+would have given with grades 3..5). Fuzz draws a hash per review, so with `config.fuzz` the replay
+runs `core.review` one review at a time instead.
 
 Times are integer microseconds since the epoch (UTC), so a due time converts back to the exact
 datetime `core.review` would give.
@@ -104,11 +104,11 @@ def replay(card: np.ndarray, reviewed_us: np.ndarray, rating: np.ndarray,
     column = column_of[np.repeat(np.arange(cards.size), counts)]
     seconds = reviewed_us / _US
     arrays = optimizer.pack(sorted_card, seconds[order], rating[order], config)
-    stability, difficulty = optimizer.memory_path(arrays, config.weights)
+    # the adjacent-ratings rule compares a rating's interval with those of the ratings below it,
+    # so the memory each review would have given with grades 3..5 comes along
+    stability, difficulty, other_stability = optimizer.memory_path(arrays, config.weights, (3, 4, 5))
     out["stability"][order] = stability[row, column]
     out["difficulty"][order] = difficulty[row, column]
-    # the adjacent-ratings rule compares a rating's interval with those of the ratings below it
-    other_stability = optimizer.alternative_stabilities(arrays, config.weights, (3, 4, 5))
 
     grid = np.full(arrays.grade.shape, -1, dtype=np.int64)  # review index at each cell
     grid[row, column] = order
