@@ -60,10 +60,11 @@ def deck_tree_rows(summaries) -> list[TreeRow]:
     """Tree rows for deck summaries (objects with deck_id, name, due, learning, new, total, retention)."""
     by_name = {summary.name: summary for summary in summaries}
     nodes = deck_tree([(s.name, {"due": s.due, "learning": s.learning, "new": s.new, "total": s.total}) for s in summaries])
+    orders = [(tree_order(name), s) for name, s in by_name.items()]  # once per deck, not once per row and deck
     rows = []
     for node in nodes:
-        members = [s for name, s in by_name.items()
-                   if tree_order(name)[:node.depth + 1] == tree_order(node.name)]
+        prefix = tree_order(node.name)
+        members = [s for order, s in orders if order[:node.depth + 1] == prefix]
         rated = [(s.retention, s.total) for s in members if s.retention is not None and s.total]
         weight = sum(total for _, total in rated)
         own = by_name.get(node.name) if node.exists else None
