@@ -13,7 +13,7 @@ from urllib.parse import quote
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from flashtrain.store.pragmas import BUSY_TIMEOUT_MS, busy_timeout_ms, sqlite_pragmas  # noqa: F401
+from flashtrain.store.pragmas import BUSY_TIMEOUT_MS, sqlite_pragmas  # noqa: F401 - BUSY_TIMEOUT_MS: for its readers
 from flashtrain.store.location import CONNECTION_OPTIONS, StoreLocation, require_driver, store_location
 
 
