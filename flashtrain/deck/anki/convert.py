@@ -24,6 +24,7 @@ from flashtrain.deck.anki.package import Collection, Notetype
 from flashtrain.deck.anki.markup import html_to_markdown
 from flashtrain.deck.anki.render import card_sides
 from flashtrain.deck.model import CardSpec, ParseWarning
+from flashtrain.deck.note import CLOZE, cloze_numbers, gap_number
 from flashtrain.scheduler.core import RATING_SCALES
 
 ANKI_EASE_TO_RATING = RATING_SCALES["anki"]
@@ -208,8 +209,6 @@ def _cloze_card(ordinal: int, template: tuple[str, str, str], fields: dict[str, 
     Anki's numbered gaps, the rest of the back (Back Extra) as its answer; all cards of the note
     share one id. None when the note does not fit (nested gaps, a front showing other fields, as
     Image Occlusion's): it is then imported as front/back rendered from its template."""
-    from flashtrain.deck.markdown_format import CLOZE, cloze_numbers, gap_number
-
     _name, question_format, answer_format = template
     match = CLOZE_FIELD.search(question_format)
     if match is None:
