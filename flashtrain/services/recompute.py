@@ -70,8 +70,8 @@ def recompute_states(store, config: SchedulerConfig, reschedule: str = "changed"
     report("reading", 0, 1)
     columns = load_review_columns(store) if columns is None else columns
     states = plain_rows(store, f"SELECT card_id, CASE WHEN phase = 'review' THEN 1 ELSE 0 END, stability, "
-                                f"difficulty, {epoch_sql(store, 'due')}, {epoch_sql(store, 'last_review')}, "
-                                "COALESCE(last_rating, 0) FROM card_states WHERE last_review IS NOT NULL")
+                                f"difficulty, {epoch_sql(store, 'due')}, {epoch_sql(store, 'last_review')} "
+                                "FROM card_states WHERE last_review IS NOT NULL")
     report("reading", 1, 1)
     if not len(columns) or not states:
         return RecomputeSummary(0, 0, 0, reschedule, time.perf_counter() - started)
@@ -82,11 +82,14 @@ def recompute_states(store, config: SchedulerConfig, reschedule: str = "changed"
                           dataclasses.replace(config, fuzz=False))
     last = np.flatnonzero(np.append(columns.card_id[1:] != columns.card_id[:-1], True))  # by card, then time
     stability, difficulty = replayed_log.stability[last], replayed_log.difficulty[last]
-    replayed_due_day = optimizer.study_day_numbers(replayed_log.due_us[last] / 1e6, config)
+    # each card's interval from its last review, by the scheduler's own rules ("barely" is tomorrow,
+    # adjacent ratings a day apart, never sooner than a step)
+    replayed_days = (optimizer.study_day_numbers(replayed_log.due_us[last] / 1e6, config)
+                     - optimizer.study_day_numbers(replayed_log.reviewed_us[last] / 1e6, config))
     replayed = dict(zip(columns.card_id[last].tolist(), range(last.size)))
     report("replaying", len(columns), len(columns))
 
-    table = np.array([row for row in states if row[0] in replayed], dtype=float).reshape(-1, 7)
+    table = np.array([row for row in states if row[0] in replayed], dtype=float).reshape(-1, 6)
     if not table.size:
         return RecomputeSummary(0, 0, 0, reschedule, time.perf_counter() - started)
     ids = table[:, 0].astype(np.int64)
@@ -100,10 +103,7 @@ def recompute_states(store, config: SchedulerConfig, reschedule: str = "changed"
     last_day = optimizer.study_day_numbers(last_stamp, config)
     due_stamp = np.where(np.isnan(due_stamp), last_stamp, due_stamp)
     old_days = optimizer.study_day_numbers(due_stamp, config) - last_day
-    # the replay's interval from the last review: the scheduler's own rules ("barely" is tomorrow,
-    # adjacent ratings a day apart, never sooner than a step)
-    new_days = replayed_due_day[at] - optimizer.study_day_numbers(
-        replayed_log.reviewed_us[last][at] / 1e6, config)
+    new_days = replayed_days[at]
     move = in_review & (new_days != old_days)
     if reschedule == "changed":
         move &= np.abs(new_days - old_days) > _fuzz_delta(old_days.astype(float))
