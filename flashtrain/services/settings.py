@@ -43,7 +43,7 @@ def save_setting(session: Session, name: str, value: Any, changed_at: datetime |
     if value is None:
         session.execute(delete(Setting).where(Setting.key == key))
         return default
-    stored = list(parsed) if isinstance(parsed, tuple) else parsed
+    stored = _as_stored(parsed)
     when = changed_at or utcnow()
     if row is None:
         session.add(Setting(key=key, value=stored, updated_at=when))
@@ -51,6 +51,11 @@ def save_setting(session: Session, name: str, value: Any, changed_at: datetime |
         row.value = stored
         row.updated_at = when
     return parsed
+
+
+def _as_stored(parsed: Any) -> Any:
+    """A parsed value as the JSON column holds it (tuples such as learning steps as lists)."""
+    return list(parsed) if isinstance(parsed, tuple) else parsed
 
 
 def study_settings(store) -> StudySettings:
@@ -91,7 +96,7 @@ def change_setting(store, name: str, value: Any) -> SettingChange:
 
     parsed = setting_named(name).default if value is None else parse_setting(name, value)
     changed_at = utcnow()
-    plain = None if value is None else list(parsed) if isinstance(parsed, tuple) else parsed
+    plain = None if value is None else _as_stored(parsed)
 
     def work(session: Session) -> Any:
         return save_setting(session, name, plain, changed_at)
