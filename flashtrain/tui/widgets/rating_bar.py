@@ -44,7 +44,7 @@ class RatingBar(Widget):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.preview: dict[int, timedelta] | None = None
+        self.whens: dict[int, str] = {}  # when each rating brings the card back (preview_texts), per card
         self.suggested: int | None = None
         self.hint: str | None = ""  # markup shown instead of the ratings; None: the ratings show
 
@@ -54,7 +54,8 @@ class RatingBar(Widget):
 
     def show_preview(self, preview: dict[int, timedelta] | None, suggested: int | None = None) -> None:
         """`preview` None: a drill (cram), where ratings reschedule nothing, so no intervals show."""
-        self.preview, self.suggested, self.hint = preview, suggested, None
+        self.suggested, self.hint = suggested, None
+        self.whens = preview_texts(preview, short=True) if preview is not None else {}
         self.refresh()
 
     def show_hint(self, markup: str) -> None:
@@ -65,7 +66,7 @@ class RatingBar(Widget):
 
     def cell_text(self, rating: int) -> str:
         """What the cell of `rating` says: its label and, outside a drill, when the card comes back."""
-        when = preview_texts(self.preview, short=True).get(rating) if self.preview is not None else None
+        when = self.whens.get(rating)
         return f"{rating} {RATING_LABELS[rating]}" + (f"\n{when}" if when is not None else "")
 
     def render(self):
@@ -75,7 +76,6 @@ class RatingBar(Widget):
         plain = self.get_component_rich_style("rating-bar--cell")
         chosen = self.get_component_rich_style("rating-bar--suggested")
         grid = Table.grid(expand=True)
-        whens = preview_texts(self.preview, short=True) if self.preview is not None else {}
         row: list[Text] = []
         for rating, label in RATING_LABELS.items():
             if row:  # a one-column gap between the cells
@@ -84,7 +84,7 @@ class RatingBar(Widget):
             grid.add_column(ratio=1, style=chosen if rating == self.suggested else plain)
             text = Text(justify="center", no_wrap=True, overflow="ellipsis")
             text.append(f"\n{rating}", style="bold")
-            text.append(f" {label}\n{whens.get(rating, '')}")
+            text.append(f" {label}\n{self.whens.get(rating, '')}")
             row.append(text)
         grid.add_row(*row)
         return grid
