@@ -48,10 +48,7 @@ class CardView(Static):
 
     def show(self, markdown: str, plain: bool = False, load: ImageLoader | None = None) -> None:
         """Build and show `markdown` now (on the UI thread: for a card nobody fetched ahead)."""
-        self.show_prepared(build_card(markdown, plain, load, self.layout_width or None))
-
-    def show_prepared(self, prepared: PreparedCard) -> None:
-        self.show_card(prepared)
+        self.show_card(build_card(markdown, plain, load, self.layout_width or None))
 
     def show_card(self, front: PreparedCard, hints: list[Text] = (), back: PreparedCard | None = None) -> None:
         """The question, the hints given, and (revealed) the answer below a rule."""
