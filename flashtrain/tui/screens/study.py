@@ -384,8 +384,7 @@ class StudyScreen(Screen):
         self.rate_cpu_started = time.thread_time()
         code = self.code_panel.code if self.code_panel is not None and self.code_panel.snippet else None
         rated = self.session.rate(int(rating), code=code)  # committed; the session shows the next card
-        for notice in self.session.service.take_notices():  # e.g. the store is full: the rating went to the journal
-            self.notify(notice, severity="warning", timeout=10)
+        self.show_notices()  # e.g. the store is full: the rating went to the journal
         if rated.leech:
             self.notify(f"This card is a leech ({rated.lapses} lapses): tagged 'leech' and suspended. "
                         "Rewrite or split it, then unsuspend it in Browse (u undoes).",
