@@ -165,9 +165,8 @@ def _images(token) -> list:
 class PreparedCard:
     """A card side ready to draw: its pieces, and lines already laid out for one width."""
 
-    def __init__(self, source: str, plain: bool, pieces: list[RenderableType]) -> None:
+    def __init__(self, source: str, pieces: list[RenderableType]) -> None:
         self.source = source
-        self.plain = plain
         self.group = Group(*pieces)
         self.laid_out_for: int | None = None  # the width `_lines` are for
         self._lines: list[list[Segment]] = []
@@ -199,7 +198,7 @@ def build_card(text: str, plain: bool = False, load: ImageLoader | None = None,
     parts = _split_images(markdown, load) if "![" in markdown else [markdown]
     for part in parts:
         pieces.append(Markdown(part, code_theme="monokai", hyperlinks=False) if isinstance(part, str) else part)
-    prepared = PreparedCard(text, plain, pieces)
+    prepared = PreparedCard(text, pieces)
     if width:
         prepared.lay_out(width)
     return prepared
