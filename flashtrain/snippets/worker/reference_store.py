@@ -78,9 +78,4 @@ def view(key: str) -> memoryview | None:
     return held.view() if held is not None else None
 
 
-def forget_all() -> None:
-    while _STORE:
-        _STORE.popitem()[1].close()
-
-
-__all__ = ["receive", "keep_text", "view", "forget_all", "UnreadableInChildren"]
+__all__ = ["receive", "keep_text", "view", "UnreadableInChildren"]
