@@ -93,13 +93,7 @@ class CodeRun:
     def slow_imports(self) -> list[tuple[str, float, int]]:
         """(module, slowest time, how many checks imported it) for imports of SLOW_IMPORT or more:
         every check's child imports afresh what the worker has not preloaded."""
-        found: dict[str, list] = {}
-        for c in self.children:
-            for m, t in c.imports:
-                if t >= SLOW_IMPORT:
-                    entry = found.setdefault(m, [0.0, 0])
-                    entry[0], entry[1] = max(entry[0], t), entry[1] + 1
-        return [(m, t, n) for m, (t, n) in found.items()]
+        return _slow_imports_of(self.children)
 
     def _on_loaded(self, child: Child, header: dict) -> None:
         """The file loaded (children.child_run's notice): the check's own budget starts now."""
@@ -160,6 +154,17 @@ class CodeRun:
         for i in range(self.next, self.stop):
             self.results[i] = dict(result)
         self.next = self.stop
+
+
+def _slow_imports_of(children) -> list[tuple[str, float, int]]:
+    """(module, slowest time, how many of `children` imported it) for imports of SLOW_IMPORT or more."""
+    found: dict[str, list] = {}
+    for c in children:
+        for m, t in c.imports:
+            if t >= SLOW_IMPORT:
+                entry = found.setdefault(m, [0.0, 0])
+                entry[0], entry[1] = max(entry[0], t), entry[1] + 1
+    return [(m, t, n) for m, (t, n) in found.items()]
 
 
 def learner_limits(limits: dict, case: dict) -> dict:
@@ -241,12 +246,7 @@ class AnswerRun:
 
     @property
     def slow_imports(self) -> list[tuple[str, float, int]]:
-        found: dict[str, list] = {}
-        for run in self.runs:
-            for m, t, n in run.slow_imports:
-                entry = found.setdefault(m, [0.0, 0])
-                entry[0], entry[1] = max(entry[0], t), entry[1] + n
-        return [(m, t, n) for m, (t, n) in found.items()]
+        return _slow_imports_of(c for run in self.runs for c in run.children)
 
 
 class Spares:
