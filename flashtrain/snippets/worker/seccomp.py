@@ -92,8 +92,17 @@ ALLOWED = (
     "getrandom",
 )
 
-# Syscall numbers of the names above (from the kernel's unistd headers; the calls added since 6.6
-# share one number on every architecture).
+# From number 424 on, a new syscall gets the same number on every architecture.
+_SHARED_NUMBERS = {
+    "pidfd_send_signal": 424, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
+    "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+    "pidfd_open": 434, "clone3": 435, "close_range": 436, "openat2": 437, "pidfd_getfd": 438,
+    "faccessat2": 439, "process_madvise": 440, "epoll_pwait2": 441, "mount_setattr": 442,
+    "process_mrelease": 448, "futex_waitv": 449, "fchmodat2": 452, "futex_wake": 454, "futex_wait": 455,
+    "futex_requeue": 456,
+}
+
+# Syscall numbers of the names above (from the kernel's unistd headers; from 424 on: _SHARED_NUMBERS).
 NUMBERS = {
     "x86_64": {
         "read": 0, "write": 1, "open": 2, "close": 3, "stat": 4, "fstat": 5, "lstat": 6, "poll": 7,
@@ -135,12 +144,7 @@ NUMBERS = {
         "process_vm_readv": 310, "process_vm_writev": 311, "kcmp": 312, "sched_setattr": 314,
         "sched_getattr": 315, "renameat2": 316, "getrandom": 318, "bpf": 321, "execveat": 322,
         "userfaultfd": 323, "copy_file_range": 326, "preadv2": 327, "pwritev2": 328, "statx": 332,
-        "rseq": 334, "pidfd_send_signal": 424, "io_uring_setup": 425, "io_uring_enter": 426,
-        "io_uring_register": 427, "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431,
-        "fsmount": 432, "fspick": 433, "pidfd_open": 434, "clone3": 435, "close_range": 436, "openat2": 437,
-        "pidfd_getfd": 438, "faccessat2": 439, "process_madvise": 440, "epoll_pwait2": 441,
-        "mount_setattr": 442, "process_mrelease": 448, "futex_waitv": 449, "fchmodat2": 452,
-        "futex_wake": 454, "futex_wait": 455, "futex_requeue": 456
+        "rseq": 334, **_SHARED_NUMBERS
     },
     "aarch64": {
         "getxattr": 8, "lgetxattr": 9, "fgetxattr": 10, "listxattr": 11, "llistxattr": 12, "flistxattr": 13,
@@ -176,12 +180,7 @@ NUMBERS = {
         "accept4": 242, "wait4": 260, "prlimit64": 261, "setns": 268, "process_vm_readv": 270,
         "process_vm_writev": 271, "kcmp": 272, "sched_setattr": 274, "sched_getattr": 275, "renameat2": 276,
         "getrandom": 278, "bpf": 280, "execveat": 281, "userfaultfd": 282, "copy_file_range": 285,
-        "preadv2": 286, "pwritev2": 287, "statx": 291, "rseq": 293, "pidfd_send_signal": 424,
-        "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "open_tree": 428,
-        "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433, "pidfd_open": 434,
-        "clone3": 435, "close_range": 436, "openat2": 437, "pidfd_getfd": 438, "faccessat2": 439,
-        "process_madvise": 440, "epoll_pwait2": 441, "mount_setattr": 442, "process_mrelease": 448,
-        "futex_waitv": 449, "fchmodat2": 452, "futex_wake": 454, "futex_wait": 455, "futex_requeue": 456
+        "preadv2": 286, "pwritev2": 287, "statx": 291, "rseq": 293, **_SHARED_NUMBERS
     },
 }
 
