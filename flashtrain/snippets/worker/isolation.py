@@ -196,6 +196,17 @@ def drop_privileges(uid: int, tmp_root: str) -> dict[str, int]:
     return handles
 
 
+# The worker's namespaces other than its mount namespace (that one is unshared after a fork, see enter).
+_WORKER_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+
+
+def _map_ids(uid: int, gid: int) -> None:
+    """In a user namespace just made: root in it is `uid`/`gid` outside, and setgroups is refused."""
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"0 {uid} 1")
+    _write("/proc/self/gid_map", f"0 {gid} 1")
+
+
 def namespaces_allowed_as(uid: int) -> bool:
     """Whether a process running as `uid` may create the worker's namespaces here (some kernels and
     AppArmor profiles allow it to root only): tried in a throw-away child, which exits at once."""
@@ -207,10 +218,8 @@ def namespaces_allowed_as(uid: int) -> bool:
             os.setresgid(uid, uid, uid)
             os.setresuid(uid, uid, uid)
             _LIBC.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE, as in drop_privileges: the id maps need it
-            if _LIBC.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) == 0:
-                _write("/proc/self/setgroups", "deny")
-                _write("/proc/self/uid_map", f"0 {uid} 1")
-                _write("/proc/self/gid_map", f"0 {uid} 1")
+            if _LIBC.unshare(_WORKER_NAMESPACES) == 0:
+                _map_ids(uid, uid)
                 code = 0 if _LIBC.unshare(CLONE_NEWNS) == 0 else 1
         except BaseException:  # noqa: BLE001 - any refusal means no
             code = 1
@@ -312,15 +321,12 @@ def enter(tmp_root: str, keep_fds: tuple[int, ...], handles: dict[str, int] | No
     uid, gid = os.geteuid(), os.getegid()
     # The mount namespace is the worker's alone (unshared after the fork): pivot_root moves the root
     # of every process in a mount namespace, and the supervisor must keep the host's view to clean up.
-    flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
-    if _LIBC.unshare(flags) != 0:
+    if _LIBC.unshare(_WORKER_NAMESPACES) != 0:
         result.problems.append(_errno_text("user namespaces refused (unshare)") +
                                "; check kernel.unprivileged_userns_clone / user.max_user_namespaces")
         return result
     try:
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"0 {uid} 1")
-        _write("/proc/self/gid_map", f"0 {gid} 1")
+        _map_ids(uid, gid)
     except OSError as error:
         result.problems.append(f"user namespace id maps: {error}")
         return result  # in a namespace without ids: the children still get Landlock and seccomp
