@@ -71,3 +71,32 @@ def test_a_scalar_instead_of_an_array_is_not_named_as_another_sampling_mistake(r
     result = grade(without, code, runner=runner)
     assert result.status == "fail" and result.hint_mutant is None
     assert grade(snippet, code, runner=runner).hint_mutant == "ignores-size"
+
+
+def test_an_answer_that_changes_its_argument_for_some_inputs_only_is_still_the_in_place_mistake():
+    # `dA[D == 0] = 0` changes dA only when the mask drops a unit; the snippet's in-place mutant
+    # (`dA *= D`) always does. A check whose mask keeps every unit used to rule the mutant out.
+    case = {"name": "values", "kind": "case", "args": {}}
+    learner = [dict(_run(np.ones(2)), mutated=["dA"]), _run(np.ones(2))]
+    mutant = [dict(_run(np.ones(2)), mutated=["dA"]), dict(_run(np.ones(2)), mutated=["dA"])]
+    checks = [{"name": "values", "status": "fail", "values_match": True},
+              {"name": "values", "status": "pass", "values_match": True}]
+    m_checks = [{"status": "fail"}, {"status": "fail"}]
+    assert likeness(SNIPPET, [case, case], learner, checks, mutant, m_checks) == "partial"
+    other_values = [mutant[0], dict(_run(np.zeros(2)), mutated=["dA"])]
+    assert likeness(SNIPPET, [case, case], learner, checks, other_values, m_checks) is None
+    # Weak evidence alone never names the mutant: some failed check must agree fully.
+    only_partial = [dict(learner[0], mutated=[]), learner[1]]
+    assert likeness(SNIPPET, [case, case], only_partial, checks, mutant, m_checks) is None
+
+
+def test_dropout_in_place_on_a_draw_whose_mask_keeps_every_unit_gets_the_in_place_hint(runner):
+    # Seed 1092967262 draws an all-True mask for the second random check (asserted below, so a change
+    # to the snippet's cases cannot make this test vacuous): the answer passes it unchanged.
+    snippet = SnippetLibrary.bundled().get("dropout_backward").snippet
+    code = ("def dropout_backward(dA, D, keep_prob):\n"
+            "    dA[D == 0] = 0\n"
+            "    return dA / keep_prob\n")
+    result = grade(snippet, code, runner=runner, seed=1092967262)
+    assert [c.status for c in result.checks].count("pass") == 1, [(c.name, c.status) for c in result.checks]
+    assert result.hint_mutant == "in-place"

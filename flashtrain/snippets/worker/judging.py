@@ -171,8 +171,8 @@ def _without_numbers(text: str) -> str:
 # same warnings and in-place changes, or both raise the same error), "close" (every output matches;
 # warnings, the arguments changed in place or the error raised differ in detail), "statistical"
 # (random outputs differ but every check passes or fails in the same way), "partial" (as one of
-# those, except on checks the learner failed where only one of the two raised, or where they agree
-# only on the values both computed as finite numbers).
+# those, except on checks where only one of the two raised (a check the learner failed) or changed an
+# argument in place, or where they agree only on the values both computed as finite numbers).
 LEVELS = ("exact", "close", "statistical", "partial")
 
 
@@ -209,7 +209,12 @@ def _check_likeness(snippet, case, mine, theirs, check, m_check) -> str | None:
         return "partial" if check["status"] != "pass" else None
     level = "exact"
     if bool(mine["mutated"]) != bool(theirs["mutated"]):
-        return None
+        # An answer may change an argument for some inputs only (`dA[D == 0] = 0` leaves dA alone
+        # when the mask keeps every unit) where the mutant always does, or the reverse: with the
+        # same outputs that is still the mutant's mistake, but weak evidence on its own.
+        rtol, atol, _ = tolerances(snippet, case)
+        same = _compare_case(case, theirs["output"], mine["output"], max(rtol, 1e-6), max(atol, 1e-9)) is None
+        return "partial" if same else None
     if sorted(mine["mutated"]) != sorted(theirs["mutated"]):
         level = "close"  # both changed arguments in place, not the same ones
     if sorted(mine.get("aliased", [])) != sorted(theirs.get("aliased", [])):
