@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from itertools import repeat
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
 from sqlalchemy import insert, select
 
+from flashtrain.deck.anki.convert import ReviewColumns, Reviews
 from flashtrain.deck.anki.export import RATING_TO_EASE
 from flashtrain.scheduler.core import PHASES, SchedulerConfig
 from flashtrain.scheduler.replay import ReplayedStates, replay, to_us
@@ -47,31 +49,32 @@ def apply_reviews(session, touched, reports, plan, config: SchedulerConfig, adde
     for card_id, card in with_reviews:
         report = reports[deck_of_card[id(card)]]
         rows = stored.get(card_id, ())
-        fresh = card.reviews
-        if rows or len({review.stamp_ms for review in fresh}) < len(fresh):  # else: every review is new
+        fresh = card.reviews.indices()  # every review is new, unless:
+        if rows or card.reviews.repeats_a_time:
             fresh = _fresh_reviews(card.reviews, rows)
             report.reviews_duplicate += len(card.reviews) - len(fresh)
         if fresh:
             report.reviews_added += len(fresh)
-            events.add_card(card_id, rows, fresh)
+            events.add_card(card_id, rows, fresh, plan.reviews)
     if events.card:
-        replayed = replay(np.array(events.card), np.array(events.stamp_us), np.array(events.rating), config)
-        _write_reviews(session, events, replayed)
+        replayed = replay(*events.columns(plan.reviews), config)
+        _write_reviews(session, events, replayed, plan.reviews)
         _write_states(session, replayed, added)
     _schedules_without_history(session, touched, plan, config)
 
 
-def _fresh_reviews(reviews, rows) -> list:
-    """The reviews of a card that are neither stored (`rows`) nor earlier in the package at the same ms."""
+def _fresh_reviews(reviews: Reviews, rows) -> list[int]:
+    """The reviews of a card (their indices in the review columns) that are neither stored (`rows`)
+    nor earlier in the package at the same ms."""
     known = sorted((to_us(row.reviewed_at) // 1000, RATING_TO_EASE.get(row.rating)) for row in rows)
     in_package: set[int] = set()
     fresh = []
-    for review in reviews:
+    for index, review in zip(reviews.indices(), reviews):
         stamp = review.stamp_ms
         if stamp in in_package or (known and _near(known, stamp, RATING_TO_EASE.get(review.rating))):
             continue
         in_package.add(stamp)
-        fresh.append(review)
+        fresh.append(index)
     return fresh
 
 
@@ -86,24 +89,23 @@ def _stored_reviews(session, card_ids: list[int]) -> dict[int, list]:
 
 class _Events:
     """The reviews to replay, card by card in time order (a stored review before a new one at the
-    same moment), and what each becomes: a new row, or a stored row whose states are rewritten."""
+    same moment), and what each becomes: a new row, or a stored row whose states are rewritten.
+    A new review is its index in the package's review columns, so a card whose reviews are all new
+    adds them without a Python step per review."""
 
     def __init__(self) -> None:
-        self.card: list[int] = []
-        self.stamp_us: list[int] = []
-        self.rating: list[int] = []
-        self.new: list[tuple[int, object]] = []  # (event index, Review)
-        self.stored: list[tuple[int, int]] = []  # (event index, review_log id)
+        self.card: list[int] = []  # the store's card id of each event
+        self.source: list[int] = []  # per event: its index in the review columns, or -1 for a stored review
+        self.stored: list[tuple[int, int, int]] = []  # stored events in order: (time µs, rating, review_log id)
         self.cram: list[tuple[int, int, int]] = []  # (review_log id, its time µs, index of the state then or -1)
 
-    def add_card(self, card_id: int, rows, fresh) -> None:
+    def add_card(self, card_id: int, rows, fresh, columns: ReviewColumns) -> None:
         if not rows:  # the replay puts them in time order (ties as the package lists them)
-            self.new += [(len(self.card) + n, review) for n, review in enumerate(fresh)]
             self.card += [card_id] * len(fresh)
-            self.stamp_us += [review.stamp_ms * 1000 for review in fresh]
-            self.rating += [review.rating for review in fresh]
+            self.source += fresh
             return
-        items = [(to_us(row.reviewed_at), 0, row) for row in rows] + [(r.stamp_ms * 1000, 1, r) for r in fresh]
+        stamps = columns.stamp_ms  # (a rare path: a card with stored history)
+        items = [(to_us(row.reviewed_at), 0, row) for row in rows] + [(int(stamps[i]) * 1000, 1, i) for i in fresh]
         items.sort(key=lambda item: (item[0], item[1]))
         last = -1
         for stamp, is_new, item in items:
@@ -112,9 +114,24 @@ class _Events:
                 continue
             last = len(self.card)
             self.card.append(card_id)
-            self.stamp_us.append(stamp)
-            self.rating.append(item.rating)
-            (self.new.append((last, item)) if is_new else self.stored.append((last, item.id)))
+            if is_new:
+                self.source.append(item)
+            else:
+                self.source.append(-1)
+                self.stored.append((stamp, item.rating, item.id))
+
+    def columns(self, columns: ReviewColumns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(card, time µs, rating) of every event, for the replay."""
+        source = np.array(self.source, dtype=np.int64)
+        new = source >= 0
+        stamp_us = np.empty(source.size, dtype=np.int64)
+        rating = np.empty(source.size, dtype=np.int64)
+        stamp_us[new] = columns.stamp_ms[source[new]] * 1000
+        rating[new] = columns.rating[source[new]]
+        if self.stored:
+            stored = np.array(self.stored, dtype=np.int64).reshape(-1, 3)
+            stamp_us[~new], rating[~new] = stored[:, 0], stored[:, 1]
+        return np.array(self.card, dtype=np.int64), stamp_us, rating
 
 
 # MemoryState().to_dict() as json.dumps writes it: the state before a card's first review
@@ -141,7 +158,7 @@ def _due_texts(due_us: np.ndarray) -> list[str]:
     return [texts[i] for i in where.tolist()]
 
 
-def _write_reviews(session, events: _Events, replayed: ReplayedStates) -> None:
+def _write_reviews(session, events: _Events, replayed: ReplayedStates, columns: ReviewColumns) -> None:
     """Insert the new review rows and rewrite the states of the stored ones."""
     reviewed = _utc_texts(replayed.reviewed_us)
     after = [_STATE_JSON % row for row in zip(
@@ -151,11 +168,19 @@ def _write_reviews(session, events: _Events, replayed: ReplayedStates) -> None:
     before = [_NEW_STATE_JSON if p < 0 else after[p] for p in replayed.previous.tolist()]
     elapsed = [None if e != e else e for e in replayed.elapsed_days.tolist()]  # nan: a card's first review
     when = _stored_times(session, reviewed)
-    new_rows = [(events.card[i], when[i], review.rating, elapsed[i], review.duration_ms, before[i], after[i],
-                 "imported") for i, review in events.new]
+    source = np.array(events.source, dtype=np.int64)
+    new = np.flatnonzero(source >= 0)
+    values = (events.card, when, elapsed, before, after)
+    if new.size < source.size:  # some events are stored reviews: the new rows take the others' values
+        values = tuple([column[i] for i in new.tolist()] for column in values)
+    card, when_new, elapsed_new, before_new, after_new = values
+    durations = [d or None for d in columns.duration_ms[source[new]].tolist()]
+    new_rows = list(zip(card, when_new, replayed.rating[new].tolist(), elapsed_new, durations, before_new, after_new,
+                        repeat("imported")))
     _executemany(session, "INSERT INTO review_log (card_id, reviewed_at, rating, elapsed_days, duration_ms, "
                           "state_before, state_after, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", new_rows)
-    updates = [(elapsed[i], before[i], after[i], row_id) for i, row_id in events.stored]
+    updates = [(elapsed[i], before[i], after[i], row_id)
+               for i, (_, _, row_id) in zip(np.flatnonzero(source < 0).tolist(), events.stored)]
     for row_id, stamp, at in events.cram:
         state = _NEW_STATE_JSON if at < 0 else after[at]
         days = None if at < 0 else (stamp - int(replayed.reviewed_us[at])) / 1_000_000 / 86400.0

@@ -266,3 +266,44 @@ def test_collection_with_data_anki_never_writes_is_refused_cleanly(store, anki_f
     [report] = import_paths(store, [broken])
     assert report.status == "rejected" and report.error.startswith(f"{broken}: error: "), report.error
     assert "\n" not in report.error and _card_count(store) == 0
+
+
+def test_revlog_values_anki_never_writes_are_skipped_or_read_leniently(store, anki_files, tmp_path):
+    """Anki declares every revlog column an integer. A row naming its card by something else belongs
+    to no card; an ease that is not 1-4 is a manual row; a time that is not a number is no duration."""
+    import sqlite3
+
+    from flashtrain.deck.anki.convert import plan_import
+    from flashtrain.deck.anki.package import read_collection
+
+    with zipfile.ZipFile(anki_files["legacy"]) as source:
+        data = source.read("collection.anki21")
+    clean, odd = tmp_path / "clean.anki21", tmp_path / "odd.anki21"
+    clean.write_bytes(data)
+    db = sqlite3.connect(clean)
+    first, second, third = [row_id for (row_id,) in db.execute(
+        "SELECT id FROM revlog WHERE ease > 0 AND cid IN (SELECT id FROM cards) ORDER BY id LIMIT 3")]
+    db.execute("UPDATE revlog SET time = 4321 WHERE id = ?", (third,))
+    db.commit()
+    db.close()
+    odd.write_bytes(clean.read_bytes())
+    db = sqlite3.connect(odd)
+    db.execute("UPDATE revlog SET cid = 'gone' WHERE id = ?", (first,))
+    db.execute("UPDATE revlog SET ease = 'hard' WHERE id = ?", (second,))
+    db.execute("UPDATE revlog SET time = 'slow' WHERE id = ?", (third,))
+    db.commit()
+    db.close()
+    before, after = plan_import(read_collection(clean)), plan_import(read_collection(odd))
+    assert after.orphan_reviews_skipped == before.orphan_reviews_skipped + 1
+    assert after.manual_reviews_skipped == before.manual_reviews_skipped + 1
+
+    def reviews(plan):
+        return {review.stamp_ms: review for deck in plan.decks.values() for card in deck.cards
+                for review in card.reviews}
+
+    kept, clean_reviews = reviews(after), reviews(before)
+    assert set(clean_reviews) - set(kept) == {first, second}
+    assert clean_reviews[third].duration_ms == 4321 and kept[third].duration_ms is None
+    assert all(kept[stamp] == review for stamp, review in clean_reviews.items() if stamp not in (first, second, third))
+    reports = import_paths(store, [odd])
+    assert all(r.status == "imported" for r in reports) and sum(r.reviews_added for r in reports) == len(kept)

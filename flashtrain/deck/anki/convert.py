@@ -16,9 +16,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import datetime, timezone
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from flashtrain.deck.anki.package import Collection, Notetype
 from flashtrain.deck.anki.markup import html_to_markdown
@@ -26,6 +25,9 @@ from flashtrain.deck.anki.render import card_sides
 from flashtrain.deck.model import CardSpec, ParseWarning
 from flashtrain.deck.note import CLOZE, cloze_numbers, gap_number
 from flashtrain.scheduler.core import RATING_SCALES
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ANKI_EASE_TO_RATING = RATING_SCALES["anki"]
 STOCK_NAMES = {"basic", "basic (and reversed card)", "basic (optional reversed card)", "basic (type in the answer)",
@@ -47,6 +49,41 @@ class Review(NamedTuple):  # a tuple: a collection holds hundreds of thousands
 MIN_STAMP_MS, MAX_STAMP_MS = 0, 253402300799999  # up to 9999-12-31
 
 
+class ReviewColumns(NamedTuple):
+    """The rated reviews of every card of a collection as int64 columns, card after card, each card's
+    oldest first: a collection holds hundreds of thousands, so no object is made per review."""
+
+    stamp_ms: np.ndarray
+    rating: np.ndarray  # on our 1-5 scale
+    duration_ms: np.ndarray  # 0: none recorded
+
+
+class Reviews:
+    """One card's rated reviews, oldest first: a slice [start, stop) of the collection's columns.
+    Iterating gives `Review` tuples; the bulk paths use the indices."""
+
+    __slots__ = ("columns", "start", "stop", "repeats_a_time")
+
+    def __init__(self, columns: ReviewColumns, start: int, stop: int, repeats_a_time: bool = False) -> None:
+        self.columns, self.start, self.stop = columns, start, stop
+        self.repeats_a_time = repeats_a_time  # two of them at the same millisecond
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def __iter__(self):
+        columns, start, stop = self.columns, self.start, self.stop
+        for stamp, rating, duration in zip(columns.stamp_ms[start:stop].tolist(), columns.rating[start:stop].tolist(),
+                                           columns.duration_ms[start:stop].tolist()):
+            yield Review(stamp, rating, duration or None)
+
+    def indices(self) -> range:
+        return range(self.start, self.stop)
+
+    def __repr__(self) -> str:
+        return f"Reviews({list(self)!r})"
+
+
 @dataclass
 class ImportedCard:
     spec: CardSpec
@@ -54,7 +91,7 @@ class ImportedCard:
     suspended: bool
     buried: bool
     flagged: bool
-    reviews: list[Review]
+    reviews: Reviews
     media: list[str]
     anki_state: tuple[int, int, int, int]  # (type, due, interval days, lapses) for cards without history
     own_key: str | None = None  # a card we exported: its key in our store before the trip to Anki
@@ -79,6 +116,7 @@ class ImportPlan:
     manual_reviews_skipped: int = 0
     orphan_reviews_skipped: int = 0
     deck_ids: dict[str, int] = field(default_factory=dict)  # Anki's id of each deck (by name) in the collection
+    reviews: ReviewColumns | None = None  # what every card's `reviews` slices
 
 
 ANKI_ID_PREFIX = "anki:"  # explicit ids of cards that came from an Anki note
@@ -98,25 +136,22 @@ def plan_import(collection: Collection) -> ImportPlan:
     warnings = [ParseWarning(path, 0, message) for message in collection.media_errors]
     plan = ImportPlan({}, warnings, collection.media, collection.created)
     plan.deck_ids = {name: deck_id for deck_id, name in sorted(collection.decks.items(), reverse=True)}
-    reviews_by_card: dict[int, list] = {card.id: [] for card in collection.cards}
-    for row in collection.revlog:  # in time order, so each card's list is too
-        rows = reviews_by_card.get(row.card_id)
-        if rows is None:
-            plan.orphan_reviews_skipped += 1
-        else:
-            rows.append(row)
+    grouped = _group_reviews(collection)
+    plan.reviews, plan.orphan_reviews_skipped = grouped.columns, grouped.orphans
+    starts, rated, rows_of, repeats, out_of_range = (grouped.starts, grouped.rated, grouped.rows, grouped.repeats,
+                                                     grouped.out_of_range)
     checked_notetypes: set[int] = set()  # each notetype is checked (and warned about) once
     missing_media: set[str] = set()
-    for card in collection.cards:
+    for position, card in enumerate(collection.cards):
         note = collection.notes.get(card.note_id)
         notetype = collection.notetypes.get(note.notetype_id) if note else None
         deck_name = collection.decks.get(card.deck_id) or "Default"
         deck = plan.decks.setdefault(deck_name, ImportedDeck(deck_name))
-        rows = reviews_by_card.get(card.id, [])
+        rows = rows_of[position]
         if note is None or notetype is None:
             plan.warnings.append(ParseWarning(path, 0, f"card {card.id} has no note or notetype in the collection; "
                                                        "skipped"))
-            deck.reviews_skipped += len(rows)
+            deck.reviews_skipped += rows
             continue
         if notetype.id not in checked_notetypes:
             checked_notetypes.add(notetype.id)
@@ -128,7 +163,7 @@ def plan_import(collection: Collection) -> ImportPlan:
         if spec is None:
             plan.warnings.append(ParseWarning(path, 0, f"note {note.guid!r} ({notetype.name}) card {card.ord + 1} "
                                                        "renders an empty question; skipped"))
-            deck.reviews_skipped += len(rows)
+            deck.reviews_skipped += rows
             continue
         for name in media:
             if name in collection.media:
@@ -138,10 +173,12 @@ def plan_import(collection: Collection) -> ImportPlan:
                 missing_media.add(name)
                 plan.warnings.append(ParseWarning(path, 0, f"media file {name!r} (note {note.guid!r}) is not in the "
                                                            "package; the card refers to it but it will not show"))
-        reviews = _reviews(rows, card.id)
-        if len(reviews) < len(rows):
-            plan.manual_reviews_skipped += len(rows) - len(reviews)
-            deck.reviews_skipped += len(rows) - len(reviews)
+        if position in out_of_range:
+            _refuse_times(grouped.columns, starts[position], starts[position] + rated[position], card.id)
+        reviews = Reviews(grouped.columns, starts[position], starts[position] + rated[position], position in repeats)
+        if rated[position] < rows:
+            plan.manual_reviews_skipped += rows - rated[position]
+            deck.reviews_skipped += rows - rated[position]
         deck.cards.append(ImportedCard(spec=spec, anki_card_id=card.id, suspended=card.queue == -1,
                                        buried=card.queue in (-2, -3), flagged=bool(card.flags & 7),
                                        reviews=reviews, media=media,
@@ -152,19 +189,55 @@ def plan_import(collection: Collection) -> ImportPlan:
     return plan
 
 
-_review = partial(tuple.__new__, Review)  # Review(...) without its Python __new__: one per review
+class _Grouped(NamedTuple):
+    columns: ReviewColumns
+    starts: list[int]  # by card position in collection.cards: where its rated reviews start in `columns`
+    rated: list[int]  # how many rated reviews it has
+    rows: list[int]  # how many revlog rows it has (rated and manual)
+    repeats: set[int]  # positions of cards with two rated reviews at the same millisecond
+    out_of_range: set[int]  # positions of cards with a review time Anki does not write
+    orphans: int  # rows of cards the collection no longer has
 
 
-def _reviews(rows: list, card_id: int) -> list[Review]:
-    """A card's rated revlog rows as Reviews (manual rows, ease 0, are left out)."""
-    reviews = [_review((row.id, ANKI_EASE_TO_RATING[row.ease], row.time_ms if row.time_ms > 0 else None))
-               for row in rows if row.ease in ANKI_EASE_TO_RATING]
-    if reviews and not (MIN_STAMP_MS <= min(reviews[0].stamp_ms, reviews[-1].stamp_ms)
-                        and max(reviews[0].stamp_ms, reviews[-1].stamp_ms) <= MAX_STAMP_MS):
-        reviews.sort()  # read in time order (package.py), so only the ends can be out of range
-        bad = reviews[0] if reviews[0].stamp_ms < MIN_STAMP_MS else reviews[-1]
-        raise ValueError(f"review {bad.stamp_ms} of card {card_id} is not a time Anki writes")
-    return reviews
+_EASE_TO_RATING = [0] + [ANKI_EASE_TO_RATING[ease] for ease in (1, 2, 3, 4)]
+
+
+def _group_reviews(collection: Collection) -> _Grouped:
+    """The revlog's rated rows grouped card by card (each card's in time order, as the revlog is
+    read), with numpy rather than a Python step per row."""
+    import numpy as np
+
+    revlog, n_cards = collection.revlog, len(collection.cards)
+    card_ids = np.fromiter((card.id for card in collection.cards), dtype=np.int64, count=n_cards)
+    by_id = np.argsort(card_ids, kind="stable")
+    found = revlog.card_known.copy()
+    position = np.zeros(len(revlog), dtype=np.int64)
+    if n_cards:
+        slot = np.minimum(np.searchsorted(card_ids[by_id], revlog.card_id), n_cards - 1)
+        position = by_id[slot]
+        found &= card_ids[position] == revlog.card_id
+    else:
+        found[:] = False
+    rows = np.bincount(position[found], minlength=n_cards)
+    rated_rows = np.flatnonzero(found & (revlog.ease > 0))
+    rated_rows = rated_rows[np.argsort(position[rated_rows], kind="stable")]  # card by card, time order kept
+    rated_position = position[rated_rows]
+    rated = np.bincount(rated_position, minlength=n_cards)
+    stamp_ms = revlog.stamp_ms[rated_rows]
+    columns = ReviewColumns(stamp_ms, np.asarray(_EASE_TO_RATING, dtype=np.int64)[revlog.ease[rated_rows]],
+                            revlog.time_ms[rated_rows])
+    same_time = (rated_position[1:] == rated_position[:-1]) & (stamp_ms[1:] == stamp_ms[:-1])
+    bad_time = (stamp_ms < MIN_STAMP_MS) | (stamp_ms > MAX_STAMP_MS)
+    starts = np.concatenate(([0], np.cumsum(rated)[:-1])) if n_cards else np.zeros(0, dtype=np.int64)
+    return _Grouped(columns, starts.tolist(), rated.tolist(), rows.tolist(),
+                    set(rated_position[1:][same_time].tolist()), set(rated_position[bad_time].tolist()),
+                    int(len(revlog) - found.sum()))
+
+
+def _refuse_times(columns: ReviewColumns, start: int, stop: int, card_id: int) -> None:
+    stamps = columns.stamp_ms[start:stop]
+    bad = int(stamps.min()) if stamps.min() < MIN_STAMP_MS else int(stamps.max())
+    raise ValueError(f"review {bad} of card {card_id} is not a time Anki writes")
 
 
 def _is_known(notetype: Notetype) -> bool:

@@ -19,11 +19,14 @@ import json
 import sqlite3
 import zipfile
 from dataclasses import dataclass, field
-from functools import partial
+from itertools import chain
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from flashtrain.deck.model import DeckError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -75,15 +78,18 @@ class AnkiCard(NamedTuple):  # tuples: a collection has hundreds of thousands of
     flags: int
 
 
-class RevlogRow(NamedTuple):
-    id: int  # review time in epoch milliseconds
-    card_id: int
-    ease: int
-    interval: int
-    last_interval: int
-    factor: int
-    time_ms: int
-    type: int
+class Revlog(NamedTuple):
+    """A collection's review log as columns (int64 arrays, one entry per row, in time order): a
+    collection holds hundreds of thousands of rows, and no Python object is made per row."""
+
+    stamp_ms: np.ndarray  # the row id: the review's time in epoch milliseconds
+    card_id: np.ndarray
+    card_known: np.ndarray  # bool: card_id is an integer (a row naming anything else belongs to no card)
+    ease: np.ndarray  # 1 Again .. 4 Easy; 0 for a manual row (ease 0) or anything Anki does not write
+    time_ms: np.ndarray  # the answer's duration; 0 when not a positive number
+
+    def __len__(self) -> int:
+        return int(self.stamp_ms.size)
 
 
 @dataclass
@@ -95,7 +101,7 @@ class Collection:
     decks: dict[int, str]  # id -> name with '::' between levels
     notes: dict[int, Note]
     cards: list[AnkiCard]
-    revlog: list[RevlogRow]  # in time (id) order
+    revlog: Revlog  # in time (id) order
     media: dict[str, bytes] = field(default_factory=dict)  # file name -> content
     media_errors: list[str] = field(default_factory=list)
     placeholder_only: bool = False
@@ -228,17 +234,47 @@ def _read_tables(db: sqlite3.Connection, path: Path) -> Collection:
              for cid, nid, did, odid, ord_, type_, queue, due, ivl, factor, reps, lapses, flags in db.execute(
                  "SELECT id, nid, did, odid, ord, type, queue, due, ivl, factor, reps, lapses, flags FROM cards "
                  "ORDER BY nid, ord")]
-    revlog = []
-    if "revlog" in tables:
-        revlog = list(map(_revlog_row, db.execute(
-            # in time order, so each card's rows are too; a plain table scan (by card took an index
-            # lookup per row)
-            "SELECT id, cid, ease, ivl, lastIvl, factor, time, type FROM revlog ORDER BY id")))
+    revlog = _read_revlog(db, "revlog" in tables)
     return Collection(str(path), schema, int(created or 0), notetypes, decks, notes, cards, revlog)
 
 
-# RevlogRow from a selected row without a Python call per row (_make checks the length in Python)
-_revlog_row = partial(tuple.__new__, RevlogRow)
+# In time order, so each card's rows are too: a plain scan of the table (by card took an index lookup
+# per row). Anki declares every column an integer; a file that breaks that takes the careful path.
+_REVLOG = "SELECT id, cid, ease, time FROM revlog ORDER BY id"
+_ODD_REVLOG = ("SELECT EXISTS (SELECT 1 FROM revlog WHERE typeof(id) != 'integer' OR typeof(cid) != 'integer' "
+               "OR typeof(ease) != 'integer' OR typeof(time) != 'integer')")
+
+
+def _read_revlog(db: sqlite3.Connection, present: bool) -> Revlog:
+    import numpy as np  # here, not at the top: sniffing whether a file is a package needs no numpy
+
+    rows = db.execute(_REVLOG).fetchall() if present else []
+    if rows and db.execute(_ODD_REVLOG).fetchone()[0]:
+        table = np.array([_plain_revlog_row(row) for row in rows], dtype=np.int64).reshape(-1, 5)
+        return Revlog(table[:, 0], table[:, 1], table[:, 2].astype(bool), table[:, 3], table[:, 4])
+    table = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=4 * len(rows)).reshape(-1, 4)
+    ease, time_ms = table[:, 2], table[:, 3]
+    return Revlog(table[:, 0], table[:, 1], np.ones(len(rows), dtype=bool),
+                  np.where((ease >= 1) & (ease <= 4), ease, 0), np.maximum(time_ms, 0))
+
+
+def _plain_revlog_row(row: tuple) -> tuple[int, int, int, int, int]:
+    """A row holding values Anki does not write, as the columns read them: a card id that is not an
+    integer names no card, an ease that is not 1-4 is a manual row, a time that is not a positive
+    number is no duration; a row id that is not an integer is no review time at all."""
+    stamp, card_id, ease, time_ms = (_integer(value) for value in row)
+    if stamp is None:
+        raise ValueError(f"revlog row id {row[0]!r} is not a review time")
+    return (stamp, card_id if card_id is not None else 0, card_id is not None,
+            ease if ease in (1, 2, 3, 4) else 0, time_ms if time_ms is not None and time_ms > 0 else 0)
+
+
+def _integer(value) -> int | None:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
 
 
 def _schema11_notetypes(models_json: str, path: Path) -> dict[int, Notetype]:
