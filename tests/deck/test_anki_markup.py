@@ -62,3 +62,36 @@ def test_plain_text_fast_path_equals_the_parser(text):
 def test_plain_text_takes_the_fast_path():
     assert markup._is_plain("It is 0.143, see rule 1.\n") and markup._is_plain("a > b")
     assert not markup._is_plain("a <b>b</b>") and not markup._is_plain("caf&eacute;")
+
+
+INLINE_PIECES = st.sampled_from([
+    "<b>", "</b>", "<B>", "</STRONG>", "<strong>", "<i>", "</i>", "<em >", "</em>", "<s>", "</s>", "<strike>",
+    "</del>", "<b/>", "</i/>", "<br>", "<br/>", "<BR />", "</br>", "<br\n>", "<u>", "<span>", "<b class=x>",
+    "<div>", "<code>", "<ſ>", " ", "  ", "\t", "\n", "\xa0", "&nbsp;", "&amp;", "&lt;b&gt;", "&#42;", "&lt",
+    "&#10;", "&", "<", ">", "**", "~~", "*", "_", "\\", "$", "\\(x_1\\)", "\\[y\\]", "{{c1::gap}}", "[sound:",
+    "[sound:a.mp3]", "]", "\x00", "x", "Wort", "é"])
+
+
+@given(st.lists(INLINE_PIECES | st.text(max_size=3), max_size=14).map("".join))
+@example("What is quantity <strong>17</strong> with \\(x_{3}\\)?")
+@example("  a  <b> b </b>\xa0<br>  c&nbsp;<br/> <br>d<i></i>  ")
+@example("<b></b>&nbsp;<br>\n <s>x</s>[sound:<b>a</b>.mp3]")
+@example("{{c1::<b>bold</b> gap::a <i>hint</i>}} \\(a*b\\) _x_ \\\\ $5")
+def test_inline_tags_fast_path_equals_the_parser(fragment):
+    """A fragment of only bold/italic/strike-through tags and line breaks skips the tag-by-tag walk:
+    the result (text and media) is what the plain-tag splitter and HTMLParser give."""
+    fast = html_to_markdown(fragment)
+    inline_only, feed_simple = markup._inline_only, markup._feed_simple
+    markup._inline_only = lambda text: None
+    try:
+        assert fast == html_to_markdown(fragment)  # the plain-tag splitter
+        markup._feed_simple = lambda parser, text: False
+        assert fast == html_to_markdown(fragment)  # HTMLParser itself
+    finally:
+        markup._inline_only, markup._feed_simple = inline_only, feed_simple
+
+
+def test_inline_tags_take_the_fast_path():
+    assert markup._inline_only("What is <b>2</b> + 2?<br>Show <I>x</I>") == "What is **2** + 2?\nShow *x*"
+    for other in ("a <u>b</u>", "<b class=x>b</b>", "a</br>b", "<div>a</div>", "1 <2", "[sound:a.mp3]<b>x</b>"):
+        assert markup._inline_only(other) is None, other

@@ -160,6 +160,8 @@ def html_to_markdown(fragment: str) -> tuple[str, list[str]]:
     """(Markdown, media file names referred to) for one rendered Anki field or card side."""
     if _is_plain(fragment):  # most fields: the one text run a parser would see, without the parser
         text, media = _text_run(fragment)
+    elif (text := _inline_only(fragment)) is not None:
+        media = []
     else:
         parser = _ToMarkdown()
         if not _feed_simple(parser, fragment):
@@ -181,6 +183,42 @@ def html_to_markdown(fragment: str) -> tuple[str, list[str]]:
     if "**" in text or "~~" in text:  # a bold/strike marker around nothing ("<b></b>") is noise
         text = EMPTY_MARKER.sub("", text)
     return text.strip(), list(dict.fromkeys(media))
+
+
+# Many fields hold only bold/italic/strike-through and line breaks ("What is <b>x</b>?<br>…"). Their
+# tags all write a marker that is neither empty nor a space, and <br> a newline that only strips the
+# space right after it, so the text between tags can be decoded and collapsed in one go; with <br>
+# held by a stand-in the collapsing cannot touch. Anything else (another tag, an attribute, </br>, a
+# sound) goes the way below.
+_INLINE_ONLY_TAG = re.compile(r"<(/?)(b|strong|i|em|s|strike|del|br)\s*(/?)>", re.IGNORECASE | re.ASCII)
+_BREAK = "\x00"
+
+
+def _inline_only(fragment: str) -> str | None:
+    """The Markdown _ToMarkdown makes of a fragment of only those tags, or None for another fragment."""
+    if _BREAK in fragment:
+        return None
+    pieces = _INLINE_ONLY_TAG.split(fragment)  # text, (closing, tag, self-closing, text)...
+    for i in range(1, len(pieces), 4):
+        closing, tag, self_closing = pieces[i], pieces[i + 1].lower(), pieces[i + 2]
+        if tag == "br":
+            if closing:
+                return None  # </br> writes nothing
+            pieces[i] = _BREAK
+        else:
+            pieces[i] = INLINE[tag] * 2 if self_closing and not closing else INLINE[tag]  # <b/> opens and closes
+        pieces[i + 1] = pieces[i + 2] = ""
+    text = "".join(pieces)
+    if "<" in text:
+        return None
+    if "&" in text:
+        text = html.unescape(text)
+    if "[sound:" in text:
+        return None
+    text = SPACES.sub(" ", text.replace("\xa0", " "))
+    if pieces[0]:  # the first text run starts the output: its spaces go (a parser's handle_data)
+        text = text.lstrip(" ")
+    return text.replace(_BREAK + " ", "\n").replace(_BREAK, "\n") if _BREAK in text else text
 
 
 # Field HTML is mostly plain tags (<b>, <br>, <div>, <img src=...>): such a fragment is split with one
