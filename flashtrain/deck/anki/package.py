@@ -19,6 +19,7 @@ import json
 import sqlite3
 import zipfile
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -54,8 +55,7 @@ class Notetype:
     original_stock_kind: int = 0  # schema 18 records which stock notetype a copy came from
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):  # tuples, as cards: a collection has hundreds of thousands
     id: int
     guid: str
     notetype_id: int
@@ -227,16 +227,18 @@ def _read_tables(db: sqlite3.Connection, path: Path) -> Collection:
         notetypes, decks = _schema18_notetypes(db), _schema18_decks(db)
     else:
         notetypes, decks = _schema11_notetypes(models_json, path), _schema11_decks(decks_json, path)
-    notes = {}
-    for note_id, guid, mid, tags, fields in db.execute("SELECT id, guid, mid, tags, flds FROM notes"):
-        notes[note_id] = Note(note_id, str(guid), mid, tuple(str(tags).split()), tuple(str(fields).split("\x1f")))
-    cards = [AnkiCard(cid, nid, odid or did, ord_, type_, queue, due, ivl, factor, reps, lapses, flags)
-             for cid, nid, did, odid, ord_, type_, queue, due, ivl, factor, reps, lapses, flags in db.execute(
-                 "SELECT id, nid, did, odid, ord, type, queue, due, ivl, factor, reps, lapses, flags FROM cards "
-                 "ORDER BY nid, ord")]
+    notes = {note_id: _note((note_id, str(guid), mid, tuple(str(tags).split()), tuple(str(fields).split("\x1f"))))
+             for note_id, guid, mid, tags, fields in db.execute("SELECT id, guid, mid, tags, flds FROM notes")}
+    # a card in a filtered deck counts in its home deck (odid), when it has one
+    cards = list(map(_card, db.execute(
+        "SELECT id, nid, coalesce(nullif(odid, 0), did), ord, type, queue, due, ivl, factor, reps, lapses, flags "
+        "FROM cards ORDER BY nid, ord")))
     revlog = _read_revlog(db, "revlog" in tables)
     return Collection(str(path), schema, int(created or 0), notetypes, decks, notes, cards, revlog)
 
+
+# NamedTuples made from a row without a Python call each (their own __new__ is a Python function)
+_note, _card = partial(tuple.__new__, Note), partial(tuple.__new__, AnkiCard)
 
 # In time order, so each card's rows are too: a plain scan of the table (by card took an index lookup
 # per row). Anki declares every column an integer; a file that breaks that takes the careful path.
