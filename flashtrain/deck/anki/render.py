@@ -31,7 +31,10 @@ def render_template(template: str, fields: dict[str, str], cloze_number: int, si
     for literal, kind, name, parts in _compiled(template):
         if showing and literal:
             out.append(literal)
-        if kind in ("#", "^"):
+        if kind == "=":
+            if showing:
+                out.append(fields.get(name, ""))
+        elif kind in ("#", "^"):
             filled = bool(_strip_html(fields.get(name, "")).strip()) if not _is_cloze_section(name) else \
                 _has_cloze(fields, name, cloze_number)
             stack.append((name, showing))
@@ -47,14 +50,18 @@ def render_template(template: str, fields: dict[str, str], cloze_number: int, si
 @lru_cache(maxsize=256)
 def _compiled(template: str) -> tuple[tuple[str, str | None, str, tuple[str, ...]], ...]:
     """A template as (literal before, tag kind, name, name's `:` parts) steps, parsed once per
-    notetype template: kind is "#", "^", "/", "" (a field) or None (the literal after the last tag);
-    a field's parts are its filters, then the field (`{{cloze:Text}}`)."""
+    notetype template: kind is "#", "^", "/", "" (a field), "=" (a field shown as it is: no filter,
+    not FrontSide) or None (the literal after the last tag); a field's parts are its filters, then
+    the field (`{{cloze:Text}}`)."""
     steps = []
     pos = 0
     for match in TAG.finditer(template):
         name = match.group(2).strip()
         parts = tuple(part.strip() for part in name.split(":"))
-        steps.append((template[pos:match.start()], match.group(1), name, parts))
+        kind = match.group(1)
+        if kind == "" and len(parts) == 1 and name != "FrontSide":
+            kind = "="
+        steps.append((template[pos:match.start()], kind, name, parts))
         pos = match.end()
     steps.append((template[pos:], None, "", ()))
     return tuple(steps)
