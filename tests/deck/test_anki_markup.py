@@ -23,11 +23,28 @@ FRAGMENTS = [
 ]
 
 
-@pytest.mark.parametrize("fragment", FRAGMENTS)
-def test_quick_path_equals_the_html_parser(fragment, monkeypatch):
+# html_to_markdown's quick paths, each turned off in this order: plain text, inline tags only, plain tags
+QUICK_PATHS = (("_is_plain", lambda fragment: False), ("_inline_only", lambda fragment: None),
+               ("_feed_simple", lambda parser, fragment: False))
+
+
+def assert_quick_paths_agree(fragment: str) -> None:
+    """The text and media are the same with the quick paths turned off one after another, down to
+    HTMLParser itself."""
     quick = html_to_markdown(fragment)
-    monkeypatch.setattr(markup, "_feed_simple", lambda parser, text: False)
-    assert quick == html_to_markdown(fragment)
+    saved = {name: getattr(markup, name) for name, _ in QUICK_PATHS}
+    try:
+        for name, off in QUICK_PATHS:
+            setattr(markup, name, off)
+            assert html_to_markdown(fragment) == quick, f"without {name}"
+    finally:
+        for name, function in saved.items():
+            setattr(markup, name, function)
+
+
+@pytest.mark.parametrize("fragment", FRAGMENTS)
+def test_quick_path_equals_the_html_parser(fragment):
+    assert_quick_paths_agree(fragment)
 
 
 def test_plain_tags_take_the_quick_path():
@@ -46,17 +63,8 @@ PLAIN_PIECES = st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "\xa0", "\u2003",
 @example("\n\nline one\nline two\n\n\n")
 def test_plain_text_fast_path_equals_the_parser(text):
     """A field without tags or entities skips the parser: the result (text and media) is the same."""
-    if not markup._is_plain(text):
-        return
-    fast = html_to_markdown(text)
-    is_plain, feed_simple = markup._is_plain, markup._feed_simple
-    markup._is_plain = lambda fragment: False
-    try:
-        assert fast == html_to_markdown(text)  # the plain-tag splitter
-        markup._feed_simple = lambda parser, fragment: False
-        assert fast == html_to_markdown(text)  # HTMLParser itself
-    finally:
-        markup._is_plain, markup._feed_simple = is_plain, feed_simple
+    if markup._is_plain(text):
+        assert_quick_paths_agree(text)
 
 
 def test_plain_text_takes_the_fast_path():
@@ -80,15 +88,7 @@ INLINE_PIECES = st.sampled_from([
 def test_inline_tags_fast_path_equals_the_parser(fragment):
     """A fragment of only bold/italic/strike-through tags and line breaks skips the tag-by-tag walk:
     the result (text and media) is what the plain-tag splitter and HTMLParser give."""
-    fast = html_to_markdown(fragment)
-    inline_only, feed_simple = markup._inline_only, markup._feed_simple
-    markup._inline_only = lambda text: None
-    try:
-        assert fast == html_to_markdown(fragment)  # the plain-tag splitter
-        markup._feed_simple = lambda parser, text: False
-        assert fast == html_to_markdown(fragment)  # HTMLParser itself
-    finally:
-        markup._inline_only, markup._feed_simple = inline_only, feed_simple
+    assert_quick_paths_agree(fragment)
 
 
 def test_inline_tags_take_the_fast_path():
