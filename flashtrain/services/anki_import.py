@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from flashtrain.scheduler import core
 from flashtrain.services.anki_history import apply_reviews
 from flashtrain.services.imports import collector_paused, new_card_rows
 from flashtrain.store.models import Card, Deck, MediaFile, SourceFile, utcnow
+from flashtrain.store.pragmas import bulk_write_cache
 from flashtrain.store.sync import KEPT_APP_EDIT, ImportReport, card_values
 
 FORMAT = "apkg"
@@ -87,8 +89,9 @@ def _import_package(store, path: Path, deck_name: str | None, dry_run: bool, ori
     try:
         with store.sessions() as session:
             with session.begin():
-                _apply(session, plan, reports, origin, trust, prefer_file, now or utcnow(), whole, digest)
-                _remember_source(session, source_key, digest, next(iter(plan.decks)), now or utcnow())
+                with _bulk_write_cache(session):
+                    _apply(session, plan, reports, origin, trust, prefer_file, now or utcnow(), whole, digest)
+                    _remember_source(session, source_key, digest, next(iter(plan.decks)), now or utcnow())
                 if dry_run:
                     session.rollback()
     except SQLAlchemyError as error:
@@ -112,6 +115,14 @@ def is_whole_collection(path: Path) -> bool:
     import zipfile
 
     return path.suffix.lower() in WHOLE_COLLECTION_SUFFIXES or not zipfile.is_zipfile(path)
+
+
+def _bulk_write_cache(session):
+    """SQLite: a large page cache while the package is written (store/pragmas.py says why)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return nullcontext()
+    return bulk_write_cache(connection.connection.dbapi_connection)
 
 
 def _digest(path: Path, deck_name: str | None) -> str:

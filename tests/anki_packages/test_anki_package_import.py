@@ -307,3 +307,41 @@ def test_revlog_values_anki_never_writes_are_skipped_or_read_leniently(store, an
     assert all(kept[stamp] == review for stamp, review in clean_reviews.items() if stamp not in (first, second, third))
     reports = import_paths(store, [odd])
     assert all(r.status == "imported" for r in reports) and sum(r.reviews_added for r in reports) == len(kept)
+
+
+def test_an_import_borrows_a_large_page_cache_and_gives_it_back(anki_files, tmp_path, monkeypatch):
+    """SQLite's page cache is raised for the import's write (store/pragmas.py), then the pooled
+    connection has its own size again, also after an import that failed."""
+    import sqlite3
+
+    from flashtrain.services import anki_import
+    from flashtrain.store.engine import open_store
+    from flashtrain.store.pragmas import BULK_WRITE_CACHE_KIB, bulk_write_cache
+
+    store = open_store(tmp_path / "cache.db")
+    seen = []
+    real_apply = anki_import._apply
+
+    def watching(session, *args, **kwargs):
+        seen.append(session.connection().exec_driver_sql("PRAGMA cache_size").scalar())
+        return real_apply(session, *args, **kwargs)
+
+    monkeypatch.setattr(anki_import, "_apply", watching)
+    with store.engine.connect() as connection:
+        default = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    assert all(r.status == "imported" for r in import_paths(store, [anki_files["apkg"]]))
+    assert seen == [-BULK_WRITE_CACHE_KIB] and default != -BULK_WRITE_CACHE_KIB
+    pooled = [store.engine.raw_connection() for _ in range(store.engine.pool.checkedin())]  # every idle one
+    assert pooled and [c.dbapi_connection.execute("PRAGMA cache_size").fetchone()[0] for c in pooled] == \
+        [default] * len(pooled)
+    for connection in pooled:
+        connection.close()
+    store.close()
+
+    raw = sqlite3.connect(tmp_path / "raw.db")
+    with pytest.raises(RuntimeError):
+        with bulk_write_cache(raw, kib=4096):
+            assert raw.execute("PRAGMA cache_size").fetchone()[0] == -4096
+            raise RuntimeError("the import failed")
+    assert raw.execute("PRAGMA cache_size").fetchone()[0] == default
+    raw.close()
