@@ -90,13 +90,25 @@ def test_an_answer_that_changes_its_argument_for_some_inputs_only_is_still_the_i
     assert likeness(SNIPPET, [case, case], only_partial, checks, mutant, m_checks) is None
 
 
-def test_dropout_in_place_on_a_draw_whose_mask_keeps_every_unit_gets_the_in_place_hint(runner):
-    # Seed 1092967262 draws an all-True mask for the second random check (asserted below, so a change
-    # to the snippet's cases cannot make this test vacuous): the answer passes it unchanged.
-    snippet = SnippetLibrary.bundled().get("dropout_backward").snippet
+# Two fixed checks instead of the bundled snippet's random ones (which now always drop a unit and
+# keep one, see test_random_draws.py): one mask drops units, the other keeps every unit.
+EVERY_UNIT_KEPT = """\
+def cases(rng):
+    dA = np.array([[0.5, -1.0, 2.0], [1.5, 0.7, -2.2]])
+    yield Case("some units dropped", dict(dA=dA, D=np.array([[True, False, True], [False, True, True]]),
+                                          keep_prob=0.8))
+    yield Case("every unit kept", dict(dA=dA.T.copy(), D=np.ones((3, 2), dtype=bool), keep_prob=0.5))
+"""
+
+
+def test_dropout_in_place_on_a_mask_keeping_every_unit_gets_the_in_place_hint(runner):
+    # The answer changes dA only where the mask drops a unit, so it passes the second check
+    # unchanged, where the snippet's in-place mutant (`dA *= D`) still writes to dA.
+    snippet = dataclasses.replace(SnippetLibrary.bundled().get("dropout_backward").snippet,
+                                  checks=EVERY_UNIT_KEPT)
     code = ("def dropout_backward(dA, D, keep_prob):\n"
             "    dA[D == 0] = 0\n"
             "    return dA / keep_prob\n")
-    result = grade(snippet, code, runner=runner, seed=1092967262)
-    assert [c.status for c in result.checks].count("pass") == 1, [(c.name, c.status) for c in result.checks]
+    result = grade(snippet, code, runner=runner)
+    assert [c.status for c in result.checks] == ["fail", "pass"], [(c.name, c.message) for c in result.checks]
     assert result.hint_mutant == "in-place"

@@ -1,0 +1,52 @@
+"""The fresh inputs a bundled exercise draws on each attempt never make a degenerate check: one on
+which a wrong answer and the mutant naming its mistake behave differently only by chance (CI once
+failed on 1 draw in 20 of this kind). The draws are made here, from the snippets' own (trusted)
+checks, with the generator the worker gives cases(); the first test proves they are the worker's."""
+
+from functools import cache
+
+import numpy as np
+
+from flashtrain.snippets.grading import grade
+from flashtrain.snippets.library import SnippetLibrary
+from flashtrain.snippets.worker.check_cases import checks_namespace
+
+SEEDS = [*range(2000), 1092967262]  # the last one drew a mask keeping every unit (CI, issue 9)
+
+
+@cache
+def _cases_function(sid: str):
+    namespace = checks_namespace()
+    exec(compile(SnippetLibrary.bundled().get(sid).snippet.checks, f"<{sid} checks>", "exec"), namespace)
+    return namespace["cases"]
+
+
+def _draw(sid: str, seed: int) -> list:
+    return list(_cases_function(sid)(np.random.default_rng(seed)))
+
+
+def _random(sid: str, seed: int) -> list:
+    return [c for c in _draw(sid, seed) if c.name.startswith("random")]
+
+
+def test_the_draws_here_are_the_workers(runner):
+    snippet = SnippetLibrary.bundled().get("dropout_backward").snippet
+    for seed in (7, 1092967262):
+        result = grade(snippet, snippet.reference, runner=runner, seed=seed, diagnose=False)
+        assert [c.name for c in result.checks] == [c.name for c in _draw("dropout_backward", seed)]
+
+
+def test_no_seed_draws_a_dropout_mask_keeping_or_dropping_every_unit():
+    masks = [case.args["D"] for seed in SEEDS for case in _random("dropout_backward", seed)]
+    assert all(D.any() and not D.all() for D in masks)
+
+
+def test_a_mask_drawn_with_keep_prob_as_the_drop_probability_misses_the_random_bounds_on_every_draw():
+    # Such a mask drops a share keep_prob of the units: it must miss the bounds of the random
+    # zero-fraction check by 6 sd or more, or the answer and the `keep-prob-as-drop` mutant may
+    # land on different sides of them (2 gradings in 100 did when keep_prob was near 0.5).
+    for seed in [*SEEDS, 3640417734, 3070157768]:  # the last two drew keep_prob 0.487
+        (case,) = [c for c in _draw("dropout_forward", seed) if c.name.startswith("zero fraction, random")]
+        p, size = case.args["keep_prob"], case.args["A"].size
+        sd = np.sqrt(p * (1 - p) / size)
+        assert p < case.lo - 6 * sd or p > case.hi + 6 * sd, (seed, case.name)
