@@ -50,3 +50,33 @@ def test_a_mask_drawn_with_keep_prob_as_the_drop_probability_misses_the_random_b
         p, size = case.args["keep_prob"], case.args["A"].size
         sd = np.sqrt(p * (1 - p) / size)
         assert p < case.lo - 6 * sd or p > case.hi + 6 * sd, (seed, case.name)
+
+
+def _random_std_case(sid: str, seed: int):
+    (case,) = [c for c in _draw(sid, seed) if c.name.startswith("std, random")]
+    return case, case.args["n_in"], case.args["n_out"]
+
+
+def test_a_std_from_the_wrong_fan_misses_the_random_bounds_on_every_draw():
+    # The std ratio of a mistaken scale (fan_out, Glorot's average of both fans) must lie 6 sd or
+    # more beyond the random check's bounds, whatever sizes are drawn; with n_in near n_out it fell
+    # in or out of them by chance (3 to 14 draws in 200 took either side for two realizations).
+    for sid, wrong_ratios in (("he_init", lambda i, o: [np.sqrt(i / o)]),
+                              ("xavier_init", lambda i, o: [np.sqrt(i / o), np.sqrt(2 * i / (i + o))])):
+        for seed in SEEDS:
+            case, n_in, n_out = _random_std_case(sid, seed)
+            half = (case.hi - case.lo) / 2  # 6 sd
+            for ratio in wrong_ratios(n_in, n_out):
+                assert ratio < case.lo - half or ratio > case.hi + half, (sid, seed, case.name)
+
+
+def test_exponents_hard_coded_to_the_usual_window_miss_the_random_share_on_every_draw():
+    # uniform(-3, -1) exponents fit inside a window holding 0.9..0.999; their share below the
+    # window's geometric mean must then miss [0.47, 0.53] by 6 sd (0.03) or more.
+    for seed in SEEDS:
+        (case,) = [c for c in _draw("sample_beta", seed) if c.name.startswith("half below")]
+        low, high = case.args["low"], case.args["high"]
+        if low <= 0.9 and high >= 0.999:
+            centre = (np.log10(1 - low) + np.log10(1 - high)) / 2
+            share = (centre + 3) / 2
+            assert share < case.lo - 0.03 or share > case.hi + 0.03, (seed, case.name)
