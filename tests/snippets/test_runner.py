@@ -50,7 +50,9 @@ def test_bad_code_gets_a_clear_status_and_the_worker_keeps_working(case, scale_s
     code, status, words = BAD_CODE[case]
     started = time.perf_counter()
     result = _grade(scale_snippet, code, runner)
-    assert time.perf_counter() - started < 8
+    # Stopped at the check's deadline, not left to run: `time.sleep(60)` would take a minute. The
+    # bound is far above the deadlines (0.75 s a check) so that a busy machine cannot fail it.
+    assert time.perf_counter() - started < 45
     assert result.status == status, result.to_dict()
     assert len(result.checks) == 2, "both checks ran"
     first = result.checks[0]
