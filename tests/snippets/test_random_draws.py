@@ -80,3 +80,15 @@ def test_exponents_hard_coded_to_the_usual_window_miss_the_random_share_on_every
             centre = (np.log10(1 - low) + np.log10(1 - high)) / 2
             share = (centre + 3) / 2
             assert share < case.lo - 0.03 or share > case.hi + 0.03, (seed, case.name)
+
+
+def test_dropout_shares_are_measured_where_one_mask_per_unit_is_one_decision_per_entry():
+    # A mask drawn once per unit and broadcast over many examples drops a share that rests on a
+    # few units' draws: two such answers drawing in different ways (rng.random, rng.binomial) fell
+    # on different sides of the bounds, and the answer lost its hint (3 gradings in 20). Measured
+    # on one example, that share is as steady as the right one; the mistake fails its own check.
+    for seed in SEEDS[:50]:
+        shares = [c for c in _draw("dropout_forward", seed) if c.name.startswith("zero fraction")]
+        assert len(shares) == 3 and all(c.args["A"].shape[1] == 1 for c in shares), seed
+        (separate,) = [c for c in _draw("dropout_forward", seed) if c.name.startswith("a separate decision")]
+        assert min(separate.args["A"].shape) > 1
