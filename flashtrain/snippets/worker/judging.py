@@ -208,13 +208,13 @@ def _check_likeness(snippet, case, mine, theirs, check, m_check) -> str | None:
             return _same_error(mine["error"], theirs["error"])
         return "partial" if check["status"] != "pass" else None
     level = "exact"
+    rtol, atol, _ = tolerances(snippet, case)
+    rtol, atol = max(rtol, 1e-6), max(atol, 1e-9)
     if bool(mine["mutated"]) != bool(theirs["mutated"]):
         # An answer may change an argument for some inputs only (`dA[D == 0] = 0` leaves dA alone
         # when the mask keeps every unit) where the mutant always does, or the reverse: with the
         # same outputs that is still the mutant's mistake, but weak evidence on its own.
-        rtol, atol, _ = tolerances(snippet, case)
-        same = _compare_case(case, theirs["output"], mine["output"], max(rtol, 1e-6), max(atol, 1e-9)) is None
-        return "partial" if same else None
+        return "partial" if _compare_case(case, theirs["output"], mine["output"], rtol, atol) is None else None
     if sorted(mine["mutated"]) != sorted(theirs["mutated"]):
         level = "close"  # both changed arguments in place, not the same ones
     if sorted(mine.get("aliased", [])) != sorted(theirs.get("aliased", [])):
@@ -227,8 +227,6 @@ def _check_likeness(snippet, case, mine, theirs, check, m_check) -> str | None:
             level = "close"  # both values wrong in the same way: the values decide
         elif mine_w != theirs_w:
             level = "close"
-    rtol, atol, _ = tolerances(snippet, case)
-    rtol, atol = max(rtol, 1e-6), max(atol, 1e-9)
     if _compare_case(case, theirs["output"], mine["output"], rtol, atol) is None:
         return level
     if case["kind"] == "case":
