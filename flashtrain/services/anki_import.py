@@ -187,9 +187,7 @@ def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: 
             row = finder.find(name, card.own_key or card.spec.key)
             if row is None and card.legacy_key:  # stored by an earlier flashtrain under another key
                 row = finder.find(name, card.legacy_key)
-            status = dict(suspended=card.suspended, flagged=card.flagged,
-                          buried_until=tomorrow if card.buried else None)
-            if row is None:
+            if row is None:  # its Anki status is set by _insert_new_cards
                 new_cards.append(card)
                 report.added += 1
                 continue
@@ -216,8 +214,8 @@ def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: 
                 report.updated += 1
             else:
                 report.unchanged += 1
-            for column, value in status.items():
-                setattr(row, column, value)
+            row.suspended, row.flagged = card.suspended, card.flagged
+            row.buried_until = tomorrow if card.buried else None
             touched.append((row.id, card))
         if new_cards:
             inserted = _insert_new_cards(session, deck.id, new_cards, now, tomorrow)
