@@ -222,11 +222,9 @@ def _apply(session, plan: ImportPlan, reports: dict[str, ImportReport], origin: 
             added.update(card_id for card_id, _ in inserted)
             touched += inserted
     session.flush()
-    compared = dict(decks)
-    if whole:
-        compared.update(_decks_gone_from_collection(session, plan, decks, reports, digest, now))
-    _retire_missing(session, compared, touched, reports, prefer_file, now, deleted_decks=set(compared) - set(decks))
-    for name in set(compared) - set(decks):  # a deck gone from the collection with nothing left to retire
+    gone = _decks_gone_from_collection(session, plan, decks, reports, digest, now) if whole else {}
+    _retire_missing(session, {**decks, **gone}, touched, reports, prefer_file, now, deleted_decks=set(gone))
+    for name in gone:  # a deck gone from the collection with nothing left to retire
         if not reports[name].retired:
             del reports[name]
     apply_reviews(session, touched, reports, plan, config, frozenset(added))
