@@ -358,22 +358,36 @@ def _whole_days(days: float, now: datetime, state: MemoryState, config: Schedule
     return whole
 
 
-def _distinct_whole_days(state: MemoryState, rating: Rating, plan: _Plan, now: datetime, t_days: int | None,
-                         config: SchedulerConfig) -> int:
-    """Whole days until `rating` (whose `plan` gives days) brings the card back, at least one more than
-    the rating below it gets when that one also gives days (the rule in the module docstring,
-    "Adjacent ratings")."""
+def _distinct_whole_days(state: MemoryState, plans: list[_Plan], now: datetime,
+                         config: SchedulerConfig) -> list[int | None]:
+    """For `plans` of ratings 1, 2, ... in order: the whole days until each brings the card back (None:
+    a step), at least one more than the rating below it gets when that one also gives days (the rule in
+    the module docstring, "Adjacent ratings")."""
+    wholes: list[int | None] = []
     whole: int | None = None
-    for better in range(1, rating + 1):
-        plan_of_better = plan if better == rating else _plan(state, better, t_days, config)
-        if plan_of_better.wait is not None:
+    for plan in plans:
+        if plan.wait is not None:
             whole = None
-            continue
-        days = _whole_days(plan_of_better.day_interval, now, state, config)
-        # one more day than the rating below, unless that would pass the maximum interval
-        whole = days if whole is None else max(days, min(whole + 1, config.maximum_interval_days))
-    assert whole is not None
-    return whole
+        else:
+            days = _whole_days(plan.day_interval, now, state, config)
+            # one more day than the rating below, unless that would pass the maximum interval
+            whole = days if whole is None else max(days, min(whole + 1, config.maximum_interval_days))
+        wholes.append(whole)
+    return wholes
+
+
+def _due(plan: _Plan, whole: int | None, now: datetime, config: SchedulerConfig) -> datetime:
+    """When `plan` brings the card back: after its step, or `whole` days on, on a day boundary."""
+    if plan.wait is not None:
+        return now + plan.wait
+    return day_boundary(study_day(now, config) + timedelta(days=whole), config)
+
+
+def _t_days(state: MemoryState, now: datetime, config: SchedulerConfig) -> int | None:
+    """Study days since the last review (None for a new card)."""
+    if state.last_review is None:
+        return None
+    return max(study_days_between(state.last_review, now, config), 0)
 
 
 @dataclass(frozen=True)
@@ -441,16 +455,14 @@ def review(state: MemoryState, rating: Rating, now: datetime,
     now_utc = now.astimezone(timezone.utc)
 
     elapsed = None
-    t_days = None
     if state.last_review is not None:
         elapsed = (now_utc - state.last_review).total_seconds() / 86400.0
-        t_days = max(study_days_between(state.last_review, now_utc, config), 0)
-    plan = _plan(state, rating, t_days, config)
-    if plan.wait is not None:
-        due = now_utc + plan.wait
-    else:
-        whole = _distinct_whole_days(state, rating, plan, now_utc, t_days, config)
-        due = day_boundary(study_day(now_utc, config) + timedelta(days=whole), config)
+    t_days = _t_days(state, now_utc, config)
+    plans = [_plan(state, rating, t_days, config)]
+    if plans[-1].wait is None:  # days: the ratings below it count ("Adjacent ratings")
+        plans[:0] = [_plan(state, lower, t_days, config) for lower in range(1, rating)]
+    plan = plans[-1]
+    due = _due(plan, _distinct_whole_days(state, plans, now_utc, config)[-1], now_utc, config)
     after = MemoryState(phase=plan.phase, stability=plan.stability, difficulty=plan.difficulty, due=due,
                         last_review=now_utc, reps=state.reps + 1, lapses=plan.lapses, step=plan.step,
                         last_rating=rating)
@@ -460,8 +472,15 @@ def review(state: MemoryState, rating: Rating, now: datetime,
 
 
 def preview(state: MemoryState, now: datetime, config: SchedulerConfig = SchedulerConfig()) -> dict[int, timedelta]:
-    """Time until the card would be due again for each rating."""
-    return {rating: review(state, rating, now, config)[1].interval for rating in RATINGS}
+    """Time until the card would be due again for each rating: `review`'s intervals, with the five
+    ratings planned once (each rating's days depend on those of the ratings below it)."""
+    _require_aware(now, "now")
+    now_utc = now.astimezone(timezone.utc)
+    t_days = _t_days(state, now_utc, config)
+    plans = [_plan(state, rating, t_days, config) for rating in RATINGS]
+    wholes = _distinct_whole_days(state, plans, now_utc, config)
+    return {rating: _due(plan, whole, now_utc, config) - now_utc
+            for rating, plan, whole in zip(RATINGS, plans, wholes)}
 
 
 __all__ = [
