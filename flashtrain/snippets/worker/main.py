@@ -75,7 +75,7 @@ from flashtrain.snippets.worker.children import child_prepare, child_run, collec
 from flashtrain.snippets.worker.compare import compare  # noqa: E402
 from flashtrain.snippets.worker.demos import run_demo  # noqa: E402
 from flashtrain.snippets.worker.grader import Grader  # noqa: E402
-from flashtrain.snippets.worker import isolation, reference_store  # noqa: E402
+from flashtrain.snippets.worker import isolation, reference_store, seccomp  # noqa: E402
 from flashtrain.snippets.worker.sandbox import (CONFINEMENT, layers_from, reseed_global_rngs,  # noqa: E402
                                                 set_confinement)
 from flashtrain.snippets.worker.wire import Rng, decode, encode, frame_length, pack, unpack  # noqa: E402
@@ -362,6 +362,7 @@ def main() -> int:
     problem = allowlist_problem(tmp_root)
     if problem:
         CONFINEMENT.problems += (problem,)
+    seccomp.prepare(CONFINEMENT.seccomp_allowlist)  # built once here, inherited by every child
     # SIGTERM (e.g. the app's session ending) is a normal shutdown: run the cleanup below.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     grader = Grader(tmp_root)
