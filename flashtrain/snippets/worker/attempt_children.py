@@ -146,8 +146,12 @@ class CodeRun:
         if problem.startswith(("timed out", "import of")):
             self.timeouts += 1
             if self.timeouts >= self.MAX_TIMEOUTS:
-                self._end_all(dict(self._base("", False, 0.0),
-                                   error=f"not run: {self.timeouts} earlier checks timed out"))
+                self._end_all(self.not_run(self.timeouts))
+
+    @classmethod
+    def not_run(cls, timeouts: int) -> dict:
+        """The result of a check left unrun because `timeouts` earlier checks timed out."""
+        return dict(cls._base("", False, 0.0), error=f"not run: {timeouts} earlier checks timed out")
 
     def _end_all(self, result: dict) -> None:
         """Every check not yet run gets (a copy of) this result; the run is then finished."""
@@ -229,7 +233,7 @@ class AnswerRun:
             return dict(load_error)
         timeouts = sum(r.timeouts for r in self.runs)
         if timeouts >= CodeRun.MAX_TIMEOUTS:
-            return dict(CodeRun._base("", False, 0.0), error=f"not run: {timeouts} earlier checks timed out")
+            return CodeRun.not_run(timeouts)
         return None
 
     @property
