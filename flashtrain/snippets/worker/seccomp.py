@@ -210,8 +210,8 @@ def program(machine: str, allowlist: bool) -> list[tuple] | None:
                 prog.extend([(jeq, 0, 1, numbers[name]), (ret, 0, 0, action)])
 
     special = set(SELF_ONLY) | set(ARGUMENT_VALUES)
-    if allowlist:
-        each([n for n in FREQUENT.split() if n not in special], allow)
+    frequent = [n for n in FREQUENT.split() if n not in special] if allowlist else []
+    each(frequent, allow)
     each(_names(DENIED), refuse)
     for name, args in SELF_ONLY.items():
         if name not in numbers:
@@ -231,7 +231,7 @@ def program(machine: str, allowlist: bool) -> list[tuple] | None:
         prog += [(jeq, 0, n + 3, numbers[name]), (ld, 0, 0, 16 + 8 * arg)]
         prog += [(jeq, n - i, 0, value) for i, value in enumerate(values)]
         prog += [(ret, 0, 0, absent), (ret, 0, 0, allow)]
-    each([n for n in _names(ALLOWED) if n not in special], allow)
+    each([n for n in _names(ALLOWED) if n not in special and n not in frequent], allow)  # the rest once
     prog.append((ret, 0, 0, absent))
     return prog
 
